@@ -1,0 +1,29 @@
+"""DRF permission: an active member (with a second factor where the role needs one) of an organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from karpear.core import access
+
+
+class IsMember(BasePermission):
+    message = "You need an active membership of an organisation."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if access.membership_for(user) is None:  # type: ignore[arg-type]
+            return False
+        # A token is issued only after a second factor; a session must have passed one itself.
+        if isinstance(request.successful_authenticator, TokenAuthentication):
+            return True
+        if access.needs_two_factor(user) and not user.is_verified():  # type: ignore[arg-type,union-attr]
+            self.message = "Two-factor verification is required."
+            return False
+        return True

@@ -1,0 +1,86 @@
+"""Request set-up, resolved once per request (STYLE §3b)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import translation
+
+from karpear.core import access, audit
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+SESSION_ORG_KEY = "karpear_active_org"
+SESSION_SEEN_KEY = "karpear_last_seen"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class MembershipMiddleware:
+    """Resolve the active membership once, and tell the audit log the client address."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = audit.current_ip.set(client_ip(request))
+        try:
+            user = request.user
+            if user.is_authenticated:
+                user._karpear_active_org = request.session.get(SESSION_ORG_KEY)  # type: ignore[union-attr]
+                request.membership = access.membership_for(user)  # type: ignore[attr-defined,arg-type]
+            else:
+                request.membership = None  # type: ignore[attr-defined]
+            return self.get_response(request)
+        finally:
+            audit.current_ip.reset(token)
+
+
+class IdleTimeoutMiddleware:
+    """Log a user out after SESSION_IDLE_MINUTES without a request."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(SESSION_SEEN_KEY)
+            if last is not None and now - int(last) > settings.SESSION_IDLE_MINUTES * 60:
+                language = translation.get_language()
+                logout(request)
+                response = redirect(settings.LOGIN_URL)
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE)
+                return response
+            # Write at most once a minute so a page's partial requests don't each rewrite the session.
+            if last is None or now - int(last) >= 60:
+                request.session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+TWO_FACTOR_EXEMPT = ("/account/", "/static/", "/language/", "/api/")
+
+
+class TwoFactorMiddleware:
+    """Roles that may read identifying details must pass a second factor before any page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(TWO_FACTOR_EXEMPT)
+            and access.needs_two_factor(user)  # type: ignore[arg-type]
+            and not user.is_verified()  # type: ignore[union-attr]
+        ):
+            return redirect("two_factor")
+        return self.get_response(request)

@@ -1,0 +1,523 @@
+"""Core records: organisations, programmes, users and memberships, places, people, consent, audit.
+
+Rules about these records live in services.py (writes), selectors.py (reads) and access.py (who may).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from karpear.core.roles import Role
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrgOwned(BaseModel):
+    """A record owned by one organisation: every query on it is scoped by core.access."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+
+    class Meta:
+        abstract = True
+
+
+# ---------------------------------------------------------------- places (gazetteer)
+class Province(models.Model):
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name_km = models.CharField(_("Khmer name"), max_length=100)
+    name_en = models.CharField(_("Latin name"), max_length=100)
+    search_key = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class District(models.Model):
+    code = models.CharField(_("code"), max_length=4, primary_key=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
+    name_km = models.CharField(_("Khmer name"), max_length=100)
+    name_en = models.CharField(_("Latin name"), max_length=100)
+    search_key = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("district")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class Commune(models.Model):
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="communes")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
+    name_km = models.CharField(_("Khmer name"), max_length=100)
+    name_en = models.CharField(_("Latin name"), max_length=100)
+    # False for a commune that villages refer to but the official commune list lacks (DOMAIN §6).
+    in_official_list = models.BooleanField(default=True)
+    search_key = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("commune")
+
+    def __str__(self) -> str:
+        return self.name_en or self.code
+
+
+class Village(models.Model):
+    """A village. Its code is not unique in the official list (DOMAIN §6), so the key is (commune, code, id)."""
+
+    code = models.CharField(_("code"), max_length=8, db_index=True)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="villages")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    name_km = models.CharField(_("Khmer name"), max_length=100)
+    name_en = models.CharField(_("Latin name"), max_length=100)
+    code_shared = models.BooleanField(default=False, help_text="Another village in another commune has this code.")
+    search_key = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["code", "id"]
+        verbose_name = _("village")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+# ---------------------------------------------------------------- organisations and programmes
+class Organisation(BaseModel):
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("NGO")
+        INTERNATIONAL_NGO = "international_ngo", _("International NGO")
+        GOVERNMENT = "government", _("Government body")
+        COMMUNE_COUNCIL = "commune_council", _("Commune council")
+        CCWC = "ccwc", _("Commune Committee for Women and Children")
+        PROVINCIAL_DEPARTMENT = "provincial_department", _("Provincial department")
+        DONOR = "donor", _("Donor")
+        COMMUNITY_GROUP = "community_group", _("Community group")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    short_name = models.SlugField(
+        _("short name"), max_length=20, unique=True, help_text=_("Used in case numbers, e.g. CCPCR.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_km = models.CharField(_("Khmer name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    provinces = models.ManyToManyField(Province, blank=True, verbose_name=_("provinces"), related_name="+")
+    commune = models.ForeignKey(
+        Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(BaseModel):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="core_team_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Programme(OrgOwned):
+    """A donor-funded programme; `organisation` is the prime partner that manages it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_km = models.CharField(_("Khmer name"), max_length=200, blank=True)
+    donor = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="funded_programmes", verbose_name=_("donor")
+    )
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    description = models.TextField(_("description"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("programme")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="core_programme_dates")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Currency(models.TextChoices):
+    USD = "USD", _("US dollar")
+    KHR = "KHR", _("Riel")
+
+
+class SubGrant(OrgOwned):
+    """A sub-grant of a programme; `organisation` is the sub-grantee."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="subgrants")
+    reference = models.CharField(_("reference"), max_length=40)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    provinces = models.ManyToManyField(Province, blank=True, related_name="+", verbose_name=_("provinces"))
+    communes = models.ManyToManyField(Commune, blank=True, related_name="+", verbose_name=_("communes"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.USD)
+    summary = models.TextField(_("summary"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "reference"]
+        verbose_name = _("sub-grant")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "reference"], name="core_subgrant_unique_ref"),
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="core_subgrant_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class BudgetLine(BaseModel):
+    subgrant = models.ForeignKey(SubGrant, on_delete=models.CASCADE, related_name="budget_lines")
+    code = models.CharField(_("code"), max_length=20)
+    description = models.CharField(_("description"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["subgrant", "code"], name="core_budgetline_unique_code")]
+
+
+class Target(BaseModel):
+    """A programme target as data: monitoring counts records against it."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="targets")
+    subgrant = models.ForeignKey(SubGrant, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
+    indicator = models.SlugField(_("indicator"), max_length=60)
+    description = models.CharField(_("description"), max_length=300)
+    description_km = models.CharField(_("Khmer description"), max_length=300, blank=True)
+    value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=30)
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["programme", "subgrant", "indicator"]
+
+
+# ---------------------------------------------------------------- users and memberships
+class User(AbstractUser):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="km")
+
+
+class Membership(BaseModel):
+    """A user's role in one organisation, optionally limited to provinces or communes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships")
+    # Deny by default: a place-limited membership with no province and no commune sees no place-bound record.
+    place_limited = models.BooleanField(_("limited to places"), default=False)
+    provinces = models.ManyToManyField(Province, blank=True, related_name="+", verbose_name=_("provinces"))
+    communes = models.ManyToManyField(Commune, blank=True, related_name="+", verbose_name=_("communes"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="core_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation.short_name} ({self.role})"
+
+
+# ---------------------------------------------------------------- people
+class Household(OrgOwned):
+    class Poverty(models.TextChoices):
+        IDPOOR_1 = "idpoor_1", _("IDPoor 1 (very poor)")
+        IDPOOR_2 = "idpoor_2", _("IDPoor 2 (poor)")
+        NONE = "none", _("Not IDPoor")
+
+    code = models.CharField(_("household number"), max_length=30)
+    village = models.ForeignKey(Village, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    poverty_status = models.CharField(_("poverty status"), max_length=10, choices=Poverty.choices, default=Poverty.NONE)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="core_household_unique_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CaseSequence(models.Model):
+    """The last case number issued per organisation and year; locked while the next one is taken."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="core_caseseq_unique")]
+
+
+class Person(OrgOwned):
+    """Pseudonymous: what programmes count. What identifies the person lives in Identity."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Relationship(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Sibling")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        OTHER_RELATIVE = "other_relative", _("Other relative")
+        NOT_RELATED = "not_related", _("Not related")
+
+    case_number = models.CharField(_("case number"), max_length=30)
+    initials = models.CharField(_("initials"), max_length=8, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    birth_year_estimated = models.BooleanField(_("birth year is estimated"), default=False)
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(District, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    relationship_to_head = models.CharField(
+        _("relationship to head of household"), max_length=20, choices=Relationship.choices, blank=True
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("person")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "case_number"], name="core_person_unique_case_number")
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at", "-id"], name="core_person_org_recent"),
+            models.Index(fields=["organisation", "province"], name="core_person_org_province"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_number
+
+    def label(self) -> str:
+        return f"{self.case_number} {self.initials}".strip()
+
+
+class Identity(BaseModel):
+    """What identifies a person. Read only with the view_identity capability; every read is audited."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="identity", primary_key=True)
+    # Denormalised owner so identity rows can be scoped and, later, distributed by organisation.
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    name_km = models.CharField(_("name in Khmer"), max_length=150, blank=True)
+    name_latin = models.CharField(_("name in Latin letters"), max_length=150, blank=True)
+    name_km_key = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    name_latin_key = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    national_id = models.CharField(_("national ID number"), max_length=30, blank=True, db_index=True)
+    passport_number = models.CharField(_("passport number"), max_length=30, blank=True, db_index=True)
+    mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
+    address_details = models.TextField(_("address details"), blank=True, max_length=500)
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_km_key", "name_latin_key"])
+
+    class Meta:
+        verbose_name = _("identity")
+        indexes = [
+            models.Index(fields=["organisation", "name_km_key"], name="core_identity_org_km"),
+            models.Index(fields=["organisation", "name_latin_key"], name="core_identity_org_latin"),
+        ]
+
+
+class Consent(OrgOwned):
+    class Purpose(models.TextChoices):
+        CASE_MANAGEMENT = "case_management", _("Case management")
+        REFERRAL = "referral", _("Referral to a named organisation")
+        STATISTICS = "statistics", _("Data sharing for statistics")
+        PHOTO = "photo", _("Photograph")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    recipient = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("receiving organisation"),
+    )
+    given = models.BooleanField(_("consent given"))
+    given_by = models.CharField(_("given by"), max_length=100, help_text=_("The person, or their guardian."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(purpose="referral") | Q(recipient__isnull=False), name="core_consent_referral_recipient"
+            )
+        ]
+
+
+class AccessShare(BaseModel):
+    """A record shared with another organisation, e.g. by an accepted referral (DESIGN §5).
+
+    `visible()` adds the shared rows to the receiving organisation's scope while the share is accepted
+    and not revoked.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shares_given")
+    shared_with = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shares_received")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.BigIntegerField()
+    reason = models.CharField(max_length=100)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shared_with", "content_type", "object_id"], name="core_share_lookup")]
+
+
+# ---------------------------------------------------------------- audit
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained event (DESIGN §6). Never updated, never deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        EXPORT = "export", _("exported")
+        DOWNLOAD = "download", _("downloaded")
+        LOGIN = "login", _("logged in")
+        LOGOUT = "logout", _("logged out")
+        FAILED_LOGIN = "failed_login", _("failed login")
+        LOCKED_OUT = "locked_out", _("locked out")
+        REFER = "refer", _("referred")
+        CONSENT_OVERRIDE = "consent_override", _("overrode consent")
+        TWO_FACTOR = "two_factor", _("two-factor change")
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(Organisation, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True)
+    details = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit events are append-only")
+
+
+class AuditChainHead(models.Model):
+    """One row, locked while an event is appended so concurrent writers extend the chain in turn."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64)
+
+
+# ---------------------------------------------------------------- background jobs
+class ExportJob(OrgOwned):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, default="people_xlsx")
+    params: Any = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done_rows = models.PositiveIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField(null=True, editable=False)
+    error = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(100 * self.done_rows / self.total_rows))

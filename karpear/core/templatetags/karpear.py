@@ -1,0 +1,56 @@
+"""Template filters for Khmer display: Khmer digits and Babel-formatted dates and numbers (DOMAIN §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from django import template
+from django.utils import translation
+
+from karpear.core.text import to_khmer_digits
+
+register = template.Library()
+
+
+def _khmer() -> bool:
+    return (translation.get_language() or "").startswith("km")
+
+
+def _digits(value: str) -> str:
+    return to_khmer_digits(value) if _khmer() else value
+
+
+@register.filter
+def local_digits(value: object) -> str:
+    """Khmer digits in the Khmer interface; unchanged in English."""
+    return _digits("" if value is None else str(value))
+
+
+@register.filter
+def local_date(value: dt.date | None, fmt: str = "medium") -> str:
+    """A date in the user's language (Khmer month names and digits in Khmer)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    locale = "km" if _khmer() else "en_GB"
+    return _digits(format_date(value, format=fmt, locale=locale))
+
+
+@register.filter
+def local_number(value: int | float | Decimal | None) -> str:
+    if value is None:
+        return ""
+    locale = "km" if _khmer() else "en"
+    return _digits(format_decimal(value, locale=locale))
+
+
+@register.filter
+def display_name(obj: object) -> str:
+    """A place or organisation named in the user's script."""
+    if _khmer():
+        return str(getattr(obj, "name_km", "") or obj)
+    return str(getattr(obj, "name_en", "") or getattr(obj, "name", "") or obj)
