@@ -66,7 +66,7 @@ SECRET_KEY = env_str("KARPEAR_SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         # A throw-away key for development and tests only; production must set one.
-        SECRET_KEY = "insecure-development-key-" + "x" * 40  # noqa: S105
+        SECRET_KEY = "insecure-development-key-" + "x" * 40
     else:
         raise ImproperlyConfigured(
             "KARPEAR_SECRET_KEY is not set. Set it (or KARPEAR_SECRET_KEY_FILE), or set KARPEAR_DEBUG=true "
@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
@@ -272,6 +273,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "karpear.core.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("KARPEAR_API_ANON_RATE", "20/minute")},
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -283,6 +285,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # ---------------------------------------------------------------- background tasks

@@ -6,3 +6,5 @@ urlpatterns = [
     path("api/v1/", include("karpear.core.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "karpear.core.views.permission_denied"

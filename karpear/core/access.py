@@ -10,7 +10,6 @@ another organisation shared by an accepted referral are added through `AccessSha
 
 from __future__ import annotations
 
-from typing import TypeVar
 from uuid import UUID
 
 import rules
@@ -39,8 +38,6 @@ from karpear.core.models import (
     Village,
 )
 from karpear.core.roles import Capability, RoleSpec, Scope, spec_for
-
-M = TypeVar("M", bound=models.Model)
 
 # Reference data every logged-in member may read.
 PUBLIC_REFERENCE = (Province, District, Commune, Village, Organisation)
@@ -129,7 +126,7 @@ def _person_filter(user: User, membership: Membership, prefix: str = "") -> Q:
     return (own | shared) & _place_filter(membership, prefix)
 
 
-def visible(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+def visible[M: models.Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
     """The rows of `queryset` this user may see; never more. Unknown models are denied."""
     model = queryset.model
     membership = membership_for(user)
@@ -207,7 +204,7 @@ def require(user: User, capability: Capability, obj: models.Model | None = None)
 
 
 # ---------------------------------------------------------------- single objects
-def _get_visible(user: User, queryset: QuerySet[M], **lookup: object) -> M:
+def _get_visible[M: models.Model](user: User, queryset: QuerySet[M], **lookup: object) -> M:
     try:
         return visible(user, queryset).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, models.ObjectDoesNotExist) as exc:
@@ -238,6 +235,10 @@ def get_subgrant_for_user(user: User, uuid: UUID | str) -> SubGrant:
 
 def get_organisation_for_user(user: User, uuid: UUID | str) -> Organisation:
     return _get_visible(user, Organisation.objects.all(), uuid=uuid)
+
+
+def get_household_for_user(user: User, uuid: UUID | str) -> Household:
+    return _get_visible(user, Household.objects.all(), uuid=uuid)
 
 
 def get_export_for_user(user: User, uuid: UUID | str) -> ExportJob:

@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from karpear.core import api
+
+router = DefaultRouter()
+router.register("organisations", api.OrganisationViewSet, basename="organisation")
+router.register("programmes", api.ProgrammeViewSet, basename="programme")
+router.register("places/provinces", api.ProvinceViewSet, basename="province")
+router.register("places/districts", api.DistrictViewSet, basename="district")
+router.register("places/communes", api.CommuneViewSet, basename="commune")
+router.register("places/villages", api.VillageViewSet, basename="village")
+router.register("people", api.PersonViewSet, basename="person")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("auth/token/", api.TokenView.as_view(), name="api_token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+]

@@ -103,7 +103,9 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
     checked = 0
     for event in _events():
         if event.prev_hash != prev:
-            return checked, ChainBreak(event.id, "previous hash does not match: an earlier event was removed or changed")
+            return checked, ChainBreak(
+                event.id, "previous hash does not match: an earlier event was removed or changed"
+            )
         if _digest(prev, event) != event.hash:
             return checked, ChainBreak(event.id, "hash does not match the event: this event was changed")
         prev = event.hash

@@ -218,6 +218,9 @@ class BudgetLine(BaseModel):
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["subgrant", "code"], name="core_budgetline_unique_code")]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
 
 class Target(BaseModel):
     """A programme target as data: monitoring counts records against it."""
@@ -234,11 +237,17 @@ class Target(BaseModel):
     class Meta:
         ordering = ["programme", "subgrant", "indicator"]
 
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.value} {self.unit}"
+
 
 # ---------------------------------------------------------------- users and memberships
 class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="km")
+
+    def __str__(self) -> str:
+        return self.username
 
 
 class Membership(BaseModel):
@@ -292,6 +301,9 @@ class CaseSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="core_caseseq_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last}"
+
 
 class Person(OrgOwned):
     """Pseudonymous: what programmes count. What identifies the person lives in Identity."""
@@ -323,9 +335,7 @@ class Person(OrgOwned):
     district = models.ForeignKey(District, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Village, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
-    )
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     relationship_to_head = models.CharField(
         _("relationship to head of household"), max_length=20, choices=Relationship.choices, blank=True
     )
@@ -355,6 +365,11 @@ class Person(OrgOwned):
         return f"{self.case_number} {self.initials}".strip()
 
 
+# Prefix search (LIKE 'abc%') on PostgreSQL uses a btree index only with pattern operator classes;
+# other databases ignore opclasses.
+PREFIX_OPS = ["int8_ops", "varchar_pattern_ops"]
+
+
 class Identity(BaseModel):
     """What identifies a person. Read only with the view_identity capability; every read is audited."""
 
@@ -365,20 +380,48 @@ class Identity(BaseModel):
     name_latin = models.CharField(_("name in Latin letters"), max_length=150, blank=True)
     name_km_key = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
     name_latin_key = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    # The same keys with the first word moved last, so a given name alone finds "Family Given".
+    name_km_alt_key = models.CharField(max_length=150, blank=True, editable=False)
+    name_latin_alt_key = models.CharField(max_length=150, blank=True, editable=False)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     national_id = models.CharField(_("national ID number"), max_length=30, blank=True, db_index=True)
     passport_number = models.CharField(_("passport number"), max_length=30, blank=True, db_index=True)
     mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
     address_details = models.TextField(_("address details"), blank=True, max_length=500)
-    history = HistoricalRecords(excluded_fields=["updated_at", "name_km_key", "name_latin_key"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "name_km_key",
+            "name_latin_key",
+            "name_km_alt_key",
+            "name_latin_alt_key",
+        ]
+    )
 
     class Meta:
         verbose_name = _("identity")
         indexes = [
-            models.Index(fields=["organisation", "name_km_key"], name="core_identity_org_km"),
-            models.Index(fields=["organisation", "name_latin_key"], name="core_identity_org_latin"),
+            models.Index(fields=["organisation", "name_km_key"], name="core_identity_org_km", opclasses=PREFIX_OPS),
+            models.Index(
+                fields=["organisation", "name_latin_key"],
+                name="core_identity_org_latin",
+                opclasses=PREFIX_OPS,
+            ),
+            models.Index(
+                fields=["organisation", "name_km_alt_key"],
+                name="core_identity_org_km_alt",
+                opclasses=PREFIX_OPS,
+            ),
+            models.Index(
+                fields=["organisation", "name_latin_alt_key"],
+                name="core_identity_org_latin_alt",
+                opclasses=PREFIX_OPS,
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"identity of {self.person_id}"
 
 
 class Consent(OrgOwned):
@@ -407,9 +450,13 @@ class Consent(OrgOwned):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(purpose="referral") | Q(recipient__isnull=False), name="core_consent_referral_recipient"
+                condition=~Q(purpose="referral") | Q(recipient__isnull=False),
+                name="core_consent_referral_recipient",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {self.given}"
 
 
 class AccessShare(BaseModel):
@@ -429,6 +476,9 @@ class AccessShare(BaseModel):
 
     class Meta:
         indexes = [models.Index(fields=["shared_with", "content_type", "object_id"], name="core_share_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} → {self.shared_with_id}"
 
 
 # ---------------------------------------------------------------- audit
@@ -472,6 +522,8 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object")]
@@ -484,12 +536,18 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events are append-only")
 
+    def __str__(self) -> str:
+        return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
+
 
 class AuditChainHead(models.Model):
     """One row, locked while an event is appended so concurrent writers extend the chain in turn."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.last_hash
 
 
 # ---------------------------------------------------------------- background jobs
@@ -521,3 +579,6 @@ class ExportJob(OrgOwned):
         if not self.total_rows:
             return 0
         return min(99, int(100 * self.done_rows / self.total_rows))
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.uuid}"

@@ -64,7 +64,16 @@ C = Capability
 ROLE_SPECS: dict[str, RoleSpec] = {
     Role.CASEWORKER: RoleSpec(
         Scope.OWN,
-        frozenset({C.VIEW_PERSON, C.ADD_PERSON, C.CHANGE_PERSON, C.VIEW_IDENTITY, C.EXPORT_PEOPLE, C.VIEW_PROGRAMMES}),
+        frozenset(
+            {
+                C.VIEW_PERSON,
+                C.ADD_PERSON,
+                C.CHANGE_PERSON,
+                C.VIEW_IDENTITY,
+                C.EXPORT_PEOPLE,
+                C.VIEW_PROGRAMMES,
+            }
+        ),
     ),
     Role.CASE_SUPERVISOR: RoleSpec(
         Scope.ORGANISATION,
@@ -99,7 +108,15 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     ),
     Role.SYSTEM_ADMIN: RoleSpec(
         Scope.NONE,
-        frozenset({C.VIEW_PROGRAMMES, C.MANAGE_PROGRAMMES, C.MANAGE_ORGANISATIONS, C.MANAGE_MEMBERS, C.VIEW_AGGREGATES}),
+        frozenset(
+            {
+                C.VIEW_PROGRAMMES,
+                C.MANAGE_PROGRAMMES,
+                C.MANAGE_ORGANISATIONS,
+                C.MANAGE_MEMBERS,
+                C.VIEW_AGGREGATES,
+            }
+        ),
     ),
 }
 

@@ -54,3 +54,15 @@ def display_name(obj: object) -> str:
     if _khmer():
         return str(getattr(obj, "name_km", "") or obj)
     return str(getattr(obj, "name_en", "") or getattr(obj, "name", "") or obj)
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    """ "a b c"|split → ["a", "b", "c"] (to loop over field names in a template)."""
+    return value.split()
+
+
+@register.filter
+def field(form: object, name: str) -> object:
+    """A bound field of a form by name."""
+    return form[name]  # type: ignore[index]

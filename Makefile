@@ -1,0 +1,76 @@
+# Karpear — the two set-up commands are `make demo` and `make test` (see README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Django 6 needs Python >= 3.12; pyenv's shim picks 3.12 through .python-version.
+PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $$p && break; done)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+APT := DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0
+
+.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz bench vendor clean
+
+help:
+	@echo "make demo   install, migrate the embedded SQLite database, load the demo consortium and serve it"
+	@echo "make test   the whole suite (with CI=true also PostgreSQL, browser journeys and the API fuzz)"
+	@echo "make lint   ruff, import-linter and mypy only"
+	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md)"
+
+$(BIN)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "Karpear needs Python 3.12 or newer (python3.12 not found). Install it, e.g. with pyenv." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed system-deps messages
+
+# gettext compiles the Khmer catalogue; the Khmer fonts render Khmer in chromium screenshots.
+system-deps:
+	@command -v msgfmt >/dev/null 2>&1 || { $(APT) update && $(APT) install gettext; }
+	@fc-list 2>/dev/null | grep -qi "khmer" || { $(APT) update >/dev/null && $(APT) install fonts-khmeros fonts-noto-core >/dev/null; } || true
+
+# Debian's chromium for the browser tests (never a browser download).
+browser:
+	@command -v /usr/bin/chromium >/dev/null 2>&1 || { $(APT) update && $(APT) install chromium fonts-khmeros; }
+
+messages: $(BIN)/.installed
+	@KARPEAR_DEBUG=true $(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
+
+demo: install
+	KARPEAR_DEBUG=true $(BIN)/karpear demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	KARPEAR_DEBUG=true $(BIN)/mypy karpear
+
+pytest: install
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+pytest-pg: install
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n 2 --dist loadfile
+
+e2e: install browser
+	$(BIN)/pytest -q -p no:xdist e2e
+
+api-fuzz: install
+	bash scripts/api-fuzz.sh
+
+test: install lint pytest
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg e2e api-fuzz; fi
+
+bench: install browser
+	$(BIN)/python bench/run.py
+
+# Refresh the vendored front-end files from the npm registry (they are committed; run when upgrading).
+vendor:
+	npm install --no-save --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js karpear/static/vendor/
+	cp node_modules/@fontsource/noto-sans-khmer/files/noto-sans-khmer-khmer-{400,700}-normal.woff2 karpear/static/vendor/
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

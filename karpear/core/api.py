@@ -1,0 +1,433 @@
+"""REST API v1 over the same selectors and services as the pages (DESIGN §9): no second set of rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django_otp import match_token
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from karpear.core import access, selectors, services
+from karpear.core.models import (
+    Commune,
+    District,
+    Identity,
+    Organisation,
+    Person,
+    Programme,
+    Province,
+    SubGrant,
+    Target,
+    User,
+    Village,
+)
+from karpear.core.roles import Capability
+from karpear.core.text import clean_text, name_key
+
+# ---------------------------------------------------------------- serializers
+
+
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    provinces = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+
+    class Meta:
+        model = Organisation
+        fields = ["uuid", "short_name", "name", "name_km", "kind", "provinces", "is_active"]
+
+
+class BudgetLineSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    description = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class SubGrantSerializer(serializers.ModelSerializer[SubGrant]):
+    organisation = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+    programme = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    provinces = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    budget_lines = BudgetLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SubGrant
+        fields = [
+            "uuid",
+            "reference",
+            "programme",
+            "organisation",
+            "start_date",
+            "end_date",
+            "currency",
+            "provinces",
+            "summary",
+            "budget_lines",
+        ]
+
+
+class TargetSerializer(serializers.ModelSerializer[Target]):
+    subgrant = serializers.SlugRelatedField(read_only=True, slug_field="reference")
+    province = serializers.SlugRelatedField(read_only=True, slug_field="code")
+
+    class Meta:
+        model = Target
+        fields = ["indicator", "description", "description_km", "value", "unit", "subgrant", "province"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
+    organisation = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+    donor = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+
+    class Meta:
+        model = Programme
+        fields = [
+            "uuid",
+            "code",
+            "name",
+            "name_km",
+            "organisation",
+            "donor",
+            "start_date",
+            "end_date",
+            "description",
+        ]
+
+
+class ProvinceSerializer(serializers.ModelSerializer[Province]):
+    class Meta:
+        model = Province
+        fields = ["code", "name_km", "name_en"]
+
+
+class DistrictSerializer(serializers.ModelSerializer[District]):
+    class Meta:
+        model = District
+        fields = ["code", "name_km", "name_en", "province"]
+
+
+class CommuneSerializer(serializers.ModelSerializer[Commune]):
+    class Meta:
+        model = Commune
+        fields = ["code", "name_km", "name_en", "district", "province", "in_official_list"]
+
+
+class VillageSerializer(serializers.ModelSerializer[Village]):
+    class Meta:
+        model = Village
+        fields = ["id", "code", "name_km", "name_en", "commune", "district", "province", "code_shared"]
+
+
+class IdentitySerializer(serializers.ModelSerializer[Identity]):
+    class Meta:
+        model = Identity
+        fields = [
+            "name_km",
+            "name_latin",
+            "date_of_birth",
+            "phone",
+            "national_id",
+            "passport_number",
+            "mother_name",
+            "address_details",
+        ]
+
+
+class PersonSerializer(serializers.ModelSerializer[Person]):
+    """The pseudonymous record; `identity` is present only for roles that may read it (each read audited)."""
+
+    organisation = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+    village = serializers.PrimaryKeyRelatedField(read_only=True)
+    household = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+    identity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "uuid",
+            "case_number",
+            "initials",
+            "organisation",
+            "sex",
+            "birth_year",
+            "birth_year_estimated",
+            "province",
+            "district",
+            "commune",
+            "village",
+            "household",
+            "relationship_to_head",
+            "created_at",
+            "identity",
+        ]
+
+    @extend_schema_field(IdentitySerializer(allow_null=True))
+    def get_identity(self, person: Person) -> dict[str, Any] | None:
+        identity = self.context.get("identities", {}).get(person.pk)
+        return IdentitySerializer(identity).data if identity is not None else None
+
+
+class PersonWriteSerializer(serializers.Serializer[Any]):
+    case_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    sex = serializers.ChoiceField(choices=Person.Sex.choices)
+    birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2100)
+    birth_year_estimated = serializers.BooleanField(required=False, default=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    province = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    district = serializers.CharField(required=False, allow_blank=True, max_length=4)
+    commune = serializers.CharField(required=False, allow_blank=True, max_length=6)
+    village = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    household = serializers.UUIDField(required=False, allow_null=True)
+    relationship_to_head = serializers.ChoiceField(
+        choices=Person.Relationship.choices, required=False, allow_blank=True
+    )
+    name_km = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    name_latin = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    national_id = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    passport_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    mother_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    address_details = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not clean_text(attrs.get("name_km", "")) and not clean_text(attrs.get("name_latin", "")):
+            raise serializers.ValidationError({"name_km": [_("Enter the name in Khmer or in Latin letters.")]})
+        try:
+            attrs["place"] = services.resolve_place(
+                province=attrs.pop("province", ""),
+                district=attrs.pop("district", ""),
+                commune=attrs.pop("commune", ""),
+                village=attrs.pop("village", None),
+            )
+            attrs["phone"], _warning = services.normalise_phone(attrs.get("phone", ""))
+        except services.ValidationError as exc:
+            raise serializers.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"phone": exc.messages}
+            ) from exc
+        household_uuid = attrs.pop("household", None)
+        attrs["household"] = None
+        if household_uuid:
+            try:
+                attrs["household"] = access.get_household_for_user(self.context["request"].user, household_uuid)
+            except Http404 as exc:
+                raise serializers.ValidationError({"household": [_("Unknown household.")]}) from exc
+        return attrs
+
+    def to_input(self) -> services.PersonInput:
+        data = dict(self.validated_data)
+        return services.PersonInput(
+            sex=data["sex"],
+            birth_year=data.get("birth_year"),
+            birth_year_estimated=data.get("birth_year_estimated", False),
+            date_of_birth=data.get("date_of_birth"),
+            place=data["place"],
+            household=data.get("household"),
+            relationship_to_head=data.get("relationship_to_head", ""),
+            case_number=clean_text(data.get("case_number", "")).upper(),
+            name_km=data.get("name_km", ""),
+            name_latin=data.get("name_latin", ""),
+            phone=data.get("phone", ""),
+            national_id=data.get("national_id", ""),
+            passport_number=data.get("passport_number", ""),
+            mother_name=data.get("mother_name", ""),
+            address_details=data.get("address_details", ""),
+        )
+
+
+# ---------------------------------------------------------------- viewsets
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
+    serializer_class = OrganisationSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return selectors.organisation_list(user=_user(self.request)).order_by("name")
+
+
+class ProgrammeViewSet(viewsets.ReadOnlyModelViewSet[Programme]):
+    serializer_class = ProgrammeSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self) -> QuerySet[Programme]:
+        return selectors.programme_list(user=_user(self.request)).order_by("code")
+
+    @extend_schema(responses=SubGrantSerializer(many=True))
+    @action(detail=True)
+    def subgrants(self, request: Request, uuid: str | None = None) -> Response:
+        programme = self.get_object()
+        items = selectors.subgrant_list(user=_user(request), programme=programme)
+        return Response(SubGrantSerializer(items, many=True).data)
+
+    @extend_schema(responses=TargetSerializer(many=True))
+    @action(detail=True)
+    def targets(self, request: Request, uuid: str | None = None) -> Response:
+        programme = self.get_object()
+        items = selectors.target_list(user=_user(request), programme=programme)
+        return Response(TargetSerializer(items, many=True).data)
+
+
+_PLACE_FILTERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Part of the Khmer or Latin name"),
+]
+
+
+class _PlaceViewSet(viewsets.ReadOnlyModelViewSet[Any]):
+    parent_field = ""
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        params = self.request.query_params
+        if self.parent_field and params.get(self.parent_field):
+            queryset = queryset.filter(**{f"{self.parent_field}_id": params[self.parent_field]})
+        query = params.get("q", "")[:60]
+        if query.strip():
+            queryset = queryset.filter(search_key__contains=name_key(query))
+        return queryset
+
+
+@extend_schema_view(list=extend_schema(parameters=_PLACE_FILTERS))
+class ProvinceViewSet(_PlaceViewSet):
+    serializer_class = ProvinceSerializer
+    queryset = Province.objects.all()
+
+
+@extend_schema_view(list=extend_schema(parameters=[*_PLACE_FILTERS, OpenApiParameter("province", OpenApiTypes.STR)]))
+class DistrictViewSet(_PlaceViewSet):
+    serializer_class = DistrictSerializer
+    queryset = District.objects.all()
+    parent_field = "province"
+
+
+@extend_schema_view(list=extend_schema(parameters=[*_PLACE_FILTERS, OpenApiParameter("district", OpenApiTypes.STR)]))
+class CommuneViewSet(_PlaceViewSet):
+    serializer_class = CommuneSerializer
+    queryset = Commune.objects.all()
+    parent_field = "district"
+
+
+@extend_schema_view(list=extend_schema(parameters=[*_PLACE_FILTERS, OpenApiParameter("commune", OpenApiTypes.STR)]))
+class VillageViewSet(_PlaceViewSet):
+    serializer_class = VillageSerializer
+    queryset = Village.objects.all()
+    parent_field = "commune"
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Name or case number")]),
+    create=extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer}),
+    update=extend_schema(request=PersonWriteSerializer, responses=PersonSerializer),
+)
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Person],
+):
+    serializer_class = PersonSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    http_method_names = ["get", "post", "put", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Person]:
+        user = _user(self.request)
+        access.require(user, Capability.VIEW_PERSON)
+        return selectors.person_list(user=user, query=self.request.query_params.get("q", "")[:100])
+
+    def get_object(self) -> Person:
+        return access.get_person_for_user(_user(self.request), self.kwargs["uuid"], write=self.action == "update")
+
+    def _identities(self, people: list[Person]) -> dict[int, Identity]:
+        user = _user(self.request)
+        if not access.has_capability(user, Capability.VIEW_IDENTITY):
+            return {}
+        found: dict[int, Identity] = {}
+        for person in people:
+            identity = selectors.person_identity(user=user, person=person, reason="api")
+            if identity is not None:
+                found[person.pk] = identity
+        return found
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        people = list(page or [])
+        serializer = PersonSerializer(people, many=True, context={"identities": self._identities(people)})
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        return Response(PersonSerializer(person, context={"identities": self._identities([person])}).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        access.require(user, Capability.ADD_PERSON)
+        serializer = PersonWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        person = services.person_create(actor=user, data=serializer.to_input())
+        return Response(
+            PersonSerializer(person, context={"identities": self._identities([person])}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        person = self.get_object()
+        serializer = PersonWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        person = services.person_update(actor=user, person=person, data=serializer.to_input())
+        return Response(PersonSerializer(person, context={"identities": self._identities([person])}).data)
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    otp_token = serializers.CharField(required=False, allow_blank=True, max_length=16)
+
+
+class TokenView(APIView):
+    """Exchange a username, password and (for roles that read identities) a second-factor code for a token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            services.login_failed_recorded(username=data["username"])
+            return Response(
+                {"message": str(_("The username or password is not right.")), "fields": {}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if access.needs_two_factor(user) and match_token(user, data.get("otp_token") or "") is None:  # type: ignore[arg-type]
+            return Response(
+                {"message": str(_("A valid second-factor code is required.")), "fields": {"otp_token": []}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"token": services.api_token_issue(user=user)})  # type: ignore[arg-type]

@@ -1,0 +1,206 @@
+"""Input validation for the core pages. Business rules stay in services.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core import services
+from karpear.core.models import Commune, District, Household, Person, Province, Village
+from karpear.core.text import clean_text, to_ascii_digits
+
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+
+
+class KhmerDateField(forms.DateField):
+    """Accepts the Cambodian day/month/year habit, ISO dates and Khmer digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        kwargs.setdefault("help_text", _("Day/month/year, e.g. 25/12/2001."))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, str):
+            value = to_ascii_digits(value.strip())
+        return super().to_python(value)
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("The username or password is not right. Please try again."),
+        "inactive": _("This account is not active."),
+    }
+
+
+class TokenForm(forms.Form):
+    otp_token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The 6-digit code from your authenticator app, or one of your backup codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_otp_token(self) -> str:
+        return to_ascii_digits(self.cleaned_data["otp_token"]).replace(" ", "")
+
+
+class PlaceFieldsMixin(forms.Form):
+    """The four levels of the place picker, re-validated by services.resolve_place."""
+
+    province = forms.CharField(label=_("Province"), required=False, max_length=2)
+    district = forms.CharField(label=_("District"), required=False, max_length=4)
+    commune = forms.CharField(label=_("Commune"), required=False, max_length=6)
+    village = forms.CharField(label=_("Village"), required=False, max_length=12)
+
+    def clean_place(self) -> services.PlaceChoice:
+        data = self.cleaned_data
+        try:
+            return services.resolve_place(
+                province=data.get("province", ""),
+                district=data.get("district", ""),
+                commune=data.get("commune", ""),
+                village=data.get("village") or None,
+            )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(name, message)
+            return services.PlaceChoice()
+
+
+class PersonForm(PlaceFieldsMixin):
+    case_number = forms.CharField(
+        label=_("Case number"),
+        required=False,
+        max_length=30,
+        help_text=_("Leave empty to get the next number of your organisation."),
+    )
+    name_km = forms.CharField(label=_("Name in Khmer"), required=False, max_length=150)
+    name_latin = forms.CharField(label=_("Name in Latin letters"), required=False, max_length=150)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices)
+    date_of_birth = KhmerDateField(label=_("Date of birth"), required=False)
+    birth_year = forms.IntegerField(
+        label=_("Birth year"),
+        required=False,
+        min_value=1900,
+        help_text=_("If the exact date is not known."),
+    )
+    birth_year_estimated = forms.BooleanField(label=_("The birth year is an estimate"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=30, help_text=_("e.g. 012 345 678"))
+    national_id = forms.CharField(label=_("National ID number"), required=False, max_length=30)
+    passport_number = forms.CharField(label=_("Passport number"), required=False, max_length=30)
+    mother_name = forms.CharField(label=_("Mother's name"), required=False, max_length=150)
+    address_details = forms.CharField(
+        label=_("Address details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    household = forms.ModelChoiceField(
+        label=_("Household"), required=False, queryset=Household.objects.none(), to_field_name="uuid"
+    )
+    relationship_to_head = forms.ChoiceField(
+        label=_("Relationship to head of household"),
+        required=False,
+        choices=[("", "—"), *Person.Relationship.choices],
+    )
+    confirm_not_duplicate = forms.BooleanField(label=_("I have checked: this is a different person"), required=False)
+
+    field_order = [
+        "case_number",
+        "name_km",
+        "name_latin",
+        "sex",
+        "date_of_birth",
+        "birth_year",
+        "birth_year_estimated",
+        "phone",
+        "national_id",
+        "passport_number",
+        "mother_name",
+        "province",
+        "district",
+        "commune",
+        "village",
+        "address_details",
+        "household",
+        "relationship_to_head",
+    ]
+
+    def __init__(self, *args: Any, households: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if households is not None:
+            self.fields["household"].queryset = households  # type: ignore[attr-defined]
+        self.phone_warning: str | None = None
+
+    def clean_name_km(self) -> str:
+        return clean_text(self.cleaned_data["name_km"])
+
+    def clean_name_latin(self) -> str:
+        return clean_text(self.cleaned_data["name_latin"])
+
+    def clean_case_number(self) -> str:
+        return clean_text(self.cleaned_data["case_number"]).upper()
+
+    def clean_birth_year(self) -> int | None:
+        year: int | None = self.cleaned_data["birth_year"]
+        if year is not None and year > timezone.localdate().year:
+            raise ValidationError(_("The birth year cannot be in the future."))
+        return year
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        value: dt.date | None = self.cleaned_data["date_of_birth"]
+        if value is not None and value > timezone.localdate():
+            raise ValidationError(_("The date of birth cannot be in the future."))
+        return value
+
+    def clean_phone(self) -> str:
+        phone, warning = services.normalise_phone(self.cleaned_data["phone"])
+        self.phone_warning = warning
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("name_km") and not data.get("name_latin") and not self.has_error("name_km"):
+            self.add_error("name_km", _("Enter the name in Khmer or in Latin letters."))
+        data["place"] = self.clean_place()
+        return data
+
+    def to_input(self) -> services.PersonInput:
+        data = self.cleaned_data
+        return services.PersonInput(
+            sex=data["sex"],
+            birth_year=data.get("birth_year"),
+            birth_year_estimated=bool(data.get("birth_year_estimated")),
+            date_of_birth=data.get("date_of_birth"),
+            place=data["place"],
+            household=data.get("household"),
+            relationship_to_head=data.get("relationship_to_head") or "",
+            case_number=data.get("case_number") or "",
+            name_km=data.get("name_km") or "",
+            name_latin=data.get("name_latin") or "",
+            phone=data.get("phone") or "",
+            national_id=data.get("national_id") or "",
+            passport_number=data.get("passport_number") or "",
+            mother_name=data.get("mother_name") or "",
+            address_details=data.get("address_details") or "",
+        )
+
+
+def place_options(state: dict[str, str]) -> dict[str, Any]:
+    """Options for each picker level given the chosen parents (used by the picker partial)."""
+    province, district, commune = (
+        state.get("province", ""),
+        state.get("district", ""),
+        state.get("commune", ""),
+    )
+    return {
+        "provinces": Province.objects.all(),
+        "districts": District.objects.filter(province_id=province) if province else District.objects.none(),
+        "communes": Commune.objects.filter(district_id=district) if district else Commune.objects.none(),
+        "villages": Village.objects.filter(commune_id=commune) if commune else Village.objects.none(),
+    }

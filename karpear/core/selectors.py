@@ -1,0 +1,198 @@
+"""Reads of the core records, each starting from core.access.visible()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+
+from karpear.core import access, audit
+from karpear.core.models import (
+    AuditEvent,
+    Household,
+    Identity,
+    Membership,
+    Organisation,
+    Person,
+    Programme,
+    SubGrant,
+    Target,
+    User,
+)
+from karpear.core.roles import Capability
+from karpear.core.text import has_khmer, khmer_key, latin_key
+
+
+def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
+    """People the user may see, newest first, filtered by `query`.
+
+    A case number (or its start) always matches. Names match only for roles that may read identities:
+    a Khmer query matches the Khmer-name key, a Latin one the romanised key, both case- and
+    spacing-insensitive and from the start of the family or the given name.
+    """
+    people = access.visible(user, Person.objects.all())
+    query = query.strip()
+    if query:
+        condition = Q(case_number__istartswith=query)
+        if access.has_capability(user, Capability.VIEW_IDENTITY):
+            key = khmer_key(query) if has_khmer(query) else latin_key(query)
+            if key:
+                field = "name_km" if has_khmer(query) else "name_latin"
+                org_ids = _person_org_ids(user)
+                matching = Identity.objects.filter(organisation_id__in=org_ids).filter(
+                    Q(**{f"{field}_key__startswith": key}) | Q(**{f"{field}_alt_key__startswith": key})
+                )
+                condition |= Q(pk__in=matching.values("person_id"))
+        people = people.filter(condition)
+    return people.select_related("province", "commune").order_by("-created_at", "-id")
+
+
+def _person_org_ids(user: User) -> list[int]:
+    """Organisations whose identities may hold the user's visible people (own, and referrers)."""
+    membership = access.membership_for(user)
+    if membership is None:
+        return []
+    from karpear.core.models import AccessShare
+
+    shared = AccessShare.objects.filter(
+        shared_with_id=membership.organisation_id, accepted_at__isnull=False, revoked_at__isnull=True
+    ).values_list("organisation_id", flat=True)
+    return [membership.organisation_id, *shared]
+
+
+@transaction.atomic
+def person_identity(*, user: User, person: Person, reason: str = "view") -> Identity | None:
+    """The identifying details of a visible person, for a role allowed to read them. Every read is audited."""
+    if not access.can(user, Capability.VIEW_IDENTITY, person):
+        return None
+    identity = access.visible(user, Identity.objects.filter(person=person)).first()
+    if identity is not None:
+        audit.record(actor=user, action="view", obj=person, fields="identity", reason=reason)
+    return identity
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    person: Person
+    reasons: tuple[str, ...]
+
+
+def person_likely_duplicates(
+    *,
+    user: User,
+    name_km: str = "",
+    name_latin: str = "",
+    birth_year: int | None = None,
+    commune_code: str = "",
+    phone: str = "",
+    national_id: str = "",
+    passport_number: str = "",
+    exclude: Person | None = None,
+) -> list[DuplicateCandidate]:
+    """People in the user's scope who may be the same person (never merged automatically; DOMAIN §6).
+
+    Same normalised name + birth year + commune, or the same phone, ID or passport number.
+    """
+    visible_people = access.visible(user, Person.objects.all())
+    by_reason: dict[int, set[str]] = {}
+    name_q = Q()
+    if name_km and khmer_key(name_km):
+        name_q |= Q(identity__name_km_key=khmer_key(name_km))
+    if name_latin and latin_key(name_latin):
+        name_q |= Q(identity__name_latin_key=latin_key(name_latin))
+    checks: list[tuple[str, Q]] = []
+    if name_q and birth_year and commune_code:
+        checks.append(("name", name_q & Q(birth_year=birth_year, commune_id=commune_code)))
+    if phone:
+        checks.append(("phone", Q(identity__phone=phone)))
+    if national_id:
+        checks.append(("national_id", Q(identity__national_id=national_id.upper())))
+    if passport_number:
+        checks.append(("passport", Q(identity__passport_number=passport_number.upper())))
+    if not checks:
+        return []
+    combined = Q()
+    for _reason, check in checks:
+        combined |= check
+    candidates = visible_people.filter(combined)
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    people = list(candidates.select_related("identity", "commune")[:10])
+    for person in people:
+        identity = getattr(person, "identity", None)
+        reasons = by_reason.setdefault(person.pk, set())
+        if identity is not None:
+            if phone and identity.phone == phone:
+                reasons.add("phone")
+            if national_id and identity.national_id == national_id.upper():
+                reasons.add("national_id")
+            if passport_number and identity.passport_number == passport_number.upper():
+                reasons.add("passport")
+            same_name = (name_km and identity.name_km_key == khmer_key(name_km)) or (
+                name_latin and identity.name_latin_key == latin_key(name_latin)
+            )
+            if same_name and person.birth_year == birth_year and person.commune_id == commune_code:
+                reasons.add("name")
+    return [DuplicateCandidate(p, tuple(sorted(by_reason[p.pk]))) for p in people]
+
+
+def household_list(*, user: User) -> QuerySet[Household]:
+    return access.visible(user, Household.objects.all()).order_by("code")
+
+
+def household_members(*, user: User, person: Person) -> QuerySet[Person]:
+    """The other visible members of the person's household."""
+    if not person.household_id:
+        return Person.objects.none()
+    return access.visible(user, Person.objects.filter(household_id=person.household_id)).exclude(pk=person.pk)
+
+
+def person_access_log(*, user: User, person: Person) -> QuerySet[AuditEvent]:
+    """Who read or changed this record, for roles with view_access_log on a visible person."""
+    access.require(user, Capability.VIEW_ACCESS_LOG, person)
+    object_type, object_id = audit.object_ref(person)
+    return (
+        AuditEvent.objects.filter(object_type=object_type, object_id=object_id).select_related("actor").order_by("-id")
+    )
+
+
+def organisation_list(*, user: User) -> QuerySet[Organisation]:
+    return access.visible(user, Organisation.objects.filter(is_active=True)).prefetch_related("provinces")
+
+
+def programme_list(*, user: User) -> QuerySet[Programme]:
+    return (
+        access.visible(user, Programme.objects.all())
+        .select_related("organisation", "donor")
+        .annotate(subgrant_count=Count("subgrants", distinct=True))
+    )
+
+
+def subgrant_list(*, user: User, programme: Programme | None = None) -> QuerySet[SubGrant]:
+    subgrants = access.visible(user, SubGrant.objects.all())
+    if programme is not None:
+        subgrants = subgrants.filter(programme=programme)
+    return subgrants.select_related("organisation", "programme").prefetch_related("provinces", "budget_lines")
+
+
+def target_list(*, user: User, programme: Programme) -> QuerySet[Target]:
+    return access.visible(user, Target.objects.filter(programme=programme)).select_related("subgrant", "province")
+
+
+def membership_list(*, user: User) -> QuerySet[Membership]:
+    return access.visible(user, Membership.objects.all()).select_related("user", "organisation", "team")
+
+
+def recent_identity_reads(*, user: User, since: dt.datetime | None = None) -> QuerySet[AuditEvent]:
+    """For supervisors: the latest reads of identifying details in their organisation."""
+    membership = access.membership_for(user)
+    if membership is None or not access.has_capability(user, Capability.VIEW_ACCESS_LOG):
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.filter(
+        organisation_id=membership.organisation_id, action="view", details__fields="identity"
+    )
+    if since is not None:
+        events = events.filter(at__gte=since)
+    return events.select_related("actor").order_by("-id")

@@ -1,0 +1,492 @@
+"""Writes of the core records. Each service checks its caller's rights through core.access, validates,
+saves inside one transaction and writes its audit event in that same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from karpear.core import access, audit
+from karpear.core.models import (
+    CaseSequence,
+    Commune,
+    Consent,
+    District,
+    ExportJob,
+    Household,
+    Identity,
+    Membership,
+    Organisation,
+    Person,
+    Province,
+    User,
+    Village,
+)
+from karpear.core.roles import Capability
+from karpear.core.text import clean_text, initials, khmer_key, latin_key, rotated, to_ascii_digits
+
+
+# ---------------------------------------------------------------- small parsers shared by forms and API
+def normalise_phone(raw: str) -> tuple[str, str | None]:
+    """(E.164 number, warning or None). Impossible numbers raise; unusual but possible ones only warn,
+    because some real Cambodian landlines fail strict validation (DOMAIN §6)."""
+    raw = to_ascii_digits(clean_text(raw))
+    if not raw:
+        return "", None
+    try:
+        number = phonenumbers.parse(raw, "KH")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(_("This is not a phone number."), code="phone") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError(_("This phone number has the wrong number of digits."), code="phone")
+    warning = None
+    if not phonenumbers.is_valid_number(number):
+        warning = _("This phone number looks unusual; please check it.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), warning
+
+
+@dataclass(frozen=True)
+class PlaceChoice:
+    province: Province | None = None
+    district: District | None = None
+    commune: Commune | None = None
+    village: Village | None = None
+
+
+def resolve_place(
+    *, province: str = "", district: str = "", commune: str = "", village: str | int | None = None
+) -> PlaceChoice:
+    """Check a picked place top-down; each level must exist and belong to the one above it."""
+    errors: dict[str, str] = {}
+    prov = Province.objects.filter(code=province).first() if province else None
+    if province and prov is None:
+        errors["province"] = _("Unknown place code.")
+    dist = District.objects.filter(code=district).first() if district else None
+    if district and (dist is None or (prov and dist.province_id != prov.code)):
+        errors["district"] = _("Unknown place code.")
+    comm = Commune.objects.filter(code=commune).first() if commune else None
+    if commune and (comm is None or (dist and comm.district_id != dist.code)):
+        errors["commune"] = _("Unknown place code.")
+    vill = None
+    if village not in (None, ""):
+        try:
+            vill = Village.objects.filter(pk=int(str(village))).first()
+        except ValueError:
+            vill = None
+        if vill is None or (comm and vill.commune_id != comm.code):
+            errors["village"] = _("Unknown place code.")
+    if errors:
+        raise ValidationError(errors)
+    # Fill the levels above the most precise one, so a village alone is enough.
+    if vill is not None:
+        comm = comm or vill.commune
+        dist = dist or vill.district
+        prov = prov or vill.province
+    if comm is not None:
+        dist = dist or comm.district
+        prov = prov or comm.province
+    if dist is not None:
+        prov = prov or dist.province
+    return PlaceChoice(prov, dist, comm, vill)
+
+
+# ---------------------------------------------------------------- people
+@dataclass
+class PersonInput:
+    sex: str
+    birth_year: int | None = None
+    birth_year_estimated: bool = False
+    date_of_birth: dt.date | None = None
+    place: PlaceChoice = field(default_factory=PlaceChoice)
+    household: Household | None = None
+    relationship_to_head: str = ""
+    case_number: str = ""
+    name_km: str = ""
+    name_latin: str = ""
+    phone: str = ""
+    national_id: str = ""
+    passport_number: str = ""
+    mother_name: str = ""
+    address_details: str = ""
+
+
+def identity_keys(name_km: str, name_latin: str) -> dict[str, str]:
+    """The search keys stored beside a name: the whole name, and the name with its first word last."""
+    return {
+        "name_km_key": khmer_key(name_km),
+        "name_latin_key": latin_key(name_latin),
+        "name_km_alt_key": khmer_key(rotated(name_km)),
+        "name_latin_alt_key": latin_key(rotated(name_latin)),
+    }
+
+
+def _next_case_number(organisation: Organisation, year: int) -> str:
+    seq, _created = CaseSequence.objects.select_for_update().get_or_create(organisation=organisation, year=year)
+    while True:
+        seq.last += 1
+        number = f"{organisation.short_name.upper()}-{year}-{seq.last:05d}"
+        if not Person.objects.filter(organisation=organisation, case_number=number).exists():
+            seq.save(update_fields=["last"])
+            return number
+
+
+def _validate_person(data: PersonInput, organisation: Organisation, person: Person | None = None) -> None:
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if data.date_of_birth and data.date_of_birth > today:
+        errors["date_of_birth"] = _("The date of birth cannot be in the future.")
+    if data.birth_year and data.birth_year > today.year:
+        errors["birth_year"] = _("The birth year cannot be in the future.")
+    if data.birth_year and data.birth_year < 1900:
+        errors["birth_year"] = _("The birth year must be 1900 or later.")
+    if data.date_of_birth and data.birth_year and data.date_of_birth.year != data.birth_year:
+        errors["birth_year"] = _("The birth year does not match the date of birth.")
+    if data.case_number:
+        clash = Person.objects.filter(organisation=organisation, case_number=data.case_number)
+        if person is not None:
+            clash = clash.exclude(pk=person.pk)
+        if clash.exists():
+            errors["case_number"] = _("Your organisation already has a person with this case number.")
+    if data.household is not None and data.household.organisation_id != organisation.pk:
+        errors["household"] = _("Unknown household.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _acting_membership(actor: User) -> Membership:
+    membership = access.membership_for(actor)
+    if membership is None:
+        raise ValidationError(_("You are not a member of any organisation."))
+    return membership
+
+
+def _check_place_limit(membership: Membership, place: PlaceChoice) -> None:
+    """A membership limited to places registers people only inside them (else they would vanish from its view)."""
+    if not membership.place_limited:
+        return
+    provinces = {p.code for p in membership.provinces.all()}
+    communes = {c.code for c in membership.communes.all()}
+    inside = (place.province is not None and place.province.code in provinces) or (
+        place.commune is not None and place.commune.code in communes
+    )
+    if not inside:
+        field = "commune" if communes else "province"
+        raise ValidationError({field: _("You may register people only in the places you work in.")})
+
+
+@transaction.atomic
+def person_create(*, actor: User, data: PersonInput) -> Person:
+    """Register a person in the actor's organisation. Needs add_person; audited."""
+    access.require(actor, Capability.ADD_PERSON)
+    membership = _acting_membership(actor)
+    organisation = membership.organisation
+    _validate_person(data, organisation)
+    _check_place_limit(membership, data.place)
+    phone, _warning = normalise_phone(data.phone)
+    name_km, name_latin = clean_text(data.name_km), clean_text(data.name_latin)
+    birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
+    person = Person(
+        organisation=organisation,
+        case_number=data.case_number or _next_case_number(organisation, timezone.localdate().year),
+        initials=initials(name_latin) or initials(name_km),
+        sex=data.sex,
+        birth_year=birth_year,
+        birth_year_estimated=data.birth_year_estimated and not data.date_of_birth,
+        province=data.place.province,
+        district=data.place.district,
+        commune=data.place.commune,
+        village=data.place.village,
+        household=data.household,
+        relationship_to_head=data.relationship_to_head,
+        created_by=actor,
+        assigned_to=actor,
+        team=membership.team,
+    )
+    person.full_clean()
+    person.save()
+    identity = Identity(
+        person=person,
+        organisation=organisation,
+        name_km=name_km,
+        name_latin=name_latin,
+        date_of_birth=data.date_of_birth,
+        phone=phone,
+        national_id=clean_text(data.national_id).upper(),
+        passport_number=clean_text(data.passport_number).upper(),
+        mother_name=clean_text(data.mother_name),
+        address_details=data.address_details.strip(),
+        **identity_keys(name_km, name_latin),
+    )
+    identity.full_clean(exclude=["person"])
+    identity.save()
+    audit.record(actor=actor, action="create", obj=person)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
+    """Change a person the actor may edit (own organisation, in scope). Audited with the changed fields."""
+    person = access.get_person_for_user(actor, person.uuid, write=True)
+    _validate_person(data, person.organisation, person)
+    phone, _warning = normalise_phone(data.phone)
+    name_km, name_latin = clean_text(data.name_km), clean_text(data.name_latin)
+    before = {"sex": person.sex, "birth_year": person.birth_year, "village": person.village_id}
+    person.sex = data.sex
+    person.birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
+    person.birth_year_estimated = data.birth_year_estimated and not data.date_of_birth
+    person.province, person.district = data.place.province, data.place.district
+    person.commune, person.village = data.place.commune, data.place.village
+    person.household, person.relationship_to_head = data.household, data.relationship_to_head
+    if data.case_number:
+        person.case_number = data.case_number
+    person.initials = initials(name_latin) or initials(name_km)
+    person.full_clean()
+    person.save()
+    identity, _created = Identity.objects.get_or_create(person=person, defaults={"organisation": person.organisation})
+    identity.name_km, identity.name_latin = name_km, name_latin
+    identity.date_of_birth = data.date_of_birth
+    identity.phone = phone
+    identity.national_id = clean_text(data.national_id).upper()
+    identity.passport_number = clean_text(data.passport_number).upper()
+    identity.mother_name = clean_text(data.mother_name)
+    identity.address_details = data.address_details.strip()
+    for key, value in identity_keys(name_km, name_latin).items():
+        setattr(identity, key, value)
+    identity.full_clean(exclude=["person"])
+    identity.save()
+    changed = sorted(k for k, v in before.items() if v != getattr(person, k if k != "village" else "village_id"))
+    audit.record(actor=actor, action="update", obj=person, changed=changed)
+    return person
+
+
+@transaction.atomic
+def household_create(
+    *, actor: User, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
+) -> Household:
+    access.require(actor, Capability.ADD_PERSON)
+    organisation = _acting_membership(actor).organisation
+    if Household.objects.filter(organisation=organisation, code=code).exists():
+        raise ValidationError({"code": _("Your organisation already has a household with this number.")})
+    household = Household(
+        organisation=organisation,
+        code=clean_text(code),
+        village=place.village,
+        commune=place.commune,
+        province=place.province,
+        poverty_status=poverty_status,
+    )
+    household.full_clean()
+    household.save()
+    audit.record(actor=actor, action="create", obj=household)
+    return household
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    person: Person,
+    purpose: str,
+    given: bool,
+    given_by: str,
+    recipient: Organisation | None = None,
+) -> Consent:
+    person = access.get_person_for_user(actor, person.uuid, write=True)
+    consent = Consent(
+        organisation=person.organisation,
+        person=person,
+        purpose=purpose,
+        given=given,
+        given_by=clean_text(given_by),
+        recipient=recipient,
+        recorded_by=actor,
+    )
+    consent.full_clean()
+    consent.save()
+    audit.record(actor=actor, action="create", obj=consent, purpose=purpose, given=given)
+    return consent
+
+
+# ---------------------------------------------------------------- second factor and API tokens
+BACKUP_CODE_COUNT = 10
+
+
+def two_factor_enrolled(*, user: User) -> bool:
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def two_factor_pending_device(*, user: User) -> Any:
+    """The unconfirmed authenticator device being enrolled (created on first call)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def two_factor_confirm(*, user: User, token: str) -> list[str] | None:
+    """Confirm the pending authenticator with a code; returns fresh backup codes, or None if the code is wrong."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device = two_factor_pending_device(user=user)
+    if not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    static, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
+    static.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    static.token_set.bulk_create([StaticToken(device=static, token=code) for code in codes])
+    audit.record(actor=user, action="two_factor", step="enrolled")
+    return codes
+
+
+def api_token_issue(*, user: User) -> str:
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    audit.record(actor=user, action="login", channel="api")
+    return str(token.key)
+
+
+# ---------------------------------------------------------------- login events
+def login_recorded(*, user: User) -> None:
+    membership = access.membership_for(user)
+    audit.record(actor=user, action="login", organisation=membership.organisation if membership else None)
+
+
+def login_failed_recorded(*, username: str) -> None:
+    audit.record(actor=None, actor_name=username[:150], action="failed_login")
+
+
+def session_switch_organisation(*, actor: User, organisation_id: int) -> Membership:
+    for membership in access.memberships_of(actor):
+        if membership.organisation_id == organisation_id:
+            return membership
+    raise ValidationError(_("You are not a member of this organisation."))
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if user.is_authenticated and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+# ---------------------------------------------------------------- exports
+@transaction.atomic
+def export_people_request(*, actor: User, query: str = "") -> ExportJob:
+    """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit."""
+    access.require(actor, Capability.EXPORT_PEOPLE)
+    organisation = _acting_membership(actor).organisation
+    job = ExportJob.objects.create(
+        organisation=organisation, requested_by=actor, kind="people_xlsx", params={"q": query}
+    )
+    audit.record(actor=actor, action="export", obj=job, kind="people_xlsx", query=query)
+
+    def enqueue() -> None:
+        from karpear.core.tasks import export_people_task
+
+        export_people_task.enqueue(job_id=job.pk)
+
+    transaction.on_commit(enqueue)
+    return job
+
+
+def export_people_run(*, job_id: int) -> None:
+    """Build the workbook for a queued export, as the user who asked, so scope and identity rules hold."""
+    from openpyxl import Workbook
+
+    from karpear.core import selectors
+
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return  # idempotent: a retried task does not rebuild a finished file
+    user = job.requested_by
+    user._karpear_active_org = job.organisation_id  # type: ignore[attr-defined]  # act in the job's organisation
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    try:
+        people = selectors.person_list(user=user, query=str(job.params.get("q", "")))
+        with_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
+        total = people.count()
+        ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("people")
+        header = [
+            "case_number",
+            "sex",
+            "birth_year",
+            "province",
+            "district",
+            "commune",
+            "village",
+            "household",
+        ]
+        if with_identity:
+            header += ["name_km", "name_latin", "date_of_birth", "phone"]
+        sheet.append(header)
+        rows = people.select_related("identity", "village", "household") if with_identity else people
+        for index, person in enumerate(rows.iterator(chunk_size=2000), start=1):
+            row: list[Any] = [
+                person.case_number,
+                person.sex,
+                person.birth_year,
+                person.province_id or "",
+                person.district_id or "",
+                person.commune_id or "",
+                person.village.code if person.village_id and person.village else "",
+                person.household.code if person.household_id and person.household else "",
+            ]
+            if with_identity:
+                identity = getattr(person, "identity", None)
+                row += [
+                    identity.name_km if identity else "",
+                    identity.name_latin if identity else "",
+                    identity.date_of_birth if identity else None,
+                    identity.phone if identity else "",
+                ]
+            sheet.append(row)
+            if index % 1000 == 0:
+                ExportJob.objects.filter(pk=job.pk).update(done_rows=index)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        with transaction.atomic():
+            ExportJob.objects.filter(pk=job.pk).update(
+                status=ExportJob.Status.DONE,
+                done_rows=total,
+                content=buffer.getvalue(),
+                filename=f"people-{job.organisation.short_name}-{stamp}.xlsx",
+                finished_at=timezone.now(),
+            )
+            if with_identity:
+                audit.record(actor=user, action="view", obj=job, identity_rows=total, reason="export")
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:300])
+        raise
+
+
+@transaction.atomic
+def export_download(*, actor: User, job: ExportJob) -> ExportJob:
+    """Hand a finished export to the user who asked for it; audited."""
+    job = access.get_export_for_user(actor, job.uuid)
+    if job.status != ExportJob.Status.DONE:
+        raise ValidationError(_("This export is not ready yet."))
+    audit.record(actor=actor, action="download", obj=job, filename=job.filename)
+    return job

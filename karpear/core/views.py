@@ -1,0 +1,348 @@
+"""Pages of the core app. Each view parses input, calls one service or selector, and renders.
+
+A view answers an htmx request with the page's partial ("page.html#name") and a normal request with the
+whole page, so every page also works without script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from karpear.core import access, selectors, services
+from karpear.core.forms import PersonForm, place_options
+from karpear.core.models import Person, User
+from karpear.core.places import search_places
+from karpear.core.roles import Capability, Role
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _template(request: HttpRequest, page: str, partial: str) -> str:
+    return f"{page}#{partial}" if getattr(request, "htmx", False) else page
+
+
+# ---------------------------------------------------------------- home
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The work list of the user's role."""
+    user = _user(request)
+    membership = access.membership_for(user)
+    context: dict[str, Any] = {"role": membership.role if membership else None}
+    if membership is None:
+        return render(request, "core/home.html", context)
+    if access.has_capability(user, Capability.VIEW_PERSON):
+        context["people"] = selectors.person_list(user=user)[:10]
+    if access.has_capability(user, Capability.VIEW_ACCESS_LOG):
+        context["identity_reads"] = selectors.recent_identity_reads(user=user)[:10]
+    if access.has_capability(user, Capability.VIEW_PROGRAMMES):
+        context["programmes"] = selectors.programme_list(user=user)[:10]
+    if access.has_capability(user, Capability.MANAGE_MEMBERS):
+        context["members"] = selectors.membership_list(user=user)[:20]
+    context["can_add_person"] = access.has_capability(user, Capability.ADD_PERSON)
+    context["roles"] = Role
+    return render(request, "core/home.html", context)
+
+
+# ---------------------------------------------------------------- people
+@login_required
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.VIEW_PERSON)
+    query = request.GET.get("q", "")[:100]
+    people = selectors.person_list(user=user, query=query)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": query,
+        "can_search_names": access.has_capability(user, Capability.VIEW_IDENTITY),
+        "can_export": access.has_capability(user, Capability.EXPORT_PEOPLE),
+        "can_add": access.has_capability(user, Capability.ADD_PERSON),
+    }
+    return render(request, _template(request, "core/person_list.html", "results"), context)
+
+
+def _picker_state(data: Any) -> dict[str, str]:
+    """The picker's chosen levels; a picked search result fills them all."""
+    state = {key: str(data.get(key, "") or "") for key in ("province", "district", "commune", "village")}
+    picked = str(data.get("place_pick", "") or "")
+    if picked:
+        level, _sep, value = picked.partition(":")
+        try:
+            if level == "v":
+                choice = services.resolve_place(village=value)
+            elif level == "c":
+                choice = services.resolve_place(commune=value)
+            elif level == "d":
+                choice = services.resolve_place(district=value)
+            else:
+                choice = services.resolve_place(province=value)
+        except ValidationError:
+            choice = services.PlaceChoice()
+        state = {
+            "province": choice.province.code if choice.province else "",
+            "district": choice.district.code if choice.district else "",
+            "commune": choice.commune.code if choice.commune else "",
+            "village": str(choice.village.pk) if choice.village else "",
+        }
+    # A changed parent clears the levels below it.
+    if state["district"] and not state["district"].startswith(state["province"] or "-"):
+        state["district"] = state["commune"] = state["village"] = ""
+    if state["commune"] and not state["commune"].startswith(state["district"] or "-"):
+        state["commune"] = state["village"] = ""
+    return state
+
+
+def _picker_context(data: Any) -> dict[str, Any]:
+    state = _picker_state(data)
+    query = str(data.get("place_q", "") or "")[:60]
+    return {
+        "place": state,
+        "place_q": query,
+        "place_matches": search_places(query, limit=15) if len(query.strip()) >= 2 else [],
+        **place_options(state),
+    }
+
+
+@login_required
+@require_GET
+def place_picker(request: HttpRequest) -> HttpResponse:
+    """The place picker partial, re-rendered as the user picks a level or types a name (htmx)."""
+    return render(request, "core/_place_picker.html", _picker_context(request.GET))
+
+
+@login_required
+@require_GET
+def place_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:60]
+    matches = search_places(query, limit=50) if len(query.strip()) >= 2 else []
+    return render(request, _template(request, "core/place_search.html", "results"), {"q": query, "matches": matches})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.ADD_PERSON)
+    return _person_form(request, user, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid, write=True)
+    return _person_form(request, user, person)
+
+
+def _initial_for(user: User, person: Person) -> dict[str, Any]:
+    identity = selectors.person_identity(user=user, person=person, reason="edit")
+    initial: dict[str, Any] = {
+        "case_number": person.case_number,
+        "sex": person.sex,
+        "birth_year": person.birth_year,
+        "birth_year_estimated": person.birth_year_estimated,
+        "province": person.province_id or "",
+        "district": person.district_id or "",
+        "commune": person.commune_id or "",
+        "village": person.village_id or "",
+        "household": person.household.uuid if person.household else None,
+        "relationship_to_head": person.relationship_to_head,
+    }
+    if identity is not None:
+        initial.update(
+            name_km=identity.name_km,
+            name_latin=identity.name_latin,
+            date_of_birth=identity.date_of_birth.strftime("%d/%m/%Y") if identity.date_of_birth else "",
+            phone=identity.phone,
+            national_id=identity.national_id,
+            passport_number=identity.passport_number,
+            mother_name=identity.mother_name,
+            address_details=identity.address_details,
+        )
+    return initial
+
+
+def _person_form(request: HttpRequest, user: User, person: Person | None) -> HttpResponse:
+    households = selectors.household_list(user=user)
+    duplicates: list[selectors.DuplicateCandidate] = []
+    if request.method == "POST":
+        form = PersonForm(request.POST, households=households)
+        refreshing = "_place_refresh" in request.POST
+        if not refreshing and form.is_valid():
+            data = form.cleaned_data
+            if not data.get("confirm_not_duplicate"):
+                duplicates = selectors.person_likely_duplicates(
+                    user=user,
+                    name_km=data.get("name_km", ""),
+                    name_latin=data.get("name_latin", ""),
+                    birth_year=data.get("birth_year")
+                    or (data["date_of_birth"].year if data.get("date_of_birth") else None),
+                    commune_code=data["place"].commune.code if data["place"].commune else "",
+                    phone=data.get("phone", ""),
+                    national_id=data.get("national_id", ""),
+                    passport_number=data.get("passport_number", ""),
+                    exclude=person,
+                )
+            if not duplicates:
+                try:
+                    if person is None:
+                        saved = services.person_create(actor=user, data=form.to_input())
+                        messages.success(request, _("Saved. Case number %(number)s.") % {"number": saved.case_number})
+                    else:
+                        saved = services.person_update(actor=user, person=person, data=form.to_input())
+                        messages.success(request, _("Your changes are saved."))
+                except ValidationError as exc:
+                    for name, errors in exc.message_dict.items():
+                        for error in errors:
+                            form.add_error(name if name in form.fields else None, error)
+                else:
+                    if form.phone_warning:
+                        messages.warning(request, form.phone_warning)
+                    url = reverse("person_detail", args=[saved.uuid])
+                    if getattr(request, "htmx", False):
+                        return HttpResponseClientRedirect(url)
+                    return redirect(url)
+        picker_data: Any = request.POST
+    else:
+        initial = _initial_for(user, person) if person is not None else {}
+        form = PersonForm(initial=initial, households=households)
+        picker_data = {**initial, **request.GET.dict()} if person is not None else request.GET
+    context = {
+        "form": form,
+        "person": person,
+        "duplicates": duplicates,
+        **_picker_context(picker_data),
+    }
+    return render(request, "core/person_form.html", context)
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid)
+    identity = selectors.person_identity(user=user, person=person)
+    context = {
+        "person": person,
+        "identity": identity,
+        "can_edit": access.can(user, Capability.CHANGE_PERSON, person)
+        and person.organisation_id == getattr(access.membership_for(user), "organisation_id", None),
+        "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
+        "household_members": selectors.household_members(user=user, person=person)[:20],
+    }
+    return render(request, "core/person_detail.html", context)
+
+
+@login_required
+@require_GET
+def person_access_log(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid)
+    events = selectors.person_access_log(user=user, person=person)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/person_access_log.html", {"person": person, "page": page})
+
+
+# ---------------------------------------------------------------- exports
+@login_required
+@require_POST
+def person_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    job = services.export_people_request(actor=user, query=request.POST.get("q", "")[:100])
+    return redirect("job_detail", uuid=job.uuid)
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    job = access.get_export_for_user(_user(request), uuid)
+    return render(request, _template(request, "core/job_detail.html", "progress"), {"job": job})
+
+
+@login_required
+@require_GET
+def job_download(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    job = access.get_export_for_user(user, uuid)
+    try:
+        job = services.export_download(actor=user, job=job)
+    except ValidationError as exc:
+        raise Http404 from exc
+    response = HttpResponse(
+        bytes(job.content or b""),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- organisations and programmes
+@login_required
+@require_GET
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations = selectors.organisation_list(user=_user(request))
+    return render(request, "core/organisation_list.html", {"organisations": organisations})
+
+
+@login_required
+@require_GET
+def organisation_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    organisation = access.get_organisation_for_user(user, uuid)
+    programmes = selectors.programme_list(user=user).filter(organisation=organisation)
+    subgrants = selectors.subgrant_list(user=user).filter(organisation=organisation)
+    return render(
+        request,
+        "core/organisation_detail.html",
+        {"organisation": organisation, "programmes": programmes, "subgrants": subgrants},
+    )
+
+
+@login_required
+@require_GET
+def programme_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.VIEW_PROGRAMMES)
+    return render(request, "core/programme_list.html", {"programmes": selectors.programme_list(user=user)})
+
+
+@login_required
+@require_GET
+def programme_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.VIEW_PROGRAMMES)
+    programme = access.get_programme_for_user(user, uuid)
+    return render(
+        request,
+        "core/programme_detail.html",
+        {
+            "programme": programme,
+            "subgrants": selectors.subgrant_list(user=user, programme=programme),
+            "targets": selectors.target_list(user=user, programme=programme),
+        },
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+__all__ = ["PermissionDenied"]

@@ -1,0 +1,140 @@
+"""Login, logout, the second factor and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from karpear.core import audit, services
+from karpear.core.forms import LoginForm, TokenForm
+from karpear.core.middleware import SESSION_ORG_KEY
+
+
+def _with_language(response: HttpResponse, language: str) -> HttpResponse:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        services.login_recorded(user=user)
+        return _with_language(response, user.language)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        username = self.request.POST.get("username", "")
+        if username:
+            services.login_failed_recorded(username=username)
+        return super().form_invalid(form)
+
+
+def lockout(request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """What a locked-out user sees (django-axes calls this), in their language."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    audit.record(actor=None, actor_name=str(username)[:150], action="locked_out")
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "core/locked_out.html", {"minutes": minutes}, status=429)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit.record(actor=request.user, action="logout")  # type: ignore[arg-type]
+        language = request.LANGUAGE_CODE
+        response = super().post(request, *args, **kwargs)
+        return _with_language(response, language)
+
+
+def _safe_next(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Switch between Khmer and English; remembered in a cookie and, when logged in, on the user."""
+    language = request.POST.get("language", "")
+    response = HttpResponseRedirect(_safe_next(request))
+    if language in dict(settings.LANGUAGES) and check_for_language(language):
+        services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+        _with_language(response, language)
+    return response
+
+
+@login_required
+@require_POST
+def organisation_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        org_id = int(request.POST.get("organisation", ""))
+        membership = services.session_switch_organisation(actor=request.user, organisation_id=org_id)  # type: ignore[arg-type]
+    except (ValueError, services.ValidationError):
+        messages.error(request, _("You are not a member of this organisation."))
+    else:
+        request.session[SESSION_ORG_KEY] = membership.organisation_id
+    return redirect("home")
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator (QR code + backup codes) or verify with one, then go on."""
+    user = request.user
+    if getattr(user, "is_verified", lambda: False)():
+        return redirect(_safe_next(request, "/"))
+    if services.two_factor_enrolled(user=user):  # type: ignore[arg-type]
+        return _two_factor_verify(request)
+    return _two_factor_enrol(request)
+
+
+def _two_factor_verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["otp_token"])
+        if device is not None:
+            otp_login(request, device)
+            audit.record(actor=request.user, action="two_factor", step="verified")  # type: ignore[arg-type]
+            return redirect(_safe_next(request, "/"))
+        form.add_error("otp_token", _("This code is not right or has expired. Please try again."))
+    return render(request, "core/two_factor_verify.html", {"form": form})
+
+
+def _two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = services.two_factor_pending_device(user=user)  # type: ignore[arg-type]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.two_factor_confirm(user=user, token=form.cleaned_data["otp_token"])  # type: ignore[arg-type]
+        if codes is not None:
+            device.refresh_from_db()
+            otp_login(request, device)
+            return render(request, "core/two_factor_backup_codes.html", {"codes": codes, "next": _safe_next(request)})
+        form.add_error("otp_token", _("This code is not right or has expired. Please try again."))
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
+    secret = device.config_url.split("secret=")[1].split("&")[0]
+    return render(request, "core/two_factor_enrol.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
