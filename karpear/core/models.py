@@ -493,8 +493,6 @@ class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One append-only, hash-chained event (DESIGN §6). Never updated, never deleted."""
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Action(models.TextChoices):
         VIEW = "view", _("viewed")
         CREATE = "create", _("created")
@@ -528,6 +526,9 @@ class AuditEvent(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object")]
 
+    def __str__(self) -> str:
+        return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("audit events are append-only")
@@ -535,9 +536,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events are append-only")
-
-    def __str__(self) -> str:
-        return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
 
 
 class AuditChainHead(models.Model):
@@ -572,6 +570,9 @@ class ExportJob(OrgOwned):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.uuid}"
+
     @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
@@ -579,6 +580,3 @@ class ExportJob(OrgOwned):
         if not self.total_rows:
             return 0
         return min(99, int(100 * self.done_rows / self.total_rows))
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.uuid}"
