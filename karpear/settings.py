@@ -217,6 +217,9 @@ USE_TZ = True
 # ---------------------------------------------------------------- static files
 STATIC_URL = "static/"
 STATIC_ROOT = ROOT_DIR / "staticfiles"
+# The project's own static files (CSS, vendored htmx and Khmer font): `karpear` is not an installed app,
+# so the app-directories finder does not see karpear/static.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -245,6 +248,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env_bool("KARPEAR_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "karpear.core.views.csrf_failure"
 
 # Content Security Policy (Django 6 built-in): no inline script, nothing from another origin.
 from django.utils.csp import CSP  # noqa: E402
@@ -302,9 +306,15 @@ TASKS = {
 }
 
 # ---------------------------------------------------------------- e-mail and logging
-EMAIL_BACKEND = (
-    "django.core.mail.backends.locmem.EmailBackend" if TESTING else "django.core.mail.backends.console.EmailBackend"
-)
+MAILERS = {
+    "default": {
+        "BACKEND": (
+            "django.core.mail.backends.locmem.EmailBackend"
+            if TESTING
+            else "django.core.mail.backends.console.EmailBackend"
+        )
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("KARPEAR_FROM_EMAIL", "karpear@localhost")
 LOGGING = {
     "version": 1,

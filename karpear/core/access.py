@@ -10,6 +10,7 @@ another organisation shared by an accepted referral are added through `AccessSha
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import rules
@@ -103,7 +104,7 @@ def _place_filter(membership: Membership, prefix: str = "") -> Q:
     return condition
 
 
-def _shared_ids(model: type[models.Model], organisation_id: int) -> QuerySet[AccessShare]:
+def _shared_ids(model: type[models.Model], organisation_id: int) -> QuerySet[AccessShare, Any]:
     return AccessShare.objects.filter(
         shared_with_id=organisation_id,
         content_type=ContentType.objects.get_for_model(model),
@@ -158,6 +159,9 @@ def visible[M: models.Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
             return queryset.filter(pk__in=ids)
         return queryset.filter(programme_id__in=ids)
     if model is ExportJob:
+        # Only while the role may still export: a user whose role changed loses earlier files too.
+        if Capability.EXPORT_PEOPLE not in spec.capabilities:
+            return queryset.none()
         return queryset.filter(organisation_id=org_id, requested_by_id=user.pk)
     if model is Membership:
         if Capability.MANAGE_MEMBERS not in spec.capabilities:
@@ -179,7 +183,7 @@ def _in_scope(user: User, obj: models.Model | None) -> bool:
     return obj is None or _object_visible(user, obj)
 
 
-def _capability_predicate(capability: Capability) -> rules.Predicate:
+def _capability_predicate(capability: Capability) -> Any:
     @rules.predicate(name=f"has_{capability.value}")
     def check(user: User, obj: models.Model | None = None) -> bool:
         return has_capability(user, capability)
@@ -207,7 +211,7 @@ def require(user: User, capability: Capability, obj: models.Model | None = None)
 def _get_visible[M: models.Model](user: User, queryset: QuerySet[M], **lookup: object) -> M:
     try:
         return visible(user, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, models.ObjectDoesNotExist) as exc:
+    except (models.ObjectDoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 

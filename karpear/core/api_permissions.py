@@ -18,12 +18,12 @@ class IsMember(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        if access.membership_for(user) is None:  # type: ignore[arg-type]
+        if access.membership_for(user) is None:
             return False
         # A token is issued only after a second factor; a session must have passed one itself.
         if isinstance(request.successful_authenticator, TokenAuthentication):
             return True
-        if access.needs_two_factor(user) and not user.is_verified():  # type: ignore[arg-type,union-attr]
+        if access.needs_two_factor(user) and not user.is_verified():  # type: ignore[attr-defined]  # django_otp
             self.message = "Two-factor verification is required."
             return False
         return True

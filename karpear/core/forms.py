@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import services
-from karpear.core.models import Commune, District, Household, Person, Province, Village
+from karpear.core.models import Commune, District, Person, Province, Village
 from karpear.core.text import clean_text, to_ascii_digits
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
@@ -100,9 +100,7 @@ class PersonForm(PlaceFieldsMixin):
     address_details = forms.CharField(
         label=_("Address details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
-    household = forms.ModelChoiceField(
-        label=_("Household"), required=False, queryset=Household.objects.none(), to_field_name="uuid"
-    )
+    household = forms.ModelChoiceField(label=_("Household"), required=False, queryset=None, to_field_name="uuid")
     relationship_to_head = forms.ChoiceField(
         label=_("Relationship to head of household"),
         required=False,

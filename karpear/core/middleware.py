@@ -34,8 +34,9 @@ class MembershipMiddleware:
         try:
             user = request.user
             if user.is_authenticated:
-                user._karpear_active_org = request.session.get(SESSION_ORG_KEY)  # type: ignore[union-attr]
-                request.membership = access.membership_for(user)  # type: ignore[attr-defined,arg-type]
+                # The organisation chosen for this session; access.membership_for() reads it from the user.
+                setattr(user, "_karpear_active_org", request.session.get(SESSION_ORG_KEY))  # noqa: B010
+                request.membership = access.membership_for(user)  # type: ignore[attr-defined]
             else:
                 request.membership = None  # type: ignore[attr-defined]
             return self.get_response(request)
@@ -79,8 +80,8 @@ class TwoFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_EXEMPT)
-            and access.needs_two_factor(user)  # type: ignore[arg-type]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and access.needs_two_factor(user)
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by django_otp's OTPMiddleware
         ):
             return redirect("two_factor")
         return self.get_response(request)

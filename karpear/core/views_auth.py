@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,7 +29,7 @@ def _with_language(response: HttpResponse, language: str) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME,
         language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
     )
@@ -64,7 +65,7 @@ def lockout(request: HttpRequest, credentials: dict[str, Any] | None = None, *ar
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            audit.record(actor=request.user, action="logout")  # type: ignore[arg-type]
+            audit.record(actor=request.user, action="logout")
         language = request.LANGUAGE_CODE
         response = super().post(request, *args, **kwargs)
         return _with_language(response, language)
@@ -94,7 +95,7 @@ def organisation_switch(request: HttpRequest) -> HttpResponse:
     try:
         org_id = int(request.POST.get("organisation", ""))
         membership = services.session_switch_organisation(actor=request.user, organisation_id=org_id)  # type: ignore[arg-type]
-    except (ValueError, services.ValidationError):
+    except (ValueError, ValidationError):
         messages.error(request, _("You are not a member of this organisation."))
     else:
         request.session[SESSION_ORG_KEY] = membership.organisation_id
