@@ -241,7 +241,7 @@ LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("KARPEAR_HSTS_SECONDS", 0 if (DEBUG or TESTING) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env_bool("KARPEAR_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("KARPEAR_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31536000)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -306,15 +306,22 @@ TASKS = {
 }
 
 # ---------------------------------------------------------------- e-mail and logging
-MAILERS = {
-    "default": {
-        "BACKEND": (
-            "django.core.mail.backends.locmem.EmailBackend"
-            if TESTING
-            else "django.core.mail.backends.console.EmailBackend"
-        )
+if TESTING:
+    _mail_backend = "django.core.mail.backends.locmem.EmailBackend"
+elif DEBUG:
+    _mail_backend = "django.core.mail.backends.console.EmailBackend"
+else:
+    _mail_backend = "django.core.mail.backends.smtp.EmailBackend"
+_mail_backend = env_str("KARPEAR_EMAIL_BACKEND", _mail_backend)
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _mail_backend}}
+if _mail_backend.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("KARPEAR_EMAIL_HOST", "localhost"),
+        "port": env_int("KARPEAR_EMAIL_PORT", 25),
+        "username": env_str("KARPEAR_EMAIL_USER"),
+        "password": env_str("KARPEAR_EMAIL_PASSWORD"),
+        "use_tls": env_bool("KARPEAR_EMAIL_TLS", False),
     }
-}
 DEFAULT_FROM_EMAIL = env_str("KARPEAR_FROM_EMAIL", "karpear@localhost")
 LOGGING = {
     "version": 1,

@@ -84,7 +84,7 @@ class PersonForm(PlaceFieldsMixin):
     )
     name_km = forms.CharField(label=_("Name in Khmer"), required=False, max_length=150)
     name_latin = forms.CharField(label=_("Name in Latin letters"), required=False, max_length=150)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Person.Sex.choices])
     date_of_birth = KhmerDateField(label=_("Date of birth"), required=False)
     birth_year = forms.IntegerField(
         label=_("Birth year"),
@@ -100,7 +100,9 @@ class PersonForm(PlaceFieldsMixin):
     address_details = forms.CharField(
         label=_("Address details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
-    household = forms.ModelChoiceField(label=_("Household"), required=False, queryset=None, to_field_name="uuid")
+    household = forms.ModelChoiceField(
+        label=_("Household"), required=False, queryset=None, to_field_name="uuid", empty_label="—"
+    )
     relationship_to_head = forms.ChoiceField(
         label=_("Relationship to head of household"),
         required=False,

@@ -4,6 +4,7 @@ from karpear.core import views, views_auth
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("account/login/", views_auth.LoginView.as_view(), name="login"),
     path("account/logout/", views_auth.LogoutView.as_view(), name="logout"),
     path("account/two-factor/", views_auth.two_factor, name="two_factor"),

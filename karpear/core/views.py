@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -111,7 +112,8 @@ def _picker_state(data: Any) -> dict[str, str]:
 
 def _picker_context(data: Any) -> dict[str, Any]:
     state = _picker_state(data)
-    query = str(data.get("place_q", "") or "")[:60]
+    # Once a match is picked the lists show it; the search and its matches are done with.
+    query = "" if data.get("place_pick") else str(data.get("place_q", "") or "")[:60]
     return {
         "place": state,
         "place_q": query,
@@ -185,6 +187,9 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
     if request.method == "POST":
         form = PersonForm(request.POST, households=households)
         refreshing = "_place_refresh" in request.POST
+        if refreshing:
+            # "Show the places" is not saving: keep what was typed, but report nothing as wrong yet.
+            form = PersonForm(initial=request.POST.dict(), households=households)
         if not refreshing and form.is_valid():
             data = form.cleaned_data
             if not data.get("confirm_not_duplicate"):
@@ -339,6 +344,12 @@ def programme_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
             "targets": selectors.target_list(user=user, programme=programme),
         },
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on their own; answer from the static files instead of a 404."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

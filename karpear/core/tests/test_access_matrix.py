@@ -41,6 +41,7 @@ class RouteSpec:
 ROUTES: dict[str, RouteSpec] = {
     # pages
     "home": RouteSpec("list"),
+    "favicon": RouteSpec("public"),
     "login": RouteSpec("public"),
     "logout": RouteSpec("public", method="post"),
     "two_factor": RouteSpec("public"),
