@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the live API with schemathesis: every route in /api/v1/schema/, as a caseworker holding a token,
+# Fuzz the live API with schemathesis: every route in /api/v1/schema/, as a case supervisor holding a token,
 # against a server running on a scratch SQLite database with the demo consortium. Fails on any 5xx.
 set -euo pipefail
 cd "$(dirname "$0")/.."

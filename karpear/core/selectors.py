@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -23,6 +24,44 @@ from karpear.core.models import (
 )
 from karpear.core.roles import Capability
 from karpear.core.text import has_khmer, khmer_key, latin_key
+
+
+@dataclass(frozen=True)
+class Window:
+    """One page of a list without COUNT(*): page size + 1 rows tell whether a next page exists.
+
+    Counting a large organisation's people costs more than fetching the page itself (DESIGN §8 budgets).
+    """
+
+    object_list: list[Any]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @classmethod
+    def of(cls, queryset: QuerySet[Any], page: str | None, size: int) -> Window:
+        try:
+            number = max(1, min(int(page or 1), 10_000))
+        except ValueError:
+            number = 1
+        start = (number - 1) * size
+        rows = list(queryset[start : start + size + 1])
+        return cls(rows[:size], number, len(rows) > size)
 
 
 def person_list(*, user: User, query: str = "") -> QuerySet[Person]:

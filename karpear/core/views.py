@@ -12,7 +12,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -35,7 +34,9 @@ def _user(request: HttpRequest) -> User:
 
 
 def _template(request: HttpRequest, page: str, partial: str) -> str:
-    return f"{page}#{partial}" if getattr(request, "htmx", False) else page
+    htmx = getattr(request, "htmx", None)
+    # htmx restoring a page from history (the back button) asks with HX-Request too, but needs the whole page.
+    return f"{page}#{partial}" if htmx and not htmx.history_restore_request else page
 
 
 # ---------------------------------------------------------------- home
@@ -68,7 +69,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     access.require(user, Capability.VIEW_PERSON)
     query = request.GET.get("q", "")[:100]
     people = selectors.person_list(user=user, query=query)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
     context = {
         "page": page,
         "q": query,
@@ -261,7 +262,7 @@ def person_access_log(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
     person = access.get_person_for_user(user, uuid)
     events = selectors.person_access_log(user=user, person=person)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = selectors.Window.of(events, request.GET.get("page"), 50)
     return render(request, "core/person_access_log.html", {"person": person, "page": page})
 
 
