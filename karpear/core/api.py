@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from karpear.core import access, selectors, services
+from karpear.core import access, countries, selectors, services
 from karpear.core.models import (
     Commune,
     District,
@@ -329,6 +329,24 @@ class VillageViewSet(_PlaceViewSet):
     serializer_class = VillageSerializer
     queryset = Village.objects.all()
     parent_field = "commune"
+
+
+class CountrySerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="ISO 3166-1 alpha-2")
+    name_km = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class CountryListView(APIView):
+    """ISO 3166-1 countries with Khmer and English names, for destinations and transit."""
+
+    @extend_schema(responses=CountrySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = [
+            {"code": code, "name_km": countries.name(code, "km"), "name_en": name_en}
+            for code, name_en in countries.choices("en")
+        ]
+        return Response(CountrySerializer(rows, many=True).data)
 
 
 @extend_schema_view(

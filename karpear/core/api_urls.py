@@ -15,6 +15,7 @@ router.register("people", api.PersonViewSet, basename="person")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("places/countries/", api.CountryListView.as_view(), name="country_list"),
     path("auth/token/", api.TokenView.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import services
-from karpear.core.models import Commune, District, Person, Province, Village
+from karpear.core.models import Commune, Consent, District, Household, Person, Province, Village
 from karpear.core.text import clean_text, to_ascii_digits
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
@@ -103,6 +103,15 @@ class PersonForm(PlaceFieldsMixin):
     household = forms.ModelChoiceField(
         label=_("Household"), required=False, queryset=None, to_field_name="uuid", empty_label="—"
     )
+    new_household_code = forms.CharField(
+        label=_("Or a new household number"),
+        required=False,
+        max_length=30,
+        help_text=_("A new household is created with this number, in the place above."),
+    )
+    new_household_poverty = forms.ChoiceField(
+        label=_("Poverty status of the new household"), required=False, choices=Household.Poverty.choices
+    )
     relationship_to_head = forms.ChoiceField(
         label=_("Relationship to head of household"),
         required=False,
@@ -128,14 +137,32 @@ class PersonForm(PlaceFieldsMixin):
         "village",
         "address_details",
         "household",
+        "new_household_code",
+        "new_household_poverty",
         "relationship_to_head",
     ]
 
-    def __init__(self, *args: Any, households: Any = None, **kwargs: Any) -> None:
+    IDENTITY_FIELDS = (
+        "name_km",
+        "name_latin",
+        "date_of_birth",
+        "phone",
+        "national_id",
+        "passport_number",
+        "mother_name",
+        "address_details",
+    )
+
+    def __init__(self, *args: Any, households: Any = None, with_identity: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if households is not None:
             self.fields["household"].queryset = households  # type: ignore[attr-defined]
         self.phone_warning: str | None = None
+        # A role that may not read identifying details does not see them when it changes a record.
+        self.with_identity = with_identity
+        if not with_identity:
+            for name in self.IDENTITY_FIELDS:
+                del self.fields[name]
 
     def clean_name_km(self) -> str:
         return clean_text(self.cleaned_data["name_km"])
@@ -158,6 +185,9 @@ class PersonForm(PlaceFieldsMixin):
             raise ValidationError(_("The date of birth cannot be in the future."))
         return value
 
+    def clean_new_household_code(self) -> str:
+        return clean_text(self.cleaned_data["new_household_code"]).upper()
+
     def clean_phone(self) -> str:
         phone, warning = services.normalise_phone(self.cleaned_data["phone"])
         self.phone_warning = warning
@@ -165,8 +195,15 @@ class PersonForm(PlaceFieldsMixin):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("name_km") and not data.get("name_latin") and not self.has_error("name_km"):
+        if (
+            self.with_identity
+            and not data.get("name_km")
+            and not data.get("name_latin")
+            and not self.has_error("name_km")
+        ):
             self.add_error("name_km", _("Enter the name in Khmer or in Latin letters."))
+        if data.get("household") and data.get("new_household_code"):
+            self.add_error("new_household_code", _("Choose a household or enter a new number, not both."))
         data["place"] = self.clean_place()
         return data
 
@@ -179,6 +216,8 @@ class PersonForm(PlaceFieldsMixin):
             date_of_birth=data.get("date_of_birth"),
             place=data["place"],
             household=data.get("household"),
+            new_household_code=data.get("new_household_code") or "",
+            new_household_poverty=data.get("new_household_poverty") or Household.Poverty.NONE,
             relationship_to_head=data.get("relationship_to_head") or "",
             case_number=data.get("case_number") or "",
             name_km=data.get("name_km") or "",
@@ -204,3 +243,32 @@ def place_options(state: dict[str, str]) -> dict[str, Any]:
         "communes": Commune.objects.filter(district_id=district) if district else Commune.objects.none(),
         "villages": Village.objects.filter(commune_id=commune) if commune else Village.objects.none(),
     }
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("yes", _("Consent given")), ("no", _("Consent refused or withdrawn"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    given_by = forms.CharField(label=_("Given by"), max_length=100, help_text=_("The person, or their guardian."))
+    recipient = forms.ModelChoiceField(
+        label=_("Receiving organisation"),
+        required=False,
+        queryset=None,
+        to_field_name="uuid",
+        empty_label="—",
+        help_text=_("Needed when the consent is for a referral."),
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = organisations  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("purpose") == Consent.Purpose.REFERRAL and not data.get("recipient"):
+            self.add_error("recipient", _("Choose the organisation the person agrees to be referred to."))
+        return data

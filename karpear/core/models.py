@@ -380,8 +380,8 @@ class Identity(BaseModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     name_km = models.CharField(_("name in Khmer"), max_length=150, blank=True)
     name_latin = models.CharField(_("name in Latin letters"), max_length=150, blank=True)
-    name_km_key = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
-    name_latin_key = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    name_km_key = models.CharField(max_length=150, blank=True, editable=False)  # indexed with organisation
+    name_latin_key = models.CharField(max_length=150, blank=True, editable=False)
     # The same keys with the first word moved last, so a given name alone finds "Family Given".
     name_km_alt_key = models.CharField(max_length=150, blank=True, editable=False)
     name_latin_alt_key = models.CharField(max_length=150, blank=True, editable=False)

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from karpear.core import access, audit
 from karpear.core.models import (
     AuditEvent,
+    Consent,
     Household,
     Identity,
     Membership,
@@ -175,6 +176,10 @@ def person_likely_duplicates(
             if same_name and person.birth_year == birth_year and person.commune_id == commune_code:
                 reasons.add("name")
     return [DuplicateCandidate(p, tuple(sorted(by_reason[p.pk]))) for p in people]
+
+
+def consent_list(*, user: User, person: Person) -> QuerySet[Consent]:
+    return access.visible(user, Consent.objects.filter(person=person)).select_related("recipient", "recorded_by")
 
 
 def household_list(*, user: User) -> QuerySet[Household]:

@@ -108,6 +108,8 @@ class PersonInput:
     date_of_birth: dt.date | None = None
     place: PlaceChoice = field(default_factory=PlaceChoice)
     household: Household | None = None
+    new_household_code: str = ""
+    new_household_poverty: str = "none"
     relationship_to_head: str = ""
     case_number: str = ""
     name_km: str = ""
@@ -169,6 +171,18 @@ def _acting_membership(actor: User) -> Membership:
     return membership
 
 
+def _household_for(actor: User, data: PersonInput) -> Household | None:
+    """The chosen household, or a new one made from the number typed on the form, in the person's place."""
+    if data.household is not None or not data.new_household_code:
+        return data.household
+    try:
+        return household_create(
+            actor=actor, code=data.new_household_code, place=data.place, poverty_status=data.new_household_poverty
+        )
+    except ValidationError as exc:
+        raise ValidationError({"new_household_code": exc.message_dict.get("code", exc.messages)}) from exc
+
+
 def _check_place_limit(membership: Membership, place: PlaceChoice) -> None:
     """A membership limited to places registers people only inside them (else they would vanish from its view)."""
     if not membership.place_limited:
@@ -191,6 +205,7 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
     organisation = membership.organisation
     _validate_person(data, organisation)
     _check_place_limit(membership, data.place)
+    data.household = _household_for(actor, data)
     phone, _warning = normalise_phone(data.phone)
     name_km, name_latin = clean_text(data.name_km), clean_text(data.name_latin)
     birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
@@ -237,6 +252,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     """Change a person the actor may edit (own organisation, in scope). Audited with the changed fields."""
     person = access.get_person_for_user(actor, person.uuid, write=True)
     _validate_person(data, person.organisation, person)
+    data.household = _household_for(actor, data)
     phone, _warning = normalise_phone(data.phone)
     name_km, name_latin = clean_text(data.name_km), clean_text(data.name_latin)
     before = {"sex": person.sex, "birth_year": person.birth_year, "village": person.village_id}
@@ -248,21 +264,27 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     person.household, person.relationship_to_head = data.household, data.relationship_to_head
     if data.case_number:
         person.case_number = data.case_number
-    person.initials = initials(name_latin) or initials(name_km)
+    # A role that may not read identifying details never saw them in its form: they stay as they are.
+    with_identity = access.has_capability(actor, Capability.VIEW_IDENTITY)
+    if with_identity:
+        person.initials = initials(name_latin) or initials(name_km)
     person.full_clean()
     person.save()
-    identity, _created = Identity.objects.get_or_create(person=person, defaults={"organisation": person.organisation})
-    identity.name_km, identity.name_latin = name_km, name_latin
-    identity.date_of_birth = data.date_of_birth
-    identity.phone = phone
-    identity.national_id = clean_text(data.national_id).upper()
-    identity.passport_number = clean_text(data.passport_number).upper()
-    identity.mother_name = clean_text(data.mother_name)
-    identity.address_details = data.address_details.strip()
-    for key, value in identity_keys(name_km, name_latin).items():
-        setattr(identity, key, value)
-    identity.full_clean(exclude=["person"])
-    identity.save()
+    if with_identity:
+        identity, _created = Identity.objects.get_or_create(
+            person=person, defaults={"organisation": person.organisation}
+        )
+        identity.name_km, identity.name_latin = name_km, name_latin
+        identity.date_of_birth = data.date_of_birth
+        identity.phone = phone
+        identity.national_id = clean_text(data.national_id).upper()
+        identity.passport_number = clean_text(data.passport_number).upper()
+        identity.mother_name = clean_text(data.mother_name)
+        identity.address_details = data.address_details.strip()
+        for key, value in identity_keys(name_km, name_latin).items():
+            setattr(identity, key, value)
+        identity.full_clean(exclude=["person"])
+        identity.save()
     changed = sorted(k for k, v in before.items() if v != getattr(person, k if k != "village" else "village_id"))
     audit.record(actor=actor, action="update", obj=person, changed=changed)
     return person

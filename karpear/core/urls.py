@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/export/", views.person_export, name="person_export"),
     path("people/<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("people/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
+    path("people/<uuid:uuid>/consents/", views.person_consent, name="person_consent"),
     path("people/<uuid:uuid>/access-log/", views.person_access_log, name="person_access_log"),
     path("places/", views.place_search, name="place_search"),
     path("places/picker/", views.place_picker, name="place_picker"),

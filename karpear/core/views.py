@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from karpear.core import access, selectors, services
-from karpear.core.forms import PersonForm, place_options
+from karpear.core.forms import ConsentForm, PersonForm, place_options
 from karpear.core.models import Person, User
 from karpear.core.places import search_places
 from karpear.core.roles import Capability, Role
@@ -184,9 +184,11 @@ def _initial_for(user: User, person: Person) -> dict[str, Any]:
 
 def _person_form(request: HttpRequest, user: User, person: Person | None) -> HttpResponse:
     households = selectors.household_list(user=user)
+    # Registering asks for names from every role; changing a record shows them only to roles that may read them.
+    with_identity = person is None or access.has_capability(user, Capability.VIEW_IDENTITY)
     duplicates: list[selectors.DuplicateCandidate] = []
     if request.method == "POST":
-        form = PersonForm(request.POST, households=households)
+        form = PersonForm(request.POST, households=households, with_identity=with_identity)
         refreshing = "_place_refresh" in request.POST
         if refreshing:
             # "Show the places" is not saving: keep what was typed, but report nothing as wrong yet.
@@ -196,7 +198,7 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
             if not data.get("confirm_not_duplicate"):
                 duplicates = selectors.person_likely_duplicates(
                     user=user,
-                    name_km=data.get("name_km", ""),
+                    name_km=data.get("name_km", ""),  # empty for roles that do not see names
                     name_latin=data.get("name_latin", ""),
                     birth_year=data.get("birth_year")
                     or (data["date_of_birth"].year if data.get("date_of_birth") else None),
@@ -228,7 +230,7 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
         picker_data: Any = request.POST
     else:
         initial = _initial_for(user, person) if person is not None else {}
-        form = PersonForm(initial=initial, households=households)
+        form = PersonForm(initial=initial, households=households, with_identity=with_identity)
         picker_data = {**initial, **request.GET.dict()} if person is not None else request.GET
     context = {
         "form": form,
@@ -251,9 +253,41 @@ def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "can_edit": access.can(user, Capability.CHANGE_PERSON, person)
         and person.organisation_id == getattr(access.membership_for(user), "organisation_id", None),
         "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
+        "consents": selectors.consent_list(user=user, person=person),
+        "consent_form": ConsentForm(organisations=selectors.organisation_list(user=user)),
         "household_members": selectors.household_members(user=user, person=person)[:20],
     }
     return render(request, "core/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record a consent given or refused for a purpose; the person's own organisation only."""
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid, write=True)
+    form = ConsentForm(request.POST, organisations=selectors.organisation_list(user=user))
+    if form.is_valid():
+        services.consent_record(
+            actor=user,
+            person=person,
+            purpose=form.cleaned_data["purpose"],
+            given=form.cleaned_data["given"],
+            given_by=form.cleaned_data["given_by"],
+            recipient=form.cleaned_data.get("recipient"),
+        )
+        messages.success(request, _("The consent is recorded."))
+        return redirect("person_detail", uuid=person.uuid)
+    context = {
+        "person": person,
+        "identity": None,
+        "can_edit": True,
+        "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
+        "consents": selectors.consent_list(user=user, person=person),
+        "consent_form": form,
+        "household_members": selectors.household_members(user=user, person=person)[:20],
+    }
+    return render(request, "core/person_detail.html", context, status=400)
 
 
 @login_required

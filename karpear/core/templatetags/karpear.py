@@ -64,5 +64,8 @@ def split(value: str) -> list[str]:
 
 @register.filter
 def field(form: object, name: str) -> object:
-    """A bound field of a form by name."""
-    return form[name]  # type: ignore[index]
+    """A bound field of a form by name, or None when the form does not have it (e.g. hidden for a role)."""
+    try:
+        return form[name]  # type: ignore[index]
+    except KeyError:
+        return None
