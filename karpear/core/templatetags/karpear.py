@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import phonenumbers
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from django import template
@@ -69,3 +70,20 @@ def field(form: object, name: str) -> object:
         return form[name]  # type: ignore[index]
     except KeyError:
         return None
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A stored E.164 number as Cambodians write it (012 345 678); other countries in international form."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "KH")
+    except phonenumbers.NumberParseException:
+        return value
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 855
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
