@@ -136,16 +136,7 @@ class VillageSerializer(serializers.ModelSerializer[Village]):
 class IdentitySerializer(serializers.ModelSerializer[Identity]):
     class Meta:
         model = Identity
-        fields = [
-            "name_km",
-            "name_latin",
-            "date_of_birth",
-            "phone",
-            "national_id",
-            "passport_number",
-            "mother_name",
-            "address_details",
-        ]
+        fields = list(Identity.DETAIL_FIELDS)
 
 
 class PersonSerializer(serializers.ModelSerializer[Person]):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import services
-from karpear.core.models import Commune, Consent, District, Household, Person, Province, Village
+from karpear.core.models import Commune, Consent, District, Household, Identity, Person, Province, Village
 from karpear.core.text import clean_text, to_ascii_digits
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
@@ -142,17 +142,6 @@ class PersonForm(PlaceFieldsMixin):
         "relationship_to_head",
     ]
 
-    IDENTITY_FIELDS = (
-        "name_km",
-        "name_latin",
-        "date_of_birth",
-        "phone",
-        "national_id",
-        "passport_number",
-        "mother_name",
-        "address_details",
-    )
-
     def __init__(self, *args: Any, households: Any = None, with_identity: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if households is not None:
@@ -161,7 +150,7 @@ class PersonForm(PlaceFieldsMixin):
         # A role that may not read identifying details does not see them when it changes a record.
         self.with_identity = with_identity
         if not with_identity:
-            for name in self.IDENTITY_FIELDS:
+            for name in Identity.DETAIL_FIELDS:
                 del self.fields[name]
 
     def clean_name_km(self) -> str:

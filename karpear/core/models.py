@@ -375,6 +375,18 @@ PREFIX_OPS = ["int8_ops", "varchar_pattern_ops"]
 class Identity(BaseModel):
     """What identifies a person. Read only with the view_identity capability; every read is audited."""
 
+    # The identifying details a user types and reads (forms, API, exports); the keys are derived.
+    DETAIL_FIELDS = (
+        "name_km",
+        "name_latin",
+        "date_of_birth",
+        "phone",
+        "national_id",
+        "passport_number",
+        "mother_name",
+        "address_details",
+    )
+
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="identity", primary_key=True)
     # Denormalised owner so identity rows can be scoped and, later, distributed by organisation.
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
