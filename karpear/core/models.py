@@ -293,6 +293,11 @@ class Household(OrgOwned):
         return self.code
 
 
+# Prefix search (LIKE 'abc%') on PostgreSQL uses a btree index only with pattern operator classes;
+# other databases ignore opclasses.
+PREFIX_OPS = ["int8_ops", "varchar_pattern_ops"]
+
+
 class CaseSequence(models.Model):
     """The last case number issued per organisation and year; locked while the next one is taken."""
 
@@ -358,6 +363,8 @@ class Person(OrgOwned):
         indexes = [
             models.Index(fields=["organisation", "-created_at", "-id"], name="core_person_org_recent"),
             models.Index(fields=["organisation", "province"], name="core_person_org_province"),
+            # Case numbers are stored upper-case and searched from their start (LIKE 'CCPCR-2026%').
+            models.Index(fields=["organisation", "case_number"], name="core_person_org_case", opclasses=PREFIX_OPS),
         ]
 
     def __str__(self) -> str:
@@ -365,11 +372,6 @@ class Person(OrgOwned):
 
     def label(self) -> str:
         return f"{self.case_number} {self.initials}".strip()
-
-
-# Prefix search (LIKE 'abc%') on PostgreSQL uses a btree index only with pattern operator classes;
-# other databases ignore opclasses.
-PREFIX_OPS = ["int8_ops", "varchar_pattern_ops"]
 
 
 class Identity(BaseModel):

@@ -1,0 +1,475 @@
+"""REST API v1: tokens, people with and without identity, errors as {"message", "fields"}, places, programmes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from rest_framework.authtoken.models import Token
+
+from conftest import make_org, make_user
+from karpear.core.models import AuditEvent, Identity, Organisation, Person, Programme
+from karpear.core.tests.factories import COMMUNE, first_village, register, this_year, totp_code, totp_device
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = "/api/v1/people/"
+TOKEN = "/api/v1/auth/token/"
+PASSWORD = "pw-123456789"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    """The anonymous token endpoint is throttled through the cache; each test starts with a clean count."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def token_for(user) -> str:
+    """A token issued through the token endpoint, with a second factor when the role needs one."""
+    payload = {"username": user.username, "password": PASSWORD}
+    if any(m.role in {"caseworker", "case_supervisor", "legal_officer"} for m in user.memberships.all()):
+        payload["otp_token"] = totp_code(totp_device(user))
+    response = Client().post(TOKEN, payload, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def api(user) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+
+
+def people_counts() -> tuple[int, int]:
+    return Person.objects.count(), Identity.objects.count()
+
+
+def identity_reads() -> list[tuple[str, str, dict]]:
+    return list(AuditEvent.objects.filter(action="view").values_list("actor_name", "object_id", "details"))
+
+
+# ---------------------------------------------------------------- tokens
+def test_role_without_second_factor_gets_a_token_with_username_and_password(users):
+    response = Client().post(
+        TOKEN, {"username": "alpha-programme_officer", "password": PASSWORD}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"token": Token.objects.get(user=users["programme_officer"]).key}
+    event = AuditEvent.objects.get(action="login")
+    assert (event.actor_id, event.details) == (users["programme_officer"].pk, {"channel": "api"})
+
+
+def test_caseworker_gets_a_token_with_a_current_authenticator_code(users):
+    device = totp_device(users["caseworker"])
+
+    response = Client().post(
+        TOKEN,
+        {"username": "alpha-caseworker", "password": PASSWORD, "otp_token": totp_code(device)},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"token": Token.objects.get(user=users["caseworker"]).key}
+
+
+def test_caseworker_gets_a_token_with_a_backup_code_once(users):
+    device = StaticDevice.objects.create(user=users["caseworker"], name="backup", confirmed=True)
+    StaticToken.objects.create(device=device, token="backup01")
+    payload = {"username": "alpha-caseworker", "password": PASSWORD, "otp_token": "backup01"}
+
+    first = Client().post(TOKEN, payload, content_type="application/json")
+    second = Client().post(TOKEN, payload, content_type="application/json")
+
+    assert first.status_code == 200
+    assert second.status_code == 400
+
+
+@pytest.mark.parametrize("otp_token", [None, "", "000000"])
+def test_caseworker_without_a_valid_second_factor_gets_no_token(users, otp_token):
+    totp_device(users["caseworker"])
+    payload = {"username": "alpha-caseworker", "password": PASSWORD}
+    if otp_token is not None:
+        payload["otp_token"] = otp_token
+
+    response = Client().post(TOKEN, payload, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "A valid second-factor code is required.", "fields": {"otp_token": []}}
+    assert not Token.objects.filter(user=users["caseworker"]).exists()
+
+
+def test_wrong_password_gets_no_token_and_is_audited(users):
+    response = Client().post(
+        TOKEN, {"username": "alpha-programme_officer", "password": "wrong-password"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "The username or password is not right.", "fields": {}}
+    assert Token.objects.count() == 0
+    assert list(AuditEvent.objects.values_list("action", "actor_id", "actor_name")) == [
+        ("failed_login", None, "alpha-programme_officer")
+    ]
+
+
+def test_token_request_without_password_is_a_field_error(users):
+    response = Client().post(TOKEN, {"username": "alpha-programme_officer"}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Please correct the errors below.",
+        "fields": {"password": ["This field is required."]},
+    }
+
+
+def test_unknown_token_is_refused(users):
+    response = Client(HTTP_AUTHORIZATION="Token " + "0" * 40).get(PEOPLE)
+
+    assert response.status_code in (401, 403)
+    assert response.json() == {"message": "Invalid token.", "fields": {}}
+
+
+@pytest.mark.parametrize("path", [PEOPLE, "/api/v1/programmes/", "/api/v1/places/provinces/"])
+def test_unauthenticated_request_is_refused_with_json(db, path):
+    response = Client().get(path)
+
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"message": "Authentication credentials were not provided.", "fields": {}}
+
+
+def test_session_of_a_caseworker_without_second_factor_is_refused(client, users):
+    register(users["caseworker"])
+    client.force_login(users["caseworker"])
+
+    response = client.get(PEOPLE)
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "Two-factor verification is required.", "fields": {}}
+    assert identity_reads() == []
+
+
+# ---------------------------------------------------------------- people
+def test_people_list_is_paginated_with_identity_for_a_caseworker(users):
+    person = register(users["caseworker"], name_latin="Chan Sreymom", phone="012 345 678", national_id="n01")
+
+    response = api(users["caseworker"]).get(PEOPLE)
+
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["count"], body["next"], body["previous"]) == (1, None, None)
+    [row] = body["results"]
+    assert (row["uuid"], row["case_number"], row["organisation"], row["commune"], row["village"]) == (
+        str(person.uuid),
+        f"ALPHA-{this_year()}-00001",
+        "alpha",
+        COMMUNE,
+        first_village().pk,
+    )
+    assert row["identity"] == {
+        "name_km": "",
+        "name_latin": "Chan Sreymom",
+        "date_of_birth": None,
+        "phone": "+85512345678",
+        "national_id": "N01",
+        "passport_number": "",
+        "mother_name": "",
+        "address_details": "",
+    }
+
+
+def test_people_list_pages_hold_fifty(users):
+    for n in range(51):
+        register(users["case_supervisor"], name_latin=f"Person {n}")
+
+    body = api(users["programme_officer"]).get(PEOPLE).json()
+
+    assert (body["count"], len(body["results"])) == (51, 50)
+    assert body["next"] == "http://testserver/api/v1/people/?page=2"
+
+
+def test_people_list_has_no_identity_for_a_programme_officer_and_audits_no_read(users):
+    register(users["caseworker"], name_latin="Chan Sreymom", phone="012 345 678")
+
+    response = api(users["programme_officer"]).get(PEOPLE)
+
+    [row] = response.json()["results"]
+    assert row["identity"] is None
+    assert "Sreymom" not in response.content.decode()
+    assert identity_reads() == []
+
+
+def test_each_identity_read_through_the_api_is_audited(users):
+    first = register(users["caseworker"], name_latin="Chan Sreymom")
+    second = register(users["caseworker"], name_latin="Sok Dara")
+    client = api(users["caseworker"])
+
+    client.get(PEOPLE)
+    client.get(f"{PEOPLE}{first.uuid}/")
+
+    assert sorted(identity_reads()) == sorted(
+        [
+            ("alpha-caseworker", str(first.uuid), {"fields": "identity", "reason": "api"}),
+            ("alpha-caseworker", str(second.uuid), {"fields": "identity", "reason": "api"}),
+            ("alpha-caseworker", str(first.uuid), {"fields": "identity", "reason": "api"}),
+        ]
+    )
+
+
+def test_people_search_by_name_through_the_api(users):
+    wanted = register(users["caseworker"], name_latin="Chan Sreymom")
+    register(users["caseworker"], name_latin="Sok Dara")
+
+    body = api(users["caseworker"]).get(PEOPLE, {"q": "SREY MOM"}).json()
+
+    assert [row["uuid"] for row in body["results"]] == [str(wanted.uuid)]
+
+
+def test_another_organisations_person_is_not_found(orgs, users):
+    person = register(make_user(orgs["other"], "caseworker"), name_latin="Chan Sreymom")
+
+    response = api(users["case_supervisor"]).get(f"{PEOPLE}{person.uuid}/")
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not found.", "fields": {}}
+    assert identity_reads() == []
+
+
+def test_another_organisation_cannot_change_a_person_and_nothing_changes(orgs, users):
+    person = register(make_user(orgs["other"], "caseworker"), name_latin="Chan Sreymom")
+
+    response = api(users["case_supervisor"]).put(
+        f"{PEOPLE}{person.uuid}/", {"sex": "male", "name_latin": "Changed"}, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    person.refresh_from_db()
+    assert (person.sex, Identity.objects.get(person=person).name_latin) == ("female", "Chan Sreymom")
+
+
+def test_role_that_may_only_read_cannot_change_a_person(users):
+    person = register(users["caseworker"], name_latin="Chan Sreymom")
+
+    response = api(users["me_officer"]).put(
+        f"{PEOPLE}{person.uuid}/", {"sex": "male", "name_latin": "Changed"}, content_type="application/json"
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "You may not do this.", "fields": {}}
+    person.refresh_from_db()
+    assert (person.sex, Identity.objects.get(person=person).name_latin) == ("female", "Chan Sreymom")
+
+
+def test_programme_officer_changes_a_person_without_touching_the_identity_it_cannot_see(users):
+    person = register(users["caseworker"], name_latin="Chan Sreymom", phone="012 345 678")
+
+    response = api(users["programme_officer"]).put(
+        f"{PEOPLE}{person.uuid}/",
+        {"sex": "male", "name_latin": "Placeholder", "commune": COMMUNE},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["sex"], response.json()["identity"]) == ("male", None)
+    identity = Identity.objects.get(person=person)
+    assert (identity.name_latin, identity.phone) == ("Chan Sreymom", "+85512345678")
+
+
+def test_creating_a_person_through_the_api(orgs, users):
+    village = first_village()
+
+    response = api(users["caseworker"]).post(
+        PEOPLE,
+        {"sex": "female", "name_km": "\u200bចាន់ ស្រីមុំ", "phone": "012 345 678", "village": village.pk},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    person = Person.objects.get()
+    body = response.json()
+    assert (body["uuid"], body["case_number"], body["province"], body["district"], body["commune"]) == (
+        str(person.uuid),
+        f"ALPHA-{this_year()}-00001",
+        "20",
+        "2001",
+        COMMUNE,
+    )
+    assert (body["identity"]["name_km"], body["identity"]["phone"]) == ("ចាន់ ស្រីមុំ", "+85512345678")
+    event = AuditEvent.objects.get(action="create")
+    assert (event.object_id, event.actor_id, event.organisation_id) == (
+        str(person.uuid),
+        users["caseworker"].pk,
+        orgs["own"].pk,
+    )
+
+
+def _tomorrow() -> str:
+    return (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+
+
+BAD_INPUTS = {
+    "unknown_place": ({"commune": "999999"}, {"commune": ["Unknown place code."]}),
+    "village_outside_commune": ({"commune": "200104", "village": "first"}, {"village": ["Unknown place code."]}),
+    "future_birth_date": (
+        {"date_of_birth": "tomorrow"},
+        {"date_of_birth": ["The date of birth cannot be in the future."]},
+    ),
+    "future_birth_year": (
+        {"birth_year": this_year() + 1},
+        {"birth_year": ["The birth year cannot be in the future."]},
+    ),
+    "impossible_phone": ({"phone": "123"}, {"phone": ["This phone number has the wrong number of digits."]}),
+    "over_long_name": (
+        {"name_latin": "x" * 151},
+        {"name_latin": ["Ensure this field has no more than 150 characters."]},
+    ),
+    "no_name": ({"name_latin": ""}, {"name_km": ["Enter the name in Khmer or in Latin letters."]}),
+    "duplicate_case_number": (
+        {"case_number": "taken-1"},
+        {"case_number": ["Your organisation already has a person with this case number."]},
+    ),
+    "unknown_sex": ({"sex": "x"}, {"sex": ['"x" is not a valid choice.']}),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_gives_400_with_message_and_field_errors_and_saves_nothing(users, case):
+    register(users["caseworker"], case_number="TAKEN-1", name_latin="Sok Dara")
+    client = api(users["caseworker"])
+    changes, fields = BAD_INPUTS[case]
+    payload = {"sex": "female", "name_latin": "Chan Sreymom", "province": "20", "district": "2001", "commune": COMMUNE}
+    payload.update(changes)
+    if payload.get("village") == "first":
+        payload["village"] = first_village(COMMUNE).pk
+    if payload.get("date_of_birth") == "tomorrow":
+        payload["date_of_birth"] = _tomorrow()
+    before = (people_counts(), AuditEvent.objects.count())
+
+    response = client.post(PEOPLE, payload, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "Please correct the errors below.", "fields": fields}
+    assert (people_counts(), AuditEvent.objects.count()) == before
+
+
+def test_role_without_add_person_cannot_create_through_the_api(users):
+    response = api(users["me_officer"]).post(
+        PEOPLE, {"sex": "female", "name_latin": "Chan Sreymom"}, content_type="application/json"
+    )
+
+    assert response.status_code == 403
+    assert people_counts() == (0, 0)
+
+
+def test_errors_are_in_khmer_for_a_khmer_request(users):
+    from django.utils.translation import gettext, override
+
+    with override("km"):
+        expected = gettext("Unknown place code.")
+
+    response = api(users["caseworker"]).post(
+        PEOPLE,
+        {"sex": "female", "name_latin": "Chan Sreymom", "commune": "999999"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="km",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"commune": [expected]}
+
+
+# ---------------------------------------------------------------- places
+def codes(response) -> list:
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    return [row.get("code") for row in rows]
+
+
+def test_districts_filtered_by_province(users):
+    response = api(users["volunteer"]).get("/api/v1/places/districts/", {"province": "20"})
+
+    assert codes(response) == ["2001", "2002", "2003", "2004", "2005", "2006", "2007", "2008"]
+
+
+def test_communes_filtered_by_district(users):
+    response = api(users["volunteer"]).get("/api/v1/places/communes/", {"district": "2001"})
+
+    assert codes(response) == ["200103", "200104", "200105", "200108", "200109", "200110"]
+
+
+def test_villages_filtered_by_commune(users):
+    response = api(users["volunteer"]).get("/api/v1/places/villages/", {"commune": COMMUNE})
+
+    assert codes(response) == ["20010301", "20010302", "20010303", "20010304"]
+
+
+@pytest.mark.parametrize("query", ["svay rieng", "SVAYRIENG", "ស្វាយរៀង"])
+def test_provinces_found_by_latin_or_khmer_name(users, query):
+    response = api(users["volunteer"]).get("/api/v1/places/provinces/", {"q": query})
+
+    assert codes(response) == ["20"]
+
+
+def test_districts_filtered_by_province_and_name(users):
+    response = api(users["volunteer"]).get("/api/v1/places/districts/", {"province": "20", "q": "svay"})
+
+    assert codes(response) == ["2005", "2006", "2007"]
+
+
+# ---------------------------------------------------------------- programmes and schema
+@pytest.fixture
+def programmes(orgs):
+    donor = make_org("donor", kind=Organisation.Kind.DONOR)
+    other_donor = make_org("otherdonor", kind=Organisation.Kind.DONOR)
+    start, end = dt.date(2026, 1, 1), dt.date(2028, 12, 31)
+    funded = Programme.objects.create(
+        organisation=orgs["own"],
+        donor=donor,
+        code="safe-migration",
+        name="Safe migration",
+        start_date=start,
+        end_date=end,
+    )
+    Programme.objects.create(
+        organisation=orgs["other"], donor=other_donor, code="other", name="Other", start_date=start, end_date=end
+    )
+    return {"donor": donor, "funded": funded}
+
+
+def test_donor_sees_the_programmes_it_funds_only(programmes):
+    donor_manager = make_user(programmes["donor"], "programme_manager")
+
+    body = api(donor_manager).get("/api/v1/programmes/").json()
+
+    assert [(p["uuid"], p["code"], p["organisation"], p["donor"]) for p in body["results"]] == [
+        (str(programmes["funded"].uuid), "safe-migration", "alpha", "donor")
+    ]
+
+
+def test_prime_partner_sees_the_programme_it_manages(users, programmes):
+    body = api(users["programme_officer"]).get("/api/v1/programmes/").json()
+
+    assert [p["code"] for p in body["results"]] == ["safe-migration"]
+
+
+def test_donor_gets_no_people(programmes):
+    donor_manager = make_user(programmes["donor"], "programme_manager")
+
+    response = api(donor_manager).get(PEOPLE)
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "You may not do this.", "fields": {}}
+
+
+def test_schema_is_openapi_and_lists_the_people_endpoint(users):
+    response = api(users["programme_officer"]).get("/api/v1/schema/", {"format": "json"})
+
+    schema = response.json()
+    assert response.status_code == 200
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Karpear API"
+    assert {"/api/v1/people/", "/api/v1/people/{uuid}/", "/api/v1/auth/token/"} <= set(schema["paths"])
