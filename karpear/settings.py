@@ -19,7 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent
 ROOT_DIR = BASE_DIR.parent
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -30,12 +30,13 @@ def env_str(name: str, default: str = "") -> str:
             return Path(file_path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool) -> bool:
+    """true/false, 1/0, yes/no, on/off; unset or empty means the default (so a copied .env.example is safe)."""
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -56,7 +57,9 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    """Comma-separated; unset or empty means the default."""
+    raw = os.environ.get(name, "").strip() or default
+    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 DEBUG = env_bool("KARPEAR_DEBUG", False)
@@ -193,7 +196,10 @@ AXES_VERBOSE = False
 # which no rotation changes, so a locked account stays locked from every address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_ENABLE_ADMIN = False
-AXES_IPWARE_PROXY_COUNT = env_int("KARPEAR_PROXY_COUNT", 0) or None
+# How many reverse proxies stand in front of the app: the client is that many entries from the right of
+# X-Forwarded-For (core.middleware.client_ip), for the audit log and for django-axes.
+PROXY_COUNT = env_int("KARPEAR_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "karpear.core.middleware.client_ip"
 
 # Idle sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30)
@@ -216,7 +222,7 @@ USE_TZ = True
 
 # ---------------------------------------------------------------- static files
 STATIC_URL = "static/"
-STATIC_ROOT = ROOT_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("KARPEAR_STATIC_ROOT", str(ROOT_DIR / "staticfiles")))
 # The project's own static files (CSS, vendored htmx and Khmer font): `karpear` is not an installed app,
 # so the app-directories finder does not see karpear/static.
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -20,6 +20,12 @@ SESSION_SEEN_KEY = "karpear_last_seen"
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: behind KARPEAR_PROXY_COUNT proxies, read from X-Forwarded-For."""
+    proxies = settings.PROXY_COUNT
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -66,7 +72,7 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
-TWO_FACTOR_EXEMPT = ("/account/", "/static/", "/language/", "/api/")
+TWO_FACTOR_EXEMPT = ("/account/", "/static/", "/language/", "/api/", "/about/")
 
 
 class TwoFactorMiddleware:

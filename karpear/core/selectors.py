@@ -24,7 +24,7 @@ from karpear.core.models import (
     User,
 )
 from karpear.core.roles import Capability
-from karpear.core.text import has_khmer, khmer_key, latin_key
+from karpear.core.text import has_khmer, khmer_key, latin_key, to_ascii_digits
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,15 @@ class Window:
         return cls(rows[:size], number, len(rows) > size)
 
 
-def looks_like_case_number(user: User, query: str) -> bool:
-    """Case numbers read ORG-YEAR-NUMBER: a digit, a hyphen or an organisation's short name says so."""
-    if any(ch.isdigit() for ch in query) or "-" in query:
-        return True
-    membership = access.membership_for(user)
-    short = membership.organisation.short_name.upper() if membership else ""
-    return bool(short) and short.startswith(query.upper())
+def looks_like_case_number(query: str) -> bool:
+    """Case numbers read ORG-YEAR-NUMBER and names carry no digits: a digit (Khmer or Arabic) says which."""
+    return any(ch.isdigit() for ch in query)
 
 
 def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
     """People the user may see, newest first, filtered by `query`.
 
-    A query that looks like a case number matches case numbers from their start. Otherwise it matches
+    A query with a digit is a case number, matched from its start (Khmer digits count). Otherwise it matches
     names, for roles that may read identities only: a Khmer query the Khmer-name key, a Latin one the
     romanised key, case- and spacing-insensitive, from the start of the family or the given name. One
     kind of match per query keeps each an index walk (an OR of both made PostgreSQL scan every row).
@@ -85,8 +81,8 @@ def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
     people = access.visible(user, Person.objects.all())
     query = query.strip()
     if query:
-        if looks_like_case_number(user, query) or not access.has_capability(user, Capability.VIEW_IDENTITY):
-            people = people.filter(case_number__startswith=query.upper())
+        if looks_like_case_number(query) or not access.has_capability(user, Capability.VIEW_IDENTITY):
+            people = people.filter(case_number__startswith=to_ascii_digits(query).upper())
         else:
             key = khmer_key(query) if has_khmer(query) else latin_key(query)
             field = "name_km" if has_khmer(query) else "name_latin"

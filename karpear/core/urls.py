@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/logout/", views_auth.LogoutView.as_view(), name="logout"),
     path("account/two-factor/", views_auth.two_factor, name="two_factor"),
     path("account/organisation/", views_auth.organisation_switch, name="organisation_switch"),
+    path("about/", views_auth.about, name="about"),
     path("language/", views_auth.language_switch, name="language_switch"),
     path("people/", views.person_list, name="person_list"),
     path("people/new/", views.person_create, name="person_create"),

@@ -41,6 +41,12 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        context["lockout_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        return context
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
@@ -76,6 +82,11 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """What Karpear is, its licence and the attributions its data and fonts require."""
+    return render(request, "core/about.html")
 
 
 @require_POST

@@ -42,6 +42,7 @@ ROUTES: dict[str, RouteSpec] = {
     # pages
     "home": RouteSpec("list"),
     "favicon": RouteSpec("public"),
+    "about": RouteSpec("public"),
     "login": RouteSpec("public"),
     "logout": RouteSpec("public", method="post"),
     "two_factor": RouteSpec("public"),

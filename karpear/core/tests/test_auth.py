@@ -92,10 +92,10 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(clien
     assert f"<h1>{tr('Account locked', language)}</h1>" in html
     with override(language):
         expected = ngettext(
-            "Too many wrong passwords. This account is locked for %(minutes)s minute. Please try again later, or ask your administrator.",
-            "Too many wrong passwords. This account is locked for %(minutes)s minutes. Please try again later, or ask your administrator.",
+            "Too many wrong passwords. This account is locked for %(m)s minute. Please try again later, or ask your administrator.",
+            "Too many wrong passwords. This account is locked for %(m)s minutes. Please try again later, or ask your administrator.",
             15,
-        ) % {"minutes": 15}
+        ) % {"m": "១៥" if language == "km" else "15"}  # Khmer digits in the Khmer interface
     assert expected in html
     assert logged_in_user_id(client) is None
     assert not AuditEvent.objects.filter(action="login").exists()
