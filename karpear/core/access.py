@@ -257,5 +257,19 @@ def get_household_for_user(user: User, uuid: UUID | str) -> Household:
     return _get_visible(user, Household.objects.all(), uuid=uuid)
 
 
+def get_membership_for_user(user: User, user_uuid: UUID | str) -> Membership:
+    """A member of the organisation the user acts for, by the member's public id (404 otherwise)."""
+    membership = membership_for(user)
+    if membership is None:
+        raise Http404
+    return _get_visible(
+        user,
+        Membership.objects.filter(organisation_id=membership.organisation_id).select_related(
+            "user", "organisation", "team"
+        ),
+        user__uuid=user_uuid,
+    )
+
+
 def get_export_for_user(user: User, uuid: UUID | str) -> ExportJob:
     return _get_visible(user, ExportJob.objects.all(), uuid=uuid)

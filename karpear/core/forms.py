@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core import services
 from karpear.core.models import Commune, Consent, District, Household, Identity, Person, Province, Village
+from karpear.core.roles import Role
 from karpear.core.text import clean_text, to_ascii_digits
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
@@ -261,3 +262,61 @@ class ConsentForm(forms.Form):
         if data.get("purpose") == Consent.Purpose.REFERRAL and not data.get("recipient"):
             self.add_error("recipient", _("Choose the organisation the person agrees to be referred to."))
         return data
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("An existing account joins your organisation; a new one is created with a one-time password."),
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None, empty_label="—")
+    place_limited = forms.BooleanField(label=_("Works only in some places"), required=False)
+    provinces = forms.ModelMultipleChoiceField(
+        label=_("Provinces"), required=False, queryset=Province.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+    communes = forms.CharField(
+        label=_("Commune codes"),
+        required=False,
+        max_length=500,
+        help_text=_("Six-digit codes separated by commas, e.g. 140901, 140902."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, teams: Any = None, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["username"]
+            del self.fields["email"]
+        else:
+            del self.fields["is_active"]  # a new member starts active
+
+    def clean_communes(self) -> list[Commune]:
+        codes = [
+            c.strip() for c in to_ascii_digits(self.cleaned_data["communes"]).replace(" ", ",").split(",") if c.strip()
+        ]
+        found = {c.code: c for c in Commune.objects.filter(code__in=codes)}
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise ValidationError(_("Unknown place code.") + " " + ", ".join(unknown))
+        return [found[code] for code in codes]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("place_limited") and not data.get("provinces") and not data.get("communes") and not self.errors:
+            self.add_error("place_limited", _("Choose the provinces or communes this member works in."))
+        return data
+
+    def to_input(self) -> services.MemberInput:
+        data = self.cleaned_data
+        return services.MemberInput(
+            role=data["role"],
+            team=data.get("team"),
+            place_limited=bool(data.get("place_limited")),
+            provinces=list(data.get("provinces") or []),
+            communes=list(data.get("communes") or []),
+            is_active=bool(data.get("is_active", True)),
+        )

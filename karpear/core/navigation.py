@@ -30,6 +30,8 @@ def items_for(user: User, membership: Membership | None) -> list[NavItem]:
         items.append(NavItem(_("Register"), reverse("person_create"), "person_create"))
     if access.has_capability(user, Capability.VIEW_PROGRAMMES):
         items.append(NavItem(_("Programmes"), reverse("programme_list"), "programme_list"))
+    if access.has_capability(user, Capability.MANAGE_MEMBERS):
+        items.append(NavItem(_("Members"), reverse("member_list"), "member_list"))
     items.append(NavItem(_("Organisations"), reverse("organisation_list"), "organisation_list"))
     items.append(NavItem(_("Places"), reverse("place_search"), "place_search"))
     return items

@@ -21,6 +21,7 @@ from karpear.core.models import (
     Programme,
     SubGrant,
     Target,
+    Team,
     User,
 )
 from karpear.core.roles import Capability
@@ -230,7 +231,22 @@ def target_list(*, user: User, programme: Programme) -> QuerySet[Target]:
 
 
 def membership_list(*, user: User) -> QuerySet[Membership]:
-    return access.visible(user, Membership.objects.all()).select_related("user", "organisation", "team")
+    """Members of the organisation the user acts for (managers only see more than themselves)."""
+    membership = access.membership_for(user)
+    if membership is None:
+        return Membership.objects.none()
+    return (
+        access.visible(user, Membership.objects.filter(organisation_id=membership.organisation_id))
+        .select_related("user", "organisation", "team")
+        .order_by("-is_active", "user__username")
+    )
+
+
+def team_list(*, user: User) -> QuerySet[Team]:
+    membership = access.membership_for(user)
+    if membership is None:
+        return Team.objects.none()
+    return Team.objects.filter(organisation_id=membership.organisation_id).order_by("name")
 
 
 def recent_identity_reads(*, user: User, since: dt.datetime | None = None) -> QuerySet[AuditEvent]:

@@ -338,6 +338,79 @@ def consent_record(
     return consent
 
 
+# ---------------------------------------------------------------- members
+@dataclass
+class MemberInput:
+    role: str
+    team: Any = None
+    place_limited: bool = False
+    provinces: list[Province] = field(default_factory=list)
+    communes: list[Commune] = field(default_factory=list)
+    is_active: bool = True
+
+
+def _check_role_grant(actor: User, role: str) -> None:
+    """Only a system administrator makes system administrators."""
+    from karpear.core.roles import Role
+
+    if role == Role.SYSTEM_ADMIN and not access.has_capability(actor, Capability.MANAGE_ORGANISATIONS):
+        raise ValidationError({"role": _("Only a system administrator can give this role.")})
+
+
+def _apply_member(membership: Membership, data: MemberInput) -> None:
+    if data.team is not None and data.team.organisation_id != membership.organisation_id:
+        raise ValidationError({"team": _("Choose a team of this organisation.")})
+    membership.role, membership.team = data.role, data.team
+    membership.place_limited, membership.is_active = data.place_limited, data.is_active
+    membership.full_clean()
+    membership.save()
+    membership.provinces.set(data.provinces)
+    membership.communes.set(data.communes)
+
+
+@transaction.atomic
+def member_add(*, actor: User, username: str, email: str, data: MemberInput) -> tuple[Membership, str | None]:
+    """Add a user to the actor's organisation with a role; a new user gets a one-time password.
+
+    Needs manage_members. Returns the membership and the temporary password of a new account (else None).
+    """
+    import secrets
+
+    access.require(actor, Capability.MANAGE_MEMBERS)
+    _check_role_grant(actor, data.role)
+    organisation = _acting_membership(actor).organisation
+    username = clean_text(username)
+    user = User.objects.filter(username=username).first()
+    password = None
+    if user is None:
+        password = secrets.token_urlsafe(9)
+        user = User(username=username, email=clean_text(email))
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+    elif Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise ValidationError({"username": _("This user is already a member of your organisation.")})
+    membership = Membership(user=user, organisation=organisation, role=data.role)
+    _apply_member(membership, data)
+    audit.record(actor=actor, action="create", obj=membership, member=username, role=data.role)
+    return membership, password
+
+
+@transaction.atomic
+def member_update(*, actor: User, membership: Membership, data: MemberInput) -> Membership:
+    """Change a member's role, team, places or activity. Needs manage_members on a visible membership."""
+    access.require(actor, Capability.MANAGE_MEMBERS)
+    membership = access.get_membership_for_user(actor, membership.user.uuid)
+    _check_role_grant(actor, data.role)
+    if membership.user_id == actor.pk and (data.role != membership.role or not data.is_active):
+        raise ValidationError({"role": _("You cannot change your own role or deactivate yourself.")})
+    before = {"role": membership.role, "is_active": membership.is_active, "place_limited": membership.place_limited}
+    _apply_member(membership, data)
+    changed = sorted(k for k, v in before.items() if getattr(membership, k) != v)
+    audit.record(actor=actor, action="update", obj=membership, member=membership.user.username, changed=changed)
+    return membership
+
+
 # ---------------------------------------------------------------- second factor and API tokens
 BACKUP_CODE_COUNT = 10
 

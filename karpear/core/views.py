@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from karpear.core import access, selectors, services
-from karpear.core.forms import ConsentForm, PersonForm, place_options
+from karpear.core.forms import ConsentForm, MemberForm, PersonForm, place_options
 from karpear.core.models import Person, User
 from karpear.core.places import search_places
 from karpear.core.roles import Capability, Role
@@ -390,6 +390,77 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A tampered or expired CSRF token: say so in the user's language; nothing was saved."""
     return render(request, "403_csrf.html", status=403)
+
+
+# ---------------------------------------------------------------- members
+@login_required
+@require_GET
+def member_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.MANAGE_MEMBERS)
+    return render(request, "core/member_list.html", {"members": selectors.membership_list(user=user)})
+
+
+def _member_form_page(request: HttpRequest, form: MemberForm, member: Any, status: int = 200) -> HttpResponse:
+    return render(request, "core/member_form.html", {"form": form, "member": member}, status=status)
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    for name, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.MANAGE_MEMBERS)
+    teams = selectors.team_list(user=user)
+    form = MemberForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership, password = services.member_add(
+                actor=user,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                data=form.to_input(),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if password:
+                return render(request, "core/member_created.html", {"member": membership, "password": password})
+            messages.success(request, _("%(name)s is now a member.") % {"name": membership.user.username})
+            return redirect("member_list")
+    return _member_form_page(request, form, None, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = _user(request)
+    access.require(user, Capability.MANAGE_MEMBERS)
+    membership = access.get_membership_for_user(user, uuid)
+    teams = selectors.team_list(user=user)
+    initial = {
+        "role": membership.role,
+        "team": membership.team,
+        "place_limited": membership.place_limited,
+        "provinces": list(membership.provinces.all()),
+        "communes": ", ".join(c.code for c in membership.communes.all()),
+        "is_active": membership.is_active,
+    }
+    form = MemberForm(request.POST or None, initial=initial, teams=teams, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(actor=user, membership=membership, data=form.to_input())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("member_list")
+    return _member_form_page(request, form, membership, status=400 if form.errors else 200)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

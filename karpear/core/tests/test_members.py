@@ -1,0 +1,88 @@
+"""Organisation administrators manage their members in the browser; every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import login, make_user
+from karpear.core.models import AuditEvent, Membership, Team, User
+from karpear.core.roles import Role
+
+
+def test_an_org_admin_adds_a_new_user_who_gets_a_one_time_password(users: dict[str, Any], client: Any) -> None:
+    team = Team.objects.get(name="Team A")
+    login(client, users["org_admin"])
+    response = client.post(
+        "/members/new/",
+        {
+            "username": "sophea",
+            "email": "",
+            "role": "volunteer",
+            "team": team.pk,
+            "place_limited": "on",
+            "communes": "140901",
+        },
+    )
+    assert response.status_code == 200
+    password = response.context["password"]
+    membership = Membership.objects.get(user__username="sophea")
+    assert (membership.role, membership.team_id, membership.place_limited) == ("volunteer", team.pk, True)
+    assert [c.code for c in membership.communes.all()] == ["140901"]
+    assert User.objects.get(username="sophea").check_password(password)
+    event = AuditEvent.objects.filter(action="create", object_type="core.membership").get()
+    assert (event.actor_id, event.details["member"], event.details["role"]) == (
+        users["org_admin"].pk,
+        "sophea",
+        "volunteer",
+    )
+
+
+def test_bad_member_input_is_refused_next_to_the_field_and_nothing_is_saved(users: dict[str, Any], client: Any) -> None:
+    login(client, users["org_admin"])
+    before = Membership.objects.count()
+    cases = [
+        (
+            {"username": "a", "role": "volunteer", "place_limited": "on"},
+            "Choose the provinces or communes this member works in.",
+        ),
+        ({"username": "b", "role": "volunteer", "communes": "999999"}, "Unknown place code. 999999"),
+        ({"username": "c", "role": "system_admin"}, "Only a system administrator can give this role."),
+        (
+            {"username": users["caseworker"].username, "role": "caseworker"},
+            "This user is already a member of your organisation.",
+        ),
+    ]
+    for data, message in cases:
+        response = client.post("/members/new/", data)
+        assert response.status_code == 400, data
+        assert message in response.content.decode(), data
+    assert Membership.objects.count() == before
+    assert not User.objects.filter(username__in=["a", "b", "c"]).exists()
+
+
+def test_an_org_admin_changes_a_role_and_deactivates_a_member(users: dict[str, Any], client: Any) -> None:
+    member = users["volunteer"]
+    login(client, users["org_admin"])
+    response = client.post(f"/members/{member.uuid}/", {"role": "caseworker", "is_active": ""})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=member)
+    assert (membership.role, membership.is_active) == ("caseworker", False)
+    event = AuditEvent.objects.filter(action="update", object_type="core.membership").get()
+    assert event.details["changed"] == ["is_active", "role"]
+
+
+def test_nobody_changes_their_own_role(users: dict[str, Any], client: Any) -> None:
+    admin = users["org_admin"]
+    login(client, admin)
+    response = client.post(f"/members/{admin.uuid}/", {"role": "caseworker", "is_active": "on"})
+    assert response.status_code == 400
+    assert "You cannot change your own role or deactivate yourself." in response.content.decode()
+    assert Membership.objects.get(user=admin).role == "org_admin"
+
+
+def test_another_organisations_member_is_not_found(orgs: dict[str, Any], users: dict[str, Any], client: Any) -> None:
+    stranger = make_user(orgs["other"], Role.CASEWORKER, username="stranger")
+    login(client, users["org_admin"])
+    assert client.get(f"/members/{stranger.uuid}/").status_code == 404
+    assert client.post(f"/members/{stranger.uuid}/", {"role": "volunteer", "is_active": "on"}).status_code == 404
+    assert Membership.objects.get(user=stranger).role == "caseworker"
