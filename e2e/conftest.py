@@ -40,19 +40,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response, sync_playwright
 
+from e2e.chromium import CHROMIUM, CHROMIUM_ARGS, PHONE
 from karpear.core.models import Commune, District, Province, User, Village
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 360, "height": 780}
 PASSWORD = "pw-123456789"  # the password make_user (root conftest.py) gives every user
 LANGUAGE_COOKIE = "karpear_language"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"

@@ -159,44 +159,57 @@ def _org(short: str) -> Organisation:
     return Organisation.objects.get(short_name=short)
 
 
+# (code, prime partner, donor, name, Khmer name, start, end, description)
+PROGRAMMES = [
+    (
+        "ctip",
+        "winrock",
+        "usaid",
+        "Cambodia Counter Trafficking-in-Persons (CTIP)",
+        "កម្មវិធីប្រយុទ្ធប្រឆាំងការជួញដូរមនុស្សនៅកម្ពុជា (CTIP)",
+        dt.date(2025, 3, 1),
+        dt.date(2027, 12, 31),
+        "Prevention and protection sub-grants to four Cambodian NGOs.",
+    ),
+    (
+        "smart",
+        "care",
+        "eu",
+        "Safe Migration and Reduced Trafficking (SMART)",
+        "ការធ្វើចំណាកស្រុកដោយសុវត្ថិភាព និងកាត់បន្ថយការជួញដូរ (SMART)",
+        dt.date(2024, 1, 1),
+        dt.date(2026, 12, 31),
+        "Co-funded by CARE Austria. Safe-migration volunteers in Prey Veng and Kampong Cham.",
+    ),
+    (
+        "icc-tr",
+        "icc",
+        "icc",
+        "ICC Trafficking Response",
+        "គម្រោងឆ្លើយតបនឹងការជួញដូរមនុស្ស អាយស៊ីស៊ី",
+        dt.date(2025, 1, 1),
+        dt.date(2027, 12, 31),
+        "Self-help groups and agriculture cooperatives in Preah Sdach district, Prey Veng.",
+    ),
+]
+
+
 def _programmes() -> None:
-    usaid, eu, winrock, care, icc = (_org(s) for s in ("usaid", "eu", "winrock", "care", "icc"))
-    ctip, _ = Programme.objects.update_or_create(
-        code="ctip",
-        defaults={
-            "organisation": winrock,
-            "donor": usaid,
-            "name": "Cambodia Counter Trafficking-in-Persons (CTIP)",
-            "name_km": "កម្មវិធីប្រយុទ្ធប្រឆាំងការជួញដូរមនុស្សនៅកម្ពុជា (CTIP)",
-            "start_date": dt.date(2025, 3, 1),
-            "end_date": dt.date(2027, 12, 31),
-            "description": "Prevention and protection sub-grants to four Cambodian NGOs.",
-        },
-    )
-    smart, _ = Programme.objects.update_or_create(
-        code="smart",
-        defaults={
-            "organisation": care,
-            "donor": eu,
-            "name": "Safe Migration and Reduced Trafficking (SMART)",
-            "name_km": "ការធ្វើចំណាកស្រុកដោយសុវត្ថិភាព និងកាត់បន្ថយការជួញដូរ (SMART)",
-            "start_date": dt.date(2024, 1, 1),
-            "end_date": dt.date(2026, 12, 31),
-            "description": "Co-funded by CARE Austria. Safe-migration volunteers in Prey Veng and Kampong Cham.",
-        },
-    )
-    trafficking_response, _ = Programme.objects.update_or_create(
-        code="icc-tr",
-        defaults={
-            "organisation": icc,
-            "donor": icc,
-            "name": "ICC Trafficking Response",
-            "name_km": "គម្រោងឆ្លើយតបនឹងការជួញដូរមនុស្ស អាយស៊ីស៊ី",
-            "start_date": dt.date(2025, 1, 1),
-            "end_date": dt.date(2027, 12, 31),
-            "description": "Self-help groups and agriculture cooperatives in Preah Sdach district, Prey Veng.",
-        },
-    )
+    made = {}
+    for code, prime, donor, name, name_km, start, end, description in PROGRAMMES:
+        made[code], _ = Programme.objects.update_or_create(
+            code=code,
+            defaults={
+                "organisation": _org(prime),
+                "donor": _org(donor),
+                "name": name,
+                "name_km": name_km,
+                "start_date": start,
+                "end_date": end,
+                "description": description,
+            },
+        )
+    ctip, smart, trafficking_response = made["ctip"], made["smart"], made["icc-tr"]
     # (programme, sub-grantee, reference, provinces, budget lines, targets: (indicator, description, km, value, unit))
     subgrants = [
         (

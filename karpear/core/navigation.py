@@ -23,6 +23,8 @@ class NavItem:
 def items_for(user: User, membership: Membership | None) -> list[NavItem]:
     if not user.is_authenticated or membership is None:
         return []
+    if access.needs_two_factor(user) and not getattr(user, "is_verified", lambda: False)():
+        return []  # every page would send them back to the second step
     items = [NavItem(_("Home"), reverse("home"), "home")]
     if access.has_capability(user, Capability.VIEW_PERSON):
         items.append(NavItem(_("People"), reverse("person_list"), "person_list"))

@@ -473,3 +473,10 @@ def test_schema_is_openapi_and_lists_the_people_endpoint(users):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Karpear API"
     assert {"/api/v1/people/", "/api/v1/people/{uuid}/", "/api/v1/auth/token/"} <= set(schema["paths"])
+
+
+def test_an_unauthenticated_call_is_told_to_bring_a_token(client):
+    response = client.get("/api/v1/people/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"message": "Authentication credentials were not provided.", "fields": {}}
