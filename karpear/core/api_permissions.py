@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -12,7 +13,7 @@ from karpear.core import access
 
 
 class IsMember(BasePermission):
-    message = "You need an active membership of an organisation."
+    message = _("You need an active membership of an organisation.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -24,6 +25,6 @@ class IsMember(BasePermission):
         if isinstance(request.successful_authenticator, TokenAuthentication):
             return True
         if access.needs_two_factor(user) and not user.is_verified():  # type: ignore[attr-defined]  # django_otp
-            self.message = "Two-factor verification is required."
+            self.message = _("Two-factor verification is required.")
             return False
         return True

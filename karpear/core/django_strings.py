@@ -25,6 +25,29 @@ def _extract_only(n: int) -> None:  # pragma: no cover - never called; read by m
     gettext_noop("Null characters are not allowed.")
     gettext_noop("Username")
     gettext_noop("Password")
+    # Changing one's password (django.contrib.auth forms and password validators)
+    gettext_noop("Old password")
+    gettext_noop("New password")
+    gettext_noop("New password confirmation")
+    gettext_noop("Enter the same password as before, for verification.")
+    gettext_noop("Your old password was entered incorrectly. Please enter it again.")
+    gettext_noop("The two password fields didn’t match.")
+    gettext_noop("This password is too common.")
+    gettext_noop("Your password can’t be a commonly used password.")
+    gettext_noop("This password is entirely numeric.")
+    gettext_noop("Your password can’t be entirely numeric.")
+    gettext_noop("The password is too similar to the %(verbose_name)s.")
+    gettext_noop("Your password can’t be too similar to your other personal information.")
+    ngettext(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        n,
+    )
+    ngettext(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        n,
+    )
     # Django REST framework
     gettext_noop("A valid integer is required.")
     gettext_noop("Not a valid string.")

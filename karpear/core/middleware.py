@@ -76,13 +76,20 @@ TWO_FACTOR_EXEMPT = ("/account/", "/static/", "/language/", "/api/", "/about/")
 
 
 class TwoFactorMiddleware:
-    """Roles that may read identifying details must pass a second factor before any page."""
+    """A one-time password is replaced first; then roles that may read identifying details must pass a
+    second factor before any page."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "password_change_required", False)
+            and not request.path.startswith(TWO_FACTOR_EXEMPT)
+        ):
+            return redirect("password_change")
         if (
             user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_EXEMPT)

@@ -247,6 +247,8 @@ class Target(BaseModel):
 class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="km")
+    # Set for an account made with a one-time password: the first page after login asks for a new one.
+    password_change_required = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.username

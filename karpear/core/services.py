@@ -384,7 +384,7 @@ def member_add(*, actor: User, username: str, email: str, data: MemberInput) -> 
     password = None
     if user is None:
         password = secrets.token_urlsafe(9)
-        user = User(username=username, email=clean_text(email))
+        user = User(username=username, email=clean_text(email), password_change_required=True)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()
@@ -402,11 +402,24 @@ def member_update(*, actor: User, membership: Membership, data: MemberInput) -> 
     access.require(actor, Capability.MANAGE_MEMBERS)
     membership = access.get_membership_for_user(actor, membership.user.uuid)
     _check_role_grant(actor, data.role)
+    _check_role_grant(actor, membership.role)  # nor change a system administrator's membership
     if membership.user_id == actor.pk and (data.role != membership.role or not data.is_active):
         raise ValidationError({"role": _("You cannot change your own role or deactivate yourself.")})
-    before = {"role": membership.role, "is_active": membership.is_active, "place_limited": membership.place_limited}
+
+    def state() -> dict[str, Any]:
+        return {
+            "role": membership.role,
+            "is_active": membership.is_active,
+            "place_limited": membership.place_limited,
+            "team": membership.team_id,
+            "provinces": sorted(p.code for p in membership.provinces.all()),
+            "communes": sorted(c.code for c in membership.communes.all()),
+        }
+
+    before = state()
     _apply_member(membership, data)
-    changed = sorted(k for k, v in before.items() if getattr(membership, k) != v)
+    after = state()
+    changed = sorted(k for k in before if before[k] != after[k])
     audit.record(actor=actor, action="update", obj=membership, member=membership.user.username, changed=changed)
     return membership
 
@@ -451,6 +464,15 @@ def two_factor_confirm(*, user: User, token: str) -> list[str] | None:
     static.token_set.bulk_create([StaticToken(device=static, token=code) for code in codes])
     audit.record(actor=user, action="two_factor", step="enrolled")
     return codes
+
+
+@transaction.atomic
+def password_changed(*, user: User) -> None:
+    """After a user set their own password: no longer required, and recorded."""
+    if user.password_change_required:
+        user.password_change_required = False
+        user.save(update_fields=["password_change_required"])
+    audit.record(actor=user, action="update", obj=user, change="password")
 
 
 def api_token_issue(*, user: User) -> str:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("account/login/", views_auth.LoginView.as_view(), name="login"),
     path("account/logout/", views_auth.LogoutView.as_view(), name="logout"),
+    path("account/password/", views_auth.PasswordChangeView.as_view(), name="password_change"),
     path("account/two-factor/", views_auth.two_factor, name="two_factor"),
     path("account/organisation/", views_auth.organisation_switch, name="organisation_switch"),
     path("about/", views_auth.about, name="about"),

@@ -25,6 +25,7 @@ from karpear.core.forms import ConsentForm, MemberForm, PersonForm, place_option
 from karpear.core.models import Person, User
 from karpear.core.places import search_places
 from karpear.core.roles import Capability, Role
+from karpear.core.templatetags.karpear import phone as phone_display
 
 PAGE_SIZE = 25
 
@@ -173,7 +174,7 @@ def _initial_for(user: User, person: Person) -> dict[str, Any]:
             name_km=identity.name_km,
             name_latin=identity.name_latin,
             date_of_birth=identity.date_of_birth.strftime("%d/%m/%Y") if identity.date_of_birth else "",
-            phone=identity.phone,
+            phone=phone_display(identity.phone),
             national_id=identity.national_id,
             passport_number=identity.passport_number,
             mother_name=identity.mother_name,

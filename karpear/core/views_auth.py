@@ -84,6 +84,17 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     return default
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        messages.success(self.request, _("Your new password is saved."))
+        return response
+
+
 def about(request: HttpRequest) -> HttpResponse:
     """What Karpear is, its licence and the attributions its data and fonts require."""
     return render(request, "core/about.html")

@@ -46,6 +46,7 @@ ROUTES: dict[str, RouteSpec] = {
     "login": RouteSpec("public"),
     "logout": RouteSpec("public", method="post"),
     "two_factor": RouteSpec("public"),
+    "password_change": RouteSpec("list"),
     "organisation_switch": RouteSpec("public", method="post"),
     "language_switch": RouteSpec("public", method="post"),
     "person_list": RouteSpec("list", C.VIEW_PERSON),

@@ -63,7 +63,8 @@ def test_bad_member_input_is_refused_next_to_the_field_and_nothing_is_saved(user
 def test_an_org_admin_changes_a_role_and_deactivates_a_member(users: dict[str, Any], client: Any) -> None:
     member = users["volunteer"]
     login(client, users["org_admin"])
-    response = client.post(f"/members/{member.uuid}/", {"role": "caseworker", "is_active": ""})
+    team = Team.objects.get(name="Team A")
+    response = client.post(f"/members/{member.uuid}/", {"role": "caseworker", "is_active": "", "team": team.pk})
     assert response.status_code == 302
     membership = Membership.objects.get(user=member)
     assert (membership.role, membership.is_active) == ("caseworker", False)
@@ -86,3 +87,43 @@ def test_another_organisations_member_is_not_found(orgs: dict[str, Any], users: 
     assert client.get(f"/members/{stranger.uuid}/").status_code == 404
     assert client.post(f"/members/{stranger.uuid}/", {"role": "volunteer", "is_active": "on"}).status_code == 404
     assert Membership.objects.get(user=stranger).role == "caseworker"
+
+
+def test_a_new_member_must_replace_the_one_time_password(users: dict[str, Any], client: Any) -> None:
+    login(client, users["org_admin"])
+    password = client.post("/members/new/", {"username": "dara", "role": "volunteer"}).context["password"]
+    client.logout()
+    client.post("/account/login/", {"username": "dara", "password": password})
+    first = client.get("/")
+    assert first.status_code == 302 and first["Location"] == "/account/password/"
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": password,
+            "new_password1": "a-long-new-phrase-2026",
+            "new_password2": "a-long-new-phrase-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    user = User.objects.get(username="dara")
+    assert not user.password_change_required and user.check_password("a-long-new-phrase-2026")
+    assert AuditEvent.objects.filter(action="update", object_type="core.user", actor=user).count() == 1
+
+
+def test_an_org_admin_cannot_touch_a_system_administrators_membership(users: dict[str, Any], client: Any) -> None:
+    sysadmin = users["system_admin"]  # in the same organisation in these fixtures
+    login(client, users["org_admin"])
+    response = client.post(f"/members/{sysadmin.uuid}/", {"role": "volunteer", "is_active": "on"})
+    assert response.status_code == 400
+    assert Membership.objects.get(user=sysadmin).role == "system_admin"
+
+
+def test_team_and_place_changes_are_named_in_the_audit_log(users: dict[str, Any], client: Any) -> None:
+    member = users["volunteer"]
+    login(client, users["org_admin"])
+    client.post(
+        f"/members/{member.uuid}/", {"role": "volunteer", "is_active": "on", "place_limited": "on", "provinces": ["20"]}
+    )
+    event = AuditEvent.objects.filter(action="update", object_type="core.membership").get()
+    assert event.details["changed"] == ["place_limited", "provinces", "team"]
