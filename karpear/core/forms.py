@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import services
@@ -264,6 +264,14 @@ class ConsentForm(forms.Form):
         return data
 
 
+class PlaceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Places named in the user's script."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        khmer = (translation.get_language() or "").startswith("km")
+        return str(obj.name_km if khmer and obj.name_km else obj.name_en)
+
+
 class MemberForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
@@ -274,7 +282,7 @@ class MemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None, empty_label="—")
     place_limited = forms.BooleanField(label=_("Works only in some places"), required=False)
-    provinces = forms.ModelMultipleChoiceField(
+    provinces = PlaceChoiceField(
         label=_("Provinces"), required=False, queryset=Province.objects.all(), widget=forms.CheckboxSelectMultiple
     )
     communes = forms.CharField(
