@@ -48,20 +48,24 @@ lint: $(BIN)/.installed
 	$(BIN)/lint-imports
 	KARPEAR_DEBUG=true $(BIN)/mypy karpear
 
+# pytest's framed summary line ("=== N passed ... ===") closes each run, so a reader of the log sees the counts.
 pytest: install
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile
 
 pytest-pg: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n 2 --dist loadfile
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile
 
 e2e: install browser
-	$(BIN)/pytest -q -p no:xdist e2e
+	$(BIN)/pytest -p no:xdist e2e
 
 api-fuzz: install
 	bash scripts/api-fuzz.sh
 
-test: install lint pytest
-	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg e2e api-fuzz; fi
+# Under CI the API fuzz and the browser and PostgreSQL runs come first, so the log ends with the whole
+# suite's count on SQLite; any failing step stops make with a non-zero exit.
+test: install lint
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory api-fuzz e2e pytest-pg; fi
+	@$(MAKE) --no-print-directory pytest
 
 bench: install browser
 	$(BIN)/python bench/run.py

@@ -264,6 +264,44 @@ class ConsentForm(forms.Form):
         return data
 
 
+class ExportForm(forms.Form):
+    """What goes into an export of the people list; the consent override only for roles that hold it."""
+
+    q = forms.CharField(
+        label=_("Only people matching"),
+        required=False,
+        max_length=100,
+        help_text=_("A name or a case number, as in the search of the people list. Leave empty for everyone."),
+    )
+    override = forms.BooleanField(
+        label=_("Also include the identifying details of people who have not consented to case management"),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason for overriding consent"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Written to the audit log with your name."),
+    )
+
+    def __init__(self, *args: Any, can_override: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_override:
+            del self.fields["override"]
+            del self.fields["reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("override") and not clean_text(data.get("reason") or ""):
+            self.add_error("reason", _("Say why the details of people without consent must be exported."))
+        return data
+
+    @property
+    def override_reason(self) -> str:
+        return str(self.cleaned_data.get("reason") or "") if self.cleaned_data.get("override") else ""
+
+
 class PlaceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Places named in the user's script."""
 

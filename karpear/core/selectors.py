@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from karpear.core import access, audit
 from karpear.core.models import (
@@ -181,6 +181,22 @@ def person_likely_duplicates(
             if same_name and person.birth_year == birth_year and person.commune_id == commune_code:
                 reasons.add("name")
     return [DuplicateCandidate(p, tuple(sorted(by_reason[p.pk]))) for p in people]
+
+
+def with_consent(people: QuerySet[Person], purpose: str) -> QuerySet[Person]:
+    """Annotate each person with the latest answer recorded for `purpose` (see `consent_state`)."""
+    latest = Consent.objects.filter(person=OuterRef("pk"), purpose=purpose).order_by("-created_at", "-id")
+    return people.annotate(
+        consent_given=Subquery(latest.values("given")[:1]),
+        consent_withdrawn_at=Subquery(latest.values("withdrawn_at")[:1]),
+    )
+
+
+def consent_state(person: Any) -> str:
+    """For a person from `with_consent`: "given", "refused" (refused or later withdrawn) or "not_recorded"."""
+    if person.consent_given is None:
+        return "not_recorded"
+    return "given" if person.consent_given and person.consent_withdrawn_at is None else "refused"
 
 
 def consent_list(*, user: User, person: Person) -> QuerySet[Consent]:

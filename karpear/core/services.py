@@ -507,15 +507,34 @@ def user_set_language(*, user: User, language: str) -> None:
 
 
 # ---------------------------------------------------------------- exports
+EXPORT_CONSENT_PURPOSE = Consent.Purpose.CASE_MANAGEMENT
+
+
 @transaction.atomic
-def export_people_request(*, actor: User, query: str = "") -> ExportJob:
-    """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit."""
+def export_people_request(*, actor: User, query: str = "", override_reason: str = "") -> ExportJob:
+    """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit.
+
+    Identifying details go into the file only for people whose latest answer for case management is "given"
+    (DESIGN §4). A role with override_consent may include the others too by giving a reason, which is
+    audited as a consent override.
+    """
     access.require(actor, Capability.EXPORT_PEOPLE)
+    override_reason = clean_text(override_reason)
+    if override_reason:
+        access.require(actor, Capability.OVERRIDE_CONSENT)
+        access.require(actor, Capability.VIEW_IDENTITY)
     organisation = _acting_membership(actor).organisation
     job = ExportJob.objects.create(
-        organisation=organisation, requested_by=actor, kind="people_xlsx", params={"q": query}
+        organisation=organisation,
+        requested_by=actor,
+        kind="people_xlsx",
+        params={"q": query, "consent_override": bool(override_reason)},
     )
     audit.record(actor=actor, action="export", obj=job, kind="people_xlsx", query=query)
+    if override_reason:
+        audit.record(
+            actor=actor, action="consent_override", obj=job, purpose=EXPORT_CONSENT_PURPOSE, reason=override_reason
+        )
 
     def enqueue() -> None:
         from karpear.core.tasks import export_people_task
@@ -524,6 +543,10 @@ def export_people_request(*, actor: User, query: str = "") -> ExportJob:
 
     transaction.on_commit(enqueue)
     return job
+
+
+EXPORT_HEADER = ["case_number", "sex", "birth_year", "province", "district", "commune", "village", "household"]
+EXPORT_IDENTITY_HEADER = ["name_km", "name_latin", "date_of_birth", "phone"]
 
 
 def export_people_run(*, job_id: int) -> None:
@@ -537,6 +560,7 @@ def export_people_run(*, job_id: int) -> None:
         return  # idempotent: a retried task does not rebuild a finished file
     user = job.requested_by
     user._karpear_active_org = job.organisation_id  # type: ignore[attr-defined]  # act in the job's organisation
+    override = bool(job.params.get("consent_override"))
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
     try:
         people = selectors.person_list(user=user, query=str(job.params.get("q", "")))
@@ -545,21 +569,15 @@ def export_people_run(*, job_id: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
         book = Workbook(write_only=True)
         sheet = book.create_sheet("people")
-        header = [
-            "case_number",
-            "sex",
-            "birth_year",
-            "province",
-            "district",
-            "commune",
-            "village",
-            "household",
-        ]
+        sheet.append(
+            EXPORT_HEADER + [f"consent_{EXPORT_CONSENT_PURPOSE}"] + (EXPORT_IDENTITY_HEADER if with_identity else [])
+        )
+        rows = selectors.with_consent(people.select_related("village", "household"), EXPORT_CONSENT_PURPOSE)
         if with_identity:
-            header += ["name_km", "name_latin", "date_of_birth", "phone"]
-        sheet.append(header)
-        rows = people.select_related("identity", "village", "household") if with_identity else people
+            rows = rows.select_related("identity")
+        identified = overridden = 0
         for index, person in enumerate(rows.iterator(chunk_size=2000), start=1):
+            state = selectors.consent_state(person)
             row: list[Any] = [
                 person.case_number,
                 person.sex,
@@ -569,15 +587,16 @@ def export_people_run(*, job_id: int) -> None:
                 person.commune_id or "",
                 person.village.code if person.village_id and person.village else "",
                 person.household.code if person.household_id and person.household else "",
+                state,
             ]
             if with_identity:
                 identity = getattr(person, "identity", None)
-                row += [
-                    identity.name_km if identity else "",
-                    identity.name_latin if identity else "",
-                    identity.date_of_birth if identity else None,
-                    identity.phone if identity else "",
-                ]
+                if identity is not None and (state == "given" or override):
+                    identified += 1
+                    overridden += state != "given"
+                    row += [identity.name_km, identity.name_latin, identity.date_of_birth, identity.phone]
+                else:
+                    row += ["", "", None, ""]
             sheet.append(row)
             if index % 1000 == 0:
                 ExportJob.objects.filter(pk=job.pk).update(done_rows=index)
@@ -592,8 +611,15 @@ def export_people_run(*, job_id: int) -> None:
                 filename=f"people-{job.organisation.short_name}-{stamp}.xlsx",
                 finished_at=timezone.now(),
             )
-            if with_identity:
-                audit.record(actor=user, action="view", obj=job, identity_rows=total, reason="export")
+            if identified:
+                audit.record(
+                    actor=user,
+                    action="view",
+                    obj=job,
+                    identity_rows=identified,
+                    without_consent=overridden,
+                    reason="export",
+                )
     except Exception as exc:
         ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:300])
         raise

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from karpear.core import access, selectors, services
-from karpear.core.forms import ConsentForm, MemberForm, PersonForm, place_options
+from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PersonForm, place_options
 from karpear.core.models import Person, User
 from karpear.core.places import search_places
 from karpear.core.roles import Capability, Role
@@ -303,11 +303,24 @@ def person_access_log(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 # ---------------------------------------------------------------- exports
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def person_export(request: HttpRequest) -> HttpResponse:
+    """Ask for an export of the people list: what it holds, and the consent override for roles that have it."""
     user = _user(request)
-    job = services.export_people_request(actor=user, query=request.POST.get("q", "")[:100])
-    return redirect("job_detail", uuid=job.uuid)
+    access.require(user, Capability.EXPORT_PEOPLE)
+    with_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
+    can_override = with_identity and access.has_capability(user, Capability.OVERRIDE_CONSENT)
+    form = ExportForm(
+        request.POST if request.method == "POST" else None,
+        initial={"q": request.GET.get("q", "")[:100]},
+        can_override=can_override,
+    )
+    if request.method == "POST" and form.is_valid():
+        job = services.export_people_request(
+            actor=user, query=form.cleaned_data["q"], override_reason=form.override_reason
+        )
+        return redirect("job_detail", uuid=job.uuid)
+    return render(request, "core/person_export.html", {"form": form, "with_identity": with_identity})
 
 
 @login_required

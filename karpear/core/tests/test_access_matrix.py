@@ -51,7 +51,7 @@ ROUTES: dict[str, RouteSpec] = {
     "language_switch": RouteSpec("public", method="post"),
     "person_list": RouteSpec("list", C.VIEW_PERSON),
     "person_create": RouteSpec("list", C.ADD_PERSON),
-    "person_export": RouteSpec("list", C.EXPORT_PEOPLE, method="post"),
+    "person_export": RouteSpec("list", C.EXPORT_PEOPLE),
     "person_detail": RouteSpec("person", C.VIEW_PERSON),
     "person_edit": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON),
     "person_consent": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post"),

@@ -5,16 +5,34 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 from conftest import login, make_user
 from karpear.core import services
-from karpear.core.models import AuditEvent, ExportJob, Person
+from karpear.core.models import AuditEvent, Consent, ExportJob, Person
 from karpear.core.roles import Role
 
 
-def _register(user: Any, name: str) -> Person:
-    return services.person_create(actor=user, data=services.PersonInput(sex="female", birth_year=1990, name_latin=name))
+def _register(user: Any, name: str, consent: bool | None = True) -> Person:
+    """A person, with the answer for case-management consent (None: nothing recorded)."""
+    person = services.person_create(
+        actor=user, data=services.PersonInput(sex="female", birth_year=1990, name_latin=name)
+    )
+    if consent is not None:
+        services.consent_record(
+            actor=user, person=person, purpose=Consent.Purpose.CASE_MANAGEMENT, given=consent, given_by="herself"
+        )
+    return person
+
+
+def _export(client: Any, capture: Any, **form: str) -> tuple[ExportJob, list[tuple[Any, ...]]]:
+    with capture(execute=True):
+        response = client.post("/people/export/", form)
+    assert response.status_code == 302, response.content.decode()[:500]
+    job = ExportJob.objects.latest("created_at")
+    sheet = load_workbook(io.BytesIO(client.get(f"/jobs/{job.uuid}/download/").content)).active
+    return job, list(sheet.iter_rows(values_only=True))
 
 
 def test_export_runs_in_the_background_and_downloads_only_what_the_user_may_see(
@@ -92,3 +110,80 @@ def test_a_queued_export_is_not_downloadable_yet(orgs: dict[str, Any], client: A
         'hx-trigger="every 2s"' in page and 'http-equiv="refresh"' in page
     )  # htmx polling, or a refresh without script
     assert client.get(f"/jobs/{job.uuid}/download/").status_code == 404
+
+
+def test_identifying_details_go_out_only_with_consent(
+    orgs: dict[str, Any], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    worker = make_user(orgs["own"], Role.CASEWORKER, username="worker")
+    given = _register(worker, "Sok Dara", consent=True)
+    refused = _register(worker, "Chan Thida", consent=False)
+    unknown = _register(worker, "Heng Vanna", consent=None)
+    withdrawn = _register(worker, "Keo Sophal", consent=True)
+    services.consent_record(
+        actor=worker, person=withdrawn, purpose=Consent.Purpose.CASE_MANAGEMENT, given=False, given_by="herself"
+    )
+    login(client, worker)
+    page = client.get("/people/export/").content.decode()
+    assert "consent for case management" in page
+    assert 'name="override"' not in page  # a caseworker cannot override consent
+
+    job, rows = _export(client, django_capture_on_commit_callbacks)
+    header = rows[0]
+    by_case = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert by_case[given.case_number]["name_latin"] == "Sok Dara"
+    assert by_case[given.case_number]["consent_case_management"] == "given"
+    for person, state in ((refused, "refused"), (unknown, "not_recorded"), (withdrawn, "refused")):
+        assert by_case[person.case_number]["consent_case_management"] == state
+        assert by_case[person.case_number]["name_latin"] in ("", None)
+        assert by_case[person.case_number]["phone"] in ("", None)
+    view = AuditEvent.objects.get(object_id=str(job.uuid), action="view")
+    assert view.details["identity_rows"] == 1 and view.details["without_consent"] == 0
+
+
+def test_a_caseworker_cannot_override_consent_by_posting_it(
+    orgs: dict[str, Any], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    worker = make_user(orgs["own"], Role.CASEWORKER, username="worker")
+    refused = _register(worker, "Chan Thida", consent=False)
+    login(client, worker)
+    job, rows = _export(client, django_capture_on_commit_callbacks, override="on", reason="I want to")
+    assert job.params["consent_override"] is False  # the field does not exist for this role: ignored
+    assert rows[1][0] == refused.case_number and rows[1][rows[0].index("name_latin")] in ("", None)
+    assert not AuditEvent.objects.filter(action="consent_override").exists()
+
+
+def test_a_supervisor_overrides_consent_with_a_reason_and_it_is_audited(
+    orgs: dict[str, Any], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    supervisor = make_user(orgs["own"], Role.CASE_SUPERVISOR, username="boss")
+    refused = _register(supervisor, "Chan Thida", consent=False)
+    _register(supervisor, "Sok Dara", consent=True)
+    login(client, supervisor)
+    assert 'name="override"' in client.get("/people/export/").content.decode()
+
+    response = client.post("/people/export/", {"override": "on", "reason": "  ", "q": "Chan"})
+    assert response.status_code == 200  # no reason: the form comes back with the message and the input kept
+    page = response.content.decode()
+    assert "Say why the details of people without consent must be exported." in page
+    assert 'value="Chan"' in page and "checked" in page
+    assert not ExportJob.objects.exists()
+
+    job, rows = _export(
+        client, django_capture_on_commit_callbacks, override="on", reason="Court order 12/2026", q="Chan"
+    )
+    assert [row[0] for row in rows[1:]] == [refused.case_number]
+    assert rows[1][rows[0].index("name_latin")] == "Chan Thida"
+    override = AuditEvent.objects.get(object_id=str(job.uuid), action="consent_override")
+    assert override.actor == supervisor and override.details["reason"] == "Court order 12/2026"
+    view = AuditEvent.objects.get(object_id=str(job.uuid), action="view")
+    assert view.details == {"identity_rows": 1, "without_consent": 1, "reason": "export"}
+
+
+def test_the_override_service_refuses_a_role_without_the_capability(orgs: dict[str, Any]) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    worker = make_user(orgs["own"], Role.CASEWORKER, username="worker")
+    with pytest.raises(PermissionDenied):
+        services.export_people_request(actor=worker, override_reason="because")
+    assert not ExportJob.objects.exists() and not AuditEvent.objects.filter(action="export").exists()
