@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -240,6 +240,68 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
         )
 
 
+# ---------------------------------------------------------------- query filters (DESIGN §9: date, place, status)
+
+
+class PersonFilterSerializer(serializers.Serializer[Any]):
+    """Query parameters of the people list; bad values are a 400 with per-field messages."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Name or case number")
+    province = serializers.CharField(required=False, allow_blank=True, max_length=2, help_text="Province code")
+    district = serializers.CharField(required=False, allow_blank=True, max_length=4, help_text="District code")
+    commune = serializers.CharField(required=False, allow_blank=True, max_length=6, help_text="Commune code")
+    village = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="Village id (as in /places/villages/)"
+    )
+    registered_from = serializers.DateField(required=False, help_text="Registered on or after this day")
+    registered_to = serializers.DateField(required=False, help_text="Registered on or before this day")
+    status = serializers.ChoiceField(choices=["open", "closed"], required=False, help_text="Open or closed case")
+    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("registered_from"), attrs.get("registered_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"registered_to": [_("The end is before the start.")]})
+        try:
+            place = services.resolve_place(
+                province=attrs.get("province", ""),
+                district=attrs.get("district", ""),
+                commune=attrs.get("commune", ""),
+                village=attrs.get("village"),
+            )
+        except services.ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        attrs["place"] = place
+        return attrs
+
+    def to_filters(self) -> selectors.PersonFilters:
+        data = self.validated_data
+        place = data["place"]
+        return selectors.PersonFilters(
+            province=place.province.code if place.province else "",
+            district=place.district.code if place.district else "",
+            commune=place.commune.code if place.commune else "",
+            village=place.village.pk if place.village else None,
+            registered_from=data.get("registered_from"),
+            registered_to=data.get("registered_to"),
+            status=data.get("status", ""),
+            sex=data.get("sex", ""),
+        )
+
+
+class ProgrammeFilterSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(
+        choices=list(selectors.PROGRAMME_STATUSES), required=False, help_text="Relative to today"
+    )
+    active_on = serializers.DateField(required=False, help_text="Programmes running on this day")
+
+
+def _filters[S: serializers.Serializer[Any]](serializer_class: type[S], request: Request) -> S:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
 # ---------------------------------------------------------------- viewsets
 
 
@@ -255,26 +317,35 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
         return selectors.organisation_list(user=_user(self.request)).order_by("name")
 
 
+@extend_schema_view(list=extend_schema(parameters=[ProgrammeFilterSerializer]))
 class ProgrammeViewSet(viewsets.ReadOnlyModelViewSet[Programme]):
     serializer_class = ProgrammeSerializer
     lookup_field = "uuid"
 
     def get_queryset(self) -> QuerySet[Programme]:
-        return selectors.programme_list(user=_user(self.request)).order_by("code")
+        programmes = selectors.programme_list(user=_user(self.request)).order_by("code")
+        if self.action == "list":
+            data = _filters(ProgrammeFilterSerializer, self.request).validated_data
+            programmes = selectors.filter_programmes(
+                programmes, status=data.get("status", ""), active_on=data.get("active_on")
+            )
+        return programmes
 
-    @extend_schema(responses=SubGrantSerializer(many=True))
+    def _page(self, items: QuerySet[Any], serializer_class: type[serializers.Serializer[Any]]) -> Response:
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(responses=SubGrantSerializer(many=True), filters=False)
     @action(detail=True)
     def subgrants(self, request: Request, uuid: str | None = None) -> Response:
         programme = self.get_object()
-        items = selectors.subgrant_list(user=_user(request), programme=programme)
-        return Response(SubGrantSerializer(items, many=True).data)
+        return self._page(selectors.subgrant_list(user=_user(request), programme=programme), SubGrantSerializer)
 
-    @extend_schema(responses=TargetSerializer(many=True))
+    @extend_schema(responses=TargetSerializer(many=True), filters=False)
     @action(detail=True)
     def targets(self, request: Request, uuid: str | None = None) -> Response:
         programme = self.get_object()
-        items = selectors.target_list(user=_user(request), programme=programme)
-        return Response(TargetSerializer(items, many=True).data)
+        return self._page(selectors.target_list(user=_user(request), programme=programme), TargetSerializer)
 
 
 _PLACE_FILTERS = [
@@ -328,20 +399,20 @@ class CountrySerializer(serializers.Serializer[Any]):
     name_en = serializers.CharField()
 
 
-class CountryListView(APIView):
+class CountryListView(generics.ListAPIView[Any]):
     """ISO 3166-1 countries with Khmer and English names, for destinations and transit."""
 
-    @extend_schema(responses=CountrySerializer(many=True))
-    def get(self, request: Request) -> Response:
-        rows = [
+    serializer_class = CountrySerializer
+
+    def get_queryset(self) -> list[dict[str, str]]:  # type: ignore[override]
+        return [
             {"code": code, "name_km": countries.name(code, "km"), "name_en": name_en}
             for code, name_en in countries.choices("en")
         ]
-        return Response(CountrySerializer(rows, many=True).data)
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Name or case number")]),
+    list=extend_schema(parameters=[PersonFilterSerializer]),
     create=extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer}),
     update=extend_schema(request=PersonWriteSerializer, responses=PersonSerializer),
 )
@@ -377,7 +448,8 @@ class PersonViewSet(
         return found
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        filters = _filters(PersonFilterSerializer, request).to_filters()
+        page = self.paginate_queryset(selectors.filter_people(self.get_queryset(), filters))
         people = list(page or [])
         serializer = PersonSerializer(people, many=True, context={"identities": self._identities(people)})
         return self.get_paginated_response(serializer.data)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from karpear.core import access, audit
 from karpear.core.models import (
@@ -92,6 +93,47 @@ def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
             )
             people = people.filter(pk__in=matching.values("person_id")) if key else people.none()
     return people.select_related("province", "commune").order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    """Narrowing of a person list (API query parameters; the pages may use it too). Empty means no filter."""
+
+    province: str = ""  # codes, checked against the gazetteer by the caller
+    district: str = ""
+    commune: str = ""
+    village: int | None = None
+    registered_from: dt.date | None = None  # inclusive, in Cambodian local time
+    registered_to: dt.date | None = None  # inclusive
+    status: str = ""  # "open" | "closed"
+    sex: str = ""
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def filter_people(people: QuerySet[Person], filters: PersonFilters) -> QuerySet[Person]:
+    """Apply `filters` to people already scoped by `person_list`; the most precise place level decides."""
+    if filters.village is not None:
+        people = people.filter(village_id=filters.village)
+    elif filters.commune:
+        people = people.filter(commune_id=filters.commune)
+    elif filters.district:
+        people = people.filter(district_id=filters.district)
+    elif filters.province:
+        people = people.filter(province_id=filters.province)
+    if filters.registered_from:
+        people = people.filter(created_at__gte=_start_of(filters.registered_from))
+    if filters.registered_to:
+        people = people.filter(created_at__lt=_start_of(filters.registered_to + dt.timedelta(days=1)))
+    if filters.status == "open":
+        people = people.filter(closed_at__isnull=True)
+    elif filters.status == "closed":
+        people = people.filter(closed_at__isnull=False)
+    if filters.sex:
+        people = people.filter(sex=filters.sex)
+    return people
 
 
 def _person_org_ids(user: User) -> list[int]:
@@ -233,6 +275,25 @@ def programme_list(*, user: User) -> QuerySet[Programme]:
         .select_related("organisation", "donor")
         .annotate(subgrant_count=Count("subgrants", distinct=True))
     )
+
+
+PROGRAMME_STATUSES = ("current", "upcoming", "ended")
+
+
+def filter_programmes(
+    programmes: QuerySet[Programme], *, status: str = "", active_on: dt.date | None = None
+) -> QuerySet[Programme]:
+    """Programmes running on a day (`active_on`), or by status relative to today in Cambodia."""
+    if active_on is not None:
+        programmes = programmes.filter(start_date__lte=active_on, end_date__gte=active_on)
+    today = timezone.localdate()
+    if status == "current":
+        programmes = programmes.filter(start_date__lte=today, end_date__gte=today)
+    elif status == "upcoming":
+        programmes = programmes.filter(start_date__gt=today)
+    elif status == "ended":
+        programmes = programmes.filter(end_date__lt=today)
+    return programmes
 
 
 def subgrant_list(*, user: User, programme: Programme | None = None) -> QuerySet[SubGrant]:

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -22,6 +22,7 @@ from django_otp import match_token
 from karpear.core import audit, services
 from karpear.core.forms import LoginForm, TokenForm
 from karpear.core.middleware import SESSION_ORG_KEY
+from karpear.core.templatetags.karpear import local_digits
 
 
 def _with_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -65,6 +66,17 @@ def lockout(request: HttpRequest, credentials: dict[str, Any] | None = None, *ar
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     audit.record(actor=None, actor_name=str(username)[:150], action="locked_out")
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        message = ngettext(
+            "Too many wrong passwords. This account is locked for %(m)s minute. Please try again later, or ask "
+            "your administrator.",
+            "Too many wrong passwords. This account is locked for %(m)s minutes. Please try again later, or ask "
+            "your administrator.",
+            minutes,
+        ) % {"m": local_digits(minutes)}
+        response: HttpResponse = JsonResponse({"message": message, "fields": {}}, status=429)
+        response["Retry-After"] = str(minutes * 60)
+        return response
     return render(request, "core/locked_out.html", {"minutes": minutes}, status=429)
 
 

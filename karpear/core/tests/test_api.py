@@ -116,6 +116,37 @@ def test_wrong_password_gets_no_token_and_is_audited(users):
     ]
 
 
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_a_locked_out_api_login_is_a_json_error_in_the_callers_language(users, language):
+    from django.utils.translation import ngettext, override
+
+    def attempt(password: str):
+        return Client().post(
+            TOKEN,
+            {"username": "alpha-programme_officer", "password": password},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+
+    before = [attempt("wrong-password").status_code for _ in range(4)]
+    locked = [attempt("wrong-password"), attempt(PASSWORD)]  # the fifth locks; the right password is refused too
+
+    assert before == [400] * 4
+    assert [r.status_code for r in locked] == [429, 429]
+    with override(language):
+        message = ngettext(
+            "Too many wrong passwords. This account is locked for %(m)s minute. Please try again later, or ask "
+            "your administrator.",
+            "Too many wrong passwords. This account is locked for %(m)s minutes. Please try again later, or ask "
+            "your administrator.",
+            15,
+        ) % {"m": "១៥" if language == "km" else "15"}
+    assert locked[1]["Content-Type"] == "application/json"
+    assert locked[1].json() == {"message": message, "fields": {}}
+    assert locked[1]["Retry-After"] == "900"
+    assert Token.objects.count() == 0
+
+
 def test_token_request_without_password_is_a_field_error(users):
     response = Client().post(TOKEN, {"username": "alpha-programme_officer"}, content_type="application/json")
 
@@ -382,6 +413,94 @@ def test_errors_are_in_khmer_for_a_khmer_request(users):
     assert response.json()["fields"] == {"commune": [expected]}
 
 
+# ---------------------------------------------------------------- people list filters
+@pytest.fixture
+def spread(users):
+    """Three people of one caseworker: two communes, registered on different days, one case closed."""
+    from karpear.core.tests.factories import OTHER_COMMUNE, place
+
+    worker = users["caseworker"]
+    january = register(worker, name_latin="Sok January")
+    march = register(worker, name_latin="Keo March", place=place(OTHER_COMMUNE))
+    closed = register(worker, name_latin="Chan Closed", sex="male")
+    local = timezone.get_current_timezone()
+    Person.objects.filter(pk=january.pk).update(created_at=dt.datetime(2026, 1, 31, 23, 30, tzinfo=local))
+    Person.objects.filter(pk=march.pk).update(created_at=dt.datetime(2026, 3, 1, 0, 30, tzinfo=local))
+    Person.objects.filter(pk=closed.pk).update(
+        created_at=dt.datetime(2026, 2, 10, 9, 0, tzinfo=local), closed_at=timezone.now()
+    )
+    return {"january": january, "march": march, "closed": closed, "other_commune": OTHER_COMMUNE}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"january", "march", "closed"}),
+        ({"commune": COMMUNE}, {"january", "closed"}),
+        ({"province": COMMUNE[:2]}, {"january", "march", "closed"}),
+        ({"district": COMMUNE[:4], "commune": "200104"}, {"march"}),
+        ({"registered_from": "2026-02-01"}, {"march", "closed"}),
+        ({"registered_to": "2026-01-31"}, {"january"}),
+        ({"registered_from": "2026-02-01", "registered_to": "2026-02-28"}, {"closed"}),
+        ({"status": "open"}, {"january", "march"}),
+        ({"status": "closed"}, {"closed"}),
+        ({"sex": "male"}, {"closed"}),
+        ({"q": f"alpha-{this_year()}", "commune": "200104"}, {"march"}),  # a case number, and a place
+    ],
+)
+def test_people_filtered_by_place_date_and_status(users, spread, params, expected):
+    body = api(users["programme_officer"]).get(PEOPLE, params).json()
+
+    names = {key for key, person in spread.items() if key != "other_commune"}
+    by_case = {spread[key].case_number: key for key in names}
+    assert {by_case[row["case_number"]] for row in body["results"]} == expected
+    assert body["count"] == len(expected)
+
+
+def test_people_filtered_by_village_id(users, spread):
+    village = first_village(spread["other_commune"])
+
+    body = api(users["programme_officer"]).get(PEOPLE, {"village": village.pk}).json()
+
+    assert [row["case_number"] for row in body["results"]] == [spread["march"].case_number]
+
+
+@pytest.mark.parametrize(
+    ("params", "fields"),
+    [
+        ({"commune": "999999"}, {"commune"}),
+        ({"province": "20", "district": "0102"}, {"district"}),
+        ({"registered_from": "2026-13-01"}, {"registered_from"}),
+        ({"registered_from": "2026-03-01", "registered_to": "2026-02-01"}, {"registered_to"}),
+        ({"status": "archived"}, {"status"}),
+        ({"village": "x"}, {"village"}),
+    ],
+)
+def test_bad_people_filters_are_field_errors_and_read_nothing(users, spread, params, fields):
+    before = AuditEvent.objects.count()
+
+    response = api(users["programme_officer"]).get(PEOPLE, params)
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "Please correct the errors below."
+    assert set(response.json()["fields"]) == fields
+    assert AuditEvent.objects.count() == before + 1  # the token's login only: no identity read
+
+
+def test_filter_messages_are_in_khmer_for_a_khmer_request(users):
+    from django.utils.translation import gettext, override
+
+    with override("km"):
+        expected = gettext("The end is before the start.")
+
+    response = api(users["programme_officer"]).get(
+        PEOPLE, {"registered_from": "2026-03-01", "registered_to": "2026-02-01"}, HTTP_ACCEPT_LANGUAGE="km"
+    )
+
+    assert response.json()["fields"] == {"registered_to": [expected]}
+    assert expected != "The end is before the start."
+
+
 # ---------------------------------------------------------------- places
 def codes(response) -> list:
     body = response.json()
@@ -463,6 +582,76 @@ def test_donor_gets_no_people(programmes):
 
     assert response.status_code == 403
     assert response.json() == {"message": "You may not do this.", "fields": {}}
+
+
+@pytest.mark.parametrize(
+    ("params", "codes_expected"),
+    [
+        ({}, ["ended", "now", "soon", "safe-migration"]),
+        ({"status": "current"}, ["now", "safe-migration"]),
+        ({"status": "ended"}, ["ended"]),
+        ({"status": "upcoming"}, ["soon"]),
+        ({"active_on": "2020-06-01"}, ["ended"]),
+    ],
+)
+def test_programmes_filtered_by_status_and_date(users, programmes, params, codes_expected):
+    today = timezone.localdate()
+    for code, start, end in (
+        ("ended", dt.date(2020, 1, 1), dt.date(2021, 12, 31)),
+        ("now", today - dt.timedelta(days=10), today + dt.timedelta(days=10)),
+        ("soon", today + dt.timedelta(days=30), today + dt.timedelta(days=400)),
+    ):
+        Programme.objects.create(
+            organisation=programmes["funded"].organisation,
+            donor=programmes["donor"],
+            code=code,
+            name=code,
+            start_date=start,
+            end_date=end,
+        )
+    if today > dt.date(2028, 12, 31) or today < dt.date(2026, 1, 1):
+        pytest.skip("the fixture programme runs 2026-2028")
+
+    body = api(users["programme_officer"]).get("/api/v1/programmes/", params).json()
+
+    assert sorted(p["code"] for p in body["results"]) == sorted(codes_expected)
+
+
+@pytest.mark.parametrize(
+    ("params", "fields"),
+    [
+        ({"status": "finished"}, {"status"}),
+        ({"active_on": "31/02/2026"}, {"active_on"}),
+    ],
+)
+def test_bad_programme_filters_are_field_errors(users, programmes, params, fields):
+    response = api(users["programme_officer"]).get("/api/v1/programmes/", params)
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == fields
+
+
+def test_subgrants_and_targets_come_in_pages(users, programmes):
+    from karpear.core.models import SubGrant, Target
+
+    funded = programmes["funded"]
+    partner = make_org("partner")
+    for n in range(3):
+        SubGrant.objects.create(
+            programme=funded,
+            organisation=partner,
+            reference=f"SG-{n}",
+            start_date=funded.start_date,
+            end_date=funded.end_date,
+        )
+        Target.objects.create(programme=funded, indicator=f"people-{n}", description="People", value=10, unit="people")
+    client = api(users["programme_officer"])
+
+    for path in ("subgrants", "targets"):
+        body = client.get(f"/api/v1/programmes/{funded.uuid}/{path}/", {"page_size": 2}).json()
+        assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+        rest = client.get(body["next"]).json()
+        assert len(rest["results"]) == 1 and rest["next"] is None
 
 
 def test_schema_is_openapi_and_lists_the_people_endpoint(users):

@@ -21,6 +21,8 @@ def test_names_in_khmer_and_english_with_common_destinations_first() -> None:
 
 def test_the_api_lists_them(users: dict[str, Any], client: Any) -> None:
     login(client, users["volunteer"])
-    rows = client.get("/api/v1/places/countries/").json()
-    assert len(rows) == 249
-    assert rows[0] == {"code": "TH", "name_km": "ថៃ", "name_en": "Thailand"}
+    first = client.get("/api/v1/places/countries/").json()
+    assert first["count"] == 249 and len(first["results"]) == 50 and first["next"]
+    assert first["results"][0] == {"code": "TH", "name_km": "ថៃ", "name_en": "Thailand"}
+    everything = client.get("/api/v1/places/countries/", {"page_size": 250}).json()
+    assert len(everything["results"]) == 249 and everything["next"] is None
