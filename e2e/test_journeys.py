@@ -281,7 +281,7 @@ def test_find_a_place_by_name_without_script(new_page: Callable[..., Page], sess
     expect(page.locator("#id_district")).to_have_value(commune.district_id)
 
 
-# ---------------------------------------------------------------- 4. find people by Khmer name
+# ---------------------------------------------------------------- 4. find people by Khmer name, and export them
 def test_find_a_person_by_khmer_name(page: Page, session_login: Callable[..., None], live_server: Any) -> None:
     user = caseworker()
     _commune, village = _chantrea()
@@ -322,6 +322,15 @@ def test_find_a_person_by_khmer_name(page: Page, session_login: Callable[..., No
     expect(page.locator("nav.nav")).to_be_visible()
     expect(page.locator("#q")).to_have_value("sreymom")
     assert_clean(page)
+
+    # Export what was found: the button sends the search in force to the export page.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Export to Excel").click()
+    assert_clean(page)
+    expect(page.locator("h1")).to_have_text("Export of people")
+    expect(page.locator("#id_q")).to_have_value("sreymom")
+    submit(page)
+    expect(page.get_by_role("link", name="Download")).to_be_visible()
 
 
 # ---------------------------------------------------------------- 5. screenshots of the main pages
@@ -376,6 +385,7 @@ def test_screenshots_of_the_main_pages(
         ("people", "/people/"),
         ("register", "/people/new/?place_q=" + query),
         ("person", f"/people/{person.uuid}/"),
+        ("export", "/people/export/"),
         ("programmes", "/programmes/"),
         ("places", "/places/?q=" + query),
     ):

@@ -1,4 +1,5 @@
 """The back office (Django admin) for system administrators: organisations, programmes, users, memberships.
+Every change made here is also written to the audit chain (`AuditedAdmin`).
 
 People, identities, consents and the audit log are deliberately absent: they are read only through the
 pages and API, where core.access scopes them and every read of an identity is audited.
@@ -6,11 +7,36 @@ pages and API, where core.access scopes them and every read of an identity is au
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from karpear.core import services
 from karpear.core.models import BudgetLine, Membership, Organisation, Programme, SubGrant, Target, Team, User
+
+
+class AuditedAdmin(admin.ModelAdmin[Any]):
+    """Every add, change and delete in the back office also goes into the hash-chained audit log (DESIGN §6).
+
+    Django calls these hooks inside the transaction of the change, after saving (before deleting).
+    """
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        services.back_office_recorded(actor=request.user, action="create", obj=obj, change=message)  # type: ignore[arg-type]
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        services.back_office_recorded(actor=request.user, action="update", obj=obj, change=message)  # type: ignore[arg-type]
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        for obj in queryset:
+            services.back_office_recorded(actor=request.user, action="delete", obj=obj)  # type: ignore[arg-type]
+        return super().log_deletions(request, queryset)
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -23,14 +49,14 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class KarpearUserAdmin(UserAdmin):
+class KarpearUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
     inlines = [MembershipInline]
     list_display = ["username", "email", "language", "is_active", "is_staff", "last_login"]
     fieldsets = (*UserAdmin.fieldsets, ("Karpear", {"fields": ("language",)}))  # type: ignore[operator]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(AuditedAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["short_name", "name", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["short_name", "name", "name_km"]
@@ -38,7 +64,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin[Team]):
+class TeamAdmin(AuditedAdmin):
     list_display = ["name", "organisation"]
     autocomplete_fields = ["organisation"]
 
@@ -55,7 +81,7 @@ class TargetInline(admin.TabularInline[Target, Programme]):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(SimpleHistoryAdmin):
+class ProgrammeAdmin(AuditedAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["code", "name", "organisation", "donor", "start_date", "end_date"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["organisation", "donor"]
@@ -63,7 +89,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SubGrant)
-class SubGrantAdmin(SimpleHistoryAdmin):
+class SubGrantAdmin(AuditedAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["reference", "programme", "organisation", "start_date", "end_date", "currency"]
     list_filter = ["programme"]
     autocomplete_fields = ["organisation", "programme"]

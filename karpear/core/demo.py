@@ -14,15 +14,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from karpear.core import services
 from karpear.core.models import (
     BudgetLine,
     Commune,
+    Consent,
     Household,
     Membership,
     Organisation,
+    Person,
     Programme,
     Province,
     SubGrant,
@@ -417,9 +420,12 @@ def _users(volunteer_commune: Commune) -> list[DemoLogin]:
 
 
 def _people(rng: random.Random) -> int:
+    answers = random.Random("consent")  # its own stream: the people stay the same whatever consent draws
     count = 0
     for short, prefixes in DEMO_COMMUNE_PREFIXES.items():
         actor = _registrar(short)
+        role = Membership.objects.get(user=actor, organisation__short_name=short).role
+        records_consent = Capability.CHANGE_PERSON in spec_for(role).capabilities  # not a volunteer
         limit = Membership.objects.filter(user=actor, place_limited=True).values_list("communes", flat=True)
         villages_qs = Village.objects.filter(commune__district_id__in=prefixes)
         if limit:
@@ -443,7 +449,7 @@ def _people(rng: random.Random) -> int:
                 female = rng.random() < 0.6
                 given_km, given_latin = rng.choice(GIVEN_F if female else GIVEN_M)
                 birth_year = rng.randint(1975, 2010)
-                services.person_create(
+                person = services.person_create(
                     actor=actor,
                     data=services.PersonInput(
                         sex="female" if female else "male",
@@ -457,8 +463,25 @@ def _people(rng: random.Random) -> int:
                         phone=f"0{rng.choice([12, 15, 17, 77, 78, 96])}{rng.randint(100000, 999999)}",
                     ),
                 )
+                if records_consent:
+                    _consents(actor, person, answers, minor=birth_year > timezone.localdate().year - 18)
                 count += 1
     return count
+
+
+def _consents(actor: User, person: Person, rng: random.Random, *, minor: bool) -> None:
+    """Most people agree to case management at registration; a few refuse, a few are not asked yet."""
+    draw = rng.random()
+    if draw > 0.9:
+        return
+    given_by = "ឪពុកម្តាយ (parent)" if minor else "ខ្លួនឯង (self)"
+    services.consent_record(
+        actor=actor, person=person, purpose=Consent.Purpose.CASE_MANAGEMENT, given=draw < 0.8, given_by=given_by
+    )
+    if draw < 0.5:
+        services.consent_record(
+            actor=actor, person=person, purpose=Consent.Purpose.STATISTICS, given=True, given_by=given_by
+        )
 
 
 def _registrar(short: str) -> User:

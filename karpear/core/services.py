@@ -506,6 +506,22 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
+# ---------------------------------------------------------------- back office
+def back_office_recorded(*, actor: User, action: str, obj: Any, change: Any = None) -> None:
+    """Note a change made in the Django admin in the audit chain, inside the admin's own transaction.
+
+    `change` is the admin's change message (a list naming the fields and inlines changed, or JSON of it).
+    """
+    import contextlib
+    import json
+
+    detail = change or []
+    if isinstance(detail, str):
+        with contextlib.suppress(ValueError):
+            detail = json.loads(detail)
+    audit.record(actor=actor, action=action, obj=obj, via="back_office", change=detail)
+
+
 # ---------------------------------------------------------------- exports
 EXPORT_CONSENT_PURPOSE = Consent.Purpose.CASE_MANAGEMENT
 
