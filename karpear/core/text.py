@@ -1,8 +1,9 @@
 """Text keys for searching and matching names (DOMAIN §6).
 
-Khmer names are stored as typed; matching uses a key: NFC, zero-width characters removed, COENG DA folded
-to COENG TA (the two spellings of the same subscript), spaces removed. Romanised names are compared
-case- and spacing-insensitively.
+Khmer names are stored as typed; matching uses a key: NFC, zero-width characters removed, each syllable's
+marks put in one canonical order (so the orders in which people type subscripts, vowels and signs compare
+equal), split vowels composed, COENG DA folded to COENG TA (the two spellings of the same subscript), spaces
+removed. Romanised names are compared case- and spacing-insensitively.
 """
 
 from __future__ import annotations
@@ -27,10 +28,67 @@ def _letters(value: str) -> str:
     return "".join(ch for ch in value if unicodedata.category(ch)[0] in "LMN")
 
 
+_COENG = "\u17d2"
+_RO = "\u179a"
+# Vowels typed in two parts, and the single character Unicode has for each.
+_SPLIT_VOWELS = {"\u17c1\u17b8": "\u17be", "\u17c1\u17b6": "\u17c4"}
+
+
+def _mark_rank(unit: str) -> int:
+    """Where a mark goes in a syllable: subscripts (COENG RO last), register shifters and ROBAT, the dependent
+    vowel, then the signs. The order follows Unicode's Khmer syllable structure; what matters for a key is
+    that it is one order."""
+    first = unit[0]
+    if first == _COENG:
+        return 1 if unit[1:] == _RO else 0
+    if first in "\u17c9\u17ca\u17cc":  # MUUSIKATOAN, TRIISAP, ROBAT
+        return 2
+    if "\u17b6" <= first <= "\u17c5":  # dependent vowels
+        return 3
+    if first in "\u17c6\u17c7\u17c8":  # NIKAHIT, REAHMUK, YUUKALEAPINTU
+        return 4
+    return 5  # the other signs (BANTOC, TOANDAKHIAT, SAMYOK SANNYA, ...)
+
+
+def _is_khmer_mark(unit: str) -> bool:
+    return unit[0] == _COENG or "\u17b6" <= unit[0] <= "\u17d3" or unit[0] == "\u17dd"
+
+
+def khmer_canonical(value: str) -> str:
+    """Khmer text with each syllable's marks in canonical order and split vowels composed (DOMAIN §6).
+
+    A syllable is a base character followed by marks; a subscript is COENG with the consonant after it. The
+    sort is stable, so marks of the same rank keep the order they were typed in.
+    """
+    units: list[str] = []
+    i = 0
+    while i < len(value):
+        if value[i] == _COENG and i + 1 < len(value):
+            units.append(value[i : i + 2])
+            i += 2
+        else:
+            units.append(value[i])
+            i += 1
+    out: list[str] = []
+    marks: list[str] = []
+    for unit in units:
+        if _is_khmer_mark(unit):
+            marks.append(unit)
+            continue
+        out.extend(sorted(marks, key=_mark_rank))
+        marks = []
+        out.append(unit)
+    out.extend(sorted(marks, key=_mark_rank))
+    text = "".join(out)
+    for split, whole in _SPLIT_VOWELS.items():
+        text = text.replace(split, whole)
+    return text
+
+
 def khmer_key(value: str) -> str:
     """The comparison key of a Khmer name (or of any text that may hold Khmer)."""
-    value = clean_text(value).replace(_COENG_DA, _COENG_TA)
-    return _letters(value).casefold()
+    value = _letters(clean_text(value).replace(_COENG_DA, _COENG_TA))
+    return khmer_canonical(value).casefold()
 
 
 def latin_key(value: str) -> str:

@@ -129,6 +129,22 @@ def test_khmer_search_folds_coeng_da_and_coeng_ta(users):
     assert found(users["caseworker"], f"សុខស{COENG_TA}ាណា") == [with_da.case_number]
 
 
+def test_khmer_search_ignores_the_order_a_syllables_marks_were_typed_in(users):
+    # ស្រី + មុំ typed with NIKAHIT before the vowel, and a name with COENG RO typed before COENG TA.
+    person = register(
+        users["caseworker"],
+        name_latin="",
+        name_km="ស\u17d2\u179a\u17b8ម\u17c6\u17bb \u179f\u17d2\u179a\u17d2\u178f\u17b8",
+    )
+
+    assert found(users["caseworker"], "ស្រីមុំ") == [person.case_number]  # typed in canonical order
+    assert found(users["caseworker"], "ស\u17d2\u178f\u17d2\u179a\u17b8") == [person.case_number]  # given name
+    candidates = selectors.person_likely_duplicates(
+        user=users["caseworker"], name_km="ស្រីមុំ ស្ត្រី", birth_year=1998, commune_code=COMMUNE
+    )
+    assert [c.person for c in candidates] == [person]
+
+
 def test_role_without_identity_access_cannot_search_by_name(users):
     person = register(users["caseworker"], name_latin="Chan Sreymom")
 
