@@ -383,6 +383,7 @@ def test_screenshots_of_the_main_pages(
     for name, path in (
         ("home", "/"),
         ("people", "/people/"),
+        ("people-filtered", "/people/?status=open&registered_from=01/01/2026"),
         ("register", "/people/new/?place_q=" + query),
         ("person", f"/people/{person.uuid}/"),
         ("export", "/people/export/"),

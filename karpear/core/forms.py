@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core import services
+from karpear.core import selectors, services
 from karpear.core.models import Commune, Consent, District, Household, Identity, Person, Province, Village
 from karpear.core.roles import Role
 from karpear.core.text import clean_text, to_ascii_digits
@@ -264,7 +264,59 @@ class ConsentForm(forms.Form):
         return data
 
 
-class ExportForm(forms.Form):
+class ProvinceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A province named in the user's script."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        khmer = (translation.get_language() or "").startswith("km")
+        return str(obj.name_km if khmer and obj.name_km else obj.name_en)
+
+
+class PeopleFilterForm(forms.Form):
+    """Narrow the people list (and its export) by province, case status and registration date."""
+
+    province = ProvinceChoiceField(
+        label=_("Province"),
+        required=False,
+        queryset=Province.objects.order_by("code"),
+        to_field_name="code",
+        empty_label=_("All provinces"),
+    )
+    status = forms.ChoiceField(
+        label=_("Case"),
+        required=False,
+        choices=[("", _("Open and closed")), ("open", _("Open")), ("closed", _("Closed"))],
+    )
+    registered_from = KhmerDateField(label=_("Registered from"), required=False)
+    registered_to = KhmerDateField(label=_("Registered until"), required=False)
+
+    FILTER_FIELDS = ("province", "status", "registered_from", "registered_to")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("registered_from"), data.get("registered_to")
+        if start and end and start > end:
+            self.add_error("registered_to", _("The end is before the start."))
+        return data
+
+    def people_filters(self) -> selectors.PersonFilters:
+        """The valid filters; an invalid form filters nothing (its errors are shown next to the fields)."""
+        if not self.is_bound or not self.is_valid():
+            return selectors.PersonFilters()
+        data = self.cleaned_data
+        return selectors.PersonFilters(
+            province=data["province"].code if data.get("province") else "",
+            status=data.get("status") or "",
+            registered_from=data.get("registered_from"),
+            registered_to=data.get("registered_to"),
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.people_filters() != selectors.PersonFilters()
+
+
+class ExportForm(PeopleFilterForm):
     """What goes into an export of the people list; the consent override only for roles that hold it."""
 
     q = forms.CharField(

@@ -4,6 +4,7 @@ saves inside one transaction and writes its audit event in that same transaction
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -527,7 +528,7 @@ EXPORT_CONSENT_PURPOSE = Consent.Purpose.CASE_MANAGEMENT
 
 
 @transaction.atomic
-def export_people_request(*, actor: User, query: str = "", override_reason: str = "") -> ExportJob:
+def export_people_request(*, actor: User, query: str = "", override_reason: str = "", filters: Any = None) -> ExportJob:
     """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit.
 
     Identifying details go into the file only for people whose latest answer for case management is "given"
@@ -544,9 +545,9 @@ def export_people_request(*, actor: User, query: str = "", override_reason: str 
         organisation=organisation,
         requested_by=actor,
         kind="people_xlsx",
-        params={"q": query, "consent_override": bool(override_reason)},
+        params={"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)},
     )
-    audit.record(actor=actor, action="export", obj=job, kind="people_xlsx", query=query)
+    audit.record(actor=actor, action="export", obj=job, kind="people_xlsx", query=query, filters=job.params["filters"])
     if override_reason:
         audit.record(
             actor=actor, action="consent_override", obj=job, purpose=EXPORT_CONSENT_PURPOSE, reason=override_reason
@@ -559,6 +560,26 @@ def export_people_request(*, actor: User, query: str = "", override_reason: str 
 
     transaction.on_commit(enqueue)
     return job
+
+
+def _filters_json(filters: Any) -> dict[str, Any]:
+    """selectors.PersonFilters as JSON for the job's params: only the filters in use, dates as ISO text."""
+    if filters is None:
+        return {}
+    return {
+        name: value.isoformat() if isinstance(value, dt.date) else value
+        for name, value in dataclasses.asdict(filters).items()
+        if value not in ("", None)
+    }
+
+
+def _filters_from_json(data: dict[str, Any]) -> Any:
+    from karpear.core import selectors
+
+    values: dict[str, Any] = {
+        name: dt.date.fromisoformat(value) if name.startswith("registered_") else value for name, value in data.items()
+    }
+    return selectors.PersonFilters(**values)
 
 
 EXPORT_HEADER = ["case_number", "sex", "birth_year", "province", "district", "commune", "village", "household"]
@@ -579,7 +600,10 @@ def export_people_run(*, job_id: int) -> None:
     override = bool(job.params.get("consent_override"))
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
     try:
-        people = selectors.person_list(user=user, query=str(job.params.get("q", "")))
+        people = selectors.filter_people(
+            selectors.person_list(user=user, query=str(job.params.get("q", ""))),
+            _filters_from_json(job.params.get("filters") or {}),
+        )
         with_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
         total = people.count()
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)

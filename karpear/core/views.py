@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from karpear.core import access, selectors, services
-from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PersonForm, place_options
+from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm, place_options
 from karpear.core.models import Person, User
 from karpear.core.places import search_places
 from karpear.core.roles import Capability, Role
@@ -69,11 +69,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.VIEW_PERSON)
     query = request.GET.get("q", "")[:100]
-    people = selectors.person_list(user=user, query=query)
+    filter_form = PeopleFilterForm(request.GET if set(request.GET) & set(PeopleFilterForm.FILTER_FIELDS) else None)
+    people = selectors.filter_people(selectors.person_list(user=user, query=query), filter_form.people_filters())
     page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
     context = {
         "page": page,
         "q": query,
+        "filter_form": filter_form,
         "can_search_names": access.has_capability(user, Capability.VIEW_IDENTITY),
         "can_export": access.has_capability(user, Capability.EXPORT_PEOPLE),
         "can_add": access.has_capability(user, Capability.ADD_PERSON),
@@ -312,12 +314,15 @@ def person_export(request: HttpRequest) -> HttpResponse:
     can_override = with_identity and access.has_capability(user, Capability.OVERRIDE_CONSENT)
     form = ExportForm(
         request.POST if request.method == "POST" else None,
-        initial={"q": request.GET.get("q", "")[:100]},
+        initial={key: request.GET[key][:100] for key in ("q", *ExportForm.FILTER_FIELDS) if request.GET.get(key)},
         can_override=can_override,
     )
     if request.method == "POST" and form.is_valid():
         job = services.export_people_request(
-            actor=user, query=form.cleaned_data["q"], override_reason=form.override_reason
+            actor=user,
+            query=form.cleaned_data["q"],
+            override_reason=form.override_reason,
+            filters=form.people_filters(),
         )
         return redirect("job_detail", uuid=job.uuid)
     return render(request, "core/person_export.html", {"form": form, "with_identity": with_identity})

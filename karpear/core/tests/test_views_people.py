@@ -516,4 +516,107 @@ def test_people_list_stays_within_ten_queries_with_thirty_people(client, users, 
 
     html = html_of(response)
     assert len(re.findall(r'<li><a href="/people/', html)) == 25
-    assert '<a href="?q=&amp;page=2">Next</a>' in html
+    assert '<a href="?page=2">Next</a>' in html
+
+
+# ---------------------------------------------------------------- list filters
+@pytest.fixture
+def three_people(users):
+    """A supervisor's organisation: one person in Svay Rieng registered in January, one in Phnom Penh in
+    March, one closed case in Svay Rieng."""
+    from karpear.core.tests.factories import place
+
+    worker = users["case_supervisor"]
+    january = register(worker, name_latin="Sok January")
+    march = register(worker, name_latin="Keo March", place=place("120101"))
+    closed = register(worker, name_latin="Chan Closed")
+    local = timezone.get_current_timezone()
+    Person.objects.filter(pk=january.pk).update(created_at=dt.datetime(2026, 1, 15, 9, 0, tzinfo=local))
+    Person.objects.filter(pk=march.pk).update(created_at=dt.datetime(2026, 3, 15, 9, 0, tzinfo=local))
+    Person.objects.filter(pk=closed.pk).update(
+        created_at=dt.datetime(2026, 2, 15, 9, 0, tzinfo=local), closed_at=timezone.now()
+    )
+    return {"january": january, "march": march, "closed": closed}
+
+
+def listed(response) -> set[str]:
+    return set(re.findall(r">([A-Z]+-\d{4}-\d{5})</a>", response.content.decode()))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"january", "march", "closed"}),
+        ({"province": "20"}, {"january", "closed"}),
+        ({"status": "open"}, {"january", "march"}),
+        ({"status": "closed", "province": "20"}, {"closed"}),
+        ({"registered_from": "01/02/2026"}, {"march", "closed"}),  # day/month/year
+        ({"registered_from": "០១/០២/២០២៦", "registered_to": "28/02/2026"}, {"closed"}),  # Khmer digits
+        ({"province": "", "status": "", "registered_from": "", "registered_to": ""}, {"january", "march", "closed"}),
+    ],
+)
+def test_the_people_list_filters_by_province_status_and_registration_date(
+    client, users, three_people, params, expected
+):
+    response = as_user(client, users["case_supervisor"]).get("/people/", params)
+
+    assert response.status_code == 200
+    assert listed(response) == {three_people[key].case_number for key in expected}
+    page = response.content.decode()
+    assert ('<details class="filters" open>' in page) == bool(expected != {"january", "march", "closed"})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_bad_filter_is_shown_next_to_its_field_and_filters_nothing(client, users, three_people, language):
+    response = as_user(client, users["case_supervisor"], language).get(
+        "/people/", {"registered_from": "01/03/2026", "registered_to": "01/02/2026", "province": "99"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert escape(tr("The end is before the start.", language)) in page
+    assert 'value="01/02/2026"' in page  # what was typed is kept
+    assert listed(response) == {p.case_number for p in three_people.values()}
+
+
+def test_the_pager_keeps_the_search_and_the_filters(client, users):
+    worker = users["case_supervisor"]
+    for n in range(26):
+        register(worker, name_latin=f"Sok Person {n}")
+    response = as_user(client, worker).get("/people/", {"q": "sok", "status": "open"})
+
+    assert len(listed(response)) == 25
+    assert '<a href="?q=sok&amp;status=open&amp;page=2">' in response.content.decode()
+    assert len(listed(client.get("/people/", {"q": "sok", "status": "open", "page": 2}))) == 1
+
+
+def test_the_export_carries_the_filters_of_the_list(client, users, three_people, django_capture_on_commit_callbacks):
+    import io
+
+    from openpyxl import load_workbook
+
+    from karpear.core.models import ExportJob
+
+    as_user(client, users["case_supervisor"])
+    form = client.get("/people/export/", {"q": "", "province": "20", "status": "open"}).content.decode()
+    assert '<option value="20" selected>' in form
+    assert '<option value="open" selected>' in form
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/people/export/", {"q": "", "province": "20", "status": "open"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    sheet = load_workbook(io.BytesIO(client.get(f"/jobs/{job.uuid}/download/").content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [three_people["january"].case_number]
+    event = AuditEvent.objects.get(action="export", object_id=str(job.uuid))
+    assert event.details["filters"] == {"province": "20", "status": "open"}
+
+
+def test_a_bad_filter_on_the_export_page_is_a_field_error_and_queues_nothing(client, users, three_people):
+    from karpear.core.models import ExportJob
+
+    response = as_user(client, users["case_supervisor"]).post("/people/export/", {"registered_from": "31/02/2026"})
+
+    assert response.status_code == 200
+    assert 'value="31/02/2026"' in response.content.decode()
+    assert not ExportJob.objects.exists()
