@@ -264,12 +264,17 @@ class ConsentForm(forms.Form):
         return data
 
 
+def place_label(place: Any) -> str:
+    """A place named in the user's script (Khmer where the place has a Khmer name)."""
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(place.name_km if khmer and place.name_km else place.name_en)
+
+
 class ProvinceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A province named in the user's script."""
 
     def label_from_instance(self, obj: Any) -> str:
-        khmer = (translation.get_language() or "").startswith("km")
-        return str(obj.name_km if khmer and obj.name_km else obj.name_en)
+        return place_label(obj)
 
 
 class PeopleFilterForm(forms.Form):
@@ -358,8 +363,7 @@ class PlaceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg
     """Places named in the user's script."""
 
     def label_from_instance(self, obj: Any) -> str:
-        khmer = (translation.get_language() or "").startswith("km")
-        return str(obj.name_km if khmer and obj.name_km else obj.name_en)
+        return place_label(obj)
 
 
 class MemberForm(forms.Form):
