@@ -620,3 +620,30 @@ def test_a_bad_filter_on_the_export_page_is_a_field_error_and_queues_nothing(cli
     assert response.status_code == 200
     assert 'value="31/02/2026"' in response.content.decode()
     assert not ExportJob.objects.exists()
+
+
+def test_the_quick_select_says_what_djangos_select_says():
+    from django import forms as django_forms
+
+    from karpear.core.forms import QuickSelect
+
+    choices = [("", "All"), ("12", "Phnom Penh"), ("20", "Svay <Rieng> & co")]
+    quick = QuickSelect(choices=choices).render("province", "20", attrs={"id": "id_province"})
+    plain = django_forms.Select(choices=choices).render("province", "20", attrs={"id": "id_province"})
+
+    def options(html: str) -> list[tuple[str, bool, str]]:
+        return [
+            (value, bool(selected), label)
+            for value, selected, label in re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', html)
+        ]
+
+    assert (
+        options(quick)
+        == options(plain)
+        == [
+            ("", False, "All"),
+            ("12", False, "Phnom Penh"),
+            ("20", True, "Svay &lt;Rieng&gt; &amp; co"),
+        ]
+    )
+    assert quick.startswith('<select id="id_province" name="province">')
