@@ -259,9 +259,9 @@ class PersonFilterSerializer(serializers.Serializer[Any]):
     sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("registered_from"), attrs.get("registered_to")
-        if start and end and start > end:
-            raise serializers.ValidationError({"registered_to": [_("The end is before the start.")]})
+        errors = selectors.registration_range_errors(attrs.get("registered_from"), attrs.get("registered_to"))
+        if errors:
+            raise serializers.ValidationError({field: [message] for field, message in errors.items()})
         try:
             place = services.resolve_place(
                 province=attrs.get("province", ""),

@@ -324,9 +324,10 @@ class PeopleFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("registered_from"), data.get("registered_to")
-        if start and end and start > end:
-            self.add_error("registered_to", _("The end is before the start."))
+        for field, message in selectors.registration_range_errors(
+            data.get("registered_from"), data.get("registered_to")
+        ).items():
+            self.add_error(field, message)
         return data
 
     def people_filters(self) -> selectors.PersonFilters:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from karpear.core import access, audit
 from karpear.core.models import (
@@ -107,6 +108,13 @@ class PersonFilters:
     registered_to: dt.date | None = None  # inclusive
     status: str = ""  # "open" | "closed"
     sex: str = ""
+
+
+def registration_range_errors(start: dt.date | None, end: dt.date | None) -> dict[str, str]:
+    """The rule for a registration-date range, shared by the page, the export and the API: end not before start."""
+    if start and end and start > end:
+        return {"registered_to": gettext("The end is before the start.")}
+    return {}
 
 
 def _start_of(day: dt.date) -> dt.datetime:
