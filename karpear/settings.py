@@ -102,7 +102,11 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks_db",
     "karpear.core",
+    # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
+if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
+    # A test-only module that proves apps plug into core through its registries (karpear/core/tests/sample_module).
+    INSTALLED_APPS.append("karpear.core.tests.sample_module")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

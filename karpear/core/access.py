@@ -1,27 +1,31 @@
 """Who may see and do what: the one place (DESIGN §5).
 
-Everything that reads organisation-owned rows starts from `visible()`; every decision goes through `can()`
-or `require()`; a single object is fetched with `get_<x>_for_user()`, which answers 404 when the object is
-outside the user's scope (its existence is not confirmed) and 403 when it is visible but the action is not
-allowed. Scope comes from the user's active membership: its organisation, its role's scope (own, team,
-organisation) and, when the membership is limited to places, those places only (deny by default). Rows
-another organisation shared by an accepted referral are added through `AccessShare`.
+Every app tells this module, from its `AppConfig.ready()`, how each of its organisation-owned models is scoped
+(`register()`); nothing here names an app. Everything that reads such rows starts from `visible()`; every
+decision goes through `can()` or `require()`; a single object is fetched with `get_for_user()`, which answers
+404 when the object is outside the user's scope (its existence is not confirmed) and 403 when it is visible but
+the action is not allowed. A model nobody registered is denied.
+
+Scope comes from the user's active membership: its organisation, its role's scope for the capability that
+guards the model (own, team, organisation — `core.roles`) and, when the membership is limited to places, those
+places only (deny by default). Rows of a person another organisation referred to the user's organisation are
+added while the referral is accepted, for the sections it shares, within the receiver's own/team scope.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import rules
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from karpear.core.models import (
-    AccessShare,
     Commune,
     Consent,
     District,
@@ -33,6 +37,7 @@ from karpear.core.models import (
     Person,
     Programme,
     Province,
+    Referral,
     SubGrant,
     Target,
     User,
@@ -40,8 +45,7 @@ from karpear.core.models import (
 )
 from karpear.core.roles import Capability, RoleSpec, Scope, spec_for
 
-# Reference data every logged-in member may read.
-PUBLIC_REFERENCE = (Province, District, Commune, Village, Organisation)
+ANY_SECTION = "*"  # a person's own pseudonymous record is shared by every accepted referral of that person
 
 
 # ---------------------------------------------------------------- membership
@@ -77,7 +81,7 @@ def role_spec(user: User) -> RoleSpec | None:
     return spec_for(membership.role) if membership else None
 
 
-def has_capability(user: User, capability: Capability) -> bool:
+def has_capability(user: User, capability: str) -> bool:
     spec = role_spec(user)
     return spec is not None and capability in spec.capabilities
 
@@ -87,107 +91,322 @@ def needs_two_factor(user: User) -> bool:
     return any(spec_for(m.role).needs_two_factor for m in memberships_of(user))
 
 
-# ---------------------------------------------------------------- scoping
-def _place_filter(membership: Membership, prefix: str = "") -> Q:
-    """Rows inside the membership's places. A limited membership with no place matches nothing."""
+# ---------------------------------------------------------------- the registry
+@dataclass(frozen=True)
+class Context:
+    """What a scoping rule knows about the request: the user, their membership and role, and the scope of
+    the capability that guards the model being read."""
+
+    user: User
+    membership: Membership
+    spec: RoleSpec
+    capability: str | None
+    scope: Scope
+
+
+type RowRule = Callable[[Context], Q]
+
+
+@dataclass(frozen=True)
+class ModelAccess:
+    """How one model's rows are scoped. See `register()`."""
+
+    model: type[models.Model]
+    view: str | None
+    change: str | None
+    organisation: str | None
+    person: str | None
+    owners: tuple[str, ...]
+    team: str | None
+    places: tuple[str, str] | None
+    section: str | None
+    lookup: str
+    rows: RowRule | None
+    public: bool = False
+
+    @property
+    def inherits_person(self) -> bool:
+        """Rows that belong to a person and name no owner of their own take that person's scope."""
+        return self.person is not None and not self.owners and self.team is None
+
+    def owner_organisation_id(self, obj: models.Model) -> Any:
+        return getattr(obj, f"{self.organisation}_id") if self.organisation else None
+
+
+_REGISTRY: dict[type[models.Model], ModelAccess] = {}
+_FINAL = False
+# Section names declared by the apps (core.registry.referral_section); checked when the registry is first used.
+_known_sections: Callable[[], Iterable[str]] | None = None
+
+
+def _check_field(model: type[models.Model], path: str, what: str) -> None:
+    """Fail at start-up when a declared field path does not exist on the model."""
+    current: Any = model
+    for part in path.split("__"):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist as exc:
+            raise ImproperlyConfigured(
+                f"core.access.register({model._meta.label}): {what} {path!r} — {current._meta.label} has no "
+                f"field {part!r}"
+            ) from exc
+        current = field.related_model or current
+
+
+def register(
+    model: type[models.Model],
+    *,
+    view: str | None,
+    change: str | None = None,
+    organisation: str | None = "organisation",
+    person: str | None = None,
+    owners: Iterable[str] = (),
+    team: str | None = None,
+    places: tuple[str, str] | None = None,
+    section: str | None = None,
+    lookup: str = "uuid",
+    rows: RowRule | None = None,
+) -> ModelAccess:
+    """Declare how `model`'s rows are scoped. Call it from the app's `AppConfig.ready()`.
+
+    - `view` / `change`: the capabilities that read and change a row. `view=None` only with `rows`.
+    - `organisation`: the field naming the owning organisation (rows of other organisations are never
+      visible, except through a referral).
+    - `person`: the path to the `core.Person` the row belongs to. Without `owners`/`team` the row takes that
+      person's scope (own/team/organisation, place limits, referrals); with them, the row's own fields decide
+      the own/team scope and the person only carries referrals and place limits.
+    - `owners`: user fields that make a row the user's own (own and team scopes); `team`: the team field
+      (team scope). A model with neither is organisation-wide: every role holding `view` with any scope other
+      than none sees all of its organisation's rows.
+    - `places`: (province field, commune field) for place-limited memberships.
+    - `section`: the referral section under which an accepted referral shares the rows (needs `person`).
+    - `lookup`: the public key `get_for_user()` looks a row up by.
+    - `rows`: a function of the `Context` returning the condition itself, for rules the fields above cannot say.
+    """
+    if model in _REGISTRY:
+        raise ImproperlyConfigured(f"core.access.register: {model._meta.label} is registered twice")
+    owners = tuple(owners)
+    if view is None and rows is None:
+        raise ImproperlyConfigured(f"core.access.register({model._meta.label}): view=None needs a rows rule")
+    for path, what in [
+        *((f, "owner field") for f in owners),
+        *(((organisation, "organisation field"),) if organisation else ()),
+        *(((person, "person path"),) if person else ()),
+        *(((team, "team field"),) if team else ()),
+        *(((p, "place field") for p in places) if places else ()),
+    ]:
+        _check_field(model, path, what)
+    if lookup != "pk":
+        _check_field(model, lookup, "lookup field")
+    if section is not None and person is None and model is not Person:
+        raise ImproperlyConfigured(
+            f"core.access.register({model._meta.label}): section {section!r} needs the person path the rows "
+            "belong to (a referral shares a person's records)"
+        )
+    declaration = ModelAccess(model, view, change, organisation, person, owners, team, places, section, lookup, rows)
+    _REGISTRY[model] = declaration
+    return declaration
+
+
+def register_public(*models_: type[models.Model]) -> None:
+    """Reference data every logged-in member may read (places, organisations)."""
+    for model in models_:
+        if model in _REGISTRY:
+            raise ImproperlyConfigured(f"core.access.register_public: {model._meta.label} is registered twice")
+        lookup = "uuid" if any(f.name == "uuid" for f in model._meta.get_fields()) else "pk"
+        _REGISTRY[model] = ModelAccess(model, None, None, None, None, (), None, None, None, lookup, None, public=True)
+
+
+def declaration(model: type[models.Model]) -> ModelAccess | None:
+    """The declaration of a model (or of the concrete model behind a proxy), or None."""
+    _finalise()
+    return _REGISTRY.get(model) or _REGISTRY.get(model._meta.concrete_model)  # type: ignore[arg-type]
+
+
+def declarations() -> dict[type[models.Model], ModelAccess]:
+    _finalise()
+    return dict(_REGISTRY)
+
+
+def set_section_source(source: Callable[[], Iterable[str]]) -> None:
+    """core.registry tells the access registry where the declared referral sections are."""
+    global _known_sections
+    _known_sections = source
+
+
+def _finalise() -> None:
+    """Cross-checks that need every app to have declared itself: run once, on first use."""
+    global _FINAL
+    if _FINAL:
+        return
+    known = set(_known_sections()) if _known_sections is not None else set()
+    for model, decl in _REGISTRY.items():
+        if decl.section not in (None, ANY_SECTION) and decl.section not in known:
+            raise ImproperlyConfigured(
+                f"core.access.register({model._meta.label}): section {decl.section!r} is not declared by any app "
+                f"(core.registry.referral_section); declared: {sorted(known)}"
+            )
+    for capability in {c for decl in _REGISTRY.values() for c in (decl.view, decl.change) if c}:
+        if not RULES.rule_exists(capability):
+            RULES.add_rule(capability, _capability_predicate(capability) & _in_scope)
+    _FINAL = True
+
+
+def reset_for_tests() -> None:  # pragma: no cover - used by tests that register throw-away models
+    global _FINAL
+    _FINAL = False
+
+
+# ---------------------------------------------------------------- conditions
+def _places(membership: Membership) -> tuple[list[str], list[str]]:
+    """The province and commune codes of a place-limited membership, read once per request."""
+    cached: tuple[list[str], list[str]] | None = getattr(membership, "_karpear_places", None)
+    if cached is None:
+        cached = (
+            [p.code for p in membership.provinces.all()],
+            [c.code for c in membership.communes.all()],
+        )
+        membership._karpear_places = cached  # type: ignore[attr-defined]  # per-request cache
+    return cached
+
+
+def membership_places(membership: Membership) -> tuple[list[str], list[str]]:
+    """(province codes, commune codes) a place-limited membership works in (empty lists if not limited)."""
+    return _places(membership) if membership.place_limited else ([], [])
+
+
+def _place_filter(membership: Membership, prefix: str, places: tuple[str, str] | None) -> Q:
+    """Rows inside the membership's places. A limited membership with no place matches nothing; a model
+    without place fields matches nothing for a limited membership either (deny by default)."""
     if not membership.place_limited:
         return Q()
-    provinces = [p.code for p in membership.provinces.all()]
-    communes = [c.code for c in membership.communes.all()]
-    if not provinces and not communes:
+    provinces, communes = _places(membership)
+    if places is None or (not provinces and not communes):
         return Q(pk__in=[])
+    province_field, commune_field = places
     condition = Q(pk__in=[])
     if provinces:
-        condition |= Q(**{f"{prefix}province_id__in": provinces})
+        condition |= Q(**{f"{prefix}{province_field}_id__in": provinces})
     if communes:
-        condition |= Q(**{f"{prefix}commune_id__in": communes})
+        condition |= Q(**{f"{prefix}{commune_field}_id__in": communes})
     return condition
 
 
-def _shared_ids(user: User, model: type[models.Model], organisation_id: int) -> list[int]:
-    """Ids of `model` rows shared with the organisation, read once per request.
+def _shared_person_ids(ctx: Context, section: str) -> list[int]:
+    """Ids of people referred to the user's organisation by accepted referrals sharing `section`, within
+    the receiver's scope (assigned to the user, to their team, or the whole organisation), read once per
+    request.
 
-    A list, not a subquery: with no share the condition disappears, and a subquery OR-ed into the scope
+    A list, not a subquery: with no referral the condition disappears, and a subquery OR-ed into the scope
     stops PostgreSQL from walking the (organisation, created_at) index (a 1M-row scan instead of 25 rows).
     """
-    cache: dict[tuple[str, int], list[int]] = user.__dict__.setdefault("_karpear_shared", {})
-    key = (model._meta.label_lower, organisation_id)
+    membership = ctx.membership
+    cache: dict[tuple[Any, ...], list[int]] = ctx.user.__dict__.setdefault("_karpear_shared", {})
+    key = (membership.organisation_id, section, ctx.scope, membership.team_id)
     if key not in cache:
-        cache[key] = list(
-            AccessShare.objects.filter(
-                shared_with_id=organisation_id,
-                content_type=ContentType.objects.get_for_model(model),
-                accepted_at__isnull=False,
-                revoked_at__isnull=True,
-            ).values_list("object_id", flat=True)
-        )
+        referrals = Referral.objects.filter(receiver_id=membership.organisation_id, status=Referral.Status.ACCEPTED)
+        if section != ANY_SECTION:
+            referrals = referrals.filter(sections__name=section)
+        if ctx.scope == Scope.OWN:
+            referrals = referrals.filter(assigned_to_id=ctx.user.pk)
+        elif ctx.scope == Scope.TEAM:
+            mine = Q(assigned_to_id=ctx.user.pk)
+            referrals = referrals.filter(mine | Q(assigned_team_id=membership.team_id) if membership.team_id else mine)
+        elif ctx.scope != Scope.ORGANISATION:
+            referrals = referrals.none()
+        cache[key] = sorted(set(referrals.values_list("person_id", flat=True)))
     return cache[key]
 
 
-def _person_filter(user: User, membership: Membership, prefix: str = "") -> Q:
+def _owned(ctx: Context, decl: ModelAccess, prefix: str) -> Q:
+    """Rows of the user's organisation within the scope, by the declaration's own owner and team fields."""
+    membership = ctx.membership
+    condition = Q(**{f"{prefix}{decl.organisation}_id": membership.organisation_id})
+    mine = Q(pk__in=[])
+    for owner in decl.owners:
+        mine |= Q(**{f"{prefix}{owner}_id": ctx.user.pk})
+    if ctx.scope == Scope.OWN and decl.owners:
+        condition &= mine
+    elif ctx.scope == Scope.TEAM and (decl.owners or decl.team):
+        if decl.team and membership.team_id:
+            condition &= mine | Q(**{f"{prefix}{decl.team}_id": membership.team_id})
+        else:
+            condition &= mine
+    return condition
+
+
+def _person_condition(ctx: Context, prefix: str, section: str | None) -> Q:
+    """The scope of people (at `prefix`), with the people referred to the organisation for `section`."""
+    person_decl = _REGISTRY[Person]
+    condition = _owned(ctx, person_decl, prefix)
+    if section is not None:
+        shared = _shared_person_ids(ctx, section)
+        if shared:
+            condition |= Q(**{f"{prefix}pk__in": shared})
+    return condition & _place_filter(ctx.membership, prefix, person_decl.places)
+
+
+def _condition(ctx: Context, decl: ModelAccess) -> Q:
+    if decl.model is Person:
+        return _person_condition(ctx, "", ANY_SECTION)
+    if decl.inherits_person:
+        assert decl.person is not None
+        return _person_condition(ctx, f"{decl.person}__", decl.section)
+    condition = _owned(ctx, decl, "")
+    if decl.section is not None and decl.person is not None:
+        shared = _shared_person_ids(ctx, decl.section)
+        if shared:
+            condition |= Q(**{f"{decl.person}_id__in": shared})
+    if decl.places is not None or decl.person is None:
+        return condition & _place_filter(ctx.membership, "", decl.places)
+    person_places = _REGISTRY[Person].places
+    return condition & _place_filter(ctx.membership, f"{decl.person}__", person_places)
+
+
+def _context(user: User, decl: ModelAccess) -> Context | None:
+    membership = membership_for(user)
+    if membership is None:
+        return None
     spec = spec_for(membership.role)
-    if Capability.VIEW_PERSON not in spec.capabilities or spec.scope == Scope.NONE:
-        return Q(pk__in=[])
-    own = Q(**{f"{prefix}organisation_id": membership.organisation_id})
-    if spec.scope == Scope.OWN:
-        own &= Q(**{f"{prefix}created_by_id": user.pk}) | Q(**{f"{prefix}assigned_to_id": user.pk})
-    elif spec.scope == Scope.TEAM:
-        mine = Q(**{f"{prefix}created_by_id": user.pk}) | Q(**{f"{prefix}assigned_to_id": user.pk})
-        own &= mine | Q(**{f"{prefix}team_id": membership.team_id}) if membership.team_id else mine
-    shared_ids = _shared_ids(user, Person, membership.organisation_id)
-    scope = (own | Q(**{f"{prefix}pk__in": shared_ids})) if shared_ids else own
-    return scope & _place_filter(membership, prefix)
+    if decl.view is not None:
+        if decl.view not in spec.capabilities:
+            return None
+        scope = spec.scope_for(decl.view)
+    else:
+        scope = spec.scope
+    return Context(user, membership, spec, decl.view, scope)
 
 
 def visible[M: models.Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
-    """The rows of `queryset` this user may see; never more. Unknown models are denied."""
-    model = queryset.model
-    membership = membership_for(user)
-    if membership is None:
+    """The rows of `queryset` this user may see; never more. Unregistered models are denied."""
+    decl = declaration(queryset.model)
+    if decl is None:
         return queryset.none()
-    org_id = membership.organisation_id
-    spec = spec_for(membership.role)
-    if model in PUBLIC_REFERENCE:
-        return queryset
-    if model is Person:
-        return queryset.filter(_person_filter(user, membership))
-    if model in (Identity, Consent):
-        if model is Identity and Capability.VIEW_IDENTITY not in spec.capabilities:
-            return queryset.none()
-        return queryset.filter(_person_filter(user, membership, "person__"))
-    if model is Household:
-        if Capability.VIEW_PERSON not in spec.capabilities or spec.scope == Scope.NONE:
-            return queryset.none()
-        return queryset.filter(Q(organisation_id=org_id) & _place_filter(membership))
-    if model in (Programme, SubGrant, Target):
-        if Capability.VIEW_PROGRAMMES not in spec.capabilities:
-            return queryset.none()
-        if Capability.MANAGE_ORGANISATIONS in spec.capabilities:
-            return queryset
-        ids = Programme.objects.filter(
-            Q(organisation_id=org_id) | Q(donor_id=org_id) | Q(subgrants__organisation_id=org_id)
-        ).values("pk")
-        if model is Programme:
-            return queryset.filter(pk__in=ids)
-        return queryset.filter(programme_id__in=ids)
-    if model is ExportJob:
-        # Only while the role may still export: a user whose role changed loses earlier files too.
-        if Capability.EXPORT_PEOPLE not in spec.capabilities:
-            return queryset.none()
-        return queryset.filter(organisation_id=org_id, requested_by_id=user.pk)
-    if model is Membership:
-        if Capability.MANAGE_MEMBERS not in spec.capabilities:
-            return queryset.filter(user_id=user.pk)
-        if Capability.MANAGE_ORGANISATIONS in spec.capabilities:
-            return queryset
-        return queryset.filter(organisation_id=org_id)
-    return queryset.none()
+    if decl.public:
+        return queryset if membership_for(user) is not None else queryset.none()
+    ctx = _context(user, decl)
+    if ctx is None:
+        return queryset.none()
+    if decl.rows is not None:
+        return queryset.filter(decl.rows(ctx))
+    if ctx.scope == Scope.NONE:
+        return queryset.none()
+    return queryset.filter(_condition(ctx, decl))
 
 
 # ---------------------------------------------------------------- decisions
 def _object_visible(user: User, obj: models.Model) -> bool:
+    """One query: is this object among the rows the user may see?"""
     model = type(obj)
     return visible(user, model._default_manager.filter(pk=obj.pk)).exists()
+
+
+def _owned_by_own_organisation(user: User, obj: models.Model) -> bool:
+    decl = declaration(type(obj))
+    membership = membership_for(user)
+    if decl is None or membership is None:
+        return False
+    return decl.organisation is None or decl.owner_organisation_id(obj) == membership.organisation_id
 
 
 @rules.predicate
@@ -195,8 +414,8 @@ def _in_scope(user: User, obj: models.Model | None) -> bool:
     return obj is None or _object_visible(user, obj)
 
 
-def _capability_predicate(capability: Capability) -> Any:
-    @rules.predicate(name=f"has_{capability.value}")
+def _capability_predicate(capability: str) -> Any:
+    @rules.predicate(name=f"has_{capability}")
     def check(user: User, obj: models.Model | None = None) -> bool:
         return has_capability(user, capability)
 
@@ -208,53 +427,86 @@ for _capability in Capability:
     RULES.add_rule(_capability.value, _capability_predicate(_capability) & _in_scope)
 
 
-def can(user: User, capability: Capability, obj: models.Model | None = None) -> bool:
-    """May `user` use `capability` (on `obj`, when given: the object must also be visible)?"""
-    return bool(RULES.test_rule(capability.value, user, obj))
+def can(user: User, capability: str, obj: models.Model | None = None) -> bool:
+    """May `user` use `capability` (on `obj`, when given: the object must also be visible, and to change it,
+    owned by the user's organisation — what a referral shares is read-only)?"""
+    _finalise()
+    if not RULES.rule_exists(str(capability)):
+        RULES.add_rule(str(capability), _capability_predicate(str(capability)) & _in_scope)
+    if not RULES.test_rule(str(capability), user, obj):
+        return False
+    if obj is not None:
+        decl = declaration(type(obj))
+        if decl is None:
+            return False
+        if capability == decl.change and not _owned_by_own_organisation(user, obj):
+            return False
+    return True
 
 
-def require(user: User, capability: Capability, obj: models.Model | None = None) -> None:
+def require(user: User, capability: str, obj: models.Model | None = None) -> None:
     """Raise PermissionDenied unless `can()`; views and the API call this."""
     if not can(user, capability, obj):
         raise PermissionDenied
 
 
 # ---------------------------------------------------------------- single objects
-def _get_visible[M: models.Model](user: User, queryset: QuerySet[M], **lookup: object) -> M:
+def get_for_user[M: models.Model](
+    user: User,
+    model: type[M],
+    key: UUID | str | int,
+    *,
+    write: bool = False,
+    queryset: QuerySet[M] | None = None,
+) -> M:
+    """The row of `model` with this public key, if visible to the user (else 404).
+
+    With `write`, 403 unless the user holds the model's change capability and the row belongs to their own
+    organisation (what a referral shares is read-only). `queryset` may add select_related and the like.
+    """
+    decl = declaration(model)
+    if decl is None:
+        raise Http404
+    rows = queryset if queryset is not None else model._default_manager.all()
     try:
-        return visible(user, queryset).get(**lookup)
-    except (models.ObjectDoesNotExist, ValueError) as exc:
+        obj = visible(user, rows).get(**{decl.lookup: key})
+    except (models.ObjectDoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+    if write:
+        if decl.change is None or not has_capability(user, decl.change):
+            raise PermissionDenied
+        if not _owned_by_own_organisation(user, obj):
+            raise PermissionDenied
+    return obj
 
 
 def get_person_for_user(user: User, uuid: UUID | str, *, write: bool = False) -> Person:
     """The person with this public id, if visible to the user (else 404); with write, 403 if read-only."""
-    person = _get_visible(
+    return get_for_user(
         user,
-        Person.objects.select_related("province", "district", "commune", "village", "household", "organisation"),
-        uuid=uuid,
+        Person,
+        uuid,
+        write=write,
+        queryset=Person.objects.select_related(
+            "province", "district", "commune", "village", "household", "organisation"
+        ),
     )
-    if write:
-        require(user, Capability.CHANGE_PERSON)
-        if person.organisation_id != getattr(membership_for(user), "organisation_id", None):
-            raise PermissionDenied  # a shared record is read-only for the receiving organisation
-    return person
 
 
 def get_programme_for_user(user: User, uuid: UUID | str) -> Programme:
-    return _get_visible(user, Programme.objects.select_related("organisation", "donor"), uuid=uuid)
+    return get_for_user(user, Programme, uuid, queryset=Programme.objects.select_related("organisation", "donor"))
 
 
 def get_subgrant_for_user(user: User, uuid: UUID | str) -> SubGrant:
-    return _get_visible(user, SubGrant.objects.select_related("organisation", "programme"), uuid=uuid)
+    return get_for_user(user, SubGrant, uuid, queryset=SubGrant.objects.select_related("organisation", "programme"))
 
 
 def get_organisation_for_user(user: User, uuid: UUID | str) -> Organisation:
-    return _get_visible(user, Organisation.objects.all(), uuid=uuid)
+    return get_for_user(user, Organisation, uuid)
 
 
 def get_household_for_user(user: User, uuid: UUID | str) -> Household:
-    return _get_visible(user, Household.objects.all(), uuid=uuid)
+    return get_for_user(user, Household, uuid)
 
 
 def get_membership_for_user(user: User, user_uuid: UUID | str) -> Membership:
@@ -262,14 +514,109 @@ def get_membership_for_user(user: User, user_uuid: UUID | str) -> Membership:
     membership = membership_for(user)
     if membership is None:
         raise Http404
-    return _get_visible(
+    return get_for_user(
         user,
-        Membership.objects.filter(organisation_id=membership.organisation_id).select_related(
+        Membership,
+        user_uuid,
+        queryset=Membership.objects.filter(organisation_id=membership.organisation_id).select_related(
             "user", "organisation", "team"
         ),
-        user__uuid=user_uuid,
     )
 
 
 def get_export_for_user(user: User, uuid: UUID | str) -> ExportJob:
-    return _get_visible(user, ExportJob.objects.all(), uuid=uuid)
+    return get_for_user(user, ExportJob, uuid)
+
+
+# ---------------------------------------------------------------- core's own declarations
+def _programme_rows(ctx: Context) -> Q:
+    """Programmes the organisation manages, funds or holds a sub-grant of (all, for system administrators)."""
+    if Capability.MANAGE_ORGANISATIONS in ctx.spec.capabilities:
+        return Q()
+    org_id = ctx.membership.organisation_id
+    return Q(
+        pk__in=Programme.objects.filter(
+            Q(organisation_id=org_id) | Q(donor_id=org_id) | Q(subgrants__organisation_id=org_id)
+        ).values("pk")
+    )
+
+
+def _programme_part_rows(ctx: Context) -> Q:
+    programmes = _programme_rows(ctx)
+    if not programmes:
+        return Q()
+    return Q(programme_id__in=Programme.objects.filter(programmes).values("pk"))
+
+
+def _export_rows(ctx: Context) -> Q:
+    """A user's own exports in the organisation they made them for, of the kinds their role may still run:
+    a user whose role lost the capability loses earlier files too."""
+    from karpear.core import registry
+
+    kinds = [kind.key for kind in registry.export_kinds() if kind.capability in ctx.spec.capabilities]
+    return Q(organisation_id=ctx.membership.organisation_id, requested_by_id=ctx.user.pk, kind__in=kinds)
+
+
+def _membership_rows(ctx: Context) -> Q:
+    if Capability.MANAGE_MEMBERS not in ctx.spec.capabilities:
+        return Q(user_id=ctx.user.pk)
+    if Capability.MANAGE_ORGANISATIONS in ctx.spec.capabilities:
+        return Q()
+    return Q(organisation_id=ctx.membership.organisation_id)
+
+
+def _referral_rows(ctx: Context) -> Q:
+    """Referrals the sender's members see for the people in their scope; the receiver's members see those
+    they may decide on (receive_referrals) or that are assigned to them or their team."""
+    spec, membership = ctx.spec, ctx.membership
+    org_id = membership.organisation_id
+    condition = Q(pk__in=[])
+    person_scope = spec.scope_for(Capability.VIEW_PERSON)
+    if Capability.VIEW_PERSON in spec.capabilities and person_scope != Scope.NONE:
+        person_ctx = Context(ctx.user, membership, spec, Capability.VIEW_PERSON, person_scope)
+        condition |= Q(organisation_id=org_id) & _person_condition(person_ctx, "person__", None)
+    received = Q(receiver_id=org_id)
+    if Capability.RECEIVE_REFERRALS not in spec.capabilities:
+        mine = Q(assigned_to_id=ctx.user.pk)
+        if person_scope == Scope.TEAM and membership.team_id:
+            mine |= Q(assigned_team_id=membership.team_id)
+        received &= mine
+    return condition | received
+
+
+def declare_core() -> None:
+    """Core's models; called from CoreConfig.ready()."""
+    C = Capability
+    register_public(Province, District, Commune, Village, Organisation)
+    register(
+        Person,
+        view=C.VIEW_PERSON,
+        change=C.CHANGE_PERSON,
+        owners=("created_by", "assigned_to"),
+        team="team",
+        places=("province", "commune"),
+        section=ANY_SECTION,
+    )
+    register(
+        Identity,
+        view=C.VIEW_IDENTITY,
+        change=C.CHANGE_PERSON,
+        person="person",
+        section="identity",
+        lookup="person__uuid",
+    )
+    register(Consent, view=C.VIEW_PERSON, change=C.CHANGE_PERSON, person="person")
+    register(Household, view=C.VIEW_PERSON, change=C.ADD_PERSON, places=("province", "commune"))
+    register(Programme, view=C.VIEW_PROGRAMMES, change=C.MANAGE_PROGRAMMES, rows=_programme_rows)
+    register(SubGrant, view=C.VIEW_PROGRAMMES, change=C.MANAGE_PROGRAMMES, rows=_programme_part_rows)
+    register(
+        Target,
+        view=C.VIEW_PROGRAMMES,
+        change=C.MANAGE_PROGRAMMES,
+        organisation=None,
+        rows=_programme_part_rows,
+        lookup="pk",
+    )
+    register(ExportJob, view=None, rows=_export_rows)
+    register(Membership, view=None, change=C.MANAGE_MEMBERS, rows=_membership_rows, lookup="user__uuid")
+    register(Referral, view=None, change=C.REFER_PERSON, rows=_referral_rows)

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "karpear.core"
     label = "core"
     verbose_name = _("Karpear core")
+
+    def ready(self) -> None:
+        # Core declares itself through the same registries as every module app (core.declarations).
+        from karpear.core import declarations
+
+        declarations.declare()

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from karpear.core import services
+from karpear.core import registry, services
 from karpear.core.models import (
     BudgetLine,
     Commune,
@@ -34,6 +33,7 @@ from karpear.core.models import (
     User,
     Village,
 )
+from karpear.core.registry import DemoContext, DemoLogin
 from karpear.core.roles import Capability, Role, spec_for
 
 K = Organisation.Kind
@@ -95,7 +95,11 @@ USERS = [
     ("caseworker", "ccpcr", Role.CASEWORKER, ""),
     ("supervisor", "ccpcr", Role.CASE_SUPERVISOR, ""),
     ("lawyer", "adhoc", Role.LEGAL_OFFICER, ""),
+    ("adhocsup", "adhoc", Role.CASE_SUPERVISOR, ""),
     ("programme", "sovann", Role.PROGRAMME_OFFICER, ""),
+    ("fieldofficer", "sovann", Role.FIELD_OFFICER, ""),
+    ("hotline", "ccpcr", Role.HOTLINE_OFFICER, ""),
+    ("shelter", "ccpcr", Role.SHELTER_STAFF, ""),
     ("volunteer", "care", Role.VOLUNTEER, "VOLUNTEER_COMMUNE"),
     ("monitoring", "winrock", Role.ME_OFFICER, ""),
     ("donor", "usaid", Role.PROGRAMME_MANAGER, ""),
@@ -147,15 +151,6 @@ DEMO_COMMUNE_PREFIXES = {
     "care": ["1409"],
     "icc": ["1409"],
 }
-
-
-@dataclass
-class DemoLogin:
-    username: str
-    password: str
-    organisation: str
-    role: str
-    totp_secret: str
 
 
 def _org(short: str) -> Organisation:
@@ -484,10 +479,44 @@ def _consents(actor: User, person: Person, rng: random.Random, *, minor: bool) -
         )
 
 
+def _referrals() -> None:
+    """CCPCR's supervisor refers three people to ADHOC for legal aid, with their consent: one waits for an
+    answer, one is accepted and assigned to ADHOC's legal officer, one was completed."""
+    from karpear.core import referrals
+
+    supervisor = User.objects.get(username="supervisor")
+    receiver_supervisor = User.objects.get(username="adhocsup")
+    lawyer = User.objects.get(username="lawyer")
+    adhoc = _org("adhoc")
+    people = list(Person.objects.filter(organisation__short_name="ccpcr").order_by("id")[:3])
+    for index, person in enumerate(people):
+        services.consent_record(
+            actor=supervisor,
+            person=person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by="ខ្លួនឯង (self)",
+            recipient=adhoc,
+        )
+        referral = referrals.referral_create(
+            actor=supervisor,
+            person=person,
+            receiver=adhoc,
+            sections=["identity"],
+            reason="Legal aid: wages withheld and passport kept by the employer in Thailand.",
+        )
+        if index >= 1:
+            referral = referrals.referral_accept(actor=receiver_supervisor, referral=referral, assign_to=lawyer)
+        if index == 2:
+            referrals.referral_complete(
+                actor=lawyer, referral=referral, outcome="Complaint filed with the provincial court; client informed."
+            )
+
+
 def _registrar(short: str) -> User:
     """A user of the organisation who may register people: a demo user if one has the role, else a
     dedicated caseworker account with no usable password."""
-    for membership in Membership.objects.filter(organisation__short_name=short).select_related("user"):
+    for membership in Membership.objects.filter(organisation__short_name=short).select_related("user").order_by("id"):
         if Capability.ADD_PERSON in spec_for(membership.role).capabilities and membership.user.is_active:
             return membership.user
     user, created = User.objects.get_or_create(username=f"{short}-registrar", defaults={"language": "km"})
@@ -498,10 +527,9 @@ def _registrar(short: str) -> User:
     return user
 
 
-@transaction.atomic
-def load_demo(*, seed: int = 2026) -> tuple[list[DemoLogin], int]:
-    """Create or refresh the demo consortium. Returns the logins (with fresh passwords) and people created."""
-    rng = random.Random(seed)
+def load_core(context: DemoContext) -> None:
+    """Core's part of the demo: organisations, programmes, one user per role, people with consents."""
+    rng = random.Random(context.seed)
     for short, name, name_km, kind, provinces in ORGANISATIONS:
         organisation, _ = Organisation.objects.update_or_create(
             short_name=short, defaults={"name": name, "name_km": name_km, "kind": kind}
@@ -510,8 +538,19 @@ def load_demo(*, seed: int = 2026) -> tuple[list[DemoLogin], int]:
     _programmes()
     volunteer_commune = Commune.objects.filter(district_id="1409").order_by("code").first()
     assert volunteer_commune is not None, "the gazetteer is not loaded: run migrate first"
-    logins = _users(volunteer_commune)
+    context.logins.extend(_users(volunteer_commune))
     created = 0
     if not Household.objects.filter(organisation__short_name="ccpcr").exists():
         created = _people(rng)
-    return logins, created
+        _referrals()
+    context.created["people"] = created
+
+
+@transaction.atomic
+def load_demo(*, seed: int = 2026) -> tuple[list[DemoLogin], int]:
+    """Create or refresh the demo consortium: every installed app's demo loader, each after those it depends
+    on. Returns the logins (with fresh passwords) and the number of people created."""
+    context = DemoContext(seed=seed)
+    for loader in registry.demo_loaders():
+        loader.load(context)
+    return context.logins, context.created.get("people", 0)

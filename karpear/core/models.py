@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -477,26 +476,97 @@ class Consent(OrgOwned):
         return f"{self.purpose}: {self.given}"
 
 
-class AccessShare(BaseModel):
-    """A record shared with another organisation, e.g. by an accepted referral (DESIGN §5).
+class Referral(OrgOwned):
+    """A person referred by one organisation (`organisation`, the sender) to another (`receiver`), sharing
+    the sections of the person's records it names while it is accepted (DESIGN §5, core.access).
 
-    `visible()` adds the shared rows to the receiving organisation's scope while the share is accepted
-    and not revoked.
+    Pending until the receiver accepts or declines it, or it expires; an accepted referral is assigned to a
+    member of the receiver (whose own/team scope then applies) and ends when the receiver reports back
+    (completed), or the sender revokes or closes it. Every step is a `refer` audit event.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shares_given")
-    shared_with = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shares_received")
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.BigIntegerField()
-    reason = models.CharField(max_length=100)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired without an answer")
+        COMPLETED = "completed", _("Completed by the receiver")
+        REVOKED = "revoked", _("Withdrawn by the sender")
+        CLOSED = "closed", _("Closed by the sender")
+
+    OPEN = (Status.PENDING, Status.ACCEPTED)
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    receiver = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="referrals_received", verbose_name=_("referred to")
+    )
+    reason = models.TextField(_("reason for referral"), max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The consent relied on (for referral to this receiver), or the reason it was overridden.
+    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    consent_override_reason = models.CharField(max_length=300, blank=True)
+    expires_at = models.DateTimeField(_("answer expected by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    assigned_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_note = models.CharField(_("outcome or reason"), max_length=500, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["shared_with", "content_type", "object_id"], name="core_share_lookup")]
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("referral")
+        constraints = [
+            models.CheckConstraint(condition=~Q(receiver=models.F("organisation")), name="core_referral_not_to_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["receiver", "status"], name="core_referral_receiver"),
+            models.Index(fields=["organisation", "status"], name="core_referral_sender"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.content_type_id}:{self.object_id} → {self.shared_with_id}"
+        return f"{self.person_id} → {self.receiver_id} ({self.status})"
+
+    @property
+    def current_status(self) -> str:
+        """The status as of now: a waiting referral past its answer date is expired, even before the periodic
+        job marks it so."""
+        from django.utils import timezone
+
+        if self.status == self.Status.PENDING and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return str(self.Status(self.current_status).label)
+
+
+class ReferredSection(models.Model):
+    """One section of a person's records that a referral shares (a relation, so it can be counted)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["referral", "name"], name="core_referred_section_unique")]
+        indexes = [models.Index(fields=["name", "referral"], name="core_referred_section_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # ---------------------------------------------------------------- audit

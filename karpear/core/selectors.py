@@ -145,16 +145,17 @@ def filter_people(people: QuerySet[Person], filters: PersonFilters) -> QuerySet[
 
 
 def _person_org_ids(user: User) -> list[int]:
-    """Organisations whose identities may hold the user's visible people (own, and referrers)."""
+    """Organisations whose identities may hold the user's visible people: their own, and those that referred
+    people to it sharing identifying details (core.access still decides which rows)."""
     membership = access.membership_for(user)
     if membership is None:
         return []
-    from karpear.core.models import AccessShare
+    from karpear.core.models import Referral
 
-    shared = AccessShare.objects.filter(
-        shared_with_id=membership.organisation_id, accepted_at__isnull=False, revoked_at__isnull=True
+    senders = Referral.objects.filter(
+        receiver_id=membership.organisation_id, status=Referral.Status.ACCEPTED, sections__name="identity"
     ).values_list("organisation_id", flat=True)
-    return [membership.organisation_id, *set(shared)]
+    return [membership.organisation_id, *sorted(set(senders))]
 
 
 @transaction.atomic
@@ -345,3 +346,24 @@ def recent_identity_reads(*, user: User, since: dt.datetime | None = None) -> Qu
     if since is not None:
         events = events.filter(at__gte=since)
     return events.select_related("actor").order_by("-id")
+
+
+@dataclass(frozen=True)
+class WorkListEntry:
+    key: str
+    title: str
+    count: int
+    url: str
+    empty: str
+
+
+def work_lists_for(*, user: User) -> list[WorkListEntry]:
+    """The home page's work lists the apps declared (core.registry), for the capabilities of the user's role;
+    each count is one query."""
+    from karpear.core import registry
+
+    return [
+        WorkListEntry(item.key, str(item.title), item.count(user), item.url(user), str(item.empty))
+        for item in registry.work_lists()
+        if item.capability is None or access.has_capability(user, item.capability)
+    ]

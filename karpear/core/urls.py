@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.core import views, views_auth
+from karpear.core import views, views_auth, views_referrals
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,10 @@ urlpatterns = [
     path("people/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("people/<uuid:uuid>/consents/", views.person_consent, name="person_consent"),
     path("people/<uuid:uuid>/access-log/", views.person_access_log, name="person_access_log"),
+    path("people/<uuid:uuid>/refer/", views_referrals.referral_create, name="referral_create"),
+    path("referrals/", views_referrals.referral_list, name="referral_list"),
+    path("referrals/<uuid:uuid>/", views_referrals.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:uuid>/<slug:step>/", views_referrals.referral_step, name="referral_step"),
     path("places/", views.place_search, name="place_search"),
     path("places/picker/", views.place_picker, name="place_picker"),
     path("jobs/<uuid:uuid>/", views.job_detail, name="job_detail"),

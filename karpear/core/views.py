@@ -59,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["members"] = selectors.membership_list(user=user)[:20]
     context["can_add_person"] = access.has_capability(user, Capability.ADD_PERSON)
     context["roles"] = Role
+    context["work_lists"] = selectors.work_lists_for(user=user)
     return render(request, "core/home.html", context)
 
 
@@ -259,8 +260,20 @@ def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "consents": selectors.consent_list(user=user, person=person),
         "consent_form": ConsentForm(organisations=selectors.organisation_list(user=user)),
         "household_members": selectors.household_members(user=user, person=person)[:20],
+        **_referral_context(user, person),
     }
     return render(request, "core/person_detail.html", context)
+
+
+def _referral_context(user: User, person: Person) -> dict[str, Any]:
+    """The person's referrals the user may see, and whether the user may refer them."""
+    from karpear.core import referrals
+
+    own = person.organisation_id == getattr(access.membership_for(user), "organisation_id", None)
+    return {
+        "referrals": referrals.referrals_of_person(user=user, person=person)[:20],
+        "can_refer": own and access.has_capability(user, Capability.REFER_PERSON),
+    }
 
 
 @login_required
@@ -289,6 +302,7 @@ def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "consents": selectors.consent_list(user=user, person=person),
         "consent_form": form,
         "household_members": selectors.household_members(user=user, person=person)[:20],
+        **_referral_context(user, person),
     }
     return render(request, "core/person_detail.html", context, status=400)
 

@@ -10,6 +10,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from django import template
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from karpear.core.text import to_khmer_digits
 
@@ -87,3 +88,21 @@ def phone(value: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+REFERRAL_STEPS = {
+    "sent": _("sent"),
+    "accepted": _("accepted"),
+    "declined": _("declined"),
+    "assigned": _("assigned"),
+    "completed": _("completed by the receiver"),
+    "revoked": _("withdrawn by the sender"),
+    "closed": _("closed by the sender"),
+    "expired": _("expired without an answer"),
+}
+
+
+@register.filter
+def referral_step(step: object) -> str:
+    """A step of a referral (an audit event's `step`), in the user's language."""
+    return str(REFERRAL_STEPS.get(str(step), step))

@@ -1,0 +1,141 @@
+"""Core's part of the access matrix: its routes and the kinds of objects they take (see tests/matrix.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from karpear.core.models import ExportJob, Referral, ReferredSection, User
+from karpear.core.roles import Capability, role_specs
+from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
+
+C = Capability
+
+
+def _person(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    return {"uuid": world.person(user, actor).uuid}
+
+
+def _export(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    job = ExportJob.objects.create(
+        organisation=world.organisation_of(actor), requested_by=world.owner_of(user, actor), status="done"
+    )
+    return {"uuid": job.uuid}
+
+
+def _member(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    return {"uuid": world.owner_of(user, actor).uuid}
+
+
+def _programme(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    return {"uuid": world.programme(actor).uuid}
+
+
+def _organisation(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    return {"uuid": world.organisation_of(actor).uuid}
+
+
+def _place(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    village = world.village
+    return {
+        "province-detail": {"pk": "20"},
+        "district-detail": {"pk": "2001"},
+        "commune-detail": {"pk": village.commune_id},
+        "village-detail": {"pk": village.pk},
+    }[name]
+
+
+def _referral(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    """A pending referral sent by the actor's organisation about the actor's person, to the donor."""
+    person = world.person(user, actor)
+    referral = Referral.objects.create(
+        organisation=person.organisation,
+        person=person,
+        receiver=world.donor,
+        reason="matrix",
+        created_by=world.owner_of(user, actor),
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    )
+    ReferredSection.objects.create(referral=referral, name="identity")
+    kwargs: dict[str, Any] = {"uuid": referral.uuid}
+    if name == "referral_step":
+        kwargs["step"] = "close"
+    return kwargs
+
+
+KINDS: dict[str, ObjectKind] = {
+    "person": ObjectKind(_person, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
+    "referral": ObjectKind(_referral, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
+    "export": ObjectKind(
+        _export, lambda role, actor: actor == "owner" and C.EXPORT_PEOPLE in role_specs()[role].capabilities
+    ),
+    "member": ObjectKind(_member, lambda role, actor: actor != "other_org"),
+    "programme": ObjectKind(
+        _programme,
+        lambda role, actor: (
+            C.VIEW_PROGRAMMES in role_specs()[role].capabilities
+            and (actor != "other_org" or C.MANAGE_ORGANISATIONS in role_specs()[role].capabilities)
+        ),
+    ),
+    "organisation": ObjectKind(_organisation, lambda role, actor: True),
+    "place": ObjectKind(_place, lambda role, actor: True),
+}
+
+ROUTES: dict[str, RouteSpec] = {
+    # pages
+    "home": RouteSpec("list"),
+    "favicon": RouteSpec("public"),
+    "about": RouteSpec("public"),
+    "login": RouteSpec("public"),
+    "logout": RouteSpec("public", method="post"),
+    "two_factor": RouteSpec("public"),
+    "password_change": RouteSpec("list"),
+    "organisation_switch": RouteSpec("public", method="post"),
+    "language_switch": RouteSpec("public", method="post"),
+    "person_list": RouteSpec("list", C.VIEW_PERSON),
+    "person_create": RouteSpec("list", C.ADD_PERSON),
+    "person_export": RouteSpec("list", C.EXPORT_PEOPLE),
+    "person_detail": RouteSpec("person", C.VIEW_PERSON),
+    "person_edit": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON),
+    "person_consent": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post"),
+    "person_access_log": RouteSpec("person", C.VIEW_PERSON, write=C.VIEW_ACCESS_LOG),
+    "referral_create": RouteSpec("person", C.REFER_PERSON, capability_first=True),
+    "referral_list": RouteSpec("list", C.VIEW_PERSON),
+    "referral_detail": RouteSpec("referral"),
+    "referral_step": RouteSpec("referral", write=C.REFER_PERSON, method="post"),
+    "place_search": RouteSpec("list"),
+    "place_picker": RouteSpec("list"),
+    "job_detail": RouteSpec("export"),
+    "job_download": RouteSpec("export"),
+    "organisation_list": RouteSpec("list"),
+    "member_list": RouteSpec("list", C.MANAGE_MEMBERS),
+    "member_create": RouteSpec("list", C.MANAGE_MEMBERS),
+    "member_edit": RouteSpec("member", C.MANAGE_MEMBERS, capability_first=True),
+    "organisation_detail": RouteSpec("organisation"),
+    "programme_list": RouteSpec("list", C.VIEW_PROGRAMMES),
+    "programme_detail": RouteSpec("programme", C.VIEW_PROGRAMMES, capability_first=True),
+    # API
+    "api-root": RouteSpec("list", api=True),
+    "api_schema": RouteSpec("public", api=True),
+    "api_docs": RouteSpec("public", api=True),
+    "api_token": RouteSpec("public", method="post", api=True),
+    "organisation-list": RouteSpec("list", api=True),
+    "organisation-detail": RouteSpec("organisation", api=True),
+    "programme-list": RouteSpec("list", api=True),
+    "programme-detail": RouteSpec("programme", C.VIEW_PROGRAMMES, api=True),
+    "programme-subgrants": RouteSpec("programme", C.VIEW_PROGRAMMES, api=True),
+    "programme-targets": RouteSpec("programme", C.VIEW_PROGRAMMES, api=True),
+    "province-list": RouteSpec("list", api=True),
+    "country_list": RouteSpec("list", api=True),
+    "province-detail": RouteSpec("place", api=True),
+    "district-list": RouteSpec("list", api=True),
+    "district-detail": RouteSpec("place", api=True),
+    "commune-list": RouteSpec("list", api=True),
+    "commune-detail": RouteSpec("place", api=True),
+    "village-list": RouteSpec("list", api=True),
+    "village-detail": RouteSpec("place", api=True),
+    "person-list": RouteSpec("list", C.VIEW_PERSON, api=True),
+    "person-detail": RouteSpec("person", C.VIEW_PERSON, api=True),
+}
