@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from karpear.core.models import Membership, Organisation, Team, User
+from karpear.core.models import Commune, District, Membership, Organisation, Province, Team, User, Village
 from karpear.core.roles import Role, spec_for
 
 
@@ -59,3 +61,71 @@ def users(orgs: dict[str, Organisation]) -> dict[str, User]:
     """One user per role in the 'own' organisation, all in one team."""
     team = Team.objects.create(organisation=orgs["own"], name="Team A")
     return {role.value: make_user(orgs["own"], role.value, team=team) for role in Role}
+
+
+# ---------------------------------------------------------------- the gazetteer across flushes
+# The gazetteer is loaded by a data migration; a transactional test (threads, processes, a live server) ends
+# with a flush that empties the place tables too, which would leave every later test of that worker without
+# places. The rows are read once per session and written back after such a test.
+PLACE_MODELS = (Province, District, Commune, Village)  # parents first
+type PlaceRows = dict[type, tuple[list[str], list[tuple[Any, ...]]]]  # model -> (columns, rows)
+
+
+def read_places() -> PlaceRows:
+    rows: PlaceRows = {}
+    for model in PLACE_MODELS:
+        columns = [f.column for f in model._meta.concrete_fields]
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+            rows[model] = (columns, cursor.fetchall())
+    assert rows[Village][1], "the test database has no villages: migration 0002 did not load the gazetteer"
+    return rows
+
+
+def restore_places(rows: PlaceRows) -> None:
+    """Write the places back if a flush emptied them (COPY on PostgreSQL, executemany on SQLite)."""
+    if Province.objects.exists():
+        return
+    qn = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in PLACE_MODELS:
+            columns, values = rows[model]
+            table, names = qn(model._meta.db_table), ", ".join(map(qn, columns))
+            if connection.vendor == "postgresql":  # one round trip instead of one per row
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Village]):  # PostgreSQL: ids go on after ours
+            cursor.execute(sql)
+
+
+_PLACE_ROWS: list[PlaceRows] = []  # read once, before the first flush
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names or bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def _places_read_before_a_flush(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    if _is_transactional(request.node) and not _PLACE_ROWS:
+        with django_db_blocker.unblock():
+            _PLACE_ROWS.append(read_places())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test's fixtures are torn down (its flush done), put the places back."""
+    result = yield
+    if _PLACE_ROWS and _is_transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_places(_PLACE_ROWS[0])
+    return result

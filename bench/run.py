@@ -88,6 +88,7 @@ def app_env(database_url: str, secret_key: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="karpear.settings",
         KARPEAR_DEBUG="false",
         KARPEAR_SECRET_KEY=secret_key,
+        KARPEAR_AUDIT_KEY=secret_key,
         KARPEAR_SECURE_SSL_REDIRECT="false",
         KARPEAR_SECURE_COOKIES="false",
         KARPEAR_HSTS_SECONDS="0",

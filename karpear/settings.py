@@ -78,6 +78,21 @@ if not SECRET_KEY:
 if not (DEBUG or TESTING) and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("KARPEAR_SECRET_KEY must be at least 50 characters long in production.")
 
+# The audit log's key (core.audit): events are authenticated and chained with it, so someone who can write to
+# the database but not read this key cannot forge or rewrite them unnoticed. Keep it outside the database and
+# its backups (a file named by KARPEAR_AUDIT_KEY_FILE); losing it means old events can no longer be verified.
+AUDIT_KEY = env_str("KARPEAR_AUDIT_KEY")
+if not AUDIT_KEY:
+    if DEBUG or TESTING:
+        AUDIT_KEY = "insecure-development-audit-key-" + "x" * 32
+    else:
+        raise ImproperlyConfigured(
+            "KARPEAR_AUDIT_KEY is not set. Set it (better: KARPEAR_AUDIT_KEY_FILE, a file outside the database "
+            "and its backups, e.g. made with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+        )
+elif not (DEBUG or TESTING) and len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("KARPEAR_AUDIT_KEY must be at least 32 characters long.")
+
 ALLOWED_HOSTS = env_list("KARPEAR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("KARPEAR_CSRF_TRUSTED_ORIGINS")
 

@@ -36,6 +36,12 @@ def _people_export(job: ExportJob, progress: Callable[[int, int], None]) -> regi
     raise NotImplementedError
 
 
+def _seal_audit() -> int:
+    from karpear.core import audit
+
+    return audit.seal_all().sealed
+
+
 def _load_demo(context: registry.DemoContext) -> None:
     from karpear.core import demo
 
@@ -78,3 +84,5 @@ def declare() -> None:
     )
     registry.demo_loader("core", "core", _load_demo)
     registry.periodic("core", "referral_expiry", every=dt.timedelta(minutes=30), run=_expire_referrals)
+    # Events are sealed into the audit chain within seconds of being written (core.audit).
+    registry.periodic("core", "audit_seal", every=dt.timedelta(seconds=2), run=_seal_audit)

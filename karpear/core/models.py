@@ -579,7 +579,9 @@ class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One append-only, hash-chained event (DESIGN §6). Never updated, never deleted."""
+    """One append-only event (DESIGN §6). Never updated, never deleted — except that `core.audit.seal()` links
+    it into the keyed chain once, filling `seq`, `prev_hash` and `hash` (or `refused_at` when its MAC does not
+    fit)."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("viewed")
@@ -605,14 +607,27 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True)
     details = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # 1: the chain before the audit key (SHA-256 of content and previous hash); 2: keyed (core.audit).
+    scheme = models.PositiveSmallIntegerField(default=2)
+    key_id = models.CharField(max_length=8, blank=True)  # fingerprint of the audit key that made `mac`
+    mac = models.CharField(max_length=64, blank=True)  # HMAC of the content, written with the event
+    # Filled by the sealer: the place in the chain, the previous event's chain hash and this one's.
+    seq = models.BigIntegerField(null=True, unique=True)
+    # NULL until sealed: unsealed rows cannot share one empty string under the unique constraint.
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, null=True, unique=True)  # noqa: DJ001
+    refused_at = models.DateTimeField(null=True)  # the sealer found its MAC wrong: never sealed
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object"),
+            models.Index(
+                fields=["id"], condition=Q(seq__isnull=True, refused_at__isnull=True), name="core_audit_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} {self.action} {self.object_type}:{self.object_id}"
@@ -627,13 +642,15 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row, locked while an event is appended so concurrent writers extend the chain in turn."""
+    """One row: the newest sealed event. Only the sealer locks it (core.audit.seal), never a writer."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64)
+    last_seq = models.BigIntegerField(default=0)
+    sealed_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
-        return self.last_hash
+        return f"{self.last_seq}:{self.last_hash}"
 
 
 # ---------------------------------------------------------------- background jobs

@@ -41,12 +41,36 @@ def raw_sql(sql: str, params: list) -> None:
 
 
 # ---------------------------------------------------------------- the chain
-def test_each_event_carries_the_hash_of_the_one_before(chain):
-    assert [e.action for e in chain] == ["create", "create", "view", "login", "failed_login"]
-    assert chain[0].prev_hash == audit.GENESIS
-    assert [e.prev_hash for e in chain[1:]] == [e.hash for e in chain[:-1]]
-    assert len({e.hash for e in chain}) == 5
-    assert AuditChainHead.objects.get().last_hash == chain[-1].hash
+def sealed(chain: list[AuditEvent]) -> list[AuditEvent]:
+    audit.seal_all()
+    return list(AuditEvent.objects.filter(id__in=[e.id for e in chain]).order_by("seq"))
+
+
+def test_writing_an_event_takes_no_lock_and_touches_no_chain_head(users):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.login_recorded(user=users["case_supervisor"])
+    statements = [q["sql"] for q in queries if "core_audit" in q["sql"]]
+    assert len(statements) == 1 and statements[0].startswith("INSERT INTO")
+    assert "FOR UPDATE" not in " ".join(q["sql"] for q in queries)
+    assert not AuditChainHead.objects.exists()
+
+
+def test_each_sealed_event_carries_the_hash_of_the_one_before(chain):
+    events = sealed(chain)
+    assert [e.action for e in events] == ["create", "create", "view", "login", "failed_login"]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert events[0].prev_hash == audit.GENESIS
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert len({e.hash for e in events}) == 5
+    assert {e.key_id for e in events} == {audit.key_id()}
+    head = AuditChainHead.objects.get()
+    assert (head.last_seq, head.last_hash) == (5, events[-1].hash)
+
+
+def test_events_are_sealed_in_the_order_they_were_written(chain):
+    assert [e.id for e in sealed(chain)] == [e.id for e in chain]
 
 
 def test_verify_audit_passes_on_an_intact_chain(chain):
@@ -62,6 +86,7 @@ def test_verify_audit_passes_on_an_empty_log(db):
     [("action", "view"), ("actor_name", "someone-else"), ("object_id", "0"), ("details", '{"fields": "none"}')],
 )
 def test_verify_audit_names_an_event_changed_with_raw_sql(chain, column, value):
+    sealed(chain)
     edited = chain[1] if column != "action" else chain[0]
 
     raw_sql(f"UPDATE core_auditevent SET {column} = %s WHERE id = %s", [value, edited.id])  # noqa: S608 - fixed column names
@@ -75,7 +100,21 @@ def test_verify_audit_names_an_event_changed_with_raw_sql(chain, column, value):
     )
 
 
+def test_an_event_rewritten_with_a_recomputed_hash_but_without_the_key_is_found(chain):
+    """Rewriting a row and recomputing the hashes needs the key, which is not in the database."""
+    sealed(chain)
+    import hashlib
+
+    forged_mac = hashlib.sha256(b"whatever the attacker can compute").hexdigest()
+    raw_sql("UPDATE core_auditevent SET actor_name = %s, mac = %s WHERE id = %s", ["nobody", forged_mac, chain[2].id])
+
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    assert f"at event {chain[2].id} after 2 good events" in str(excinfo.value)
+
+
 def test_verify_audit_names_the_event_after_a_deleted_middle_row(chain):
+    sealed(chain)
     raw_sql("DELETE FROM core_auditevent WHERE id = %s", [chain[2].id])
 
     with pytest.raises(CommandError) as excinfo:
@@ -88,6 +127,7 @@ def test_verify_audit_names_the_event_after_a_deleted_middle_row(chain):
 
 
 def test_verify_audit_notices_a_deleted_first_row(chain):
+    sealed(chain)
     raw_sql("DELETE FROM core_auditevent WHERE id = %s", [chain[0].id])
 
     with pytest.raises(CommandError) as excinfo:
@@ -97,6 +137,7 @@ def test_verify_audit_notices_a_deleted_first_row(chain):
 
 
 def test_verify_audit_reports_the_end_of_the_chain_after_the_last_row_is_deleted(chain):
+    sealed(chain)
     raw_sql("DELETE FROM core_auditevent WHERE id = %s", [chain[-1].id])
 
     with pytest.raises(CommandError) as excinfo:
@@ -108,7 +149,79 @@ def test_verify_audit_reports_the_end_of_the_chain_after_the_last_row_is_deleted
     )
 
 
+def test_a_rewound_chain_is_caught_by_a_head_recorded_elsewhere(chain, tmp_path):
+    """Delete the newest events and reset the head: the chain looks whole, but not against yesterday's head."""
+    out = StringIO()
+    call_command("audit_head", stdout=out)
+    head_file = tmp_path / "heads"
+    head_file.write_text("# appended daily by cron\n" + out.getvalue(), encoding="utf-8")
+    events = sealed(chain)
+    raw_sql("DELETE FROM core_auditevent WHERE id IN (%s, %s)", [chain[3].id, chain[4].id])
+    raw_sql("UPDATE core_auditchainhead SET last_seq = %s, last_hash = %s", [3, events[2].hash])
+
+    assert verify() == "Audit chain intact: 3 events."  # without an outside head, a rewind is invisible
+    with pytest.raises(CommandError) as excinfo:
+        call_command("verify_audit", "--head-file", str(head_file), stdout=StringIO())
+    assert "a head recorded elsewhere is missing" in str(excinfo.value)
+    assert "(recorded event 5 is not in the chain)" in str(excinfo.value)
+
+
+def test_a_rewritten_chain_is_caught_by_a_head_recorded_elsewhere(chain):
+    events = sealed(chain)
+    recorded = audit.Head(events[1].seq, events[1].hash)
+    raw_sql("UPDATE core_auditevent SET hash = %s WHERE id = %s", ["f" * 64, chain[1].id])
+    with pytest.raises(CommandError) as excinfo:
+        call_command("verify_audit", "--head", str(recorded), stdout=StringIO())
+    assert f"at event {chain[1].id}" in str(excinfo.value)
+
+
+def test_recorded_heads_that_still_hold_pass(chain, tmp_path):
+    first = StringIO()
+    call_command("audit_head", stdout=first)
+    services.login_failed_recorded(username="later")
+    second = StringIO()
+    call_command("audit_head", stdout=second)
+    heads = tmp_path / "heads"
+    heads.write_text(first.getvalue() + second.getvalue(), encoding="utf-8")
+    out = StringIO()
+    call_command("verify_audit", "--head-file", str(heads), stdout=out)
+    assert out.getvalue().strip() == "Audit chain intact: 6 events, 2 recorded heads found."
+
+
+def test_a_bad_head_is_a_clear_error(chain):
+    with pytest.raises(CommandError, match="not an audit head"):
+        call_command("verify_audit", "--head", "yesterday", stdout=StringIO())
+
+
+def test_an_event_inserted_without_the_key_is_never_sealed(chain):
+    """The sealer is no oracle: a row someone inserts with a made-up MAC stays out of the chain, and is named."""
+    sealed(chain)
+    raw_sql(
+        "INSERT INTO core_auditevent (at, actor_name, action, object_type, object_id, details, scheme, key_id, mac) "
+        "VALUES (%s, %s, %s, '', '', %s, 2, %s, %s)",
+        ["2026-01-01T00:00:00+00:00", "forger", "login", "{}", audit.key_id(), "0" * 64],
+    )
+    forged = AuditEvent.objects.get(actor_name="forger")
+
+    result = audit.seal_all()
+
+    assert result.sealed == 0 and result.refused == [forged.id]
+    forged = AuditEvent.objects.get(id=forged.id)
+    assert forged.seq is None and forged.refused_at is not None
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    assert f"at event {forged.id}" in str(excinfo.value) and "cannot be sealed" in str(excinfo.value)
+
+
+def test_an_event_changed_before_it_was_sealed_is_found(chain):
+    raw_sql("UPDATE core_auditevent SET actor_name = %s WHERE id = %s", ["someone-else", chain[1].id])
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    assert f"at event {chain[1].id}" in str(excinfo.value)
+
+
 def test_new_events_after_a_break_do_not_hide_it(chain):
+    sealed(chain)
     raw_sql("UPDATE core_auditevent SET action = %s WHERE id = %s", ["view", chain[0].id])
 
     services.login_failed_recorded(username="later")
@@ -116,6 +229,77 @@ def test_new_events_after_a_break_do_not_hide_it(chain):
     with pytest.raises(CommandError) as excinfo:
         verify()
     assert str(excinfo.value).startswith(f"Audit chain broken at event {chain[0].id} after 0 good events")
+
+
+def test_the_keyed_chain_continues_after_events_of_the_unkeyed_chain(users, settings):
+    """Events written before the audit key (scheme 1) verify as they were written; the keyed chain follows."""
+    first = audit._event(
+        actor=None, action="login", obj=None, organisation=None, actor_name="old", details={}, key=b"k"
+    )
+    first.scheme, first.seq, first.prev_hash, first.mac, first.key_id = audit.LEGACY, 1, audit.GENESIS, "", ""
+    first.hash = audit._legacy_digest(audit.GENESIS, first)
+    first.save(force_insert=True)
+    AuditChainHead.objects.create(id=1, last_hash=first.hash, last_seq=1)
+    services.login_failed_recorded(username="new")
+    assert verify() == "Audit chain intact: 2 events."
+    newest = AuditEvent.objects.get(seq=2)
+    assert newest.scheme == audit.KEYED and newest.prev_hash == first.hash
+
+
+def test_a_chain_sealed_with_another_key_does_not_verify(chain, settings):
+    sealed(chain)
+    settings.AUDIT_KEY = "another-key-than-the-one-that-sealed-the-chain"
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    assert "sealed with another audit key" in str(excinfo.value)
+
+
+def test_the_worker_seals_within_its_periodic_jobs(chain):
+    from karpear.core.periodic import PeriodicRunner
+
+    assert "audit_seal" in PeriodicRunner().run_due()
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+
+
+# ---------------------------------------------------------------- golden values: a change to hashing fails here
+GOLDEN_KEY = b"golden-audit-key-for-tests"
+
+
+def _golden_event() -> AuditEvent:
+    import datetime as dt
+
+    return AuditEvent(
+        at=dt.datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=dt.UTC),
+        actor_id=None,
+        actor_name="caseworker",
+        organisation_id=None,
+        action="view",
+        object_type="core.person",
+        object_id="7d3c0f6e-2c1a-4b8e-9d5f-0a1b2c3d4e5f",
+        ip="203.0.113.7",
+        details={"reason": "view", "fields": "identity", "ព័ត៌មាន": [1, 2.5, None, True], "z": {"b": 1, "a": 2}},
+    )
+
+
+GOLDEN_MAC = "54c25cf3743f2fddc81624928223ff8d58cae0152be7e242b04247ad05f85fe5"
+GOLDEN_LINK = "9a6e8ac84f480045eb7fa195442594903d5ca438444442cc0e657cef59301c40"
+GOLDEN_KEY_ID = "5da8023e"
+
+
+def test_the_hash_of_a_fixed_event_is_pinned():
+    event = _golden_event()
+    assert audit._mac(event, GOLDEN_KEY) == GOLDEN_MAC
+    assert audit._link(audit.GENESIS, 1, GOLDEN_MAC, GOLDEN_KEY) == GOLDEN_LINK
+    assert audit.key_id(GOLDEN_KEY) == GOLDEN_KEY_ID
+
+
+def test_the_pinned_hash_survives_a_round_trip_through_the_database(db):
+    """PostgreSQL's jsonb reorders keys and SQLite's JSON keeps them: the MAC must not care (CI runs both)."""
+    event = _golden_event()
+    event.mac = audit._mac(event, GOLDEN_KEY)
+    event.save(force_insert=True)
+    stored = AuditEvent.objects.get(id=event.id)
+    assert audit._mac(stored, GOLDEN_KEY) == GOLDEN_MAC
 
 
 # ---------------------------------------------------------------- append-only through the ORM
@@ -207,3 +391,47 @@ def test_login_events_keep_the_chain_intact(users):
     client.post("/account/logout/")
 
     assert verify() == "Audit chain intact: 3 events."
+
+
+# ---------------------------------------------------------------- concurrency
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_and_sealers_keep_one_unbroken_chain():
+    """Writers never wait for each other; two sealers running at the same time still make one chain."""
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "SQLite's in-memory test database locks whole tables across threads; SQLite runs writers one at a time anyway"
+        )
+    import threading
+
+    from django.db import connections
+
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(25):
+                services.login_failed_recorded(username=f"writer-{n}-{i}")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def seal() -> None:
+        try:
+            for _ in range(10):
+                audit.seal()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)] + [
+        threading.Thread(target=seal) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert verify() == "Audit chain intact: 100 events."
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 101))

@@ -12,6 +12,7 @@ PRODUCTION = {
     "KARPEAR_SECRET_KEY": "a-production-secret-key-that-is-long-enough-0123456789-abcdefghijklmnop",
     "KARPEAR_ALLOWED_HOSTS": "karpear.example.org",
     "DATABASE_URL": "sqlite:////tmp/karpear-deploy-check.sqlite3",
+    "KARPEAR_AUDIT_KEY": "a-production-audit-key-that-is-long-enough-0123456789",
 }
 
 
@@ -67,3 +68,18 @@ def test_production_cookies_are_secure() -> None:
     )
     result = _manage("shell", "--no-imports", "-c", code, **PRODUCTION)
     assert result.stdout.split() == ["True", "True", "True", "31536000", "False"], result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_key() -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "KARPEAR_AUDIT_KEY"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "KARPEAR_AUDIT_KEY is not set" in result.stderr
+
+
+def test_the_audit_key_can_come_from_a_file(tmp_path: Path) -> None:
+    key = tmp_path / "audit.key"
+    key.write_text("an-audit-key-from-a-file-0123456789-abcdefghij\n", encoding="utf-8")
+    env = {k: v for k, v in PRODUCTION.items() if k != "KARPEAR_AUDIT_KEY"}
+    result = _manage("check", **env, KARPEAR_AUDIT_KEY_FILE=str(key))
+    assert result.returncode == 0, result.stderr
