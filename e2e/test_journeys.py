@@ -392,6 +392,20 @@ def test_screenshots_of_the_main_pages(
     ):
         _shoot(page, name, language, path, problems)
 
+    # The role names as the footer shows them: MoSVY's words in Khmer (docs/glossary-km.md, decision 1).
+    expect(page.locator("footer")).to_contain_text(t("Caseworker", language))
+    if language == "km":  # the caseworker of Primero and MoSVY's forms, not Primero's case manager
+        expect(page.locator("footer")).to_contain_text("អ្នកកាន់ករណី")
+    supervisor = User.objects.get(username="supervisor")
+    supervising = new_page(language=language)
+    session_login(supervising.context, supervisor)
+    for name, path in (("home", "/"), ("people", "/people/")):
+        _shoot(supervising, f"{name}-supervisor", language, path, problems)
+    expect(supervising.locator("footer")).to_contain_text(t("Case supervisor", language))
+    if language == "km":
+        expect(supervising.locator("footer")).to_contain_text("អ្នកត្រួតពិនិត្យករណី")
+    _shoot(supervising, "about", language, "/about/", problems)
+
     newcomer = caseworker(language, username=f"newcomer-{language}")
     enrol = new_page(language=language)
     session_login(enrol.context, newcomer, verified=False)

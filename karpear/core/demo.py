@@ -76,18 +76,24 @@ ORGANISATIONS = [
     (
         "ncct",
         "National Committee for Counter Trafficking",
-        "គណៈកម្មាធិការជាតិប្រយុទ្ធប្រឆាំងការជួញដូរមនុស្ស",
+        "គណៈកម្មាធិការជាតិប្រយុទ្ធប្រឆាំងអំពើជួញដូរមនុស្ស",
         K.GOVERNMENT,
         [],
     ),
     (
         "dosvy-sr",
-        "Svay Rieng Provincial Department of Social Affairs",
-        "មន្ទីរសង្គមកិច្ចខេត្តស្វាយរៀង",
+        "Svay Rieng Provincial Department of Social Affairs, Veterans and Youth Rehabilitation",
+        "មន្ទីរសង្គមកិច្ច អតីតយុទ្ធជន និងយុវនីតិសម្បទាខេត្តស្វាយរៀង",
         K.PROVINCIAL_DEPARTMENT,
         ["20"],
     ),
-    ("ccwc-ps", "CCWC Preah Sdach", "គណៈកម្មាធិការទទួលបន្ទុកកិច្ចការនារីនិងកុមារ ព្រះស្ដេច", K.CCWC, ["14"]),
+    (
+        "ccwc-ps",
+        "CCWC Preah Sdach commune",
+        "គណៈកម្មាធិការទទួលបន្ទុកកិច្ចការនារី និងកុមារឃុំព្រះស្ដេច",
+        K.CCWC,
+        ["14"],
+    ),
 ]
 
 # One demo user per role: (username, organisation, role, place limit: commune code or "").
@@ -220,7 +226,7 @@ def _programmes() -> None:
                 (
                     "community_participants_trained",
                     "Key community participants trained in 14 communes",
-                    "អ្នកចូលរួមសំខាន់ៗក្នុងសហគមន៍ដែលបានបណ្តុះបណ្តាលក្នុង ១៤ ឃុំ",
+                    "អ្នកចូលរួមសំខាន់ៗក្នុងសហគមន៍ដែលបានបណ្ដុះបណ្ដាលក្នុង ១៤ ឃុំ",
                     240,
                     "people",
                 ),
@@ -242,7 +248,7 @@ def _programmes() -> None:
                 (
                     "households_livelihood_training",
                     "At-risk households trained in livelihoods",
-                    "គ្រួសារងាយរងគ្រោះដែលបានបណ្តុះបណ្តាលមុខរបរ",
+                    "គ្រួសារងាយរងគ្រោះដែលបានបណ្ដុះបណ្ដាលមុខរបរ",
                     120,
                     "households",
                 ),
@@ -281,7 +287,7 @@ def _programmes() -> None:
                 (
                     "savings_group_members",
                     "Vulnerable people in savings groups",
-                    "ប្រជាជនងាយរងគ្រោះក្នុងក្រុមសន្សំប្រាក់",
+                    "ជនងាយរងគ្រោះក្នុងក្រុមសន្សំប្រាក់",
                     560,
                     "people",
                 ),
@@ -289,7 +295,7 @@ def _programmes() -> None:
                 (
                     "farmers_trained_by_model_farmers",
                     "Farmers trained by model farmers",
-                    "កសិករដែលបានបណ្តុះបណ្តាលដោយកសិករគំរូ",
+                    "កសិករដែលបានបណ្ដុះបណ្ដាលដោយកសិករគំរូ",
                     960,
                     "people",
                 ),
@@ -305,7 +311,7 @@ def _programmes() -> None:
                 (
                     "farm_business_advisors",
                     "Farm business advisors trained",
-                    "ទីប្រឹក្សាអាជីវកម្មកសិដ្ឋានដែលបានបណ្តុះបណ្តាល",
+                    "ទីប្រឹក្សាអាជីវកម្មកសិដ្ឋានដែលបានបណ្ដុះបណ្ដាល",
                     100,
                     "people",
                 ),
@@ -345,7 +351,7 @@ def _programmes() -> None:
                 (
                     "community_volunteers_trained",
                     "Community volunteers trained",
-                    "អ្នកស្ម័គ្រចិត្តសហគមន៍ដែលបានបណ្តុះបណ្តាល",
+                    "អ្នកស្ម័គ្រចិត្តសហគមន៍ដែលបានបណ្ដុះបណ្ដាល",
                     54,
                     "people",
                 ),
@@ -469,7 +475,7 @@ def _consents(actor: User, person: Person, rng: random.Random, *, minor: bool) -
     draw = rng.random()
     if draw > 0.9:
         return
-    given_by = "ឪពុកម្តាយ (parent)" if minor else "ខ្លួនឯង (self)"
+    given_by = "ឪពុកម្ដាយ (parent)" if minor else "ខ្លួនឯង (self)"
     services.consent_record(
         actor=actor, person=person, purpose=Consent.Purpose.CASE_MANAGEMENT, given=draw < 0.8, given_by=given_by
     )

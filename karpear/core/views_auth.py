@@ -21,6 +21,7 @@ from django_otp import match_token
 
 from karpear.core import audit, services
 from karpear.core.forms import LoginForm, TokenForm
+from karpear.core.khmer_words import khmer_words
 from karpear.core.middleware import SESSION_ORG_KEY
 from karpear.core.templatetags.karpear import local_digits
 
@@ -108,8 +109,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def about(request: HttpRequest) -> HttpResponse:
-    """What Karpear is, its licence and the attributions its data and fonts require."""
-    return render(request, "core/about.html")
+    """What Karpear is, its licence, where its Khmer words come from and the attributions its data and fonts
+    require."""
+    return render(request, "core/about.html", {"khmer_words": khmer_words()})
 
 
 @require_POST
