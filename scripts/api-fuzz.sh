@@ -10,7 +10,7 @@
 # partner asks: POST /api/v1/auth/token/ with the demo case supervisor's password (printed by loaddemo) and a
 # current second-factor code (printed by `karpear democode`).
 #
-# KARPEAR_FUZZ_PORT (default 8765) and KARPEAR_FUZZ_EXAMPLES (cases per operation and phase, default 40).
+# KARPEAR_FUZZ_PORT (default 8765) and KARPEAR_FUZZ_EXAMPLES (cases per operation and phase, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -52,7 +52,7 @@ $BIN/schemathesis --config-file "$work/schemathesis.toml" run "$base/api/v1/sche
   --header "Authorization: Token $token" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
-  --max-examples "${KARPEAR_FUZZ_EXAMPLES:-40}" \
+  --max-examples "${KARPEAR_FUZZ_EXAMPLES:-30}" \
   --seed 2026 \
   --workers 1 \
   --request-timeout 20 \
