@@ -10,13 +10,14 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT := DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0
 
-.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz bench vendor clean
+.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench vendor clean
 
 help:
 	@echo "make demo   install, migrate the embedded SQLite database, load the demo consortium and serve it"
 	@echo "make test   the whole suite (with CI=true also PostgreSQL, browser journeys and the API fuzz)"
 	@echo "make lint   ruff, import-linter and mypy only"
 	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md)"
+	@echo "make schema regenerate docs/openapi.yaml, the committed API contract, after an intended API change"
 
 $(BIN)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Karpear needs Python 3.12 or newer (python3.12 not found). Install it, e.g. with pyenv." >&2; exit 1; fi
@@ -60,6 +61,10 @@ e2e: install browser
 
 api-fuzz: install
 	bash scripts/api-fuzz.sh
+
+# The API contract is committed (docs/openapi.yaml); a test fails when the served schema differs from it.
+schema: install
+	KARPEAR_DEBUG=true $(BIN)/python manage.py spectacular --lang en --validate --fail-on-warn --file docs/openapi.yaml
 
 # Under CI the API fuzz and the browser and PostgreSQL runs come first, so the log ends with the whole
 # suite's count on SQLite; any failing step stops make with a non-zero exit.

@@ -300,7 +300,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["karpear.core.api_permissions.IsMember"],
     "DEFAULT_PAGINATION_CLASS": "karpear.core.api_pagination.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "karpear.core.api_schema.AutoSchema",
+    # JSON bodies only: partner systems speak JSON, and the schema then has one body per operation (a
+    # form or multipart body would be a second and third shape that generated clients cannot use).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "karpear.core.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("KARPEAR_API_ANON_RATE", "20/minute")},
     "DEFAULT_RENDERER_CLASSES": [
@@ -314,6 +317,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "karpear.core.api_schema.postprocess",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

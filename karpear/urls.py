@@ -1,9 +1,9 @@
 """Core's pages and API, then every app's, as each declared them (core.registry.urls): core names no app."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from karpear.core import registry
+from karpear.core import api_schema_views, registry
 
 urlpatterns = [
     path("", include("karpear.core.urls")),
@@ -14,5 +14,7 @@ for app in registry.url_includes():
     urlpatterns.append(path(app.prefix, include(app.module)))
     if app.api_module:
         urlpatterns.append(path(f"api/v1/{app.prefix}", include(app.api_module)))
+# Last: a path under the API that names no endpoint (of core or of any app) answers the API's JSON 404.
+urlpatterns.append(re_path(r"^api/v1/[\s\S]*$", api_schema_views.not_found, name="api_not_found"))
 
 handler403 = "karpear.core.views.permission_denied"

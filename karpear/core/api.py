@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from karpear.core import access, countries, selectors, services
+from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import (
     Commune,
     District,
@@ -45,7 +47,19 @@ from karpear.core.text import clean_text, name_key
 # ---------------------------------------------------------------- serializers
 
 
-class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+# For answers only: every field is in every answer, so the schema marks each one required (a generated client
+# then never has to guess whether a field was left out). `required`, not `read_only`: a read-only field would
+# lose `allow_blank` and the schema would leave "" out of a choice that may be blank. No docstring: the schema
+# would show it as every subclass's description.
+class AnswerSerializer[M: models.Model](serializers.ModelSerializer[M]):
+    def get_extra_kwargs(self) -> dict[str, Any]:
+        extra = super().get_extra_kwargs()
+        for name in self.Meta.fields:
+            extra[name] = {**extra.get(name, {}), "required": True}
+        return extra
+
+
+class OrganisationSerializer(AnswerSerializer[Organisation]):
     provinces = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
 
     class Meta:
@@ -54,13 +68,15 @@ class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
 
 
 class BudgetLineSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    description = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    code = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
 
-class SubGrantSerializer(serializers.ModelSerializer[SubGrant]):
-    organisation = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+class SubGrantSerializer(AnswerSerializer[SubGrant]):
+    organisation = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name", help_text="The sub-grantee's short name"
+    )
     programme = serializers.SlugRelatedField(read_only=True, slug_field="code")
     provinces = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
     budget_lines = BudgetLineSerializer(many=True, read_only=True)
@@ -81,18 +97,22 @@ class SubGrantSerializer(serializers.ModelSerializer[SubGrant]):
         ]
 
 
-class TargetSerializer(serializers.ModelSerializer[Target]):
-    subgrant = serializers.SlugRelatedField(read_only=True, slug_field="reference")
-    province = serializers.SlugRelatedField(read_only=True, slug_field="code")
+class TargetSerializer(AnswerSerializer[Target]):
+    subgrant = serializers.SlugRelatedField(read_only=True, slug_field="reference", allow_null=True)
+    province = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
 
     class Meta:
         model = Target
         fields = ["indicator", "description", "description_km", "value", "unit", "subgrant", "province"]
 
 
-class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
-    organisation = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
-    donor = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+class ProgrammeSerializer(AnswerSerializer[Programme]):
+    organisation = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name", help_text="Short name of the prime partner that manages the programme"
+    )
+    donor = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name", help_text="Short name of the donor organisation"
+    )
 
     class Meta:
         model = Programme
@@ -109,42 +129,44 @@ class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
         ]
 
 
-class ProvinceSerializer(serializers.ModelSerializer[Province]):
+class ProvinceSerializer(AnswerSerializer[Province]):
     class Meta:
         model = Province
         fields = ["code", "name_km", "name_en"]
 
 
-class DistrictSerializer(serializers.ModelSerializer[District]):
+class DistrictSerializer(AnswerSerializer[District]):
     class Meta:
         model = District
         fields = ["code", "name_km", "name_en", "province"]
 
 
-class CommuneSerializer(serializers.ModelSerializer[Commune]):
+class CommuneSerializer(AnswerSerializer[Commune]):
     class Meta:
         model = Commune
         fields = ["code", "name_km", "name_en", "district", "province", "in_official_list"]
 
 
-class VillageSerializer(serializers.ModelSerializer[Village]):
+class VillageSerializer(AnswerSerializer[Village]):
     class Meta:
         model = Village
         fields = ["id", "code", "name_km", "name_en", "commune", "district", "province", "code_shared"]
 
 
-class IdentitySerializer(serializers.ModelSerializer[Identity]):
+class IdentitySerializer(AnswerSerializer[Identity]):
     class Meta:
         model = Identity
         fields = list(Identity.DETAIL_FIELDS)
 
 
-class PersonSerializer(serializers.ModelSerializer[Person]):
-    """The pseudonymous record; `identity` is present only for roles that may read it (each read audited)."""
+class PersonSerializer(AnswerSerializer[Person]):
+    """The pseudonymous record; `identity` is null for roles that may not read it (each read is audited)."""
 
-    organisation = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
-    village = serializers.PrimaryKeyRelatedField(read_only=True)
-    household = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+    organisation = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name", help_text="Short name of the organisation the person belongs to"
+    )
+    village = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    household = serializers.SlugRelatedField(read_only=True, slug_field="uuid", allow_null=True)
     identity = serializers.SerializerMethodField()
 
     class Meta:
@@ -312,6 +334,7 @@ def _user(request: Request) -> User:
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
     serializer_class = OrganisationSerializer
     lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet[Organisation]:
         return selectors.organisation_list(user=_user(self.request)).order_by("name")
@@ -321,6 +344,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
 class ProgrammeViewSet(viewsets.ReadOnlyModelViewSet[Programme]):
     serializer_class = ProgrammeSerializer
     lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet[Programme]:
         programmes = selectors.programme_list(user=_user(self.request)).order_by("code")
@@ -394,9 +418,9 @@ class VillageViewSet(_PlaceViewSet):
 
 
 class CountrySerializer(serializers.Serializer[Any]):
-    code = serializers.CharField(help_text="ISO 3166-1 alpha-2")
-    name_km = serializers.CharField()
-    name_en = serializers.CharField()
+    code = serializers.CharField(help_text="ISO 3166-1 alpha-2", read_only=True)
+    name_km = serializers.CharField(read_only=True)
+    name_en = serializers.CharField(read_only=True)
 
 
 class CountryListView(generics.ListAPIView[Any]):
@@ -425,7 +449,7 @@ class PersonViewSet(
 ):
     serializer_class = PersonSerializer
     lookup_field = "uuid"
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    lookup_value_regex = UUID_PATTERN
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Person]:
@@ -492,8 +516,9 @@ class TokenView(APIView):
     throttle_classes = [AnonRateThrottle]
 
     @extend_schema(
+        auth=[],  # anyone may ask; the schema adds its 400, 415 and 429 answers (api_schema)
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(read_only=True)})},
     )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)

@@ -1,8 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from karpear.core import api
+from karpear.core import api, api_schema_views
 
 router = DefaultRouter()
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
@@ -17,6 +17,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("places/countries/", api.CountryListView.as_view(), name="country_list"),
     path("auth/token/", api.TokenView.as_view(), name="api_token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("schema/", api_schema_views.SchemaView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -121,6 +121,7 @@ ROUTES: dict[str, RouteSpec] = {
     "api_schema": RouteSpec("public", api=True),
     "api_docs": RouteSpec("public", api=True),
     "api_token": RouteSpec("public", method="post", api=True),
+    "api_not_found": RouteSpec("public", api=True),  # any other path under /api/v1/: a JSON 404 for everyone
     "organisation-list": RouteSpec("list", api=True),
     "organisation-detail": RouteSpec("organisation", api=True),
     "programme-list": RouteSpec("list", api=True),
