@@ -1,11 +1,11 @@
 """Core's pages and API, then every app's, as each declared them (core.registry.urls): core names no app."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from karpear.core import api_schema_views, registry
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("karpear.core.urls")),
     path("api/v1/", include("karpear.core.api_urls")),
     path("admin/", admin.site.urls),
