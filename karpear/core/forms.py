@@ -80,6 +80,17 @@ class PlaceFieldsMixin(forms.Form):
             return services.PlaceChoice()
 
 
+class PlaceForm(PlaceFieldsMixin):
+    """One place, for pages with several (`PlaceForm(request.POST, prefix="origin")`, shown with
+    `core.place_picker.place_picker(request.POST, prefix="origin", form=...)`); `cleaned_data["place"]` is
+    the checked `services.PlaceChoice`."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["place"] = self.clean_place()
+        return data
+
+
 class PersonForm(PlaceFieldsMixin):
     case_number = forms.CharField(
         label=_("Case number"),

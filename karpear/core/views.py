@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from karpear.core import access, selectors, services
-from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm, place_options
+from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm
 from karpear.core.models import Person, User
+from karpear.core.place_picker import place_picker as build_place_picker
 from karpear.core.places import search_places
 from karpear.core.roles import Capability, Role
 from karpear.core.templatetags.karpear import phone as phone_display
@@ -84,54 +85,14 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, _template(request, "core/person_list.html", "results"), context)
 
 
-def _picker_state(data: Any) -> dict[str, str]:
-    """The picker's chosen levels; a picked search result fills them all."""
-    state = {key: str(data.get(key, "") or "") for key in ("province", "district", "commune", "village")}
-    picked = str(data.get("place_pick", "") or "")
-    if picked:
-        level, _sep, value = picked.partition(":")
-        try:
-            if level == "v":
-                choice = services.resolve_place(village=value)
-            elif level == "c":
-                choice = services.resolve_place(commune=value)
-            elif level == "d":
-                choice = services.resolve_place(district=value)
-            else:
-                choice = services.resolve_place(province=value)
-        except ValidationError:
-            choice = services.PlaceChoice()
-        state = {
-            "province": choice.province.code if choice.province else "",
-            "district": choice.district.code if choice.district else "",
-            "commune": choice.commune.code if choice.commune else "",
-            "village": str(choice.village.pk) if choice.village else "",
-        }
-    # A changed parent clears the levels below it.
-    if state["district"] and not state["district"].startswith(state["province"] or "-"):
-        state["district"] = state["commune"] = state["village"] = ""
-    if state["commune"] and not state["commune"].startswith(state["district"] or "-"):
-        state["commune"] = state["village"] = ""
-    return state
-
-
-def _picker_context(data: Any) -> dict[str, Any]:
-    state = _picker_state(data)
-    # Once a match is picked the lists show it; the search and its matches are done with.
-    query = "" if data.get("place_pick") else str(data.get("place_q", "") or "")[:60]
-    return {
-        "place": state,
-        "place_q": query,
-        "place_matches": search_places(query, limit=15) if len(query.strip()) >= 2 else [],
-        **place_options(state),
-    }
-
-
 @login_required
 @require_GET
 def place_picker(request: HttpRequest) -> HttpResponse:
-    """The place picker partial, re-rendered as the user picks a level or types a name (htmx)."""
-    return render(request, "core/_place_picker.html", _picker_context(request.GET))
+    """A place picker, re-rendered as the user picks a level or types a name (htmx); `?prefix=` names which."""
+    prefix = request.GET.get("prefix", "")[:30]
+    if prefix and not prefix.replace("_", "").isalnum():
+        prefix = ""
+    return render(request, "core/_place_picker.html", {"picker": build_place_picker(request.GET, prefix=prefix)})
 
 
 @login_required
@@ -240,7 +201,7 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
         "form": form,
         "person": person,
         "duplicates": duplicates,
-        **_picker_context(picker_data),
+        "picker": build_place_picker(picker_data, form=form),
     }
     return render(request, "core/person_form.html", context)
 
