@@ -9,10 +9,11 @@ port=${KARPEAR_FUZZ_PORT:-8765}
 export KARPEAR_DEBUG=true DATABASE_URL="sqlite:///$work/fuzz.sqlite3"
 $BIN/python manage.py migrate -v0
 $BIN/python manage.py loaddemo >/dev/null
+# Issued by the service the token endpoint uses, as if the supervisor had passed the second factor.
 token=$($BIN/python manage.py shell --no-imports -v0 -c "
-from rest_framework.authtoken.models import Token
+from karpear.core import services
 from karpear.core.models import User
-print(Token.objects.get_or_create(user=User.objects.get(username='supervisor'))[0].key)")
+print(services.api_token_issue(user=User.objects.get(username='supervisor'), two_factor=True))")
 [ ${#token} -eq 40 ] || { echo "could not make an API token: $token" >&2; exit 1; }
 $BIN/python manage.py runserver "127.0.0.1:$port" --noreload >"$work/server.log" 2>&1 &
 server=$!

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import rules
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -54,7 +54,7 @@ def memberships_of(user: User) -> list[Membership]:
         else:
             # Places are read only for place-limited memberships (in _place_filter), not on every request.
             cached = list(
-                Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+                Membership.objects.filter(user=user, is_active=True, pending=False, organisation__is_active=True)
                 .select_related("organisation", "team")
                 .order_by("id")
             )
@@ -83,7 +83,9 @@ def has_capability(user: User, capability: Capability) -> bool:
 
 
 def needs_two_factor(user: User) -> bool:
-    """True when any of the user's roles may read identifying details."""
+    """True when any of the user's roles may read identifying details, and for back-office (staff) accounts."""
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
     return any(spec_for(m.role).needs_two_factor for m in memberships_of(user))
 
 
@@ -223,7 +225,8 @@ def require(user: User, capability: Capability, obj: models.Model | None = None)
 def _get_visible[M: models.Model](user: User, queryset: QuerySet[M], **lookup: object) -> M:
     try:
         return visible(user, queryset).get(**lookup)
-    except (models.ObjectDoesNotExist, ValueError) as exc:
+    except (models.ObjectDoesNotExist, ValueError, ValidationError) as exc:
+        # Anything that is not a known record's id (a malformed uuid too) is "not found", never a 400.
         raise Http404 from exc
 
 

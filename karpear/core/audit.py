@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,3 +114,55 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
     if head is not None and head.last_hash != prev:
         return checked, ChainBreak(None, "the newest events were removed: the chain ends before its recorded head")
     return checked, None
+
+
+@transaction.atomic
+def record_many(
+    *,
+    actor: User | None,
+    action: str,
+    objects: Iterable[models.Model],
+    organisation: Organisation | None = None,
+    **details: Any,
+) -> int:
+    """Append one event per object with the same action and details, in bulk inserts; returns how many.
+
+    For one act that touches many records (an export names each person whose identity went into the file).
+    Each object's organisation is used unless `organisation` is given. The chain head is locked once.
+    """
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
+    at = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    actor_name = actor.get_username() if actor is not None else ""
+    ip = current_ip.get()
+    clean = json.loads(json.dumps(details, default=str))
+    prev = head.last_hash
+    batch: list[AuditEvent] = []
+    total = 0
+    for obj in objects:
+        object_type, object_id = object_ref(obj)
+        event = AuditEvent(
+            at=at,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            organisation_id=organisation.pk if organisation is not None else getattr(obj, "organisation_id", None),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            ip=ip,
+            details=clean,
+            prev_hash=prev,
+        )
+        event.hash = prev = _digest(prev, event)
+        batch.append(event)
+        if len(batch) >= 1000:
+            AuditEvent.objects.bulk_create(batch)
+            total += len(batch)
+            batch = []
+    if batch:
+        AuditEvent.objects.bulk_create(batch)
+        total += len(batch)
+    if total:
+        head.last_hash = prev
+        head.save(update_fields=["last_hash"])
+    return total

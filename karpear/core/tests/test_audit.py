@@ -25,7 +25,7 @@ def chain(users) -> list[AuditEvent]:
     register(users["caseworker"], name_latin="Sok Dara")
     selectors.person_identity(user=users["caseworker"], person=first)
     services.login_recorded(user=users["case_supervisor"])
-    services.login_failed_recorded(username="nobody")
+    services.login_failed_recorded(username="nobody", ip=None)
     return list(AuditEvent.objects.order_by("id"))
 
 
@@ -111,7 +111,7 @@ def test_verify_audit_reports_the_end_of_the_chain_after_the_last_row_is_deleted
 def test_new_events_after_a_break_do_not_hide_it(chain):
     raw_sql("UPDATE core_auditevent SET action = %s WHERE id = %s", ["view", chain[0].id])
 
-    services.login_failed_recorded(username="later")
+    services.login_failed_recorded(username="later", ip=None)
 
     with pytest.raises(CommandError) as excinfo:
         verify()
