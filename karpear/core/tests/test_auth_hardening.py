@@ -213,6 +213,11 @@ def test_the_one_time_password_and_backup_codes_pages_are_not_stored(client, use
     assert enrol["Cache-Control"] == "no-store, private"
     assert codes["Cache-Control"] == "no-store, private"
     assert len(re.findall(r"<li><code>", codes.content.decode())) == 10
+    # The page that shows a new member's one-time password to their administrator.
+    admin = login(Client(), users["org_admin"])
+    created = admin.post("/members/new/", {"username": "dara", "role": "volunteer"})
+    assert created.context["password"] in created.content.decode()
+    assert created["Cache-Control"] == "no-store, private"
 
 
 # ---------------------------------------------------------------- Medium 7: the back office
