@@ -40,9 +40,9 @@ def make_user(
 
 
 def login(client: Client, user: User) -> Client:
-    """Log in; for roles that need a second factor, mark the session as verified with a backup device."""
+    """Log in; for roles (and staff) that need a second factor, mark the session as verified with a backup device."""
     client.force_login(user)
-    if any(spec_for(m.role).needs_two_factor for m in user.memberships.all()):
+    if user.is_staff or any(spec_for(m.role).needs_two_factor for m in user.memberships.all()):
         device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -56,6 +56,20 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from exc
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate such as 20/minute or 40/10m (a count, then a window in s, m, h or d, at most 7 days)."""
+    import re
+
+    value = os.environ.get(name, "").strip() or default
+    match = re.fullmatch(r"([1-9][0-9]*)\s*/\s*([0-9]*)\s*([smhd])[a-z]*", value.lower())
+    if match is None:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 20/minute or 40/10m")
+    seconds = int(match.group(2) or 1) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(3)]
+    if seconds > 7 * 86400:
+        raise ImproperlyConfigured(f"{name}={value!r}: the window may be at most 7 days")
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     """Comma-separated; unset or empty means the default."""
     raw = os.environ.get(name, "").strip() or default
@@ -97,7 +111,8 @@ ALLOWED_HOSTS = env_list("KARPEAR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("KARPEAR_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with Karpear's site: staff must have passed the second factor (core/admin_site.py).
+    "karpear.core.apps.KarpearAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,7 +120,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -126,6 +140,8 @@ if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after WhiteNoise (which answers static files itself): every answer Django renders is no-store.
+    "karpear.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,6 +235,11 @@ AXES_ENABLE_ADMIN = False
 # X-Forwarded-For (core.middleware.client_ip), for the audit log and for django-axes.
 PROXY_COUNT = env_int("KARPEAR_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "karpear.core.middleware.client_ip"
+# Password spraying: failed logins from one client address, whatever the user names, within the lockout
+# window (KARPEAR_LOGIN_LOCKOUT_MINUTES); beyond this the address may not try again until the window ends.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("KARPEAR_LOGIN_ADDRESS_FAILURE_LIMIT", 10)
+# Searches by name (identifying details) per user: a search as you type counts each pause in typing.
+NAME_SEARCH_RATE = env_rate("KARPEAR_NAME_SEARCH_RATE", "40/10m")
 
 # Idle sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30)
@@ -292,20 +313,26 @@ SECURE_CSP = {
 }
 
 # ---------------------------------------------------------------- API
+# Token lifetime in days (0: tokens never expire); anonymous calls (the token endpoint) per client address.
+API_TOKEN_DAYS = env_int("KARPEAR_API_TOKEN_DAYS", 90)
+API_ANON_RATE = env_rate("KARPEAR_API_ANON_RATE", "20/minute")
+# Request bodies: the largest JSON body in bytes, and how deeply it may nest.
+API_MAX_BODY_BYTES = env_int("KARPEAR_API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_JSON_DEPTH = 20
 REST_FRAMEWORK = {
     # Token first: an unauthenticated call then gets 401 with "WWW-Authenticate: Token", not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "karpear.core.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["karpear.core.api_permissions.IsMember"],
     "DEFAULT_PAGINATION_CLASS": "karpear.core.api_pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "karpear.core.api_schema.AutoSchema",
     # JSON bodies only: partner systems speak JSON, and the schema then has one body per operation (a
-    # form or multipart body would be a second and third shape that generated clients cannot use).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # form or multipart body would be a second and third shape that generated clients cannot use), bounded in
+    # size and depth (core.api_parsers).
+    "DEFAULT_PARSER_CLASSES": ["karpear.core.api_parsers.JSONParser"],
     "EXCEPTION_HANDLER": "karpear.core.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("KARPEAR_API_ANON_RATE", "20/minute")},
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

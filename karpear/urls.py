@@ -18,3 +18,7 @@ for app in registry.url_includes():
 urlpatterns.append(re_path(r"^api/v1/[\s\S]*$", api_schema_views.not_found, name="api_not_found"))
 
 handler403 = "karpear.core.views.permission_denied"
+# Under /api/ these answer in the API's JSON shape; elsewhere Django's HTML pages.
+handler400 = "karpear.core.api_errors.bad_request"
+handler404 = "karpear.core.api_errors.not_found"
+handler500 = "karpear.core.api_errors.server_error"

@@ -20,7 +20,7 @@ base="http://127.0.0.1:$port"
 # The anonymous rate limit and the lockout after wrong passwords would answer most token requests with 429;
 # lifted so the fuzz reaches the view (both 429 answers are documented and tested in the suite).
 export KARPEAR_DEBUG=true DATABASE_URL="sqlite:///$work/fuzz.sqlite3" KARPEAR_API_ANON_RATE=100000/minute \
-  KARPEAR_LOGIN_FAILURE_LIMIT=100000
+  KARPEAR_LOGIN_FAILURE_LIMIT=100000 KARPEAR_LOGIN_ADDRESS_FAILURE_LIMIT=100000 KARPEAR_NAME_SEARCH_RATE=100000/minute
 $BIN/python manage.py migrate -v0
 $BIN/python manage.py loaddemo >"$work/logins.txt"
 password=$(awk '$1 == "supervisor" {print $2; exit}' "$work/logins.txt")

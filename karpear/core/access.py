@@ -58,7 +58,7 @@ def memberships_of(user: User) -> list[Membership]:
         else:
             # Places are read only for place-limited memberships (in _place_filter), not on every request.
             cached = list(
-                Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+                Membership.objects.filter(user=user, is_active=True, pending=False, organisation__is_active=True)
                 .select_related("organisation", "team")
                 .order_by("id")
             )
@@ -87,7 +87,9 @@ def has_capability(user: User, capability: str) -> bool:
 
 
 def needs_two_factor(user: User) -> bool:
-    """True when any of the user's roles may read identifying details."""
+    """True when any of the user's roles may read identifying details, and for back-office (staff) accounts."""
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
     return any(spec_for(m.role).needs_two_factor for m in memberships_of(user))
 
 
@@ -471,6 +473,7 @@ def get_for_user[M: models.Model](
     try:
         obj = visible(user, rows).get(**{decl.lookup: key})
     except (models.ObjectDoesNotExist, ValueError, ValidationError) as exc:
+        # Anything that is not a known record's id (a malformed uuid too) is "not found", never a 400.
         raise Http404 from exc
     if write:
         if decl.change is None or not has_capability(user, decl.change):

@@ -2,21 +2,36 @@
 Every change made here is also written to the audit chain (`AuditedAdmin`).
 
 People, identities, consents and the audit log are deliberately absent: they are read only through the
-pages and API, where core.access scopes them and every read of an identity is audited.
+pages and API, where core.access scopes them and every read of an identity is audited. No secret is shown
+either: API tokens are stored hashed, and authenticator keys and backup codes are not displayed. The site
+itself (core/admin_site.py) lets in only staff who passed the second factor.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from karpear.core import services
-from karpear.core.models import BudgetLine, Membership, Organisation, Programme, SubGrant, Target, Team, User
+from karpear.core.models import (
+    ApiToken,
+    BudgetLine,
+    Membership,
+    Organisation,
+    Programme,
+    SubGrant,
+    Target,
+    Team,
+    User,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin[Any]):
@@ -45,7 +60,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
     extra = 0
     autocomplete_fields = ["organisation"]
     filter_horizontal = ["provinces"]
-    fields = ["organisation", "role", "team", "place_limited", "provinces", "is_active"]
+    fields = ["organisation", "role", "team", "place_limited", "provinces", "is_active", "pending"]
 
 
 @admin.register(User)
@@ -97,4 +112,54 @@ class SubGrantAdmin(AuditedAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
     inlines = [BudgetLineInline]
 
 
-admin.site.site_header = "Karpear back office"
+# ---------------------------------------------------------------- secrets: shown to nobody
+# django-otp's own screens show each authenticator's key (and its QR code) and each backup code. Karpear's
+# show that a device exists and let staff remove it (the user then enrols again); removing one also revokes
+# the user's API tokens. API tokens are stored as hashes: there is no key to show, only the token to revoke.
+for _model in (TOTPDevice, StaticDevice):
+    with contextlib.suppress(admin.sites.NotRegistered):
+        admin.site.unregister(_model)
+
+
+class _ReadOnlyAdmin(AuditedAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class _DeviceAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.two_factor_device_removed(actor=request.user, user=obj.user)  # type: ignore[arg-type]
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for user in {device.user for device in queryset.select_related("user")}:
+            services.two_factor_device_removed(actor=request.user, user=user)  # type: ignore[arg-type]
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(_DeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class StaticDeviceAdmin(_DeviceAdmin):
+    pass
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "prefix", "two_factor", "created_at", "last_used_at", "expires_at", "created_ip"]
+    list_filter = ["two_factor"]
+    search_fields = ["user__username"]
+    fields = ["user", "prefix", "two_factor", "created_at", "last_used_at", "expires_at", "created_ip"]
+    readonly_fields = fields

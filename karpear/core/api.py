@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import models
 from django.db.models import QuerySet
@@ -18,16 +19,17 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from karpear.core import access, countries, selectors, services
+from karpear.core import access, countries, ratelimit, selectors, services
 from karpear.core.api_schema import UUID_PATTERN
+from karpear.core.middleware import client_ip
 from karpear.core.models import (
     Commune,
     District,
@@ -325,6 +327,8 @@ def _filters[S: serializers.Serializer[Any]](serializer_class: type[S], request:
 
 
 # ---------------------------------------------------------------- viewsets
+class NameSearchLimited(exceptions.Throttled):
+    """A search by name beyond the user's allowance (settings.NAME_SEARCH_RATE): 429 with its own message."""
 
 
 def _user(request: Request) -> User:
@@ -473,8 +477,21 @@ class PersonViewSet(
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         filters = _filters(PersonFilterSerializer, request).to_filters()
-        page = self.paginate_queryset(selectors.filter_people(self.get_queryset(), filters))
+        user = _user(request)
+        people_qs = self.get_queryset()
+        # A search by name reads identifying details: counted against the user's allowance, and audited.
+        script = selectors.name_search_kind(user=user, query=request.query_params.get("q", "")[:100])
+        if script:
+            wait = services.name_search_wait(actor=user, script=script, channel="api")
+            if wait:
+                refused = NameSearchLimited(detail=ratelimit.name_search_refused_message(wait))
+                refused.wait = wait  # the Retry-After header; the message already says how long
+                raise refused
+        page = self.paginate_queryset(selectors.filter_people(people_qs, filters))
         people = list(page or [])
+        if script:
+            more = bool(getattr(self.paginator, "page", None) and self.paginator.page.has_next())  # type: ignore[union-attr]
+            services.name_search_recorded(actor=user, script=script, matches=len(people), more=more, channel="api")
         serializer = PersonSerializer(people, many=True, context={"identities": self._identities(people)})
         return self.get_paginated_response(serializer.data)
 
@@ -508,12 +525,27 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
     otp_token = serializers.CharField(required=False, allow_blank=True, max_length=16)
 
 
+class ClientAddressThrottle(BaseThrottle):
+    """Anonymous calls (the token endpoint) per client address, as the proxy count resolves it
+    (core.middleware.client_ip): a forged X-Forwarded-For does not open a new allowance. Counted in the
+    database, so every web process shares the count (core.ratelimit)."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        rate = ratelimit.parse_rate(settings.API_ANON_RATE)
+        self.seconds = rate.seconds
+        hits = ratelimit.hit(f"api-anon:{client_ip(request._request) or 'unknown'}", seconds=rate.seconds)
+        return hits <= rate.limit
+
+    def wait(self) -> float | None:
+        return ratelimit.seconds_left(self.seconds)
+
+
 class TokenView(APIView):
     """Exchange a username, password and (for roles that read identities) a second-factor code for a token."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
 
     @extend_schema(
         auth=[],  # anyone may ask; the schema adds its 400, 415 and 429 answers (api_schema)
@@ -521,19 +553,45 @@ class TokenView(APIView):
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(read_only=True)})},
     )
     def post(self, request: Request) -> Response:
+        wait = ratelimit.login_address_wait(client_ip(request._request))
+        if wait:
+            typed = request.data.get("username", "") if hasattr(request.data, "get") else ""
+            services.login_address_refused(username=str(typed)[:150])
+            response = Response(
+                {"message": ratelimit.address_refused_message(wait), "fields": {}},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+            response["Retry-After"] = str(wait)
+            return response
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
-            services.login_failed_recorded(username=data["username"])
+            services.login_failed_recorded(username=data["username"], ip=client_ip(request._request))
             return Response(
                 {"message": str(_("The username or password is not right.")), "fields": {}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        if access.needs_two_factor(user) and match_token(user, data.get("otp_token") or "") is None:  # type: ignore[arg-type]
+        code = data.get("otp_token") or ""
+        # A code given is checked whatever the role, and marks the token as issued with a second factor.
+        two_factor = bool(code) and match_token(user, code) is not None
+        if (code and not two_factor) or (access.needs_two_factor(user) and not two_factor):  # type: ignore[arg-type]
             return Response(
                 {"message": str(_("A valid second-factor code is required.")), "fields": {"otp_token": []}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response({"token": services.api_token_issue(user=user)})  # type: ignore[arg-type]
+        if user.password_change_required:  # type: ignore[union-attr]
+            return Response(
+                {
+                    "message": str(
+                        _(
+                            "Replace your one-time password first: log in to Karpear in a browser and choose a new "
+                            "password."
+                        )
+                    ),
+                    "fields": {},
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        return Response({"token": services.api_token_issue(user=user, two_factor=two_factor)})  # type: ignore[arg-type]

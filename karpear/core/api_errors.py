@@ -1,16 +1,44 @@
-"""API errors as one JSON shape: {"message": ..., "fields": {field: [messages]}} (STYLE §11)."""
+"""API errors as one JSON shape: {"message": ..., "fields": {field: [messages]}} (STYLE §11).
+
+DRF's views answer through `exception_handler`; what happens before or outside them under /api/ (an
+unknown path, a body Django refuses, an unhandled error) goes through the JSON handlers below, which
+karpear/urls.py installs as Django's handler400/404/500. Pages keep their HTML error pages.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from karpear.core.api_parsers import RequestTooLarge
+from karpear.core.templatetags.karpear import local_digits
+
+
+def retry_message(seconds: int) -> str:
+    """ "Try again in N seconds/minutes", in the user's language."""
+    if seconds < 120:
+        return ngettext(
+            "Too many requests. Please try again in %(n)s second.",
+            "Too many requests. Please try again in %(n)s seconds.",
+            seconds,
+        ) % {"n": local_digits(seconds)}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many requests. Please try again in %(n)s minute.",
+        "Too many requests. Please try again in %(n)s minutes.",
+        minutes,
+    ) % {"n": local_digits(minutes)}
 
 
 def not_found_body() -> dict[str, Any]:
@@ -25,6 +53,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(_("You may not do this."))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(_("The request body is too large."))
+    elif type(exc) is exceptions.Throttled:
+        wait = math.ceil(exc.wait) if exc.wait is not None else 60  # type: ignore[attr-defined]  # set by DRF
+        exc = exceptions.Throttled(detail=retry_message(wait))  # without DRF's English "Expected available…"
+        exc.wait = wait  # type: ignore[attr-defined]  # for the Retry-After header
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -38,3 +72,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Token"
     return response
+
+
+# ---------------------------------------------------------------- Django's error handlers (karpear/urls.py)
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json(message: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"message": message, "fields": {}}, status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _json(_("The request body is too large."), 413)
+        return _json(_("The request could not be understood."), 400)
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _json(_("Not found."), 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _json(_("Something went wrong on the server. It has been logged; please try again later."), 500)
+    return defaults.server_error(request)

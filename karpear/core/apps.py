@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +13,13 @@ class CoreConfig(AppConfig):
         from karpear.core import declarations
 
         declarations.declare()
+
+
+class KarpearAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with Karpear's site (core/admin_site.py): staff enter only past the second factor.
+
+    Named in INSTALLED_APPS in place of "django.contrib.admin"; not the default config of karpear.core.
+    """
+
+    default = False
+    default_site = "karpear.core.admin_site.KarpearAdminSite"

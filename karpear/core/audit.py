@@ -109,13 +109,13 @@ def _event(
     key: bytes,
 ) -> AuditEvent:
     object_type, object_id = object_ref(obj)
-    if organisation is None and obj is not None:
-        organisation = getattr(obj, "organisation", None)
+    # The object's own organisation by id: no query per object when many are recorded at once.
+    organisation_id = organisation.pk if organisation is not None else getattr(obj, "organisation_id", None)
     event = AuditEvent(
         at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_name or (actor.get_username() if actor is not None else ""),
-        organisation=organisation,
+        organisation_id=organisation_id,
         action=action,
         object_type=object_type,
         object_id=object_id,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core import selectors, services
 from karpear.core.models import Commune, Consent, District, Household, Identity, Person, Province, Village
 from karpear.core.roles import Role
-from karpear.core.text import clean_text, to_ascii_digits
+from karpear.core.text import clean_name, clean_text, to_ascii_digits
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 
@@ -170,10 +170,10 @@ class PersonForm(PlaceFieldsMixin):
                 del self.fields[name]
 
     def clean_name_km(self) -> str:
-        return clean_text(self.cleaned_data["name_km"])
+        return clean_name(self.cleaned_data["name_km"])
 
     def clean_name_latin(self) -> str:
-        return clean_text(self.cleaned_data["name_latin"])
+        return clean_name(self.cleaned_data["name_latin"])
 
     def clean_case_number(self) -> str:
         return clean_text(self.cleaned_data["case_number"]).upper()

@@ -72,29 +72,47 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
-TWO_FACTOR_EXEMPT = ("/account/", "/static/", "/language/", "/api/", "/about/")
+# Between the password step and the second factor, only the second step itself and logging out are reachable
+# (and what any anonymous visitor may reach). Not /account/password/: with the password alone nobody may
+# change it. The API answers for itself, in JSON (api_permissions.IsMember).
+EXEMPT_PATHS = ("/static/", "/language/", "/about/", "/favicon.ico", "/api/")
+SECOND_STEP_PATHS = ("/account/two-factor/", "/account/logout/")
+PASSWORD_CHANGE_PATHS = ("/account/password/", "/account/logout/")
 
 
 class TwoFactorMiddleware:
-    """A one-time password is replaced first; then roles that may read identifying details must pass a
-    second factor before any page."""
+    """Roles that may read identifying details (and staff) pass a second factor before any page; then a
+    one-time password is replaced before any page."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and getattr(user, "password_change_required", False)
-            and not request.path.startswith(TWO_FACTOR_EXEMPT)
-        ):
-            return redirect("password_change")
-        if (
-            user.is_authenticated
-            and not request.path.startswith(TWO_FACTOR_EXEMPT)
-            and access.needs_two_factor(user)
-            and not user.is_verified()  # type: ignore[attr-defined]  # set by django_otp's OTPMiddleware
-        ):
-            return redirect("two_factor")
+        if user.is_authenticated and not request.path.startswith(EXEMPT_PATHS):
+            if access.needs_two_factor(user) and not user.is_verified():  # type: ignore[attr-defined]  # django_otp
+                if not request.path.startswith(SECOND_STEP_PATHS):
+                    return redirect("two_factor")
+            elif getattr(user, "password_change_required", False) and not request.path.startswith(
+                PASSWORD_CHANGE_PATHS
+            ):
+                return redirect("password_change")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every answer Django renders: pages, API answers, redirects, errors.
+
+    One rule without exceptions, because a rule by page is the rule someone forgets on the next page that shows
+    a name. What may be cached, the static files, WhiteNoise answers before this middleware runs. A shared
+    office computer's browser then keeps no copy of a person's record, the one-time password page or an API
+    answer, and the back button after logging out shows nothing from the cache.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store, private"
+        return response

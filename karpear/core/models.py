@@ -265,12 +265,63 @@ class Membership(BaseModel):
     provinces = models.ManyToManyField(Province, blank=True, related_name="+", verbose_name=_("provinces"))
     communes = models.ManyToManyField(Commune, blank=True, related_name="+", verbose_name=_("communes"))
     is_active = models.BooleanField(_("active"), default=True)
+    # An existing account added by another organisation's administrator: it gives no rights until the user
+    # accepts (services.membership_invitation_accept). Accounts created by the administrator start accepted.
+    pending = models.BooleanField(_("waiting for the user to accept"), default=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="core_membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation.short_name} ({self.role})"
+
+
+class ApiToken(BaseModel):
+    """An API key. Only its SHA-256 is stored: the key is shown once, when it is issued (core.tokens).
+
+    It remembers what it was issued against: a fingerprint of the user's active memberships (organisation and
+    role) and of their password, and whether a second factor was passed. The API refuses it once either
+    changes, or when the user's role now needs a second factor the token was issued without.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the key, so its owner can tell their tokens apart; useless to an attacker.
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    fingerprint = models.CharField(max_length=64, editable=False)
+    two_factor = models.BooleanField(_("issued with a second factor"), default=False, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    created_ip = models.GenericIPAddressField(_("issued to address"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+
+class RateCounter(models.Model):
+    """How many times something happened for one key (a user, an address) in one fixed time window.
+
+    In the database, not in a per-process cache, so several web processes share one count (core.ratelimit).
+    """
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="core_ratecounter_unique")]
+        indexes = [models.Index(fields=["window_start"], name="core_ratecounter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
 
 
 # ---------------------------------------------------------------- people
@@ -597,6 +648,7 @@ class AuditEvent(models.Model):
         REFER = "refer", _("referred")
         CONSENT_OVERRIDE = "consent_override", _("overrode consent")
         TWO_FACTOR = "two_factor", _("two-factor change")
+        SEARCH = "search", _("searched")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from karpear.core import access, audit
 from karpear.core.models import (
+    ApiToken,
     AuditEvent,
     Consent,
     Household,
@@ -96,6 +97,15 @@ def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
     return people.select_related("province", "commune").order_by("-created_at", "-id")
 
 
+def name_search_kind(*, user: User, query: str) -> str:
+    """ "khmer" or "latin" when `person_list` would match `query` against names (identifying details) for this
+    user, so the search must be audited and counted (services.name_search_*); "" for a case-number search."""
+    query = query.strip()
+    if not query or looks_like_case_number(query) or not access.has_capability(user, Capability.VIEW_IDENTITY):
+        return ""
+    return "khmer" if has_khmer(query) else "latin"
+
+
 @dataclass(frozen=True)
 class PersonFilters:
     """Narrowing of a person list (API query parameters; the pages may use it too). Empty means no filter."""
@@ -171,10 +181,14 @@ def person_identity(*, user: User, person: Person, reason: str = "view") -> Iden
 
 @dataclass(frozen=True)
 class DuplicateCandidate:
-    person: Person
+    """A possible earlier registration of the same person. `person` is None for a role that may not read
+    identifying details: it learns only that such a record exists, not which one (the check is an oracle)."""
+
+    person: Person | None
     reasons: tuple[str, ...]
 
 
+@transaction.atomic
 def person_likely_duplicates(
     *,
     user: User,
@@ -189,7 +203,9 @@ def person_likely_duplicates(
 ) -> list[DuplicateCandidate]:
     """People in the user's scope who may be the same person (never merged automatically; DOMAIN §6).
 
-    Same normalised name + birth year + commune, or the same phone, ID or passport number.
+    Same normalised name + birth year + commune, or the same phone, ID or passport number. Matching on those
+    identifying details is audited (which kinds of details, how many candidates; never the values). A role
+    without view_identity gets at most one anonymous candidate: "someone like this exists, ask your supervisor".
     """
     visible_people = access.visible(user, Person.objects.all())
     by_reason: dict[int, set[str]] = {}
@@ -216,6 +232,17 @@ def person_likely_duplicates(
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     people = list(candidates.select_related("identity", "commune")[:10])
+    membership = access.membership_for(user)
+    audit.record(
+        actor=user,
+        action="search",
+        organisation=membership.organisation if membership else None,
+        kind="duplicate_check",
+        fields=[reason for reason, _check in checks],
+        candidates=len(people),
+    )
+    if not access.has_capability(user, Capability.VIEW_IDENTITY):
+        return [DuplicateCandidate(None, ())] if people else []
     for person in people:
         identity = getattr(person, "identity", None)
         reasons = by_reason.setdefault(person.pk, set())
@@ -251,7 +278,12 @@ def consent_state(person: Any) -> str:
 
 
 def consent_list(*, user: User, person: Person) -> QuerySet[Consent]:
-    return access.visible(user, Consent.objects.filter(person=person)).select_related("recipient", "recorded_by")
+    """The person's consents. Who gave them (`given_by_shown`) is often a relative's name, so identifying:
+    roles without view_identity get it empty, and pages read `given_by_shown`, never `given_by`."""
+    consents = access.visible(user, Consent.objects.filter(person=person)).select_related("recipient", "recorded_by")
+    if access.can(user, Capability.VIEW_IDENTITY, person):
+        return consents.annotate(given_by_shown=F("given_by"))
+    return consents.defer("given_by").annotate(given_by_shown=Value(""))
 
 
 def household_list(*, user: User) -> QuerySet[Household]:
@@ -325,6 +357,20 @@ def membership_list(*, user: User) -> QuerySet[Membership]:
         access.visible(user, Membership.objects.filter(organisation_id=membership.organisation_id))
         .select_related("user", "organisation", "team")
         .order_by("-is_active", "user__username")
+    )
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens (no one else's: a token is its owner's business), newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def invitation_list(*, user: User) -> QuerySet[Membership]:
+    """Memberships other organisations offered the user, waiting for their answer (services.member_add)."""
+    return (
+        Membership.objects.filter(user=user, pending=True, organisation__is_active=True)
+        .select_related("organisation", "invited_by")
+        .order_by("created_at")
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from karpear.core import access, audit
 from karpear.core.models import (
+    ApiToken,
     CaseSequence,
     Commune,
     Consent,
@@ -33,7 +34,7 @@ from karpear.core.models import (
     Village,
 )
 from karpear.core.roles import Capability
-from karpear.core.text import clean_text, initials, khmer_key, latin_key, rotated, to_ascii_digits
+from karpear.core.text import clean_name, clean_text, initials, khmer_key, latin_key, rotated, to_ascii_digits
 
 
 # ---------------------------------------------------------------- small parsers shared by forms and API
@@ -208,7 +209,7 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
     _check_place_limit(membership, data.place)
     data.household = _household_for(actor, data)
     phone, _warning = normalise_phone(data.phone)
-    name_km, name_latin = clean_text(data.name_km), clean_text(data.name_latin)
+    name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
     birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
     person = Person(
         organisation=organisation,
@@ -238,7 +239,7 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
         phone=phone,
         national_id=clean_text(data.national_id).upper(),
         passport_number=clean_text(data.passport_number).upper(),
-        mother_name=clean_text(data.mother_name),
+        mother_name=clean_name(data.mother_name),
         address_details=data.address_details.strip(),
         **identity_keys(name_km, name_latin),
     )
@@ -255,7 +256,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     _validate_person(data, person.organisation, person)
     data.household = _household_for(actor, data)
     phone, _warning = normalise_phone(data.phone)
-    name_km, name_latin = clean_text(data.name_km), clean_text(data.name_latin)
+    name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
     before = {"sex": person.sex, "birth_year": person.birth_year, "village": person.village_id}
     person.sex = data.sex
     person.birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
@@ -280,7 +281,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
         identity.phone = phone
         identity.national_id = clean_text(data.national_id).upper()
         identity.passport_number = clean_text(data.passport_number).upper()
-        identity.mother_name = clean_text(data.mother_name)
+        identity.mother_name = clean_name(data.mother_name)
         identity.address_details = data.address_details.strip()
         for key, value in identity_keys(name_km, name_latin).items():
             setattr(identity, key, value)
@@ -329,7 +330,7 @@ def consent_record(
         person=person,
         purpose=purpose,
         given=given,
-        given_by=clean_text(given_by),
+        given_by=clean_name(given_by),
         recipient=recipient,
         recorded_by=actor,
     )
@@ -373,7 +374,10 @@ def _apply_member(membership: Membership, data: MemberInput) -> None:
 def member_add(*, actor: User, username: str, email: str, data: MemberInput) -> tuple[Membership, str | None]:
     """Add a user to the actor's organisation with a role; a new user gets a one-time password.
 
-    Needs manage_members. Returns the membership and the temporary password of a new account (else None).
+    An account that already exists (it may belong to another organisation) is only invited: the membership
+    waits, giving no rights, until that user accepts it (membership_invitation_accept). Nobody is pulled into
+    an organisation without agreeing. Needs manage_members. Returns the membership and the temporary
+    password of a new account (else None).
     """
     import secrets
 
@@ -389,12 +393,58 @@ def member_add(*, actor: User, username: str, email: str, data: MemberInput) -> 
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()
-    elif Membership.objects.filter(user=user, organisation=organisation).exists():
-        raise ValidationError({"username": _("This user is already a member of your organisation.")})
-    membership = Membership(user=user, organisation=organisation, role=data.role)
+    else:
+        existing = Membership.objects.filter(user=user, organisation=organisation).first()
+        if existing is not None and existing.pending:
+            raise ValidationError({"username": _("This user is already invited to your organisation.")})
+        if existing is not None:
+            raise ValidationError({"username": _("This user is already a member of your organisation.")})
+    pending = password is None
+    membership = Membership(
+        user=user, organisation=organisation, role=data.role, pending=pending, invited_by=actor if pending else None
+    )
     _apply_member(membership, data)
-    audit.record(actor=actor, action="create", obj=membership, member=username, role=data.role)
+    audit.record(actor=actor, action="create", obj=membership, member=username, role=data.role, pending=pending)
     return membership, password
+
+
+@transaction.atomic
+def membership_invitation_accept(*, user: User, organisation_uuid: Any) -> Membership:
+    """The invited user joins the organisation: the membership starts counting. Their API tokens, issued for
+    their former memberships, are revoked. 404 for an invitation that is not theirs."""
+    membership = _own_invitation(user, organisation_uuid)
+    membership.pending = False
+    membership.full_clean()
+    membership.save(update_fields=["pending", "updated_at"])
+    user.__dict__.pop("_karpear_memberships", None)  # the per-request cache of access.memberships_of
+    api_tokens_revoke(user=user, reason="membership_changed")
+    audit.record(actor=user, action="update", obj=membership, member=user.username, change="accepted")
+    return membership
+
+
+@transaction.atomic
+def membership_invitation_decline(*, user: User, organisation_uuid: Any) -> None:
+    """The invited user refuses: the waiting membership is removed. 404 for an invitation that is not theirs."""
+    membership = _own_invitation(user, organisation_uuid)
+    organisation = membership.organisation
+    audit.record(
+        actor=user, action="delete", obj=membership, organisation=organisation, member=user.username, change="declined"
+    )
+    membership.delete()
+
+
+def _own_invitation(user: User, organisation_uuid: Any) -> Membership:
+    from django.http import Http404
+
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("organisation")
+        .filter(user=user, pending=True, organisation__uuid=organisation_uuid, organisation__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
 
 
 @transaction.atomic
@@ -421,6 +471,9 @@ def member_update(*, actor: User, membership: Membership, data: MemberInput) -> 
     _apply_member(membership, data)
     after = state()
     changed = sorted(k for k in before if before[k] != after[k])
+    if changed and not membership.pending:
+        # What the member may do changed: tokens issued for the old rights stop working.
+        api_tokens_revoke(user=membership.user, reason="membership_changed", actor=actor)
     audit.record(actor=actor, action="update", obj=membership, member=membership.user.username, changed=changed)
     return membership
 
@@ -463,25 +516,96 @@ def two_factor_confirm(*, user: User, token: str) -> list[str] | None:
     static.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     static.token_set.bulk_create([StaticToken(device=static, token=code) for code in codes])
+    api_tokens_revoke(user=user, reason="two_factor_changed")
     audit.record(actor=user, action="two_factor", step="enrolled")
     return codes
 
 
 @transaction.atomic
 def password_changed(*, user: User) -> None:
-    """After a user set their own password: no longer required, and recorded."""
+    """After a user set their own password: no longer required, their API tokens revoked, and recorded."""
     if user.password_change_required:
         user.password_change_required = False
         user.save(update_fields=["password_change_required"])
+    api_tokens_revoke(user=user, reason="password_changed")
     audit.record(actor=user, action="update", obj=user, change="password")
 
 
-def api_token_issue(*, user: User) -> str:
-    from rest_framework.authtoken.models import Token
+API_TOKENS_PER_USER = 10
 
-    token, _created = Token.objects.get_or_create(user=user)
-    audit.record(actor=user, action="login", channel="api")
-    return str(token.key)
+
+@transaction.atomic
+def api_token_issue(*, user: User, two_factor: bool) -> str:
+    """Issue a new API key for a user who just proved their password (and second factor, when `two_factor`).
+
+    Returns the key; only its hash is kept, so this is the one time anyone sees it. A user keeps at most
+    API_TOKENS_PER_USER tokens: the oldest go first. Expired tokens are removed. Audited as an API login.
+    """
+    from django.conf import settings
+
+    from karpear.core import tokens
+
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    key = tokens.new_key()
+    days = settings.API_TOKEN_DAYS
+    token = ApiToken(
+        user=user,
+        key_hash=tokens.key_hash(key),
+        prefix=key[: tokens.PREFIX_LENGTH],
+        fingerprint=tokens.fingerprint(user),
+        two_factor=two_factor,
+        expires_at=now + dt.timedelta(days=days) if days > 0 else None,
+        created_ip=audit.current_ip.get(),
+    )
+    token.full_clean(exclude=["user"])
+    token.save()
+    oldest = list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[API_TOKENS_PER_USER:])
+    if oldest:
+        ApiToken.objects.filter(pk__in=[t.pk for t in oldest]).delete()
+        audit.record_many(actor=user, action="delete", objects=oldest, reason="too_many")
+    membership = access.membership_for(user)
+    audit.record(
+        actor=user,
+        action="login",
+        obj=token,
+        organisation=membership.organisation if membership else None,
+        channel="api",
+        two_factor=two_factor,
+    )
+    return key
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user: User, reason: str, actor: User | None = None) -> int:
+    """Revoke every API token of `user` (their password, second factor or memberships changed).
+
+    Called by the services that make those changes, inside their transaction. Returns how many were revoked.
+    """
+    revoked = list(ApiToken.objects.filter(user=user))
+    if not revoked:
+        return 0
+    ApiToken.objects.filter(pk__in=[t.pk for t in revoked]).delete()
+    return audit.record_many(actor=actor or user, action="delete", objects=revoked, reason=reason, owner=user.username)
+
+
+@transaction.atomic
+def api_token_expire(*, token: ApiToken, reason: str) -> None:
+    """Remove a token the API refused because it no longer matches its user; audited with the reason."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+    audit.record(actor=None, actor_name=token.user.get_username(), action="delete", obj=token, reason=reason)
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_uuid: Any) -> None:
+    """A user revokes one of their own tokens (404 for anyone else's). Audited."""
+    from django.http import Http404
+
+    token = ApiToken.objects.filter(user=actor, uuid=token_uuid).first()
+    if token is None:
+        raise Http404
+    token.delete()
+    audit.record(actor=actor, action="delete", obj=token, reason="revoked_by_owner")
 
 
 # ---------------------------------------------------------------- login events
@@ -490,8 +614,64 @@ def login_recorded(*, user: User) -> None:
     audit.record(actor=user, action="login", organisation=membership.organisation if membership else None)
 
 
-def login_failed_recorded(*, username: str) -> None:
+@transaction.atomic
+def login_failed_recorded(*, username: str, ip: str | None) -> None:
+    """A wrong user name or password (page or token endpoint): audited, and counted against the address."""
+    from karpear.core import ratelimit
+
+    ratelimit.login_failure_counted(ip)
     audit.record(actor=None, actor_name=username[:150], action="failed_login")
+
+
+def login_address_refused(*, username: str) -> None:
+    """A login not even tried, because its address failed too often (core.ratelimit): audited."""
+    audit.record(actor=None, actor_name=username[:150], action="locked_out", scope="address")
+
+
+# ---------------------------------------------------------------- searches over identifying details
+def _acting_organisation(actor: User) -> Organisation | None:
+    membership = access.membership_for(actor)
+    return membership.organisation if membership else None
+
+
+def name_search_wait(*, actor: User, script: str, channel: str) -> int:
+    """Count a search by name against the actor's allowance (settings.NAME_SEARCH_RATE, per user).
+
+    Returns 0 when the search may run, else the seconds until it may; a refused search is audited. Prefix
+    searches can rebuild a name letter by letter without opening a record: the limit slows that down, the
+    audit (name_search_recorded) shows it.
+    """
+    from django.conf import settings
+
+    from karpear.core import ratelimit
+
+    rate = ratelimit.parse_rate(settings.NAME_SEARCH_RATE)
+    if ratelimit.hit(f"name-search:{actor.pk}", seconds=rate.seconds) <= rate.limit:
+        return 0
+    audit.record(
+        actor=actor,
+        action="search",
+        organisation=_acting_organisation(actor),
+        kind="name",
+        script=script,
+        channel=channel,
+        refused=True,
+    )
+    return ratelimit.seconds_left(rate.seconds)
+
+
+def name_search_recorded(*, actor: User, script: str, matches: int, more: bool, channel: str) -> None:
+    """One audit event per search by name: its kind and how many people it answered with, never its text."""
+    audit.record(
+        actor=actor,
+        action="search",
+        organisation=_acting_organisation(actor),
+        kind="name",
+        script=script,
+        matches=matches,
+        more=more,
+        channel=channel,
+    )
 
 
 def session_switch_organisation(*, actor: User, organisation_id: int) -> Membership:
@@ -508,6 +688,17 @@ def user_set_language(*, user: User, language: str) -> None:
 
 
 # ---------------------------------------------------------------- back office
+def back_office_login_recorded(*, user: User) -> None:
+    """A staff session, past its second factor, opened the back office for the first time."""
+    audit.record(actor=user, action="login", via="back_office")
+
+
+@transaction.atomic
+def two_factor_device_removed(*, actor: User, user: User) -> None:
+    """A staff account removed a user's authenticator or backup codes (back office): their API tokens go too."""
+    api_tokens_revoke(user=user, reason="two_factor_changed", actor=actor)
+
+
 def back_office_recorded(*, actor: User, action: str, obj: Any, change: Any = None) -> None:
     """Note a change made in the Django admin in the audit chain, inside the admin's own transaction.
 
@@ -591,6 +782,7 @@ def export_people_run(*, job_id: int) -> None:
     from openpyxl import Workbook
 
     from karpear.core import selectors
+    from karpear.core.exports import text_cells
 
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:
@@ -612,6 +804,9 @@ def export_people_run(*, job_id: int) -> None:
         sheet.append(
             EXPORT_HEADER + [f"consent_{EXPORT_CONSENT_PURPOSE}"] + (EXPORT_IDENTITY_HEADER if with_identity else [])
         )
+        # Who is named in the file: each gets an audit event, on their own "who read this record" page.
+        consented: list[Any] = []
+        without_consent: list[Any] = []
         rows = selectors.with_consent(people.select_related("village", "household"), EXPORT_CONSENT_PURPOSE)
         if with_identity:
             rows = rows.select_related("identity")
@@ -634,10 +829,12 @@ def export_people_run(*, job_id: int) -> None:
                 if identity is not None and (state == "given" or override):
                     identified += 1
                     overridden += state != "given"
+                    (consented if state == "given" else without_consent).append((person.uuid, person.organisation_id))
                     row += [identity.name_km, identity.name_latin, identity.date_of_birth, identity.phone]
                 else:
                     row += ["", "", None, ""]
-            sheet.append(row)
+            # Every typed value as a text cell: a case number or name starting with "=" is never a formula.
+            sheet.append(text_cells(sheet, row))
             if index % 1000 == 0:
                 ExportJob.objects.filter(pk=job.pk).update(done_rows=index)
         buffer = io.BytesIO()
@@ -660,6 +857,15 @@ def export_people_run(*, job_id: int) -> None:
                     without_consent=overridden,
                     reason="export",
                 )
+                for named, consent in ((consented, "given"), (without_consent, "overridden")):
+                    audit.record_many(
+                        actor=user,
+                        action="export",
+                        objects=(Person(uuid=uuid, organisation_id=org_id) for uuid, org_id in named),
+                        fields="identity",
+                        job=str(job.uuid),
+                        consent=consent,
+                    )
     except Exception as exc:
         ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:300])
         raise

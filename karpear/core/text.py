@@ -1,16 +1,32 @@
 """Text keys for searching and matching names (DOMAIN §6).
 
-Khmer names are stored as typed; matching uses a key: NFC, zero-width characters removed, each syllable's
-marks put in one canonical order (so the orders in which people type subscripts, vowels and signs compare
-equal), split vowels composed, COENG DA folded to COENG TA (the two spellings of the same subscript), spaces
-removed. Romanised names are compared case- and spacing-insensitively.
+Khmer names are stored as typed, normalised by `clean_name`: NFC, single spaces, invisible characters
+resolved. Some typists put a zero-width space (U+200B) between the family and the given name: it is a word
+boundary (DOMAIN §6), kept (one, invisible, as typed) in the stored name and read as a space by `rotated`,
+`initials` and so by the search keys, so the given name alone is still found. A ZERO WIDTH NON-JOINER typed
+between two syllables is the same boundary; one in front of a vowel or sign only changes how that mark is
+drawn and goes, like the other invisible characters. Codes and other text (`clean_text`) keep no invisible
+character at all.
+
+Matching uses a key: each syllable's marks put in one canonical order (so the orders in which people type
+subscripts, vowels and signs compare equal), split vowels composed, COENG DA folded to COENG TA (the two
+spellings of the same subscript), spaces and word breaks removed. Romanised names are compared case- and
+spacing-insensitively.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+ZWSP = "\u200b"
+ZWNJ = "\u200c"
+# Every zero-width character clean_text removes.
+ZERO_WIDTH = ZWSP + ZWNJ + "\u200d\u2060\ufeff\u00ad"
+_REMOVE_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH), None)
+# Invisible characters that mark nothing worth keeping in a name: ZWJ, WORD JOINER, BOM, SOFT HYPHEN.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200d\u2060\ufeff\u00ad"), None)
+_GAPS = re.compile(r"[\s\u200b]+")
 _COENG_DA = "\u17d2\u178a"
 _COENG_TA = "\u17d2\u178f"
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
@@ -18,9 +34,30 @@ ASCII_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
 
 def clean_text(value: str) -> str:
-    """What we store for text a user typed: NFC, without zero-width characters, single spaces."""
-    value = unicodedata.normalize("NFC", value).translate(ZERO_WIDTH)
+    """What we store for a code or other text a user typed: NFC, without zero-width characters, single spaces."""
+    value = unicodedata.normalize("NFC", value).translate(_REMOVE_ZERO_WIDTH)
     return " ".join(value.split())
+
+
+def clean_name(value: str) -> str:
+    """What we store for a person's name: NFC, single spaces, and a word break typed as a zero-width space (or
+    as a ZWNJ between syllables) kept as one zero-width space; other invisible characters removed."""
+    value = unicodedata.normalize("NFC", value)
+    out: list[str] = []
+    for index, ch in enumerate(value):
+        if ch == ZWNJ:
+            following = value[index + 1 : index + 2]
+            out.append("" if following and _is_khmer_mark(following) else ZWSP)
+        else:
+            out.append(ch)
+    value = "".join(out).translate(_INVISIBLE)
+    value = _GAPS.sub(lambda gap: ZWSP if gap.group().strip(ZWSP) == "" else " ", value)
+    return value.strip(" " + ZWSP)
+
+
+def words(value: str) -> list[str]:
+    """The words of a name: spaces and zero-width word breaks both separate them."""
+    return [word for word in _GAPS.split(clean_name(value)) if word]
 
 
 def _letters(value: str) -> str:
@@ -119,12 +156,12 @@ def search_key(*values: str) -> str:
 
 def rotated(value: str) -> str:
     """The name with its first word moved to the end, so a given name finds 'Family Given' too."""
-    words = clean_text(value).split(" ")
-    return " ".join(words[1:] + words[:1]) if len(words) > 1 else ""
+    parts = words(value)
+    return " ".join(parts[1:] + parts[:1]) if len(parts) > 1 else ""
 
 
 def initials(value: str) -> str:
-    return "".join(word[0].upper() for word in clean_text(value).split(" ") if word and word[0].isalpha())[:4]
+    return "".join(word[0].upper() for word in words(value) if word[0].isalpha())[:4]
 
 
 def to_khmer_digits(value: str) -> str:

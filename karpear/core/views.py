@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, selectors, services
+from karpear.core import access, ratelimit, selectors, services
 from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm
 from karpear.core.models import Person, User
 from karpear.core.place_picker import place_picker as build_place_picker
@@ -47,7 +47,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """The work list of the user's role."""
     user = _user(request)
     membership = access.membership_for(user)
-    context: dict[str, Any] = {"role": membership.role if membership else None}
+    context: dict[str, Any] = {
+        "role": membership.role if membership else None,
+        "memberships": access.memberships_of(user),  # active and accepted: the ones to switch between
+        "invitations": selectors.invitation_list(user=user),
+    }
     if membership is None:
         return render(request, "core/home.html", context)
     if access.has_capability(user, Capability.VIEW_PERSON):
@@ -72,17 +76,30 @@ def person_list(request: HttpRequest) -> HttpResponse:
     access.require(user, Capability.VIEW_PERSON)
     query = request.GET.get("q", "")[:100]
     filter_form = PeopleFilterForm(request.GET if set(request.GET) & set(PeopleFilterForm.FILTER_FIELDS) else None)
-    people = selectors.filter_people(selectors.person_list(user=user, query=query), filter_form.people_filters())
-    page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
+    # A search by name reads identifying details: counted against the user's allowance, and audited.
+    script = selectors.name_search_kind(user=user, query=query)
+    wait = services.name_search_wait(actor=user, script=script, channel="page") if script else 0
+    if wait:
+        page = selectors.Window([], 1, False)
+    else:
+        people = selectors.filter_people(selectors.person_list(user=user, query=query), filter_form.people_filters())
+        page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
+        if script:
+            services.name_search_recorded(
+                actor=user, script=script, matches=len(page.object_list), more=page.has_next, channel="page"
+            )
     context = {
         "page": page,
         "q": query,
         "filter_form": filter_form,
+        "search_refused": ratelimit.name_search_refused_message(wait) if wait else "",
         "can_search_names": access.has_capability(user, Capability.VIEW_IDENTITY),
         "can_export": access.has_capability(user, Capability.EXPORT_PEOPLE),
         "can_add": access.has_capability(user, Capability.ADD_PERSON),
     }
-    return render(request, _template(request, "core/person_list.html", "results"), context)
+    # htmx swaps only successful answers into the page: the refusal is shown with a 200 there.
+    status = 429 if wait and not getattr(request, "htmx", False) else 200
+    return render(request, _template(request, "core/person_list.html", "results"), context, status=status)
 
 
 @login_required
@@ -425,6 +442,15 @@ def member_create(request: HttpRequest) -> HttpResponse:
         else:
             if password:
                 return render(request, "core/member_created.html", {"member": membership, "password": password})
+            if membership.pending:
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s already has a Karpear account, so they are invited: they become a member once they accept."
+                    )
+                    % {"name": membership.user.username},
+                )
+                return redirect("member_list")
             messages.success(request, _("%(name)s is now a member.") % {"name": membership.user.username})
             return redirect("member_list")
     return _member_form_page(request, form, None, status=400 if form.errors else 200)

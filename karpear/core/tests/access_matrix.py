@@ -93,6 +93,8 @@ ROUTES: dict[str, RouteSpec] = {
     "two_factor": RouteSpec("public"),
     "password_change": RouteSpec("list"),
     "organisation_switch": RouteSpec("public", method="post"),
+    "account_tokens": RouteSpec("list"),
+    "account_invitation": RouteSpec("public", method="post"),  # the user's own invitations (test_members.py)
     "language_switch": RouteSpec("public", method="post"),
     "person_list": RouteSpec("list", C.VIEW_PERSON),
     "person_create": RouteSpec("list", C.ADD_PERSON),

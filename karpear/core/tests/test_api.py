@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from rest_framework.authtoken.models import Token
 
 from conftest import make_org, make_user
-from karpear.core.models import AuditEvent, Identity, Organisation, Person, Programme
+from karpear.core import tokens
+from karpear.core.models import ApiToken, AuditEvent, Identity, Organisation, Person, Programme
 from karpear.core.tests.factories import COMMUNE, first_village, register, this_year, totp_code, totp_device
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +59,11 @@ def test_role_without_second_factor_gets_a_token_with_username_and_password(user
     )
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=users["programme_officer"]).key}
+    key = response.json()["token"]
+    token = ApiToken.objects.get(user=users["programme_officer"])
+    assert (len(key), token.key_hash, token.two_factor) == (40, tokens.key_hash(key), False)
     event = AuditEvent.objects.get(action="login")
-    assert (event.actor_id, event.details) == (users["programme_officer"].pk, {"channel": "api"})
+    assert (event.actor_id, event.details) == (users["programme_officer"].pk, {"channel": "api", "two_factor": False})
 
 
 def test_caseworker_gets_a_token_with_a_current_authenticator_code(users):
@@ -74,7 +76,8 @@ def test_caseworker_gets_a_token_with_a_current_authenticator_code(users):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=users["caseworker"]).key}
+    token = ApiToken.objects.get(user=users["caseworker"])
+    assert (token.key_hash, token.two_factor) == (tokens.key_hash(response.json()["token"]), True)
 
 
 def test_caseworker_gets_a_token_with_a_backup_code_once(users):
@@ -100,7 +103,7 @@ def test_caseworker_without_a_valid_second_factor_gets_no_token(users, otp_token
 
     assert response.status_code == 400
     assert response.json() == {"message": "A valid second-factor code is required.", "fields": {"otp_token": []}}
-    assert not Token.objects.filter(user=users["caseworker"]).exists()
+    assert not ApiToken.objects.filter(user=users["caseworker"]).exists()
 
 
 def test_wrong_password_gets_no_token_and_is_audited(users):
@@ -110,7 +113,7 @@ def test_wrong_password_gets_no_token_and_is_audited(users):
 
     assert response.status_code == 400
     assert response.json() == {"message": "The username or password is not right.", "fields": {}}
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
     assert list(AuditEvent.objects.values_list("action", "actor_id", "actor_name")) == [
         ("failed_login", None, "alpha-programme_officer")
     ]
@@ -144,7 +147,7 @@ def test_a_locked_out_api_login_is_a_json_error_in_the_callers_language(users, l
     assert locked[1]["Content-Type"] == "application/json"
     assert locked[1].json() == {"message": message, "fields": {}}
     assert locked[1]["Retry-After"] == "900"
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
 
 
 def test_token_request_without_password_is_a_field_error(users):

@@ -81,7 +81,7 @@ def test_a_body_that_is_not_json_is_a_400_in_the_error_shape(users):
 
     assert response.status_code == 400
     assert set(response.json()) == {"message", "fields"}
-    assert response.json()["message"].startswith("JSON parse error")
+    assert response.json()["message"] == "The request body is not valid JSON."
     assert Person.objects.count() == 0
 
 

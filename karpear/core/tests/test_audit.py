@@ -25,7 +25,7 @@ def chain(users) -> list[AuditEvent]:
     register(users["caseworker"], name_latin="Sok Dara")
     selectors.person_identity(user=users["caseworker"], person=first)
     services.login_recorded(user=users["case_supervisor"])
-    services.login_failed_recorded(username="nobody")
+    services.login_failed_recorded(username="nobody", ip=None)
     return list(AuditEvent.objects.order_by("id"))
 
 
@@ -178,7 +178,7 @@ def test_a_rewritten_chain_is_caught_by_a_head_recorded_elsewhere(chain):
 def test_recorded_heads_that_still_hold_pass(chain, tmp_path):
     first = StringIO()
     call_command("audit_head", stdout=first)
-    services.login_failed_recorded(username="later")
+    services.login_failed_recorded(username="later", ip=None)
     second = StringIO()
     call_command("audit_head", stdout=second)
     heads = tmp_path / "heads"
@@ -224,7 +224,7 @@ def test_new_events_after_a_break_do_not_hide_it(chain):
     sealed(chain)
     raw_sql("UPDATE core_auditevent SET action = %s WHERE id = %s", ["view", chain[0].id])
 
-    services.login_failed_recorded(username="later")
+    services.login_failed_recorded(username="later", ip=None)
 
     with pytest.raises(CommandError) as excinfo:
         verify()
@@ -240,7 +240,7 @@ def test_the_keyed_chain_continues_after_events_of_the_unkeyed_chain(users, sett
     first.hash = audit._legacy_digest(audit.GENESIS, first)
     first.save(force_insert=True)
     AuditChainHead.objects.create(id=1, last_hash=first.hash, last_seq=1)
-    services.login_failed_recorded(username="new")
+    services.login_failed_recorded(username="new", ip=None)
     assert verify() == "Audit chain intact: 2 events."
     newest = AuditEvent.objects.get(seq=2)
     assert newest.scheme == audit.KEYED and newest.prev_hash == first.hash
@@ -410,7 +410,7 @@ def test_concurrent_writers_and_sealers_keep_one_unbroken_chain():
     def write(n: int) -> None:
         try:
             for i in range(25):
-                services.login_failed_recorded(username=f"writer-{n}-{i}")
+                services.login_failed_recorded(username=f"writer-{n}-{i}", ip=None)
         except BaseException as exc:
             errors.append(exc)
         finally:

@@ -127,3 +127,96 @@ def test_team_and_place_changes_are_named_in_the_audit_log(users: dict[str, Any]
     )
     event = AuditEvent.objects.filter(action="update", object_type="core.membership").get()
     assert event.details["changed"] == ["place_limited", "provinces", "team"]
+
+
+# ---------------------------------------------------------------- an existing account is invited, not taken
+def _invite_stranger(orgs: dict[str, Any], users: dict[str, Any], client: Any) -> User:
+    stranger = make_user(orgs["other"], Role.PROGRAMME_OFFICER, username="stranger")
+    login(client, users["org_admin"])
+    response = client.post("/members/new/", {"username": "stranger", "role": "caseworker"}, follow=True)
+    assert response.status_code == 200
+    assert "stranger already has a Karpear account, so they are invited" in response.content.decode()
+    client.logout()
+    return stranger
+
+
+def test_an_org_admin_cannot_pull_another_organisations_user_in_without_their_agreement(
+    orgs: dict[str, Any], users: dict[str, Any], client: Any
+) -> None:
+    from karpear.core import access, services
+
+    stranger = _invite_stranger(orgs, users, client)
+    key = services.api_token_issue(user=stranger, two_factor=False)
+
+    invited = Membership.objects.get(user=stranger, organisation=orgs["own"])
+    assert (invited.pending, invited.invited_by_id, invited.role) == (True, users["org_admin"].pk, "caseworker")
+    fresh = User.objects.get(pk=stranger.pk)
+    assert [m.organisation_id for m in access.memberships_of(fresh)] == [orgs["other"].pk]
+    assert not access.needs_two_factor(fresh)  # an invitation gives no role, so asks for no second factor yet
+    # The stranger cannot act for the inviting organisation before accepting.
+    login(client, stranger)
+    assert client.post("/account/organisation/", {"organisation": orgs["own"].pk}).status_code == 302
+    assert client.session.get("karpear_active_org") is None
+    assert client.get("/api/v1/people/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    home = client.get("/").content.decode()
+    assert "ALPHA invites you to join it as Caseworker." in home
+    login(client, users["org_admin"])
+    assert "invited, not accepted yet" in client.get("/members/").content.decode()
+
+
+def test_the_invited_user_accepts_and_becomes_a_member(
+    orgs: dict[str, Any], users: dict[str, Any], client: Any
+) -> None:
+    from karpear.core import services
+    from karpear.core.models import ApiToken
+
+    stranger = _invite_stranger(orgs, users, client)
+    services.api_token_issue(user=stranger, two_factor=False)
+    login(client, stranger)
+
+    response = client.post(f"/account/invitations/{orgs['own'].uuid}/", {"decision": "accept"})
+
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=stranger, organisation=orgs["own"])
+    assert membership.pending is False
+    assert client.session["karpear_active_org"] == orgs["own"].pk
+    assert not ApiToken.objects.filter(user=stranger).exists()  # issued for the old rights
+    event = AuditEvent.objects.filter(action="update", object_type="core.membership").get()
+    assert (event.actor_id, event.details["change"]) == (stranger.pk, "accepted")
+    from karpear.core import access
+
+    assert access.needs_two_factor(User.objects.get(pk=stranger.pk))  # a caseworker now
+
+
+def test_the_invited_user_declines_and_nothing_remains(
+    orgs: dict[str, Any], users: dict[str, Any], client: Any
+) -> None:
+    stranger = _invite_stranger(orgs, users, client)
+    login(client, stranger)
+
+    client.post(f"/account/invitations/{orgs['own'].uuid}/", {"decision": "decline"})
+
+    assert not Membership.objects.filter(user=stranger, organisation=orgs["own"]).exists()
+    event = AuditEvent.objects.filter(action="delete", object_type="core.membership").get()
+    assert (event.actor_id, event.organisation_id, event.details["change"]) == (stranger.pk, orgs["own"].pk, "declined")
+
+
+def test_nobody_answers_someone_elses_invitation(orgs: dict[str, Any], users: dict[str, Any], client: Any) -> None:
+    stranger = _invite_stranger(orgs, users, client)
+    login(client, users["volunteer"])
+
+    response = client.post(f"/account/invitations/{orgs['own'].uuid}/", {"decision": "accept"})
+
+    assert response.status_code == 404
+    assert Membership.objects.get(user=stranger, organisation=orgs["own"]).pending is True
+
+
+def test_inviting_twice_is_refused_next_to_the_field(orgs: dict[str, Any], users: dict[str, Any], client: Any) -> None:
+    _invite_stranger(orgs, users, client)
+    login(client, users["org_admin"])
+
+    response = client.post("/members/new/", {"username": "stranger", "role": "volunteer"})
+
+    assert response.status_code == 400
+    assert "This user is already invited to your organisation." in response.content.decode()
+    assert Membership.objects.filter(user__username="stranger").count() == 2

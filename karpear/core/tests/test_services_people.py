@@ -97,6 +97,52 @@ def test_khmer_name_with_zero_width_characters_is_stored_clean_and_found(users):
     assert found(users["caseworker"], "សុខ\u200b មាលា") == [person.case_number]
 
 
+def test_a_zero_width_space_between_family_and_given_name_lets_the_given_name_alone_be_found(users):
+    """Some typists separate the names with U+200B: a word boundary, not two words to join (DOMAIN §6)."""
+    person = register(users["caseworker"], name_latin="", name_km="ម៉ៅ\u200bចន្ថា")
+
+    identity = Identity.objects.get(person=person)
+    assert identity.name_km == "ម៉ៅ\u200bចន្ថា"  # shown as typed: no visible space added
+    assert (identity.name_km_key, identity.name_km_alt_key) == ("ម៉ៅចន្ថា", "ចន្ថាម៉ៅ")
+    assert found(users["caseworker"], "ចន្ថា") == [person.case_number]
+    assert found(users["caseworker"], "ម៉ៅ ចន្ថា") == [person.case_number]
+    assert Person.objects.get(pk=person.pk).initials == "មច"
+
+
+def test_a_non_joiner_typed_between_syllables_is_a_word_boundary_too(users):
+    breaks = register(users["caseworker"], name_latin="", name_km="ម៉ៅ\u200cចន្ថា")
+    shaping = register(users["caseworker"], name_latin="", name_km="ប៊\u200cីន")  # only changes how the vowel is drawn
+
+    assert Identity.objects.get(person=breaks).name_km == "ម៉ៅ\u200bចន្ថា"
+    assert Identity.objects.get(person=shaping).name_km == "ប៊ីន"
+    assert found(users["caseworker"], "ចន្ថា") == [breaks.case_number]
+
+
+def test_the_migration_keeps_the_word_boundary_of_names_stored_with_invisible_characters(users):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("karpear.core.migrations.0012_zero_width_space_is_a_word_boundary")
+    person = register(users["caseworker"], name_latin="", name_km="ម៉ៅចន្ថា")
+    untouched = register(users["caseworker"], name_latin="Sok Dara")
+    # As a script that wrote past the services would have left it.
+    Identity.objects.filter(person=person).update(name_km="ម៉ៅ\u200cចន្ថា\u200d", name_km_key="stale", name_km_alt_key="")
+    Person.objects.filter(pk=person.pk).update(initials="")
+
+    migration.forwards(apps, None)
+
+    identity = Identity.objects.get(person=person)
+    assert (identity.name_km, identity.name_km_key, identity.name_km_alt_key) == (
+        "ម៉ៅ\u200bចន្ថា",
+        "ម៉ៅចន្ថា",
+        "ចន្ថាម៉ៅ",
+    )
+    assert Person.objects.get(pk=person.pk).initials == "មច"
+    assert Identity.objects.get(person=untouched).name_latin_alt_key == "darasok"
+    assert found(users["caseworker"], "ចន្ថា") == [person.case_number]
+
+
 def test_latin_name_is_stored_in_nfc(users):
     person = register(users["caseworker"], name_latin="Sre\u0301y Mom")
 
