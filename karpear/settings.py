@@ -143,7 +143,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "karpear.core.context_processors.karpear",
             ],
-            "builtins": ["django.templatetags.i18n", "karpear.core.templatetags.karpear"],
+            "builtins": [
+                "django.templatetags.i18n",
+                "karpear.core.templatetags.karpear",
+                "karpear.core.templatetags.offline",
+            ],
         },
     }
 ]
@@ -200,6 +204,10 @@ AXES_ENABLE_ADMIN = False
 # X-Forwarded-For (core.middleware.client_ip), for the audit log and for django-axes.
 PROXY_COUNT = env_int("KARPEAR_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "karpear.core.middleware.client_ip"
+
+# A form's or an API client's one-time key is remembered this long (core.idempotency): a submission queued
+# on a phone and sent later than this is no longer recognised as sent before.
+IDEMPOTENCY_DAYS = env_int("KARPEAR_IDEMPOTENCY_DAYS", 30)
 
 # Idle sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30)

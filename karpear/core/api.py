@@ -26,6 +26,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from karpear.core import access, countries, selectors, services
+from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.models import (
     Commune,
     District,
@@ -417,6 +418,7 @@ class CountryListView(generics.ListAPIView[Any]):
     update=extend_schema(request=PersonWriteSerializer, responses=PersonSerializer),
 )
 class PersonViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

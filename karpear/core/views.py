@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, selectors, services
+from karpear.core import access, idempotency, selectors, services
 from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm, place_options
 from karpear.core.models import Person, User
 from karpear.core.places import search_places
@@ -128,6 +128,7 @@ def _picker_context(data: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@idempotency.offline_data
 def place_picker(request: HttpRequest) -> HttpResponse:
     """The place picker partial, re-rendered as the user picks a level or types a name (htmx)."""
     return render(request, "core/_place_picker.html", _picker_context(request.GET))
@@ -143,6 +144,8 @@ def place_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.offline_page
+@idempotency.idempotent
 def person_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.ADD_PERSON)
@@ -151,6 +154,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.idempotent
 def person_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
     person = access.get_person_for_user(user, uuid, write=True)
@@ -211,6 +215,11 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
                     passport_number=data.get("passport_number", ""),
                     exclude=person,
                 )
+                if duplicates:
+                    idempotency.needs_review(
+                        request,
+                        _("This may be someone already registered. Open the entry, compare and save it again."),
+                    )
             if not duplicates:
                 try:
                     if person is None:
@@ -265,6 +274,7 @@ def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotency.idempotent
 def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Record a consent given or refused for a purpose; the person's own organisation only."""
     user = _user(request)
@@ -432,6 +442,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.idempotent
 def member_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.MANAGE_MEMBERS)
@@ -449,6 +460,8 @@ def member_create(request: HttpRequest) -> HttpResponse:
             _form_errors(form, exc)
         else:
             if password:
+                # Shown once: a repeated submission goes to the member's page, never to the password again.
+                idempotency.saved(request, reverse("member_edit", args=[membership.user.uuid]))
                 return render(request, "core/member_created.html", {"member": membership, "password": password})
             messages.success(request, _("%(name)s is now a member.") % {"name": membership.user.username})
             return redirect("member_list")
@@ -457,6 +470,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.idempotent
 def member_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.MANAGE_MEMBERS)

@@ -42,6 +42,8 @@ ROUTES: dict[str, RouteSpec] = {
     # pages
     "home": RouteSpec("list"),
     "favicon": RouteSpec("public"),
+    "service_worker": RouteSpec("public"),
+    "offline_state": RouteSpec("list"),
     "about": RouteSpec("public"),
     "login": RouteSpec("public"),
     "logout": RouteSpec("public", method="post"),
