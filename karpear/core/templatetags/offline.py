@@ -12,7 +12,7 @@ from typing import Any
 
 from django import template
 from django.http import HttpRequest
-from django.templatetags.static import static
+from django.templatetags.static import PrefixNode, static
 from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
@@ -125,9 +125,10 @@ def form_scripts(context: template.Context) -> SafeString:
         config["sw"] = reverse("service_worker")
         config["state"] = reverse("offline_state")
         config["login"] = reverse("login")
-        config["static"] = static("")
+        config["static"] = PrefixNode.handle_simple("STATIC_URL")  # not static(""): no manifest entry
         config["messages"].update(_offline_messages())
-        scripts.append(static("js/offline.min.js"))
+        # Before forms.js: it keeps a copy of the page as sent, before forms.js puts a draft back in it.
+        scripts.insert(0, static("js/offline.min.js"))
     tags = [json_script(config, "karpear-forms")]
     tags += [format_html('<script src="{}" defer></script>', src) for src in scripts]
     return SafeString("\n".join(tags))

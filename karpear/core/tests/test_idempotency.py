@@ -4,6 +4,7 @@ a phone's queue sent twice, and two identical requests at the same time (core.id
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 import uuid
@@ -335,6 +336,9 @@ def test_the_service_worker_is_served_at_the_root_and_always_revalidated(client)
     assert response["Service-Worker-Allowed"] == "/"
     assert b'addEventListener("fetch"' in response.content
     assert client.get("/sw.js", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    compressed = client.get("/sw.js", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert compressed["Content-Encoding"] == "gzip" and "Accept-Encoding" in compressed["Vary"]
+    assert gzip.decompress(compressed.content) == response.content
 
 
 def test_the_offline_state_names_the_user_and_gives_a_csrf_token(client, users):

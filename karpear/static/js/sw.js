@@ -180,11 +180,12 @@ async function submit(request) {
   }
 }
 
-// The page's static files (older versions of each dropped), and the page itself on its first visit.
-async function keep(urls, path) {
-  if (path && !(await caches.match(path, { cacheName: PAGES }))) {
-    const answer = await fetch(path, { credentials: "same-origin" }).catch(() => null);
-    if (answer && answer.ok && answer.headers.get("Karpear-Offline") === "page") await (await caches.open(PAGES)).put(path, answer);
+// The page's static files (older versions of each dropped). The page itself is kept as it passes by
+// (page()), except on its first visit, before we controlled it: then the page sends its own copy.
+async function keep(urls, path, html) {
+  if (path && html && !(await caches.match(path, { cacheName: PAGES }))) {
+    const copy = new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8", "Karpear-Offline": "page" } });
+    await (await caches.open(PAGES)).put(path, copy);
   }
   const cache = await caches.open(ASSETS);
   const wanted = [...new Set(urls.map((url) => new URL(url, self.location.href)))]
@@ -227,7 +228,7 @@ self.addEventListener("fetch", (event) => {
 
 self.addEventListener("message", (event) => {
   const message = event.data || {};
-  if (message.type === "assets") event.waitUntil(keep(message.urls || [], message.page));
+  if (message.type === "assets") event.waitUntil(keep(message.urls || [], message.page, message.html));
   if (message.type === "flush") event.waitUntil(flush());
 });
 
