@@ -59,3 +59,20 @@ def test_a_page_without_a_protected_form_gets_nothing(client, users):
         html = client.get(path).content.decode()
         assert added_to(html) == {"settings": b"", "inputs": b""}, path
         assert "/static/js/" not in html, path
+
+
+@pytest.mark.django_db
+def test_the_offline_page_renders_with_the_production_static_storage(client, users, settings, tmp_path):
+    """Production names static files by their hash, from a manifest that knows only real files."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    login(client, users["volunteer"])
+    html = client.get("/people/new/").content.decode()
+    assert re.search(r'<script src="/static/js/offline\.min\.[0-9a-f]{12}\.js" defer></script>', html)
+    assert '"static": "/static/"' in html
