@@ -10,7 +10,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT := DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0
 
-.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench vendor clean
+.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench vendor js clean
 
 help:
 	@echo "make demo   install, migrate the embedded SQLite database, load the demo consortium and serve it"
@@ -80,6 +80,17 @@ vendor:
 	npm install --no-save --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js karpear/static/vendor/
 	cp node_modules/@fontsource/noto-sans-khmer/files/noto-sans-khmer-khmer-{400,700}-normal.woff2 karpear/static/vendor/
+
+# Minify our own scripts into the *.min.js the pages load (committed, like the vendored files). Each starts
+# with the sha256 of its source: the suite fails when a source changed and `make js` was not run.
+JS_SOURCES := forms offline sw
+js:
+	npm install --no-save --no-audit --no-fund
+	@for f in $(JS_SOURCES); do \
+	  src=karpear/static/js/$$f.js; \
+	  node_modules/.bin/terser $$src --compress --mangle --ecma 2020 \
+	    --format "preamble='/*! $$src sha256:$$(sha256sum $$src | cut -c1-64) (make js) */'" -o karpear/static/js/$$f.min.js; \
+	done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

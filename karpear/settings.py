@@ -178,7 +178,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "karpear.core.context_processors.karpear",
             ],
-            "builtins": ["django.templatetags.i18n", "karpear.core.templatetags.karpear"],
+            "builtins": [
+                "django.templatetags.i18n",
+                "karpear.core.templatetags.karpear",
+                "karpear.core.templatetags.offline",
+            ],
         },
     }
 ]
@@ -240,6 +244,10 @@ AXES_CLIENT_IP_CALLABLE = "karpear.core.middleware.client_ip"
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("KARPEAR_LOGIN_ADDRESS_FAILURE_LIMIT", 10)
 # Searches by name (identifying details) per user: a search as you type counts each pause in typing.
 NAME_SEARCH_RATE = env_rate("KARPEAR_NAME_SEARCH_RATE", "40/10m")
+
+# A form's or an API client's one-time key is remembered this long (core.idempotency): a submission queued
+# on a phone and sent later than this is no longer recognised as sent before.
+IDEMPOTENCY_DAYS = env_int("KARPEAR_IDEMPOTENCY_DAYS", 30)
 
 # Idle sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30)

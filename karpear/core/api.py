@@ -28,6 +28,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from karpear.core import access, countries, ratelimit, selectors, services
+from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.middleware import client_ip
 from karpear.core.models import (
@@ -445,6 +446,7 @@ class CountryListView(generics.ListAPIView[Any]):
     update=extend_schema(request=PersonWriteSerializer, responses=PersonSerializer),
 )
 class PersonViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -77,6 +77,10 @@ ERROR_RESPONSES: dict[str, tuple[str, dict[str, Any]]] = {
             "indistinguishable), or the page number is past the last page.",
         },
     ),
+    "409": (
+        "Conflict",
+        {"description": "The Idempotency-Key was used before with another body; nothing was saved."},
+    ),
     "415": ("UnsupportedMediaType", {"description": "The body is not `application/json`."}),
     "429": (
         "TooManyRequests",
@@ -122,6 +126,8 @@ class AutoSchema(openapi.AutoSchema):
             statuses.add("404")
         if has_body:
             statuses.add("415")
+        if self._idempotent_write():
+            statuses.add("409")
         if self.view.get_throttles():
             statuses.add("429")
         responses = operation["responses"]
@@ -129,6 +135,18 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault(status, {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"})
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def _idempotent_write(self) -> bool:
+        """A write of a view that honours the Idempotency-Key header (core.api_idempotency.IdempotentMixin)."""
+        return bool(getattr(self.view, "idempotent_writes", False)) and self.method in ("POST", "PUT", "PATCH")
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._idempotent_write():
+            from karpear.core.api_idempotency import IDEMPOTENCY_PARAMETER
+
+            parameters.append(IDEMPOTENCY_PARAMETER)
+        return parameters
 
     def _is_public(self) -> bool:
         return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())

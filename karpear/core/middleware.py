@@ -107,6 +107,10 @@ class NoStoreMiddleware:
     a name. What may be cached, the static files, WhiteNoise answers before this middleware runs. A shared
     office computer's browser then keeps no copy of a person's record, the one-time password page or an API
     answer, and the back button after logging out shows nothing from the cache.
+
+    The one exception is code served by a view rather than by WhiteNoise because of where it must live (the
+    service worker at /sw.js): its view marks the response `static_code = True` and keeps its own
+    `Cache-Control`. It carries no data.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -114,5 +118,6 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response["Cache-Control"] = "no-store, private"
+        if not getattr(response, "static_code", False):
+            response["Cache-Control"] = "no-store, private"
         return response

@@ -737,3 +737,29 @@ class ExportJob(OrgOwned):
         if not self.total_rows:
             return 0
         return min(99, int(100 * self.done_rows / self.total_rows))
+
+
+# ---------------------------------------------------------------- form submissions processed once
+class IdempotencyRecord(models.Model):
+    """One form submission or API write, by one user, under the one-time key it carried (core.idempotency).
+
+    The unique (user, key) row is inserted inside the transaction that runs the view, so a second request
+    with the same key waits for the first, then replays its result instead of saving twice. It stores no
+    content: `fingerprint` is a keyed hash of what was sent, and `location` names what was saved (a page
+    address, or an API record's uuid), so identifying details never leave the records that hold them.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField(null=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} {self.method} {self.path} → {self.status}"

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from karpear.core import views, views_auth, views_referrals
+from karpear.core import views, views_auth, views_offline, views_referrals
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("sw.js", views_offline.service_worker, name="service_worker"),
+    path("offline/state/", views_offline.offline_state, name="offline_state"),
     path("account/login/", views_auth.LoginView.as_view(), name="login"),
     path("account/logout/", views_auth.LogoutView.as_view(), name="logout"),
     path("account/password/", views_auth.PasswordChangeView.as_view(), name="password_change"),

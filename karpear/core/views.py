@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, ratelimit, selectors, services
+from karpear.core import access, idempotency, ratelimit, selectors, services
 from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm
 from karpear.core.models import Person, User
 from karpear.core.place_picker import place_picker as build_place_picker
@@ -104,6 +104,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@idempotency.offline_data
 def place_picker(request: HttpRequest) -> HttpResponse:
     """A place picker, re-rendered as the user picks a level or types a name (htmx); `?prefix=` names which."""
     prefix = request.GET.get("prefix", "")[:30]
@@ -122,6 +123,8 @@ def place_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.offline_page
+@idempotency.idempotent
 def person_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.ADD_PERSON)
@@ -130,6 +133,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.idempotent
 def person_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
     person = access.get_person_for_user(user, uuid, write=True)
@@ -190,6 +194,11 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
                     passport_number=data.get("passport_number", ""),
                     exclude=person,
                 )
+                if duplicates:
+                    idempotency.needs_review(
+                        request,
+                        _("This may be someone already registered. Open the entry, compare and save it again."),
+                    )
             if not duplicates:
                 try:
                     if person is None:
@@ -256,6 +265,7 @@ def _referral_context(user: User, person: Person) -> dict[str, Any]:
 
 @login_required
 @require_POST
+@idempotency.idempotent
 def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Record a consent given or refused for a purpose; the person's own organisation only."""
     user = _user(request)
@@ -424,6 +434,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.idempotent
 def member_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.MANAGE_MEMBERS)
@@ -441,6 +452,8 @@ def member_create(request: HttpRequest) -> HttpResponse:
             _form_errors(form, exc)
         else:
             if password:
+                # Shown once: a repeated submission goes to the member's page, never to the password again.
+                idempotency.saved(request, reverse("member_edit", args=[membership.user.uuid]))
                 return render(request, "core/member_created.html", {"member": membership, "password": password})
             if membership.pending:
                 messages.success(
@@ -458,6 +471,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.idempotent
 def member_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
     access.require(user, Capability.MANAGE_MEMBERS)

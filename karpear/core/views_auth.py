@@ -103,6 +103,10 @@ class LogoutView(auth_views.LogoutView):
             audit.record(actor=request.user, action="logout")
         language = request.LANGUAGE_CODE
         response = super().post(request, *args, **kwargs)
+        # What this browser kept for the user goes with them: drafts (which may hold identifying details),
+        # entries still waiting to be sent, pages kept for offline use, the service worker, the HTTP cache.
+        # Cookies stay (the language). Browsers honour this header over HTTPS and on localhost.
+        response["Clear-Site-Data"] = '"cache", "storage"'
         return _with_language(response, language)
 
 

@@ -96,6 +96,8 @@ ROUTES: dict[str, RouteSpec] = {
     "account_tokens": RouteSpec("list"),
     "account_invitation": RouteSpec("public", method="post"),  # the user's own invitations (test_members.py)
     "language_switch": RouteSpec("public", method="post"),
+    "service_worker": RouteSpec("public"),
+    "offline_state": RouteSpec("list"),
     "person_list": RouteSpec("list", C.VIEW_PERSON),
     "person_create": RouteSpec("list", C.ADD_PERSON),
     "person_export": RouteSpec("list", C.EXPORT_PEOPLE),

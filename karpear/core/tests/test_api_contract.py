@@ -191,9 +191,9 @@ def test_a_programme_officers_people_without_identity_answer_as_the_schema_says(
 # ---------------------------------------------------------------- error answers
 EXPECTED_ERRORS = {
     "people_list": ["400", "401", "403", "404"],  # 400 bad filter or page size, 404 page past the end
-    "people_create": ["400", "401", "403", "415"],
+    "people_create": ["400", "401", "403", "409", "415"],
     "people_retrieve": ["401", "403", "404"],
-    "people_update": ["400", "401", "403", "404", "415"],
+    "people_update": ["400", "401", "403", "404", "409", "415"],
     "organisations_retrieve": ["401", "403", "404"],
     "programmes_subgrants_list": ["400", "401", "403", "404"],
 }
