@@ -31,6 +31,7 @@ from karpear.core.models import (
     Membership,
     Organisation,
     Person,
+    PossibleDuplicate,
     Programme,
     Province,
     SubGrant,
@@ -175,6 +176,15 @@ def visible[M: models.Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
         if Capability.EXPORT_PEOPLE not in spec.capabilities:
             return queryset.none()
         return queryset.filter(organisation_id=org_id, requested_by_id=user.pk)
+    if model is PossibleDuplicate:
+        # For the roles that decide on them, and only pairs of which both people are in the user's scope.
+        if Capability.REVIEW_DUPLICATES not in spec.capabilities:
+            return queryset.none()
+        return queryset.filter(
+            Q(organisation_id=org_id)
+            & _person_filter(user, membership, "person__")
+            & _person_filter(user, membership, "other__")
+        )
     if model is Membership:
         if Capability.MANAGE_MEMBERS not in spec.capabilities:
             return queryset.filter(user_id=user.pk)
@@ -273,3 +283,13 @@ def get_membership_for_user(user: User, user_uuid: UUID | str) -> Membership:
 
 def get_export_for_user(user: User, uuid: UUID | str) -> ExportJob:
     return _get_visible(user, ExportJob.objects.all(), uuid=uuid)
+
+
+def get_possible_duplicate_for_user(user: User, uuid: UUID | str) -> PossibleDuplicate:
+    return _get_visible(
+        user,
+        PossibleDuplicate.objects.select_related(
+            "person__commune", "other__commune", "person__created_by", "other__created_by", "resolved_by"
+        ),
+        uuid=uuid,
+    )

@@ -477,6 +477,42 @@ class Consent(OrgOwned):
         return f"{self.purpose}: {self.given}"
 
 
+class PossibleDuplicate(OrgOwned):
+    """Two people of one organisation who may be the same person, for a case supervisor to decide on.
+
+    Registered when a registration is saved with the same phone, ID or passport number, or the same name,
+    birth year and commune, as someone already registered, and nobody confirmed on the form that it is a
+    different person: because the registering user could not see the other record, or because both were
+    registered at the same moment and each form's check ran before the other was saved (issue 8, item 5).
+    Nothing is merged automatically (DOMAIN §6): the supervisor records "same person" or "different people".
+    """
+
+    class Decision(models.TextChoices):
+        SAME = "same", _("Same person")
+        DIFFERENT = "different", _("Different people")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")  # the later registration
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")  # registered before it
+    reasons = models.JSONField(default=list)  # "phone", "national_id", "passport", "name"
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("possible duplicate")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other"], name="core_possibleduplicate_unique_pair"),
+            models.CheckConstraint(condition=~Q(person=models.F("other")), name="core_possibleduplicate_two_people"),
+        ]
+        indexes = [models.Index(fields=["organisation", "resolved_at"], name="core_possibleduplicate_open")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ~ {self.other_id}"
+
+
 class AccessShare(BaseModel):
     """A record shared with another organisation, e.g. by an accepted referral (DESIGN §5).
 

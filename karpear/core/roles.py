@@ -26,6 +26,7 @@ class Capability(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_ORGANISATIONS = "manage_organisations"
     OVERRIDE_CONSENT = "override_consent"
+    REVIEW_DUPLICATES = "review_duplicates"  # decide on possible duplicates found after registration
 
 
 class Role(models.TextChoices):
@@ -87,6 +88,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 C.VIEW_ACCESS_LOG,
                 C.VIEW_PROGRAMMES,
                 C.OVERRIDE_CONSENT,
+                C.REVIEW_DUPLICATES,
             }
         ),
     ),

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import login, make_user
 from karpear.core import services
-from karpear.core.models import ExportJob, Organisation, Person, Programme, Team, Village
+from karpear.core.models import ExportJob, Organisation, Person, PossibleDuplicate, Programme, Team, Village
 from karpear.core.roles import ROLE_SPECS, Capability, Role, Scope
 
 C = Capability
@@ -29,7 +29,8 @@ ACTORS = ("owner", "same_org", "other_org")
 
 @dataclass(frozen=True)
 class RouteSpec:
-    """What a route needs. kind: public | list | object kinds (person, export, programme, organisation, place)."""
+    """What a route needs. kind: public | list | object kinds (person, export, programme, organisation, place,
+    duplicate: a possible-duplicate pair of two people of the actor)."""
 
     kind: str
     capability: Capability | None = None  # needed to see the route at all
@@ -56,6 +57,8 @@ ROUTES: dict[str, RouteSpec] = {
     "person_edit": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON),
     "person_consent": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post"),
     "person_access_log": RouteSpec("person", C.VIEW_PERSON, write=C.VIEW_ACCESS_LOG),
+    "duplicate_list": RouteSpec("list", C.REVIEW_DUPLICATES),
+    "duplicate_review": RouteSpec("duplicate", C.REVIEW_DUPLICATES),
     "place_search": RouteSpec("list"),
     "place_picker": RouteSpec("list"),
     "job_detail": RouteSpec("export"),
@@ -142,6 +145,8 @@ def expected_status(route: RouteSpec, role: str, actor: str) -> int:
         return 200
     if route.kind == "export":
         return 200 if actor == "owner" and C.EXPORT_PEOPLE in caps else 404
+    if route.kind == "duplicate":
+        return 200 if route.capability in caps and sees_person(role, actor) else 404
     if route.kind == "programme":
         if route.capability is not None and route.capability not in caps:
             return 403 if not route.api else 404
@@ -218,6 +223,25 @@ def _export(world: dict[str, Any], user: Any, actor: str) -> ExportJob:
     return ExportJob.objects.create(organisation=organisation, requested_by=owner, status=ExportJob.Status.DONE)
 
 
+def _possible_duplicate(world: dict[str, Any], user: Any, actor: str) -> PossibleDuplicate:
+    """A pair of people of the actor (both the user's own for "owner")."""
+    if actor == "owner":
+        first, second = (
+            _owned_person(world, user),
+            Person.objects.create(
+                organisation=world["own"], case_number=f"OWN2-{user.pk}", sex="male", created_by=user, assigned_to=user
+            ),
+        )
+    else:
+        first = world[f"{actor}_person"]
+        second = Person.objects.create(
+            organisation=first.organisation, case_number="SECOND", sex="male", created_by=first.created_by
+        )
+    return PossibleDuplicate.objects.create(
+        organisation=first.organisation, person=second, other=first, reasons=["phone"]
+    )
+
+
 def _kwargs(name: str, route: RouteSpec, world: dict[str, Any], user: Any, actor: str) -> dict[str, Any]:
     if route.kind == "person":
         if actor == "owner":
@@ -225,6 +249,8 @@ def _kwargs(name: str, route: RouteSpec, world: dict[str, Any], user: Any, actor
         return {"uuid": world[f"{actor}_person"].uuid}
     if route.kind == "export":
         return {"uuid": _export(world, user, actor).uuid}
+    if route.kind == "duplicate":
+        return {"uuid": _possible_duplicate(world, user, actor).uuid}
     if route.kind == "member":
         return {"uuid": {"owner": user, "same_org": world["colleague"], "other_org": world["stranger"]}[actor].uuid}
     if route.kind == "programme":
