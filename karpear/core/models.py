@@ -620,6 +620,8 @@ class ExportJob(OrgOwned):
     content = models.BinaryField(null=True, editable=False)
     error = models.CharField(max_length=300, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The django-tasks-db result that builds it: the worker's reaper follows it (karpear/core/worker.py).
+    task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -634,3 +636,20 @@ class ExportJob(OrgOwned):
         if not self.total_rows:
             return 0
         return min(99, int(100 * self.done_rows / self.total_rows))
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `karpear worker` process, rewritten every few seconds so that the others know it is alive.
+
+    A RUNNING task whose worker stopped beating is given back to the queue by the reaper (core/worker.py).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the task it is running now
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.host} ({self.pid})"

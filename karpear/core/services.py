@@ -25,12 +25,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,6 +62,8 @@ from karpear.core.models import (
 )
 from karpear.core.roles import Capability
 from karpear.core.text import clean_text, initials, khmer_key, latin_key, rotated, to_ascii_digits
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- small parsers shared by forms and API
@@ -693,12 +704,14 @@ EXPORT_CONSENT_PURPOSE = Consent.Purpose.CASE_MANAGEMENT
 
 
 @transaction.atomic
-def export_people_request(*, actor: User, query: str = "", override_reason: str = "", filters: Any = None) -> ExportJob:
+def export_people_request(
+    *, actor: User, query: str = "", override_reason: str = "", filters: Any = None, retry_of: ExportJob | None = None
+) -> ExportJob:
     """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit.
 
     Identifying details go into the file only for people whose latest answer for case management is "given"
     (DESIGN §4). A role with override_consent may include the others too by giving a reason, which is
-    audited as a consent override.
+    audited as a consent override. `retry_of` names the failed export this one tries again (export_retry).
     """
     access.require(actor, Capability.EXPORT_PEOPLE)
     override_reason = clean_text(override_reason)
@@ -706,13 +719,14 @@ def export_people_request(*, actor: User, query: str = "", override_reason: str 
         access.require(actor, Capability.OVERRIDE_CONSENT)
         access.require(actor, Capability.VIEW_IDENTITY)
     organisation = _acting_membership(actor).organisation
-    job = ExportJob.objects.create(
-        organisation=organisation,
-        requested_by=actor,
-        kind="people_xlsx",
-        params={"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)},
+    params: dict[str, Any] = {"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)}
+    if override_reason:
+        params["override_reason"] = override_reason  # so that "Try again" asks for the same export
+    job = ExportJob.objects.create(organisation=organisation, requested_by=actor, kind="people_xlsx", params=params)
+    again: dict[str, Any] = {"retry_of": str(retry_of.uuid)} if retry_of is not None else {}
+    audit.record(
+        actor=actor, action="export", obj=job, kind="people_xlsx", query=query, filters=params["filters"], **again
     )
-    audit.record(actor=actor, action="export", obj=job, kind="people_xlsx", query=query, filters=job.params["filters"])
     if override_reason:
         audit.record(
             actor=actor, action="consent_override", obj=job, purpose=EXPORT_CONSENT_PURPOSE, reason=override_reason
@@ -721,10 +735,34 @@ def export_people_request(*, actor: User, query: str = "", override_reason: str 
     def enqueue() -> None:
         from karpear.core.tasks import export_people_task
 
-        export_people_task.enqueue(job_id=job.pk)
+        result = export_people_task.enqueue(job_id=job.pk)
+        # The worker's reaper follows the task to keep the job's status true (core/worker.py).
+        ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
     transaction.on_commit(enqueue)
     return job
+
+
+def export_retry(*, actor: User, job: ExportJob) -> ExportJob:
+    """ "Try again" on a failed export: queue a new export with the same search, filters and consent override.
+
+    The actor needs the same rights as for asking anew (export_people_request checks them again, and audits
+    the new request with `retry_of`). Only the user who asked may see the job (404 otherwise).
+    """
+    job = access.get_export_for_user(actor, job.uuid)
+    if job.status != ExportJob.Status.FAILED:
+        raise ValidationError(_("Only an export that failed can be tried again."))
+    params = job.params or {}
+    reason = ""
+    if params.get("consent_override"):
+        reason = str(params.get("override_reason") or "") or f"Try again of export {job.uuid}"
+    return export_people_request(
+        actor=actor,
+        query=str(params.get("q", "")),
+        override_reason=reason,
+        filters=_filters_from_json(params.get("filters") or {}),
+        retry_of=job,
+    )
 
 
 def _filters_json(filters: Any) -> dict[str, Any]:
@@ -763,7 +801,7 @@ def export_people_run(*, job_id: int) -> None:
     user = job.requested_by
     user._karpear_active_org = job.organisation_id  # type: ignore[attr-defined]  # act in the job's organisation
     override = bool(job.params.get("consent_override"))
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, error="")
     try:
         people = selectors.filter_people(
             selectors.person_list(user=user, query=str(job.params.get("q", ""))),
@@ -804,7 +842,7 @@ def export_people_run(*, job_id: int) -> None:
                     row += ["", "", None, ""]
             sheet.append(row)
             if index % 1000 == 0:
-                ExportJob.objects.filter(pk=job.pk).update(done_rows=index)
+                ExportJob.objects.filter(pk=job.pk).update(done_rows=index, status=ExportJob.Status.RUNNING)
         buffer = io.BytesIO()
         book.save(buffer)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -825,9 +863,71 @@ def export_people_run(*, job_id: int) -> None:
                     without_consent=overridden,
                     reason="export",
                 )
-    except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:300])
+    except INTERRUPTIONS as exc:
+        # Not the export's fault: the worker is being stopped (a signal), or lost the database. The job waits
+        # again; the worker gives the task back to the queue (core/worker.py), or fails it after the last try.
+        _export_job_mark(job.pk, status=ExportJob.Status.QUEUED, error=f"interrupted: {exc.__class__.__name__}")
         raise
+    except BaseException as exc:
+        _export_job_mark(
+            job.pk, status=ExportJob.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"[:300], finished=True
+        )
+        raise
+
+
+# A task stopped by these did not fail by itself (see core/worker.py: INTERRUPTED).
+INTERRUPTIONS = (KeyboardInterrupt, SystemExit, OperationalError, InterfaceError)
+
+
+def _export_job_mark(job_id: int, *, status: str, error: str, finished: bool = False) -> None:
+    """Best effort: the database may be what failed. The worker's reaper brings the job in line later."""
+    try:
+        if not connection.in_atomic_block:  # closing inside a transaction would end it
+            connection.close_if_unusable_or_obsolete()  # a connection that broke is replaced
+        ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.DONE).update(
+            status=status, error=error, finished_at=timezone.now() if finished else None
+        )
+    except DatabaseError:
+        logger.warning("Could not mark export job %s %s; the reaper will", job_id, status, exc_info=True)
+
+
+EXPORT_TASK_ERRORS = {
+    "failed": "The task failed for good (see its result in the back office: Task results).",
+    "missing": "The task that was to build this export is gone.",
+    "finished": "The task ended without finishing the export.",
+}
+NEVER_QUEUED_AFTER = dt.timedelta(minutes=10)
+
+
+def export_jobs_reconcile(*, task_state: Callable[[str], str], now: dt.datetime | None = None) -> int:
+    """Bring waiting and running export jobs in line with their tasks; returns the number changed.
+
+    Called by the worker's reaper (core/worker.py), which passes `task_state(task_id)`: "queued", "running",
+    "retrying" (interrupted, going back to the queue), "failed", "finished" or "missing". A job whose task went
+    back to the queue shows "Waiting" again; a job whose task failed for good, ended, or vanished is marked
+    failed, and its page stops updating and offers "Try again". Each change is conditional on the job still
+    waiting or running, so a job finishing at the same moment keeps its file.
+    """
+    now = now or timezone.now()
+    active = [ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+    changed = 0
+    for job in ExportJob.objects.filter(status__in=active).only("pk", "status", "task_id", "created_at"):
+        if not job.task_id:
+            if job.created_at < now - NEVER_QUEUED_AFTER:
+                changed += ExportJob.objects.filter(pk=job.pk, status__in=active, task_id="").update(
+                    status=ExportJob.Status.FAILED, error="The export was never queued.", finished_at=now
+                )
+            continue
+        state = task_state(job.task_id)
+        if state in ("queued", "retrying") and job.status == ExportJob.Status.RUNNING:
+            changed += ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+                status=ExportJob.Status.QUEUED
+            )
+        elif state in EXPORT_TASK_ERRORS:
+            changed += ExportJob.objects.filter(pk=job.pk, status__in=active).update(
+                status=ExportJob.Status.FAILED, error=EXPORT_TASK_ERRORS[state], finished_at=now
+            )
+    return changed
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ urlpatterns = [
     path("places/picker/", views.place_picker, name="place_picker"),
     path("jobs/<uuid:uuid>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:uuid>/download/", views.job_download, name="job_download"),
+    path("jobs/<uuid:uuid>/retry/", views.job_retry, name="job_retry"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/<uuid:uuid>/", views.member_edit, name="member_edit"),

@@ -370,6 +370,19 @@ def job_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def job_retry(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """ "Try again" on a failed export: a new export with the same search and filters."""
+    user = _user(request)
+    job = access.get_export_for_user(user, uuid)
+    try:
+        job = services.export_retry(actor=user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("job_detail", uuid=job.uuid)
+
+
+@login_required
 @require_GET
 def job_download(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)

@@ -63,6 +63,7 @@ ROUTES: dict[str, RouteSpec] = {
     "place_picker": RouteSpec("list"),
     "job_detail": RouteSpec("export"),
     "job_download": RouteSpec("export"),
+    "job_retry": RouteSpec("export", method="post"),
     "organisation_list": RouteSpec("list"),
     "member_list": RouteSpec("list", C.MANAGE_MEMBERS),
     "member_create": RouteSpec("list", C.MANAGE_MEMBERS),
