@@ -10,7 +10,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT := DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0
 
-.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench vendor js clean
+.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench bench-concurrency vendor js clean
 
 help:
 	@echo "make demo   install, migrate the embedded SQLite database, load the demo consortium and serve it"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   ruff, import-linter and mypy only"
 	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md)"
 	@echo "make schema regenerate docs/openapi.yaml, the committed API contract, after an intended API change"
+	@echo "make bench-concurrency  the audited person page under 20 clients on gunicorn (bench/README.md)"
 
 $(BIN)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Karpear needs Python 3.12 or newer (python3.12 not found). Install it, e.g. with pyenv." >&2; exit 1; fi
@@ -74,6 +75,10 @@ test: install lint
 
 bench: install browser
 	$(BIN)/python bench/run.py
+
+# Throughput of the audited person page beside the person list, 20 clients, gunicorn with 2 workers, 100k people.
+bench-concurrency: install
+	$(BIN)/python bench/concurrency.py
 
 # Refresh the vendored front-end files from the npm registry (they are committed; run when upgrading).
 vendor:

@@ -192,7 +192,13 @@ TEMPLATES = [
 _default_sqlite = "sqlite:///" + str(ROOT_DIR / "db.sqlite3")
 DATABASE_URL = env_str("DATABASE_URL", _default_sqlite)
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KARPEAR_DB_CONN_MAX_AGE", 60))}
+    # A kept connection is checked before it is reused (one "SELECT 1" per request or worker round), so a
+    # connection the server dropped (a restart, a failover, an idle timeout) is replaced instead of failing.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("KARPEAR_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

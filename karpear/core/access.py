@@ -35,6 +35,7 @@ from karpear.core.models import (
     Membership,
     Organisation,
     Person,
+    PossibleDuplicate,
     Programme,
     Province,
     Referral,
@@ -50,20 +51,30 @@ ANY_SECTION = "*"  # a person's own pseudonymous record is shared by every accep
 
 # ---------------------------------------------------------------- membership
 def memberships_of(user: User) -> list[Membership]:
-    """The user's active memberships (cached on the user object for the request)."""
+    """The user's active, accepted memberships (cached on the user object for the request)."""
     cached: list[Membership] | None = getattr(user, "_karpear_memberships", None)
     if cached is None:
-        if not user.is_authenticated or not user.is_active:
-            cached = []
-        else:
+        cached = []
+        invitations: list[Membership] = []
+        if user.is_authenticated and user.is_active:
+            # One query for the memberships and the invitations still waiting (pending ones give nothing).
             # Places are read only for place-limited memberships (in _place_filter), not on every request.
-            cached = list(
-                Membership.objects.filter(user=user, is_active=True, pending=False, organisation__is_active=True)
-                .select_related("organisation", "team")
+            for membership in (
+                Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+                .select_related("organisation", "team", "invited_by")
                 .order_by("id")
-            )
+            ):
+                (invitations if membership.pending else cached).append(membership)
         user._karpear_memberships = cached  # type: ignore[attr-defined]  # per-request cache
+        user._karpear_invitations = invitations  # type: ignore[attr-defined]
     return cached
+
+
+def invitations_of(user: User) -> list[Membership]:
+    """Memberships other organisations offered the user, waiting for their answer (read with memberships_of)."""
+    memberships_of(user)
+    invitations: list[Membership] = getattr(user, "_karpear_invitations", [])
+    return invitations
 
 
 def membership_for(user: User) -> Membership | None:
@@ -296,19 +307,17 @@ def _place_filter(membership: Membership, prefix: str, places: tuple[str, str] |
 
 def _shared_person_ids(ctx: Context, section: str) -> list[int]:
     """Ids of people referred to the user's organisation by accepted referrals sharing `section`, within
-    the receiver's scope (assigned to the user, to their team, or the whole organisation), read once per
-    request.
+    the receiver's scope (assigned to the user, to their team, or the whole organisation).
 
-    A list, not a subquery: with no referral the condition disappears, and a subquery OR-ed into the scope
-    stops PostgreSQL from walking the (organisation, created_at) index (a 1M-row scan instead of 25 rows).
+    One query per request and scope, for every section at once. A list, not a subquery: with no referral the
+    condition disappears, and a subquery OR-ed into the scope stops PostgreSQL from walking the
+    (organisation, created_at) index (a 1M-row scan instead of 25 rows).
     """
     membership = ctx.membership
-    cache: dict[tuple[Any, ...], list[int]] = ctx.user.__dict__.setdefault("_karpear_shared", {})
-    key = (membership.organisation_id, section, ctx.scope, membership.team_id)
+    cache: dict[tuple[Any, ...], dict[str, list[int]]] = ctx.user.__dict__.setdefault("_karpear_shared", {})
+    key = (membership.organisation_id, ctx.scope, membership.team_id)
     if key not in cache:
         referrals = Referral.objects.filter(receiver_id=membership.organisation_id, status=Referral.Status.ACCEPTED)
-        if section != ANY_SECTION:
-            referrals = referrals.filter(sections__name=section)
         if ctx.scope == Scope.OWN:
             referrals = referrals.filter(assigned_to_id=ctx.user.pk)
         elif ctx.scope == Scope.TEAM:
@@ -316,8 +325,13 @@ def _shared_person_ids(ctx: Context, section: str) -> list[int]:
             referrals = referrals.filter(mine | Q(assigned_team_id=membership.team_id) if membership.team_id else mine)
         elif ctx.scope != Scope.ORGANISATION:
             referrals = referrals.none()
-        cache[key] = sorted(set(referrals.values_list("person_id", flat=True)))
-    return cache[key]
+        by_section: dict[str, set[int]] = {ANY_SECTION: set()}
+        for person_id, name in referrals.values_list("person_id", "sections__name"):
+            by_section[ANY_SECTION].add(person_id)
+            if name:
+                by_section.setdefault(name, set()).add(person_id)
+        cache[key] = {name: sorted(ids) for name, ids in by_section.items()}
+    return cache[key].get(section, [])
 
 
 def _owned(ctx: Context, decl: ModelAccess, prefix: str) -> Q:
@@ -531,6 +545,17 @@ def get_export_for_user(user: User, uuid: UUID | str) -> ExportJob:
     return get_for_user(user, ExportJob, uuid)
 
 
+def get_possible_duplicate_for_user(user: User, uuid: UUID | str) -> PossibleDuplicate:
+    return get_for_user(
+        user,
+        PossibleDuplicate,
+        uuid,
+        queryset=PossibleDuplicate.objects.select_related(
+            "person__commune", "other__commune", "person__created_by", "other__created_by", "resolved_by"
+        ),
+    )
+
+
 # ---------------------------------------------------------------- core's own declarations
 def _programme_rows(ctx: Context) -> Q:
     """Programmes the organisation manages, funds or holds a sub-grant of (all, for system administrators)."""
@@ -587,6 +612,19 @@ def _referral_rows(ctx: Context) -> Q:
     return condition | received
 
 
+def _possible_duplicate_rows(ctx: Context) -> Q:
+    """For the roles that decide on them (review_duplicates), and only pairs of which both people are in the
+    user's scope."""
+    person_ctx = Context(
+        ctx.user, ctx.membership, ctx.spec, Capability.VIEW_PERSON, ctx.spec.scope_for(Capability.VIEW_PERSON)
+    )
+    return (
+        Q(organisation_id=ctx.membership.organisation_id)
+        & _person_condition(person_ctx, "person__", None)
+        & _person_condition(person_ctx, "other__", None)
+    )
+
+
 def declare_core() -> None:
     """Core's models; called from CoreConfig.ready()."""
     C = Capability
@@ -623,3 +661,4 @@ def declare_core() -> None:
     register(ExportJob, view=None, rows=_export_rows)
     register(Membership, view=None, change=C.MANAGE_MEMBERS, rows=_membership_rows, lookup="user__uuid")
     register(Referral, view=None, change=C.REFER_PERSON, rows=_referral_rows)
+    register(PossibleDuplicate, view=C.REVIEW_DUPLICATES, change=C.REVIEW_DUPLICATES, rows=_possible_duplicate_rows)

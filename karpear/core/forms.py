@@ -232,6 +232,7 @@ class PersonForm(PlaceFieldsMixin):
             passport_number=data.get("passport_number") or "",
             mother_name=data.get("mother_name") or "",
             address_details=data.get("address_details") or "",
+            duplicate_confirmed=bool(data.get("confirm_not_duplicate")),
         )
 
 

@@ -527,6 +527,42 @@ class Consent(OrgOwned):
         return f"{self.purpose}: {self.given}"
 
 
+class PossibleDuplicate(OrgOwned):
+    """Two people of one organisation who may be the same person, for a case supervisor to decide on.
+
+    Registered when a registration is saved with the same phone, ID or passport number, or the same name,
+    birth year and commune, as someone already registered, and nobody confirmed on the form that it is a
+    different person: because the registering user could not see the other record, or because both were
+    registered at the same moment and each form's check ran before the other was saved (issue 8, item 5).
+    Nothing is merged automatically (DOMAIN §6): the supervisor records "same person" or "different people".
+    """
+
+    class Decision(models.TextChoices):
+        SAME = "same", _("Same person")
+        DIFFERENT = "different", _("Different people")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")  # the later registration
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")  # registered before it
+    reasons = models.JSONField(default=list)  # "phone", "national_id", "passport", "name"
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("possible duplicate")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other"], name="core_possibleduplicate_unique_pair"),
+            models.CheckConstraint(condition=~Q(person=models.F("other")), name="core_possibleduplicate_two_people"),
+        ]
+        indexes = [models.Index(fields=["organisation", "resolved_at"], name="core_possibleduplicate_open")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ~ {self.other_id}"
+
+
 class Referral(OrgOwned):
     """A person referred by one organisation (`organisation`, the sender) to another (`receiver`), sharing
     the sections of the person's records it names while it is accepted (DESIGN §5, core.access).
@@ -664,7 +700,7 @@ class AuditEvent(models.Model):
     key_id = models.CharField(max_length=8, blank=True)  # fingerprint of the audit key that made `mac`
     mac = models.CharField(max_length=64, blank=True)  # HMAC of the content, written with the event
     # Filled by the sealer: the place in the chain, the previous event's chain hash and this one's.
-    seq = models.BigIntegerField(null=True, unique=True)
+    seq = models.BigIntegerField(null=True)  # unique by construction: only the sealer, under the head lock, sets it
     # NULL until sealed: unsealed rows cannot share one empty string under the unique constraint.
     prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
     hash = models.CharField(max_length=64, null=True, unique=True)  # noqa: DJ001
@@ -676,6 +712,7 @@ class AuditEvent(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object"),
+            models.Index(fields=["seq"], name="core_audit_seq"),
             models.Index(
                 fields=["id"], condition=Q(seq__isnull=True, refused_at__isnull=True), name="core_audit_unsealed"
             ),
@@ -723,6 +760,8 @@ class ExportJob(OrgOwned):
     content = models.BinaryField(null=True, editable=False)
     error = models.CharField(max_length=300, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The django-tasks-db result that builds it: the worker's reaper follows it (karpear/core/worker.py).
+    task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -763,3 +802,20 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} {self.method} {self.path} → {self.status}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `karpear worker` process, rewritten every few seconds so that the others know it is alive.
+
+    A RUNNING task whose worker stopped beating is given back to the queue by the reaper (core/worker.py).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the task it is running now
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.host} ({self.pid})"

@@ -40,6 +40,7 @@ class Capability(StrEnum):
     OVERRIDE_CONSENT = "override_consent"
     REFER_PERSON = "refer_person"  # send a referral to another organisation
     RECEIVE_REFERRALS = "receive_referrals"  # accept, decline and assign the referrals an organisation receives
+    REVIEW_DUPLICATES = "review_duplicates"  # decide on possible duplicates found after registration
 
 
 class Role(models.TextChoices):
@@ -184,6 +185,7 @@ def declare_core() -> None:
             C.OVERRIDE_CONSENT: _("Override a missing consent, with a reason"),
             C.REFER_PERSON: _("Refer people to another organisation"),
             C.RECEIVE_REFERRALS: _("Accept and assign referrals received"),
+            C.REVIEW_DUPLICATES: _("Decide on possible duplicates"),
         },
         identifying=[C.VIEW_IDENTITY],
     )
@@ -215,6 +217,7 @@ def declare_core() -> None:
             C.OVERRIDE_CONSENT,
             C.REFER_PERSON,
             C.RECEIVE_REFERRALS,
+            C.REVIEW_DUPLICATES,
         ],
     )
     grant(R.LEGAL_OFFICER, [*people, C.VIEW_PROGRAMMES, C.REFER_PERSON])

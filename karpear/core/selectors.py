@@ -21,6 +21,7 @@ from karpear.core.models import (
     Membership,
     Organisation,
     Person,
+    PossibleDuplicate,
     Programme,
     SubGrant,
     Target,
@@ -188,6 +189,88 @@ class DuplicateCandidate:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class DuplicateKeys:
+    """What two registrations of the same person share (DOMAIN §6): an exact key each, never a similarity."""
+
+    name_km: str = ""
+    name_latin: str = ""
+    birth_year: int | None = None
+    commune_code: str = ""
+    phone: str = ""
+    national_id: str = ""
+    passport_number: str = ""
+
+    @classmethod
+    def of(cls, person: Person, identity: Identity) -> DuplicateKeys:
+        return cls(
+            name_km=identity.name_km,
+            name_latin=identity.name_latin,
+            birth_year=person.birth_year,
+            commune_code=person.commune_id or "",
+            phone=identity.phone,
+            national_id=identity.national_id,
+            passport_number=identity.passport_number,
+        )
+
+    def condition(self) -> Q | None:
+        """People sharing a key: same normalised name + birth year + commune, or the same phone, ID or passport."""
+        name_q = Q()
+        if self.name_km and khmer_key(self.name_km):
+            name_q |= Q(identity__name_km_key=khmer_key(self.name_km))
+        if self.name_latin and latin_key(self.name_latin):
+            name_q |= Q(identity__name_latin_key=latin_key(self.name_latin))
+        checks: list[Q] = []
+        if name_q and self.birth_year and self.commune_code:
+            checks.append(name_q & Q(birth_year=self.birth_year, commune_id=self.commune_code))
+        if self.phone:
+            checks.append(Q(identity__phone=self.phone))
+        if self.national_id:
+            checks.append(Q(identity__national_id=self.national_id.upper()))
+        if self.passport_number:
+            checks.append(Q(identity__passport_number=self.passport_number.upper()))
+        if not checks:
+            return None
+        combined = Q()
+        for check in checks:
+            combined |= check
+        return combined
+
+    def kinds(self) -> list[str]:
+        """Which kinds of identifying details the check uses (audited instead of their values)."""
+        kinds = []
+        if (self.name_km or self.name_latin) and self.birth_year and self.commune_code:
+            kinds.append("name")
+        kinds += [
+            kind
+            for kind, value in (
+                ("phone", self.phone),
+                ("national_id", self.national_id),
+                ("passport", self.passport_number),
+            )
+            if value
+        ]
+        return kinds
+
+    def reasons(self, person: Person) -> tuple[str, ...]:
+        """Which keys `person` (fetched with its identity) shares with these."""
+        identity = getattr(person, "identity", None)
+        reasons: set[str] = set()
+        if identity is not None:
+            if self.phone and identity.phone == self.phone:
+                reasons.add("phone")
+            if self.national_id and identity.national_id == self.national_id.upper():
+                reasons.add("national_id")
+            if self.passport_number and identity.passport_number == self.passport_number.upper():
+                reasons.add("passport")
+            same_name = (self.name_km and identity.name_km_key == khmer_key(self.name_km)) or (
+                self.name_latin and identity.name_latin_key == latin_key(self.name_latin)
+            )
+            if same_name and person.birth_year == self.birth_year and person.commune_id == self.commune_code:
+                reasons.add("name")
+        return tuple(sorted(reasons))
+
+
 @transaction.atomic
 def person_likely_duplicates(
     *,
@@ -207,28 +290,11 @@ def person_likely_duplicates(
     identifying details is audited (which kinds of details, how many candidates; never the values). A role
     without view_identity gets at most one anonymous candidate: "someone like this exists, ask your supervisor".
     """
-    visible_people = access.visible(user, Person.objects.all())
-    by_reason: dict[int, set[str]] = {}
-    name_q = Q()
-    if name_km and khmer_key(name_km):
-        name_q |= Q(identity__name_km_key=khmer_key(name_km))
-    if name_latin and latin_key(name_latin):
-        name_q |= Q(identity__name_latin_key=latin_key(name_latin))
-    checks: list[tuple[str, Q]] = []
-    if name_q and birth_year and commune_code:
-        checks.append(("name", name_q & Q(birth_year=birth_year, commune_id=commune_code)))
-    if phone:
-        checks.append(("phone", Q(identity__phone=phone)))
-    if national_id:
-        checks.append(("national_id", Q(identity__national_id=national_id.upper())))
-    if passport_number:
-        checks.append(("passport", Q(identity__passport_number=passport_number.upper())))
-    if not checks:
+    keys = DuplicateKeys(name_km, name_latin, birth_year, commune_code, phone, national_id, passport_number)
+    condition = keys.condition()
+    if condition is None:
         return []
-    combined = Q()
-    for _reason, check in checks:
-        combined |= check
-    candidates = visible_people.filter(combined)
+    candidates = access.visible(user, Person.objects.all()).filter(condition)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     people = list(candidates.select_related("identity", "commune")[:10])
@@ -238,27 +304,23 @@ def person_likely_duplicates(
         action="search",
         organisation=membership.organisation if membership else None,
         kind="duplicate_check",
-        fields=[reason for reason, _check in checks],
+        fields=keys.kinds(),
         candidates=len(people),
     )
     if not access.has_capability(user, Capability.VIEW_IDENTITY):
         return [DuplicateCandidate(None, ())] if people else []
-    for person in people:
-        identity = getattr(person, "identity", None)
-        reasons = by_reason.setdefault(person.pk, set())
-        if identity is not None:
-            if phone and identity.phone == phone:
-                reasons.add("phone")
-            if national_id and identity.national_id == national_id.upper():
-                reasons.add("national_id")
-            if passport_number and identity.passport_number == passport_number.upper():
-                reasons.add("passport")
-            same_name = (name_km and identity.name_km_key == khmer_key(name_km)) or (
-                name_latin and identity.name_latin_key == latin_key(name_latin)
-            )
-            if same_name and person.birth_year == birth_year and person.commune_id == commune_code:
-                reasons.add("name")
-    return [DuplicateCandidate(p, tuple(sorted(by_reason[p.pk]))) for p in people]
+    return [DuplicateCandidate(p, keys.reasons(p)) for p in people]
+
+
+def possible_duplicates_to_review(*, user: User) -> QuerySet[PossibleDuplicate]:
+    """Pairs still waiting for a decision, oldest first: a case supervisor's work list."""
+    if not access.has_capability(user, Capability.REVIEW_DUPLICATES):
+        return PossibleDuplicate.objects.none()
+    return (
+        access.visible(user, PossibleDuplicate.objects.filter(resolved_at__isnull=True))
+        .select_related("person", "other", "person__commune", "other__commune")
+        .order_by("created_at", "id")
+    )
 
 
 def with_consent(people: QuerySet[Person], purpose: str) -> QuerySet[Person]:
@@ -365,13 +427,10 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
-def invitation_list(*, user: User) -> QuerySet[Membership]:
-    """Memberships other organisations offered the user, waiting for their answer (services.member_add)."""
-    return (
-        Membership.objects.filter(user=user, pending=True, organisation__is_active=True)
-        .select_related("organisation", "invited_by")
-        .order_by("created_at")
-    )
+def invitation_list(*, user: User) -> list[Membership]:
+    """Memberships other organisations offered the user, waiting for their answer (services.member_add),
+    oldest first."""
+    return sorted(access.invitations_of(user), key=lambda m: (m.created_at, m.id))
 
 
 def team_list(*, user: User) -> QuerySet[Team]:

@@ -1,5 +1,23 @@
 """Writes of the core records. Each service checks its caller's rights through core.access, validates,
 saves inside one transaction and writes its audit event in that same transaction.
+
+Locks. Every service takes its locks in this one order, so that two transactions never wait for each other
+in a circle (a deadlock). A service may skip a step; it never goes back to an earlier one.
+
+1. The organisation's registration lock: the `CaseSequence` row of (organisation, this year), taken with
+   SELECT ... FOR UPDATE by `person_create` right after the permission check and before anything else. It
+   hands out case numbers and makes the registrations of one organisation check for a clash of case
+   number, household number and duplicate one after the other (`_registration_lock`).
+2. The rows the service writes, parents before children: household, person, identity, consent, possible
+   duplicate flags; export jobs; users, memberships. Inserts lock their unique keys, updates their rows.
+   A unique key a concurrent transaction took first surfaces as an IntegrityError, caught inside a
+   savepoint and turned into the same field error the check before it gives (`_save_unique`).
+3. The audit append (`audit.record`), always last, right before the transaction commits. A service that
+   creates a record another service would also create (a household while registering a person) uses the
+   non-auditing helper (`_household_new`) and writes both events at its end, never in the middle.
+
+Task workers claim and release `django_tasks_db` rows in short transactions of their own, never inside one
+of the above (karpear/core/worker.py). docs/development.md ("Locks") explains the order and its reasons.
 """
 
 from __future__ import annotations
@@ -7,12 +25,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,12 +56,15 @@ from karpear.core.models import (
     Membership,
     Organisation,
     Person,
+    PossibleDuplicate,
     Province,
     User,
     Village,
 )
 from karpear.core.roles import Capability
 from karpear.core.text import clean_name, clean_text, initials, khmer_key, latin_key, rotated, to_ascii_digits
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- small parsers shared by forms and API
@@ -121,6 +151,8 @@ class PersonInput:
     passport_number: str = ""
     mother_name: str = ""
     address_details: str = ""
+    # The user saw the possible duplicates the form found and confirmed that this is a different person.
+    duplicate_confirmed: bool = False
 
 
 def identity_keys(name_km: str, name_latin: str) -> dict[str, str]:
@@ -133,14 +165,61 @@ def identity_keys(name_km: str, name_latin: str) -> dict[str, str]:
     }
 
 
-def _next_case_number(organisation: Organisation, year: int) -> str:
-    seq, _created = CaseSequence.objects.select_for_update().get_or_create(organisation=organisation, year=year)
+def _registration_lock(organisation: Organisation) -> CaseSequence:
+    """Lock 1 of the lock order: the organisation's case-number row of this year, held until commit.
+
+    Registrations of one organisation take it first, so they hand out case numbers without gap or clash and
+    check typed case numbers, household numbers and duplicates one after the other.
+    """
+    seq, _created = CaseSequence.objects.select_for_update().get_or_create(
+        organisation=organisation, year=timezone.localdate().year
+    )
+    return seq
+
+
+def _next_case_number(organisation: Organisation, seq: CaseSequence) -> str:
+    """The next free automatic case number; `seq` must be locked (`_registration_lock`)."""
     while True:
         seq.last += 1
-        number = f"{organisation.short_name.upper()}-{year}-{seq.last:05d}"
+        number = f"{organisation.short_name.upper()}-{seq.year}-{seq.last:05d}"
         if not Person.objects.filter(organisation=organisation, case_number=number).exists():
             seq.save(update_fields=["last"])
             return number
+
+
+def _case_number_taken() -> str:
+    return _("Your organisation already has a person with this case number.")
+
+
+def _household_number_taken() -> str:
+    return _("Your organisation already has a household with this number.")
+
+
+def _save_unique(obj: Person | Household, field: str, message: str, clash: Any) -> None:
+    """Save `obj`; if a concurrent transaction took its unique key first, raise the field error instead.
+
+    Services check the key themselves before (with the message the user should read) and call full_clean
+    with validate_constraints=False: Django's own check of a two-column constraint says "Person with this
+    Organisation and Case number already exists." on no field, and cannot close the race either.
+
+    The checks before saving cannot see a row another transaction has not committed yet; the unique
+    constraint can. The savepoint keeps this transaction usable after the IntegrityError, to confirm that
+    the clash is that key (`clash()` is then true) and not another constraint.
+    """
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        if clash():
+            raise ValidationError({field: message}) from None
+        raise
+
+
+def _case_number_clash(organisation: Organisation, case_number: str, person: Person | None) -> bool:
+    clash = Person.objects.filter(organisation=organisation, case_number=case_number)
+    if person is not None and person.pk is not None:
+        clash = clash.exclude(pk=person.pk)
+    return clash.exists()
 
 
 def _validate_person(data: PersonInput, organisation: Organisation, person: Person | None = None) -> None:
@@ -154,12 +233,8 @@ def _validate_person(data: PersonInput, organisation: Organisation, person: Pers
         errors["birth_year"] = _("The birth year must be 1900 or later.")
     if data.date_of_birth and data.birth_year and data.date_of_birth.year != data.birth_year:
         errors["birth_year"] = _("The birth year does not match the date of birth.")
-    if data.case_number:
-        clash = Person.objects.filter(organisation=organisation, case_number=data.case_number)
-        if person is not None:
-            clash = clash.exclude(pk=person.pk)
-        if clash.exists():
-            errors["case_number"] = _("Your organisation already has a person with this case number.")
+    if data.case_number and _case_number_clash(organisation, data.case_number, person):
+        errors["case_number"] = _case_number_taken()
     if data.household is not None and data.household.organisation_id != organisation.pk:
         errors["household"] = _("Unknown household.")
     if errors:
@@ -173,16 +248,24 @@ def _acting_membership(actor: User) -> Membership:
     return membership
 
 
-def _household_for(actor: User, data: PersonInput) -> Household | None:
-    """The chosen household, or a new one made from the number typed on the form, in the person's place."""
+def _household_for(organisation: Organisation, data: PersonInput) -> tuple[Household | None, bool]:
+    """The chosen household, or a new one made from the number typed on the form, in the person's place.
+
+    Returns (household, created). A new household is not audited here: the caller records its event at its
+    end, after its own writes (lock order, step 3).
+    """
     if data.household is not None or not data.new_household_code:
-        return data.household
+        return data.household, False
     try:
-        return household_create(
-            actor=actor, code=data.new_household_code, place=data.place, poverty_status=data.new_household_poverty
+        household = _household_new(
+            organisation=organisation,
+            code=data.new_household_code,
+            place=data.place,
+            poverty_status=data.new_household_poverty,
         )
     except ValidationError as exc:
         raise ValidationError({"new_household_code": exc.message_dict.get("code", exc.messages)}) from exc
+    return household, True
 
 
 def _check_place_limit(membership: Membership, place: PlaceChoice) -> None:
@@ -205,15 +288,16 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
     access.require(actor, Capability.ADD_PERSON)
     membership = _acting_membership(actor)
     organisation = membership.organisation
+    sequence = _registration_lock(organisation)  # lock order, step 1: before any other lock
     _validate_person(data, organisation)
     _check_place_limit(membership, data.place)
-    data.household = _household_for(actor, data)
+    data.household, household_created = _household_for(organisation, data)
     phone, _warning = normalise_phone(data.phone)
     name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
     birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
     person = Person(
         organisation=organisation,
-        case_number=data.case_number or _next_case_number(organisation, timezone.localdate().year),
+        case_number=data.case_number or _next_case_number(organisation, sequence),
         initials=initials(name_latin) or initials(name_km),
         sex=data.sex,
         birth_year=birth_year,
@@ -228,8 +312,8 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
         assigned_to=actor,
         team=membership.team,
     )
-    person.full_clean()
-    person.save()
+    person.full_clean(validate_constraints=False)  # the case number: _validate_person and _save_person
+    _save_person(person)
     identity = Identity(
         person=person,
         organisation=organisation,
@@ -245,8 +329,84 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
     )
     identity.full_clean(exclude=["person"])
     identity.save()
-    audit.record(actor=actor, action="create", obj=person)
+    flagged = [] if data.duplicate_confirmed else _flag_possible_duplicates(person, identity)
+    if household_created:
+        audit.record(actor=actor, action="create", obj=data.household)
+    details: dict[str, Any] = {"possible_duplicates": [str(f.other.uuid) for f in flagged]} if flagged else {}
+    audit.record(actor=actor, action="create", obj=person, **details)
     return person
+
+
+def _flag_possible_duplicates(person: Person, identity: Identity) -> list[PossibleDuplicate]:
+    """Flag, for a case supervisor, everyone in the organisation sharing an exact key with a new registration.
+
+    Runs inside person_create under the registration lock (lock order, step 1), so it sees every registration
+    of the organisation committed before this one, and the ones after it see this one: of two registrations
+    of the same person at the same moment, the later is always flagged. The form's own check runs earlier,
+    before the lock, and only in the user's scope; this one covers the whole organisation.
+    """
+    from karpear.core import selectors
+
+    keys = selectors.DuplicateKeys.of(person, identity)
+    condition = keys.condition()
+    if condition is None:
+        return []
+    others = (
+        Person.objects.filter(organisation_id=person.organisation_id)
+        .filter(condition)
+        .exclude(pk=person.pk)
+        .select_related("identity")
+        .order_by("-created_at", "-id")[:MAX_FLAGS]
+    )
+    flags = [
+        PossibleDuplicate(organisation_id=person.organisation_id, person=person, other=other, reasons=list(reasons))
+        for other in others
+        if (reasons := keys.reasons(other))
+    ]
+    for flag in flags:
+        flag.full_clean(validate_constraints=False)
+    return PossibleDuplicate.objects.bulk_create(flags)
+
+
+MAX_FLAGS = 10  # the newest ten: a phone shared by a whole family must not flood the work list
+
+
+@transaction.atomic
+def possible_duplicate_resolve(*, actor: User, flag: PossibleDuplicate, decision: str) -> PossibleDuplicate:
+    """Record a case supervisor's decision on a possible duplicate: the same person, or different people.
+
+    Needs review_duplicates and the pair in the actor's scope (else 404). Audited. Nothing is merged
+    (DOMAIN §6): the decision is recorded for the people who then correct the records.
+    """
+    access.require(actor, Capability.REVIEW_DUPLICATES)
+    flag = access.get_possible_duplicate_for_user(actor, flag.uuid)
+    if decision not in PossibleDuplicate.Decision.values:
+        raise ValidationError({"decision": _("Choose one of the answers.")})
+    # Lock the pair's row so two supervisors answering at once do not both record a decision.
+    locked = PossibleDuplicate.objects.select_for_update().get(pk=flag.pk)
+    if locked.resolved_at is not None:
+        raise ValidationError(_("Someone has already decided on this pair."))
+    flag.decision, flag.resolved_at, flag.resolved_by = decision, timezone.now(), actor
+    flag.full_clean()
+    flag.save(update_fields=["decision", "resolved_at", "resolved_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=flag,
+        decision=decision,
+        person=str(flag.person.uuid),
+        other=str(flag.other.uuid),
+    )
+    return flag
+
+
+def _save_person(person: Person) -> None:
+    _save_unique(
+        person,
+        "case_number",
+        _case_number_taken(),
+        lambda: _case_number_clash(person.organisation, person.case_number, person),
+    )
 
 
 @transaction.atomic
@@ -254,7 +414,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     """Change a person the actor may edit (own organisation, in scope). Audited with the changed fields."""
     person = access.get_person_for_user(actor, person.uuid, write=True)
     _validate_person(data, person.organisation, person)
-    data.household = _household_for(actor, data)
+    data.household, household_created = _household_for(person.organisation, data)
     phone, _warning = normalise_phone(data.phone)
     name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
     before = {"sex": person.sex, "birth_year": person.birth_year, "village": person.village_id}
@@ -270,8 +430,8 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     with_identity = access.has_capability(actor, Capability.VIEW_IDENTITY)
     if with_identity:
         person.initials = initials(name_latin) or initials(name_km)
-    person.full_clean()
-    person.save()
+    person.full_clean(validate_constraints=False)  # the case number: _validate_person and _save_person
+    _save_person(person)
     if with_identity:
         identity, _created = Identity.objects.get_or_create(
             person=person, defaults={"organisation": person.organisation}
@@ -288,6 +448,8 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
         identity.full_clean(exclude=["person"])
         identity.save()
     changed = sorted(k for k, v in before.items() if v != getattr(person, k if k != "village" else "village_id"))
+    if household_created:
+        audit.record(actor=actor, action="create", obj=data.household)
     audit.record(actor=actor, action="update", obj=person, changed=changed)
     return person
 
@@ -296,21 +458,35 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
 def household_create(
     *, actor: User, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
 ) -> Household:
+    """Create a household in the actor's organisation. Needs add_person; audited."""
     access.require(actor, Capability.ADD_PERSON)
     organisation = _acting_membership(actor).organisation
-    if Household.objects.filter(organisation=organisation, code=code).exists():
-        raise ValidationError({"code": _("Your organisation already has a household with this number.")})
+    household = _household_new(organisation=organisation, code=code, place=place, poverty_status=poverty_status)
+    audit.record(actor=actor, action="create", obj=household)
+    return household
+
+
+def _household_new(
+    *, organisation: Organisation, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
+) -> Household:
+    """A new household, checked and saved but not audited: the calling service audits it at its end."""
+    code = clean_text(code)
+
+    def clash() -> bool:
+        return Household.objects.filter(organisation=organisation, code=code).exists()
+
+    if clash():
+        raise ValidationError({"code": _household_number_taken()})
     household = Household(
         organisation=organisation,
-        code=clean_text(code),
+        code=code,
         village=place.village,
         commune=place.commune,
         province=place.province,
         poverty_status=poverty_status,
     )
-    household.full_clean()
-    household.save()
-    audit.record(actor=actor, action="create", obj=household)
+    household.full_clean(validate_constraints=False)  # the number: clash() before, _save_unique after
+    _save_unique(household, "code", _household_number_taken(), clash)
     return household
 
 
@@ -719,12 +895,14 @@ EXPORT_CONSENT_PURPOSE = Consent.Purpose.CASE_MANAGEMENT
 
 
 @transaction.atomic
-def export_people_request(*, actor: User, query: str = "", override_reason: str = "", filters: Any = None) -> ExportJob:
+def export_people_request(
+    *, actor: User, query: str = "", override_reason: str = "", filters: Any = None, retry_of: ExportJob | None = None
+) -> ExportJob:
     """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit.
 
     Identifying details go into the file only for people whose latest answer for case management is "given"
     (DESIGN §4). A role with override_consent may include the others too by giving a reason, which is
-    audited as a consent override.
+    audited as a consent override. `retry_of` names the failed export this one tries again (export_retry).
     """
     access.require(actor, Capability.EXPORT_PEOPLE)
     override_reason = clean_text(override_reason)
@@ -732,13 +910,14 @@ def export_people_request(*, actor: User, query: str = "", override_reason: str 
         access.require(actor, Capability.OVERRIDE_CONSENT)
         access.require(actor, Capability.VIEW_IDENTITY)
     organisation = _acting_membership(actor).organisation
-    job = ExportJob.objects.create(
-        organisation=organisation,
-        requested_by=actor,
-        kind="people_xlsx",
-        params={"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)},
+    params: dict[str, Any] = {"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)}
+    if override_reason:
+        params["override_reason"] = override_reason  # so that "Try again" asks for the same export
+    job = ExportJob.objects.create(organisation=organisation, requested_by=actor, kind="people_xlsx", params=params)
+    again: dict[str, Any] = {"retry_of": str(retry_of.uuid)} if retry_of is not None else {}
+    audit.record(
+        actor=actor, action="export", obj=job, kind="people_xlsx", query=query, filters=params["filters"], **again
     )
-    audit.record(actor=actor, action="export", obj=job, kind="people_xlsx", query=query, filters=job.params["filters"])
     if override_reason:
         audit.record(
             actor=actor, action="consent_override", obj=job, purpose=EXPORT_CONSENT_PURPOSE, reason=override_reason
@@ -747,10 +926,34 @@ def export_people_request(*, actor: User, query: str = "", override_reason: str 
     def enqueue() -> None:
         from karpear.core.tasks import export_people_task
 
-        export_people_task.enqueue(job_id=job.pk)
+        result = export_people_task.enqueue(job_id=job.pk)
+        # The worker's reaper follows the task to keep the job's status true (core/worker.py).
+        ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
     transaction.on_commit(enqueue)
     return job
+
+
+def export_retry(*, actor: User, job: ExportJob) -> ExportJob:
+    """ "Try again" on a failed export: queue a new export with the same search, filters and consent override.
+
+    The actor needs the same rights as for asking anew (export_people_request checks them again, and audits
+    the new request with `retry_of`). Only the user who asked may see the job (404 otherwise).
+    """
+    job = access.get_export_for_user(actor, job.uuid)
+    if job.status != ExportJob.Status.FAILED:
+        raise ValidationError(_("Only an export that failed can be tried again."))
+    params = job.params or {}
+    reason = ""
+    if params.get("consent_override"):
+        reason = str(params.get("override_reason") or "") or f"Try again of export {job.uuid}"
+    return export_people_request(
+        actor=actor,
+        query=str(params.get("q", "")),
+        override_reason=reason,
+        filters=_filters_from_json(params.get("filters") or {}),
+        retry_of=job,
+    )
 
 
 def _filters_json(filters: Any) -> dict[str, Any]:
@@ -790,7 +993,7 @@ def export_people_run(*, job_id: int) -> None:
     user = job.requested_by
     user._karpear_active_org = job.organisation_id  # type: ignore[attr-defined]  # act in the job's organisation
     override = bool(job.params.get("consent_override"))
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, error="")
     try:
         people = selectors.filter_people(
             selectors.person_list(user=user, query=str(job.params.get("q", ""))),
@@ -836,7 +1039,7 @@ def export_people_run(*, job_id: int) -> None:
             # Every typed value as a text cell: a case number or name starting with "=" is never a formula.
             sheet.append(text_cells(sheet, row))
             if index % 1000 == 0:
-                ExportJob.objects.filter(pk=job.pk).update(done_rows=index)
+                ExportJob.objects.filter(pk=job.pk).update(done_rows=index, status=ExportJob.Status.RUNNING)
         buffer = io.BytesIO()
         book.save(buffer)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -866,9 +1069,71 @@ def export_people_run(*, job_id: int) -> None:
                         job=str(job.uuid),
                         consent=consent,
                     )
-    except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:300])
+    except INTERRUPTIONS as exc:
+        # Not the export's fault: the worker is being stopped (a signal), or lost the database. The job waits
+        # again; the worker gives the task back to the queue (core/worker.py), or fails it after the last try.
+        _export_job_mark(job.pk, status=ExportJob.Status.QUEUED, error=f"interrupted: {exc.__class__.__name__}")
         raise
+    except BaseException as exc:
+        _export_job_mark(
+            job.pk, status=ExportJob.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"[:300], finished=True
+        )
+        raise
+
+
+# A task stopped by these did not fail by itself (see core/worker.py: INTERRUPTED).
+INTERRUPTIONS = (KeyboardInterrupt, SystemExit, OperationalError, InterfaceError)
+
+
+def _export_job_mark(job_id: int, *, status: str, error: str, finished: bool = False) -> None:
+    """Best effort: the database may be what failed. The worker's reaper brings the job in line later."""
+    try:
+        if not connection.in_atomic_block:  # closing inside a transaction would end it
+            connection.close_if_unusable_or_obsolete()  # a connection that broke is replaced
+        ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.DONE).update(
+            status=status, error=error, finished_at=timezone.now() if finished else None
+        )
+    except DatabaseError:
+        logger.warning("Could not mark export job %s %s; the reaper will", job_id, status, exc_info=True)
+
+
+EXPORT_TASK_ERRORS = {
+    "failed": "The task failed for good (see its result in the back office: Task results).",
+    "missing": "The task that was to build this export is gone.",
+    "finished": "The task ended without finishing the export.",
+}
+NEVER_QUEUED_AFTER = dt.timedelta(minutes=10)
+
+
+def export_jobs_reconcile(*, task_state: Callable[[str], str], now: dt.datetime | None = None) -> int:
+    """Bring waiting and running export jobs in line with their tasks; returns the number changed.
+
+    Called by the worker's reaper (core/worker.py), which passes `task_state(task_id)`: "queued", "running",
+    "retrying" (interrupted, going back to the queue), "failed", "finished" or "missing". A job whose task went
+    back to the queue shows "Waiting" again; a job whose task failed for good, ended, or vanished is marked
+    failed, and its page stops updating and offers "Try again". Each change is conditional on the job still
+    waiting or running, so a job finishing at the same moment keeps its file.
+    """
+    now = now or timezone.now()
+    active = [ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+    changed = 0
+    for job in ExportJob.objects.filter(status__in=active).only("pk", "status", "task_id", "created_at"):
+        if not job.task_id:
+            if job.created_at < now - NEVER_QUEUED_AFTER:
+                changed += ExportJob.objects.filter(pk=job.pk, status__in=active, task_id="").update(
+                    status=ExportJob.Status.FAILED, error="The export was never queued.", finished_at=now
+                )
+            continue
+        state = task_state(job.task_id)
+        if state in ("queued", "retrying") and job.status == ExportJob.Status.RUNNING:
+            changed += ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+                status=ExportJob.Status.QUEUED
+            )
+        elif state in EXPORT_TASK_ERRORS:
+            changed += ExportJob.objects.filter(pk=job.pk, status__in=active).update(
+                status=ExportJob.Status.FAILED, error=EXPORT_TASK_ERRORS[state], finished_at=now
+            )
+    return changed
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from karpear.core.roles import Capability, Role
 from karpear.core.templatetags.karpear import phone as phone_display
 
 PAGE_SIZE = 25
+HOME_DUPLICATES = 5  # the home page shows the oldest few; the rest are one link away
 
 
 def _user(request: HttpRequest) -> User:
@@ -56,6 +57,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/home.html", context)
     if access.has_capability(user, Capability.VIEW_PERSON):
         context["people"] = selectors.person_list(user=user)[:10]
+    if access.has_capability(user, Capability.REVIEW_DUPLICATES):
+        context["possible_duplicates"] = list(selectors.possible_duplicates_to_review(user=user)[: HOME_DUPLICATES + 1])
     if access.has_capability(user, Capability.VIEW_ACCESS_LOG):
         context["identity_reads"] = selectors.recent_identity_reads(user=user)[:10]
     if access.has_capability(user, Capability.VIEW_PROGRAMMES):
@@ -305,6 +308,37 @@ def person_access_log(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return render(request, "core/person_access_log.html", {"person": person, "page": page})
 
 
+# ---------------------------------------------------------------- possible duplicates
+@login_required
+@require_GET
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    """The possible duplicates still waiting for a decision, oldest first (case supervisors)."""
+    user = _user(request)
+    access.require(user, Capability.REVIEW_DUPLICATES)
+    page = selectors.Window.of(selectors.possible_duplicates_to_review(user=user), request.GET.get("page"), PAGE_SIZE)
+    return render(request, "core/duplicate_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicate_review(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Compare two people flagged as possibly the same, and record "same person" or "different people"."""
+    user = _user(request)
+    flag = access.get_possible_duplicate_for_user(user, uuid)
+    access.require(user, Capability.REVIEW_DUPLICATES, flag)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.possible_duplicate_resolve(actor=user, flag=flag, decision=request.POST.get("decision", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Your decision is recorded."))
+            return redirect("home")
+    context = {"flag": flag, "pair": (flag.person, flag.other), "error": error}
+    return render(request, "core/duplicate_review.html", context, status=400 if error else 200)
+
+
 # ---------------------------------------------------------------- exports
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -335,6 +369,19 @@ def person_export(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     job = access.get_export_for_user(_user(request), uuid)
     return render(request, _template(request, "core/job_detail.html", "progress"), {"job": job})
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """ "Try again" on a failed export: a new export with the same search and filters."""
+    user = _user(request)
+    job = access.get_export_for_user(user, uuid)
+    try:
+        job = services.export_retry(actor=user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("job_detail", uuid=job.uuid)
 
 
 @login_required

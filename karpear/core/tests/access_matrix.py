@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from karpear.core.models import ExportJob, Referral, ReferredSection, User
+from karpear.core.models import ExportJob, Person, PossibleDuplicate, Referral, ReferredSection, User
 from karpear.core.roles import Capability, role_specs
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 
@@ -65,6 +65,22 @@ def _referral(world: World, user: User, actor: str, name: str) -> dict[str, Any]
     return kwargs
 
 
+def _possible_duplicate(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    """A pair of people of the actor (both the user's own for "owner")."""
+    first = world.person(user, actor)
+    second = Person.objects.create(
+        organisation=first.organisation,
+        case_number=f"SECOND-{user.pk}-{actor}",
+        sex="male",
+        created_by=first.created_by,
+        assigned_to=first.assigned_to,
+    )
+    pair = PossibleDuplicate.objects.create(
+        organisation=first.organisation, person=second, other=first, reasons=["phone"]
+    )
+    return {"uuid": pair.uuid}
+
+
 KINDS: dict[str, ObjectKind] = {
     "person": ObjectKind(_person, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
     "referral": ObjectKind(_referral, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
@@ -80,6 +96,12 @@ KINDS: dict[str, ObjectKind] = {
         ),
     ),
     "organisation": ObjectKind(_organisation, lambda role, actor: True),
+    "duplicate": ObjectKind(
+        _possible_duplicate,
+        lambda role, actor: (
+            C.REVIEW_DUPLICATES in role_specs()[role].capabilities and sees_scoped(C.VIEW_PERSON, role, actor)
+        ),
+    ),
     "place": ObjectKind(_place, lambda role, actor: True),
 }
 
@@ -113,6 +135,9 @@ ROUTES: dict[str, RouteSpec] = {
     "place_picker": RouteSpec("list"),
     "job_detail": RouteSpec("export"),
     "job_download": RouteSpec("export"),
+    "job_retry": RouteSpec("export", method="post"),
+    "duplicate_list": RouteSpec("list", C.REVIEW_DUPLICATES),
+    "duplicate_review": RouteSpec("duplicate", C.REVIEW_DUPLICATES),
     "organisation_list": RouteSpec("list"),
     "member_list": RouteSpec("list", C.MANAGE_MEMBERS),
     "member_create": RouteSpec("list", C.MANAGE_MEMBERS),

@@ -159,7 +159,10 @@ def test_the_home_page_stays_within_its_query_budget_with_apps_installed(org: An
     client.get("/")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
-    assert len(queries) <= 12, [q["sql"] for q in queries]
+    # session, user, second-factor device, memberships, referred people, then one per section of the page;
+    # the test-only sample module's own work list aside
+    counted = [q["sql"] for q in queries if "sample_module" not in q["sql"]]
+    assert len(counted) <= 10, counted
 
 
 # ---------------------------------------------------------------- bad declarations fail at start-up
