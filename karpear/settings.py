@@ -255,6 +255,9 @@ NAME_SEARCH_RATE = env_rate("KARPEAR_NAME_SEARCH_RATE", "40/10m")
 # on a phone and sent later than this is no longer recognised as sent before.
 IDEMPOTENCY_DAYS = env_int("KARPEAR_IDEMPOTENCY_DAYS", 30)
 
+# Export files are deleted this many days after they were made (the job's row and audit events stay).
+EXPORT_RETENTION_DAYS = env_int("KARPEAR_EXPORT_RETENTION_DAYS", 7)
+
 # Idle sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = 12 * 3600

@@ -31,9 +31,22 @@ def _expire_referrals() -> int:
 
 
 def _people_export(job: ExportJob, progress: Callable[[int, int], None]) -> registry.ExportOutput:
-    # Interim: the people export still runs through services.export_people_run; the generic export runner
-    # (issue 9, item 8) calls kinds' runners.
-    raise NotImplementedError
+    from karpear.core import services
+
+    output: registry.ExportOutput = services.export_people_build(job, progress)
+    return output
+
+
+def _people_export_again(actor: User, job: ExportJob) -> ExportJob:
+    from karpear.core import services
+
+    return services.export_people_again(actor, job)
+
+
+def _export_retention() -> int:
+    from karpear.core import services
+
+    return services.export_retention()
 
 
 def _seal_audit() -> int:
@@ -80,9 +93,16 @@ def declare() -> None:
         order=0,
     )
     registry.export_kind(
-        "core", "people_xlsx", _("People"), capability=C.EXPORT_PEOPLE, formats=["xlsx"], run=_people_export
+        "core",
+        "people",
+        _("People"),
+        capability=C.EXPORT_PEOPLE,
+        formats=["xlsx", "csv"],
+        run=_people_export,
+        again=_people_export_again,
     )
     registry.demo_loader("core", "core", _load_demo)
     registry.periodic("core", "referral_expiry", every=dt.timedelta(minutes=30), run=_expire_referrals)
     # Events are sealed into the audit chain within seconds of being written (core.audit).
+    registry.periodic("core", "export_retention", every=dt.timedelta(hours=1), run=_export_retention)
     registry.periodic("core", "audit_seal", every=dt.timedelta(seconds=2), run=_seal_audit)

@@ -48,3 +48,64 @@ def text_cells(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> list[Any]:
             cell.quotePrefix = True
         row.append(cell)
     return row
+
+
+# ---------------------------------------------------------------- tables in any of the export formats
+class TableWriter:
+    """Rows of a table written as XLSX, CSV or JSON, with the protections above (for an export kind's runner).
+
+        writer = TableWriter("csv", title="people")
+        writer.header(["case_number", "sex"])
+        writer.row(["CCPCR-2026-00001", "female"])
+        content = writer.finish()
+
+    CSV is UTF-8 with a byte-order mark (so Excel reads Khmer), every cell through `safe_cell`; XLSX cells
+    through `text_cells`; JSON is a list of objects keyed by the header.
+    """
+
+    def __init__(self, fmt: str, *, title: str) -> None:
+        if fmt not in ("xlsx", "csv", "json"):
+            raise ValueError(f"a table cannot be written as {fmt!r}")
+        self.fmt = fmt
+        self._names: list[str] = []
+        self._rows: list[dict[str, Any]] = []
+        if fmt == "xlsx":
+            from openpyxl import Workbook
+
+            self._book = Workbook(write_only=True)
+            self._sheet = self._book.create_sheet(title[:31])
+        elif fmt == "csv":
+            import csv
+            import io
+
+            self._text = io.StringIO()
+            self._text.write("\ufeff")
+            self._csv = csv.writer(self._text)
+
+    def header(self, names: list[str]) -> None:
+        self._names = list(names)
+        if self.fmt == "xlsx":
+            self._sheet.append(text_cells(self._sheet, names))
+        elif self.fmt == "csv":
+            self._csv.writerow([safe_cell(name) for name in names])
+
+    def row(self, values: list[Any]) -> None:
+        if self.fmt == "xlsx":
+            self._sheet.append(text_cells(self._sheet, values))
+        elif self.fmt == "csv":
+            self._csv.writerow([safe_cell("" if value is None else value) for value in values])
+        else:
+            self._rows.append(dict(zip(self._names, values, strict=True)))
+
+    def finish(self) -> bytes:
+        if self.fmt == "xlsx":
+            import io
+
+            buffer = io.BytesIO()
+            self._book.save(buffer)
+            return buffer.getvalue()
+        if self.fmt == "csv":
+            return self._text.getvalue().encode("utf-8")
+        import json
+
+        return json.dumps(self._rows, ensure_ascii=False, default=str, indent=1).encode("utf-8")

@@ -362,6 +362,17 @@ class PeopleFilterForm(forms.Form):
 class ExportForm(PeopleFilterForm):
     """What goes into an export of the people list; the consent override only for roles that hold it."""
 
+    format = forms.ChoiceField(
+        label=_("File"),
+        choices=[("xlsx", _("Excel (.xlsx)")), ("csv", _("CSV, for other programs (.csv)"))],
+        initial="xlsx",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_format(self) -> str:
+        return str(self.cleaned_data.get("format") or "xlsx")
+
     q = forms.CharField(
         label=_("Only people matching"),
         required=False,

@@ -749,9 +749,11 @@ class ExportJob(OrgOwned):
         RUNNING = "running", _("Running")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        DELETED = "deleted", _("Deleted after the retention period")
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=30, default="people_xlsx")
+    kind = models.CharField(max_length=40, default="people")  # a key of core.registry.export_kind
+    format = models.CharField(max_length=5, default="xlsx")  # xlsx, csv, json or pdf
     params: Any = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     done_rows = models.PositiveIntegerField(default=0)

@@ -188,13 +188,16 @@ class ExportOutput:
     content: bytes
     filename: str  # without the organisation and time stamp, e.g. "people.xlsx"
     rows: int
-    details: dict[str, Any] = field(default_factory=dict)  # added to the audit event of the export
+    # Run in the transaction that stores the file (e.g. audit events naming each person in it).
+    commit: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
 class ExportKind:
-    """A kind of export. `run(job, progress)` builds the file as the user who asked (scope and identity rules
-    hold) and calls `progress(done, total)` now and then; it must be idempotent (a retried task runs it again)."""
+    """A kind of export. `run(job, progress)` builds the file in `job.format` as the user who asked (scope and
+    identity rules hold) and calls `progress(done, total)` now and then; it must be idempotent (a retried task
+    runs it again). `again(actor, job)` asks for the same export once more ("Try again"): the kind's own
+    request service, which checks its rights anew; without it, the generic request with the same parameters."""
 
     key: str
     label: Label
@@ -202,6 +205,7 @@ class ExportKind:
     formats: tuple[str, ...]
     run: Callable[[ExportJob, Callable[[int, int], None]], ExportOutput]
     app_label: str
+    again: Callable[[User, ExportJob], ExportJob] | None = None
 
 
 _EXPORTS: dict[str, ExportKind] = {}
@@ -215,12 +219,13 @@ def export_kind(
     capability: str,
     formats: Iterable[str],
     run: Callable[[ExportJob, Callable[[int, int], None]], ExportOutput],
+    again: Callable[[User, ExportJob], ExportJob] | None = None,
 ) -> None:
     formats = tuple(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ImproperlyConfigured(f"export kind {key!r}: formats must be some of {sorted(FORMATS)}, not {unknown}")
-    _add(_EXPORTS, key, ExportKind(key, label, capability, formats, run, app_label), "export kind")
+    _add(_EXPORTS, key, ExportKind(key, label, capability, formats, run, app_label, again), "export kind")
 
 
 def export_kinds() -> list[ExportKind]:

@@ -472,3 +472,22 @@ def work_lists_for(*, user: User) -> list[WorkListEntry]:
         for item in registry.work_lists()
         if item.capability is None or access.has_capability(user, item.capability)
     ]
+
+
+def export_kind_of(job: Any) -> Any:
+    """The registered kind of an export job (its label and formats), or None for a kind no longer installed."""
+    from karpear.core import registry
+
+    return registry.export_kind_for(job.kind)
+
+
+def export_content_type(job: Any) -> str:
+    from karpear.core import registry
+
+    return registry.FORMATS.get(job.format, "application/octet-stream")
+
+
+def export_retention_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "EXPORT_RETENTION_DAYS", 7))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -891,42 +890,49 @@ def back_office_recorded(*, actor: User, action: str, obj: Any, change: Any = No
 
 
 # ---------------------------------------------------------------- exports
+# Any app's export is a kind registered with core.registry.export_kind: asked for with export_request (or the
+# kind's own request service, which checks more), built by the worker with export_run, downloaded with
+# export_download, deleted after EXPORT_RETENTION_DAYS by export_retention. The people export is core's kind.
 EXPORT_CONSENT_PURPOSE = Consent.Purpose.CASE_MANAGEMENT
+PEOPLE_EXPORT = "people"
+
+
+def _export_kind(kind: str) -> Any:
+    from karpear.core import registry
+
+    spec = registry.export_kind_for(kind)
+    if spec is None:
+        raise ValidationError(_("This kind of export does not exist."))
+    return spec
 
 
 @transaction.atomic
-def export_people_request(
-    *, actor: User, query: str = "", override_reason: str = "", filters: Any = None, retry_of: ExportJob | None = None
+def export_request(
+    *,
+    actor: User,
+    kind: str,
+    fmt: str,
+    params: dict[str, Any] | None = None,
+    retry_of: ExportJob | None = None,
+    **audit_details: Any,
 ) -> ExportJob:
-    """Queue an XLSX export of the people the actor may see. Needs export_people; the task runs after commit.
-
-    Identifying details go into the file only for people whose latest answer for case management is "given"
-    (DESIGN §4). A role with override_consent may include the others too by giving a reason, which is
-    audited as a consent override. `retry_of` names the failed export this one tries again (export_retry).
-    """
-    access.require(actor, Capability.EXPORT_PEOPLE)
-    override_reason = clean_text(override_reason)
-    if override_reason:
-        access.require(actor, Capability.OVERRIDE_CONSENT)
-        access.require(actor, Capability.VIEW_IDENTITY)
+    """Queue an export of a registered kind in one of its formats. Needs the kind's capability; audited as
+    `export`; the task runs after commit. `retry_of` names the failed export this one tries again."""
+    spec = _export_kind(kind)
+    access.require(actor, spec.capability)
+    if fmt not in spec.formats:
+        raise ValidationError({"format": _("This export cannot be made in this format.")})
     organisation = _acting_membership(actor).organisation
-    params: dict[str, Any] = {"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)}
-    if override_reason:
-        params["override_reason"] = override_reason  # so that "Try again" asks for the same export
-    job = ExportJob.objects.create(organisation=organisation, requested_by=actor, kind="people_xlsx", params=params)
-    again: dict[str, Any] = {"retry_of": str(retry_of.uuid)} if retry_of is not None else {}
-    audit.record(
-        actor=actor, action="export", obj=job, kind="people_xlsx", query=query, filters=params["filters"], **again
+    job = ExportJob.objects.create(
+        organisation=organisation, requested_by=actor, kind=kind, format=fmt, params=params or {}
     )
-    if override_reason:
-        audit.record(
-            actor=actor, action="consent_override", obj=job, purpose=EXPORT_CONSENT_PURPOSE, reason=override_reason
-        )
+    again: dict[str, Any] = {"retry_of": str(retry_of.uuid)} if retry_of is not None else {}
+    audit.record(actor=actor, action="export", obj=job, kind=kind, format=fmt, **audit_details, **again)
 
     def enqueue() -> None:
-        from karpear.core.tasks import export_people_task
+        from karpear.core.tasks import export_task
 
-        result = export_people_task.enqueue(job_id=job.pk)
+        result = export_task.enqueue(job_id=job.pk)
         # The worker's reaper follows the task to keep the job's status true (core/worker.py).
         ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
@@ -934,15 +940,48 @@ def export_people_request(
     return job
 
 
-def export_retry(*, actor: User, job: ExportJob) -> ExportJob:
-    """ "Try again" on a failed export: queue a new export with the same search, filters and consent override.
+@transaction.atomic
+def export_people_request(
+    *,
+    actor: User,
+    query: str = "",
+    override_reason: str = "",
+    filters: Any = None,
+    fmt: str = "xlsx",
+    retry_of: ExportJob | None = None,
+) -> ExportJob:
+    """Queue an export of the people the actor may see. Needs export_people.
 
-    The actor needs the same rights as for asking anew (export_people_request checks them again, and audits
-    the new request with `retry_of`). Only the user who asked may see the job (404 otherwise).
+    Identifying details go into the file only for people whose latest answer for case management is "given"
+    (DESIGN §4). A role with override_consent may include the others too by giving a reason, which is
+    audited as a consent override.
     """
-    job = access.get_export_for_user(actor, job.uuid)
-    if job.status != ExportJob.Status.FAILED:
-        raise ValidationError(_("Only an export that failed can be tried again."))
+    access.require(actor, Capability.EXPORT_PEOPLE)
+    override_reason = clean_text(override_reason)
+    if override_reason:
+        access.require(actor, Capability.OVERRIDE_CONSENT)
+        access.require(actor, Capability.VIEW_IDENTITY)
+    params: dict[str, Any] = {"q": query, "consent_override": bool(override_reason), "filters": _filters_json(filters)}
+    if override_reason:
+        params["override_reason"] = override_reason  # so that "Try again" asks for the same export
+    job = export_request(
+        actor=actor,
+        kind=PEOPLE_EXPORT,
+        fmt=fmt,
+        params=params,
+        retry_of=retry_of,
+        query=query,
+        filters=params["filters"],
+    )
+    if override_reason:
+        audit.record(
+            actor=actor, action="consent_override", obj=job, purpose=EXPORT_CONSENT_PURPOSE, reason=override_reason
+        )
+    return job
+
+
+def export_people_again(actor: User, job: ExportJob) -> ExportJob:
+    """The people export's "Try again": the same search, filters, format and consent override, checked anew."""
     params = job.params or {}
     reason = ""
     if params.get("consent_override"):
@@ -952,8 +991,25 @@ def export_retry(*, actor: User, job: ExportJob) -> ExportJob:
         query=str(params.get("q", "")),
         override_reason=reason,
         filters=_filters_from_json(params.get("filters") or {}),
+        fmt=job.format,
         retry_of=job,
     )
+
+
+def export_retry(*, actor: User, job: ExportJob) -> ExportJob:
+    """ "Try again" on a failed export: queue a new export of the same kind with the same parameters.
+
+    The actor needs the same rights as for asking anew (the kind's request checks them again, and audits the
+    new request with `retry_of`). Only the user who asked may see the job (404 otherwise).
+    """
+    job = access.get_export_for_user(actor, job.uuid)
+    if job.status != ExportJob.Status.FAILED:
+        raise ValidationError(_("Only an export that failed can be tried again."))
+    spec = _export_kind(job.kind)
+    if spec.again is not None:
+        again: ExportJob = spec.again(actor, job)
+        return again
+    return export_request(actor=actor, kind=job.kind, fmt=job.format, params=job.params, retry_of=job)
 
 
 def _filters_json(filters: Any) -> dict[str, Any]:
@@ -980,95 +1036,117 @@ EXPORT_HEADER = ["case_number", "sex", "birth_year", "province", "district", "co
 EXPORT_IDENTITY_HEADER = ["name_km", "name_latin", "date_of_birth", "phone"]
 
 
-def export_people_run(*, job_id: int) -> None:
-    """Build the workbook for a queued export, as the user who asked, so scope and identity rules hold."""
-    from openpyxl import Workbook
+def _people_header(with_identity: bool) -> list[str]:
+    return EXPORT_HEADER + [f"consent_{EXPORT_CONSENT_PURPOSE}"] + (EXPORT_IDENTITY_HEADER if with_identity else [])
 
-    from karpear.core import selectors
-    from karpear.core.exports import text_cells
 
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.status == ExportJob.Status.DONE:
+def _people_row(person: Person, state: str) -> list[Any]:
+    return [
+        person.case_number,
+        person.sex,
+        person.birth_year,
+        person.province_id or "",
+        person.district_id or "",
+        person.commune_id or "",
+        person.village.code if person.village_id and person.village else "",
+        person.household.code if person.household_id and person.household else "",
+        state,
+    ]
+
+
+def export_people_build(job: ExportJob, progress: Callable[[int, int], None]) -> Any:
+    """Build the people export (core's export kind), as the user who asked, so scope and identity rules hold.
+
+    Identifying columns only for a role that reads them, and filled only for people who consented to case
+    management (or all, with an audited override). Each person named in the file gets an `export` event on
+    their own "who read this record" page when the file is stored.
+    """
+    from karpear.core import registry, selectors
+    from karpear.core.exports import TableWriter
+
+    user = job.requested_by
+    override = bool(job.params.get("consent_override"))
+    people = selectors.filter_people(
+        selectors.person_list(user=user, query=str(job.params.get("q", ""))),
+        _filters_from_json(job.params.get("filters") or {}),
+    )
+    with_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
+    total = people.count()
+    progress(0, total)
+    writer = TableWriter(job.format, title="people")
+    writer.header(_people_header(with_identity))
+    consented: list[Any] = []
+    without_consent: list[Any] = []
+    rows = selectors.with_consent(people.select_related("village", "household"), EXPORT_CONSENT_PURPOSE)
+    if with_identity:
+        rows = rows.select_related("identity")
+    for index, person in enumerate(rows.iterator(chunk_size=2000), start=1):
+        state = selectors.consent_state(person)
+        row = _people_row(person, state)
+        if with_identity:
+            identity = getattr(person, "identity", None)
+            if identity is not None and (state == "given" or override):
+                (consented if state == "given" else without_consent).append((person.uuid, person.organisation_id))
+                row += [identity.name_km, identity.name_latin, identity.date_of_birth, identity.phone]
+            else:
+                row += ["", "", None, ""]
+        writer.row(row)
+        if index % 1000 == 0:
+            progress(index, total)
+
+    def commit() -> None:
+        identified = len(consented) + len(without_consent)
+        if not identified:
+            return
+        audit.record(
+            actor=user,
+            action="view",
+            obj=job,
+            identity_rows=identified,
+            without_consent=len(without_consent),
+            reason="export",
+        )
+        for named, consent in ((consented, "given"), (without_consent, "overridden")):
+            audit.record_many(
+                actor=user,
+                action="export",
+                objects=(Person(uuid=uuid, organisation_id=org_id) for uuid, org_id in named),
+                fields="identity",
+                job=str(job.uuid),
+                consent=consent,
+            )
+
+    return registry.ExportOutput(writer.finish(), f"people.{job.format}", total, commit=commit)
+
+
+def export_run(*, job_id: int) -> None:
+    """Build a queued export with its kind's runner and store the file (the task worker calls this)."""
+    job = ExportJob.objects.select_related("requested_by", "organisation").get(pk=job_id)
+    if job.status in (ExportJob.Status.DONE, ExportJob.Status.DELETED):
         return  # idempotent: a retried task does not rebuild a finished file
+    spec = _export_kind(job.kind)
     user = job.requested_by
     user._karpear_active_org = job.organisation_id  # type: ignore[attr-defined]  # act in the job's organisation
-    override = bool(job.params.get("consent_override"))
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, error="")
+
+    def progress(done: int, total: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done_rows=done, total_rows=total, status=ExportJob.Status.RUNNING)
+
     try:
-        people = selectors.filter_people(
-            selectors.person_list(user=user, query=str(job.params.get("q", ""))),
-            _filters_from_json(job.params.get("filters") or {}),
-        )
-        with_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
-        total = people.count()
-        ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("people")
-        sheet.append(
-            EXPORT_HEADER + [f"consent_{EXPORT_CONSENT_PURPOSE}"] + (EXPORT_IDENTITY_HEADER if with_identity else [])
-        )
-        # Who is named in the file: each gets an audit event, on their own "who read this record" page.
-        consented: list[Any] = []
-        without_consent: list[Any] = []
-        rows = selectors.with_consent(people.select_related("village", "household"), EXPORT_CONSENT_PURPOSE)
-        if with_identity:
-            rows = rows.select_related("identity")
-        identified = overridden = 0
-        for index, person in enumerate(rows.iterator(chunk_size=2000), start=1):
-            state = selectors.consent_state(person)
-            row: list[Any] = [
-                person.case_number,
-                person.sex,
-                person.birth_year,
-                person.province_id or "",
-                person.district_id or "",
-                person.commune_id or "",
-                person.village.code if person.village_id and person.village else "",
-                person.household.code if person.household_id and person.household else "",
-                state,
-            ]
-            if with_identity:
-                identity = getattr(person, "identity", None)
-                if identity is not None and (state == "given" or override):
-                    identified += 1
-                    overridden += state != "given"
-                    (consented if state == "given" else without_consent).append((person.uuid, person.organisation_id))
-                    row += [identity.name_km, identity.name_latin, identity.date_of_birth, identity.phone]
-                else:
-                    row += ["", "", None, ""]
-            # Every typed value as a text cell: a case number or name starting with "=" is never a formula.
-            sheet.append(text_cells(sheet, row))
-            if index % 1000 == 0:
-                ExportJob.objects.filter(pk=job.pk).update(done_rows=index, status=ExportJob.Status.RUNNING)
-        buffer = io.BytesIO()
-        book.save(buffer)
+        output = spec.run(job, progress)
+        base, _dot, extension = output.filename.rpartition(".")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         with transaction.atomic():
             ExportJob.objects.filter(pk=job.pk).update(
                 status=ExportJob.Status.DONE,
-                done_rows=total,
-                content=buffer.getvalue(),
-                filename=f"people-{job.organisation.short_name}-{stamp}.xlsx",
+                done_rows=output.rows,
+                total_rows=output.rows,
+                content=output.content,
+                filename=f"{base or extension}-{job.organisation.short_name}-{stamp}.{extension or job.format}",
                 finished_at=timezone.now(),
             )
-            if identified:
-                audit.record(
-                    actor=user,
-                    action="view",
-                    obj=job,
-                    identity_rows=identified,
-                    without_consent=overridden,
-                    reason="export",
-                )
-                for named, consent in ((consented, "given"), (without_consent, "overridden")):
-                    audit.record_many(
-                        actor=user,
-                        action="export",
-                        objects=(Person(uuid=uuid, organisation_id=org_id) for uuid, org_id in named),
-                        fields="identity",
-                        job=str(job.uuid),
-                        consent=consent,
-                    )
+            if output.commit is not None:
+                output.commit()
     except INTERRUPTIONS as exc:
         # Not the export's fault: the worker is being stopped (a signal), or lost the database. The job waits
         # again; the worker gives the task back to the queue (core/worker.py), or fails it after the last try.
@@ -1079,6 +1157,30 @@ def export_people_run(*, job_id: int) -> None:
             job.pk, status=ExportJob.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}"[:300], finished=True
         )
         raise
+
+
+def export_people_run(*, job_id: int) -> None:
+    """The people export's former task entry point (tasks queued before the upgrade still name it)."""
+    export_run(job_id=job_id)
+
+
+def export_retention(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports finished more than EXPORT_RETENTION_DAYS ago (a periodic job); each
+    deletion is audited. The job's row stays, so its page and the audit log still say what was exported."""
+    from django.conf import settings as django_settings
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=int(getattr(django_settings, "EXPORT_RETENTION_DAYS", 7)))
+    deleted = 0
+    old = ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff).order_by("id")
+    for job in old.only("pk", "uuid", "organisation_id", "kind", "filename")[:500]:
+        with transaction.atomic():
+            if ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).update(
+                status=ExportJob.Status.DELETED, content=None
+            ):
+                audit.record(actor=None, action="delete", obj=job, reason="retention", filename=job.filename)
+                deleted += 1
+    return deleted
 
 
 # A task stopped by these did not fail by itself (see core/worker.py: INTERRUPTED).

@@ -8,5 +8,11 @@ from karpear.core import services
 
 
 @task()
+def export_task(job_id: int) -> None:
+    services.export_run(job_id=job_id)
+
+
+@task()
 def export_people_task(job_id: int) -> None:
-    services.export_people_run(job_id=job_id)
+    """Tasks queued before exports had kinds still name this one."""
+    services.export_run(job_id=job_id)

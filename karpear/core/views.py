@@ -359,6 +359,7 @@ def person_export(request: HttpRequest) -> HttpResponse:
             query=form.cleaned_data["q"],
             override_reason=form.override_reason,
             filters=form.people_filters(),
+            fmt=form.cleaned_data["format"],
         )
         return redirect("job_detail", uuid=job.uuid)
     return render(request, "core/person_export.html", {"form": form, "with_identity": with_identity})
@@ -368,7 +369,8 @@ def person_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     job = access.get_export_for_user(_user(request), uuid)
-    return render(request, _template(request, "core/job_detail.html", "progress"), {"job": job})
+    context = {"job": job, "kind": selectors.export_kind_of(job), "retention_days": selectors.export_retention_days()}
+    return render(request, _template(request, "core/job_detail.html", "progress"), context)
 
 
 @login_required
@@ -393,12 +395,8 @@ def job_download(request: HttpRequest, uuid: UUID) -> HttpResponse:
         job = services.export_download(actor=user, job=job)
     except ValidationError as exc:
         raise Http404 from exc
-    response = HttpResponse(
-        bytes(job.content or b""),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(bytes(job.content or b""), content_type=selectors.export_content_type(job))
     response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
-    response["Cache-Control"] = "no-store"
     return response
 
 
