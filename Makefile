@@ -58,7 +58,7 @@ pytest-pg: install
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile
 
 e2e: install browser
-	$(BIN)/pytest -p no:xdist e2e
+	KARPEAR_WITHOUT_SAMPLE_MODULE=true $(BIN)/pytest -p no:xdist e2e
 
 api-fuzz: install
 	bash scripts/api-fuzz.sh
