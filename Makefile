@@ -29,9 +29,11 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed system-deps messages
 
-# gettext compiles the Khmer catalogue; the Khmer fonts render Khmer in chromium screenshots.
+# gettext compiles the Khmer catalogue; the Khmer fonts render Khmer in chromium screenshots; Pango (with
+# HarfBuzz) lays out and shapes the Khmer of WeasyPrint's PDFs (share-out sheets, passbooks).
 system-deps:
 	@command -v msgfmt >/dev/null 2>&1 || { $(APT) update && $(APT) install gettext; }
+	@ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || { $(APT) update >/dev/null && $(APT) install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
 	@fc-list 2>/dev/null | grep -qi "khmer" || { $(APT) update >/dev/null && $(APT) install fonts-khmeros fonts-noto-core >/dev/null; } || true
 
 # Debian's chromium for the browser tests (never a browser download).

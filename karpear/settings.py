@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks_db",
     "karpear.core",
+    "karpear.livelihoods",
     # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
 if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
@@ -365,6 +366,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "karpear.core.api_schema.postprocess",
     ],
+    # Choice sets named `kind` in several components: an organisation's keeps its name in the contract.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "karpear.core.models.Organisation.Kind",
+        "GroupKindEnum": "karpear.livelihoods.models.groups.Group.Kind",
+        "LedgerEntryKindEnum": "karpear.livelihoods.models.savings.LedgerEntry.Kind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -59,6 +59,8 @@ def test_every_request_body_is_declared_once_as_json(schema):
 
     assert bodies == {
         "auth_token_create": ["application/json"],
+        "livelihoods_groups_create": ["application/json"],
+        "livelihoods_meetings_create": ["application/json"],
         "people_create": ["application/json"],
         "people_update": ["application/json"],
     }

@@ -1,0 +1,148 @@
+"""What the livelihoods app tells core (docs/writing-a-module.md): capabilities and the roles holding them,
+how each model is scoped, the referral section, URLs, menu, home work lists and demo data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core import access, registry, roles
+from karpear.core.models import User
+from karpear.core.roles import Role, Scope
+
+
+class LivelihoodsCapability(StrEnum):
+    VIEW_GROUP = "livelihoods_view_group"  # groups, members, meetings, the ledger, loans, share-outs
+    CHANGE_GROUP = "livelihoods_change_group"  # form groups, add members, committee, stages, cycles, dissolve
+    RECORD_MEETING = "livelihoods_record_meeting"  # the meeting screen, corrections (reversing entries)
+    SHARE_OUT = "livelihoods_share_out"  # close a cycle with its share-out
+    VIEW_INDICATORS = "livelihoods_view_indicators"  # SAVIX-style indicators of groups and programmes
+
+
+C = LivelihoodsCapability
+SECTION = "livelihoods"
+
+
+def _my_groups(user: User) -> int:
+    from karpear.livelihoods import selectors
+
+    return selectors.group_list(user=user, mine=True).count()
+
+
+def _share_out_due(user: User) -> int:
+    from karpear.livelihoods import selectors
+
+    return selectors.cycles_due_for_share_out(user=user).count()
+
+
+def _load_demo(context: registry.DemoContext) -> None:
+    from karpear.livelihoods import demo
+
+    demo.load(context)
+
+
+def _group_places(prefix: str) -> tuple[str, str]:
+    return (f"{prefix}province", f"{prefix}commune")
+
+
+def declare() -> None:
+    from karpear.livelihoods.models import (
+        Attendance,
+        CommitteeRole,
+        Cycle,
+        Group,
+        GroupMember,
+        GroupStage,
+        LedgerEntry,
+        Loan,
+        LoanInstalment,
+        Meeting,
+        ShareOut,
+        ShareOutLine,
+    )
+
+    roles.define_capabilities(
+        "livelihoods",
+        list(C),
+        labels={
+            C.VIEW_GROUP: _("See groups, their meetings, savings and loans"),
+            C.CHANGE_GROUP: _("Form groups and add their members"),
+            C.RECORD_MEETING: _("Record group meetings and correct them"),
+            C.SHARE_OUT: _("Close a savings cycle with its share-out"),
+            C.VIEW_INDICATORS: _("See group indicators"),
+        },
+    )
+    # Field officers run the groups of their organisation (every group, whoever formed it), though in core they
+    # see only the people they registered (core.roles). Programme officers do the same and see indicators;
+    # M&E officers read everything and count it.
+    organisation_wide = Scope.ORGANISATION
+    roles.grant(
+        Role.FIELD_OFFICER, [C.VIEW_GROUP, C.CHANGE_GROUP, C.RECORD_MEETING, C.SHARE_OUT], scope=organisation_wide
+    )
+    roles.grant(Role.PROGRAMME_OFFICER, list(C))
+    roles.grant(Role.ME_OFFICER, [C.VIEW_GROUP, C.VIEW_INDICATORS])
+
+    access.register(
+        Group,
+        view=C.VIEW_GROUP,
+        change=C.CHANGE_GROUP,
+        owners=("facilitator", "created_by"),
+        places=_group_places(""),
+    )
+    for model, change in (
+        (GroupStage, C.CHANGE_GROUP),
+        (CommitteeRole, C.CHANGE_GROUP),
+        (Cycle, C.CHANGE_GROUP),
+        (Meeting, C.RECORD_MEETING),
+        (Attendance, C.RECORD_MEETING),
+        (LedgerEntry, C.RECORD_MEETING),
+        (Loan, C.RECORD_MEETING),
+        (ShareOut, C.SHARE_OUT),
+    ):
+        prefix = "meeting__group__" if model is Attendance else "group__"
+        access.register(model, view=C.VIEW_GROUP, change=change, places=_group_places(prefix))
+    access.register(LoanInstalment, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("loan__group__"))
+    access.register(ShareOutLine, view=C.VIEW_GROUP, change=C.SHARE_OUT, places=_group_places("share_out__group__"))
+    access.register(
+        GroupMember,
+        view=C.VIEW_GROUP,
+        change=C.CHANGE_GROUP,
+        person="person",
+        owners=("created_by",),
+        places=_group_places("group__"),
+        section=SECTION,
+    )
+    registry.referral_section(
+        "livelihoods",
+        SECTION,
+        _("Livelihoods"),
+        description=_("The groups the person belongs to, their savings, loans and trainings."),
+        order=50,
+    )
+    registry.urls(
+        "livelihoods", prefix="livelihoods/", module="karpear.livelihoods.urls", api_module="karpear.livelihoods.api"
+    )
+    registry.menu_item("livelihoods", "livelihoods:group_list", _("Groups"), capability=C.VIEW_GROUP, order=40)
+    registry.work_list(
+        "livelihoods",
+        "livelihoods_my_groups",
+        _("Groups you follow"),
+        capability=C.RECORD_MEETING,
+        count=_my_groups,
+        url=lambda user: reverse("livelihoods:group_list") + "?mine=1",
+        empty=_("No group yet. Groups you form or follow as field officer will appear here."),
+        order=40,
+    )
+    registry.work_list(
+        "livelihoods",
+        "livelihoods_share_out_due",
+        _("Savings cycles due for share-out"),
+        capability=C.SHARE_OUT,
+        count=_share_out_due,
+        url=lambda user: reverse("livelihoods:group_list") + "?due=1",
+        empty=_("No cycle is due for share-out."),
+        order=41,
+    )
+    registry.demo_loader("livelihoods", "livelihoods", _load_demo, after=["core"])

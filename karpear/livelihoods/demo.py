@@ -1,0 +1,79 @@
+"""The livelihoods part of the demo consortium (issue 12, item 10): a savings group of Sovann Phoum in Kampong
+Cham with a cycle of weekly meetings (shares, social fund, a loan repaid), loaded through the services so the
+demo obeys the same rules. CEDAC's producer groups and CCPCR's rice and cow bank come with slice 3."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.utils import timezone
+
+from karpear.core import services as core_services
+from karpear.core.models import User, Village
+from karpear.core.registry import DemoContext
+from karpear.livelihoods import services
+from karpear.livelihoods.models import Group
+
+NAMES = [("សុខ ស្រីមុំ", "Sok Sreymom"), ("ចាន់ ដារ៉ា", "Chan Dara"), ("កែវ សុភា", "Keo Sophea"), ("ហេង សុវណ្ណ", "Heng Sovann")]
+
+
+def load(context: DemoContext) -> None:
+    officer = User.objects.filter(username="fieldofficer").first()
+    if officer is None or Group.objects.filter(organisation__short_name="sovann").exists():
+        return
+    village = Village.objects.filter(commune__district__province_id="03").order_by("code", "id").first()
+    if village is None:
+        return
+    rng = random.Random(context.seed)  # noqa: S311  # demo data, not secrets
+    place = core_services.resolve_place(village=village.pk)
+    today = timezone.localdate()
+    start = today - dt.timedelta(weeks=10)
+    group = services.group_create(
+        actor=officer,
+        data=services.GroupInput(
+            name="ក្រុមសន្សំប្រាក់ សុវណ្ណភូមិ ១", kind=Group.Kind.SAVINGS, place=place, formed_on=start - dt.timedelta(days=30)
+        ),
+    )
+    for index in range(12):
+        name_km, name_latin = NAMES[index % len(NAMES)]
+        services.member_register(
+            actor=officer,
+            group=group,
+            data=core_services.PersonInput(
+                sex="female" if index % 4 else "male",
+                birth_year=rng.randint(1970, 2000),
+                place=place,
+                name_km=name_km,
+                name_latin=f"{name_latin} {index + 1}",
+                new_household_code=f"SP-{village.pk}-{index + 1:03d}",
+                new_household_poverty=rng.choice(["idpoor_1", "idpoor_2", "none"]),
+                relationship_to_head="head",
+            ),
+            joined_on=start - dt.timedelta(days=30),
+        )
+    cycle = services.cycle_open(
+        actor=officer,
+        group=group,
+        data=services.ConstitutionInput(
+            started_on=start,
+            planned_end_on=start + dt.timedelta(weeks=48),
+            share_price=Decimal(5000),
+            charge_rate=Decimal(5),
+            social_fund_contribution=Decimal(500),
+        ),
+    )
+    numbers = list(range(1, 13))
+    for week in range(8):
+        rows = [services.MemberRow(number=n, shares=rng.randint(1, 3), social=Decimal(500)) for n in numbers]
+        if week == 2:
+            rows[0].loan = Decimal(50_000)
+        if week == 6:
+            rows[0].repayment = Decimal(30_000)
+        services.meeting_record(
+            actor=officer,
+            cycle=cycle,
+            data=services.MeetingInput(number=week + 1, held_on=start + dt.timedelta(weeks=week), rows=rows),
+        )
+    context.created["livelihoods_groups"] = 1

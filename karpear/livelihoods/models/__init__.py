@@ -1,0 +1,30 @@
+"""The livelihoods app's records (a package: groups; savings cycles and the ledger)."""
+
+from karpear.livelihoods.models.groups import CommitteeRole, Group, GroupMember, GroupStage
+from karpear.livelihoods.models.savings import (
+    Attendance,
+    ChargeMethod,
+    Cycle,
+    LedgerEntry,
+    Loan,
+    LoanInstalment,
+    Meeting,
+    ShareOut,
+    ShareOutLine,
+)
+
+__all__ = [
+    "Attendance",
+    "ChargeMethod",
+    "CommitteeRole",
+    "Cycle",
+    "Group",
+    "GroupMember",
+    "GroupStage",
+    "LedgerEntry",
+    "Loan",
+    "LoanInstalment",
+    "Meeting",
+    "ShareOut",
+    "ShareOutLine",
+]

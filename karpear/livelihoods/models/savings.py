@@ -1,0 +1,341 @@
+"""Savings-group cycles (VSLA): constitution, meetings, attendance, the append-only ledger, loans and the
+share-out (issue 12, item 2; DOMAIN §3). Balances are never stored: they are sums over the ledger."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from karpear.core.models import Currency, OrgOwned
+from karpear.livelihoods import vsla
+from karpear.livelihoods.models.groups import Group, GroupMember
+
+
+class ChargeMethod(models.TextChoices):
+    DECLINING = vsla.DECLINING, _("Declining: on what is still owed, each month")
+    FLAT = vsla.FLAT, _("Flat: on the amount borrowed, each month")
+    ONE_OFF = vsla.ONE_OFF, _("One-off: once, when the loan is repaid")
+
+
+class Cycle(OrgOwned):
+    """One savings cycle of a group (8–12 months) and its constitution: the rules are fixed for the cycle."""
+
+    class MembershipUnit(models.TextChoices):
+        PERSON = "person", _("Person")
+        HOUSEHOLD = "household", _("Household")
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="cycles")
+    number = models.PositiveSmallIntegerField(_("cycle number"))
+    started_on = models.DateField(_("started on"))
+    planned_end_on = models.DateField(_("planned share-out"))
+    closed_on = models.DateField(_("shared out on"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KHR)
+    share_price = models.DecimalField(
+        _("share price"), validators=[MinValueValidator(Decimal("0.01"))], max_digits=14, decimal_places=2
+    )
+    min_shares = models.PositiveSmallIntegerField(
+        _("fewest shares a member buys at a meeting"), default=1, validators=[MaxValueValidator(5)]
+    )
+    max_shares = models.PositiveSmallIntegerField(
+        _("most shares a member buys at a meeting"), default=5, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    social_fund_contribution = models.DecimalField(
+        _("social-fund contribution per meeting"),
+        default=0,
+        validators=[MinValueValidator(0)],
+        max_digits=14,
+        decimal_places=2,
+    )
+    loan_multiple = models.DecimalField(
+        _("loan limit, times the member's savings"),
+        max_digits=4,
+        decimal_places=1,
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    charge_method = models.CharField(
+        _("service-charge method"), max_length=10, choices=ChargeMethod.choices, default=ChargeMethod.DECLINING
+    )
+    charge_rate = models.DecimalField(
+        _("service charge, % a month"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(20)],
+    )
+    loan_term_months = models.PositiveSmallIntegerField(
+        _("loan term (months)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    fine_absence = models.DecimalField(
+        _("fine for missing a meeting"), default=0, validators=[MinValueValidator(0)], max_digits=14, decimal_places=2
+    )
+    fine_late = models.DecimalField(
+        _("fine for a late repayment"), default=0, validators=[MinValueValidator(0)], max_digits=14, decimal_places=2
+    )
+    meeting_every_days = models.PositiveSmallIntegerField(
+        _("days between meetings"), default=7, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    membership_unit = models.CharField(
+        _("membership unit"), max_length=10, choices=MembershipUnit.choices, default=MembershipUnit.PERSON
+    )
+    rounding_unit = models.DecimalField(
+        _("share-out rounding unit"),
+        max_digits=8,
+        decimal_places=2,
+        default=100,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["group", "number"]
+        verbose_name = _("cycle")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "number"], name="liv_cycle_number"),
+            models.UniqueConstraint(fields=["group"], condition=Q(closed_on__isnull=True), name="liv_one_open_cycle"),
+            models.CheckConstraint(condition=Q(min_shares__lte=models.F("max_shares")), name="liv_cycle_share_range"),
+            models.CheckConstraint(
+                condition=Q(planned_end_on__gt=models.F("started_on")), name="liv_cycle_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}/{self.number}"
+
+    @property
+    def minor(self) -> Decimal:
+        """The currency's smallest amount: whole riel, or cents."""
+        return Decimal(1) if self.currency == Currency.KHR else Decimal("0.01")
+
+    def rules(self) -> vsla.Rules:
+        return vsla.Rules(
+            share_price=self.share_price,
+            min_shares=self.min_shares,
+            max_shares=self.max_shares,
+            social_fund=self.social_fund_contribution,
+            loan_multiple=self.loan_multiple,
+            method=self.charge_method,
+            rate=self.charge_rate,
+            months=self.loan_term_months,
+            minor=self.minor,
+        )
+
+
+class Meeting(OrgOwned):
+    """A meeting of a cycle. Recorded once: a second phone, a double tap or a queued submission sent again
+    finds it recorded (unique number and day per cycle; the submission key of the screen)."""
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="meetings")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="meetings")
+    number = models.PositiveSmallIntegerField(_("meeting number"))
+    held_on = models.DateField(_("held on"))
+    submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["cycle", "number"]
+        verbose_name = _("meeting")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "number"], name="liv_meeting_number_once"),
+            models.UniqueConstraint(fields=["cycle", "held_on"], name="liv_meeting_day_once"),
+        ]
+        indexes = [models.Index(fields=["group", "-held_on"], name="liv_meeting_group_day")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}#{self.number}"
+
+
+class Attendance(OrgOwned):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        LATE = "late", _("Late")
+        REPRESENTED = "represented", _("Sent someone")
+        EXCUSED = "excused", _("Absent with leave")
+        ABSENT = "absent", _("Absent")
+
+    PRESENT_STATUSES = (Status.PRESENT, Status.LATE, Status.REPRESENTED)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendance")
+    member = models.ForeignKey(GroupMember, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(_("attendance"), max_length=12, choices=Status.choices)
+
+    class Meta:
+        ordering = ["meeting", "member"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="liv_attendance_once")]
+        indexes = [models.Index(fields=["member", "status"], name="liv_attendance_member")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}/{self.member_id}: {self.status}"
+
+
+class Loan(OrgOwned):
+    """A loan from the loan fund, on the cycle's terms at the time it was given. What is owed is derived
+    from the ledger (`vsla.position`); `closed_on` marks the day nothing was owed any more."""
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="loans")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="loans")
+    member = models.ForeignKey(GroupMember, on_delete=models.PROTECT, related_name="loans")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="loans_given")
+    principal = models.DecimalField(_("amount borrowed"), max_digits=14, decimal_places=2)
+    charge_method = models.CharField(_("service-charge method"), max_length=10, choices=ChargeMethod.choices)
+    charge_rate = models.DecimalField(_("service charge, % a month"), max_digits=5, decimal_places=2)
+    term_months = models.PositiveSmallIntegerField(_("loan term (months)"))
+    disbursed_on = models.DateField(_("given on"))
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    closed_on = models.DateField(_("repaid on"), null=True, blank=True)
+    cancelled = models.BooleanField(default=False)  # its disbursement was reversed: it never happened
+
+    class Meta:
+        ordering = ["-disbursed_on", "-id"]
+        verbose_name = _("loan")
+        indexes = [
+            models.Index(fields=["group", "closed_on"], name="liv_loan_group_open"),
+            models.Index(fields=["member", "closed_on"], name="liv_loan_member_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.principal}"
+
+    def terms(self, minor: Decimal) -> vsla.Terms:
+        return vsla.Terms(
+            self.principal, self.charge_rate, self.term_months, self.charge_method, self.disbursed_on, minor
+        )
+
+
+class LoanInstalment(OrgOwned):
+    """The schedule made when the loan was given (a plan: what was paid is in the ledger)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField(_("due on"))
+    principal = models.DecimalField(_("principal"), max_digits=14, decimal_places=2)
+    charge = models.DecimalField(_("service charge"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["loan", "number"]
+        constraints = [models.UniqueConstraint(fields=["loan", "number"], name="liv_instalment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}#{self.number}"
+
+
+class AppendOnlyQuerySet(models.QuerySet["LedgerEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("ledger entries are append-only: reverse an entry instead")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("ledger entries are append-only: reverse an entry instead")
+
+
+class LedgerEntry(OrgOwned):
+    """One movement of the group's box, or of a loan. Append-only: a correction is a reversing entry
+    (`reverses`), never an edit. `amount` is the cash into (+) or out of (−) the fund; `principal` the change
+    of the loan's principal owed; `shares` the change of the member's shares. Every balance is a sum of these."""
+
+    class Kind(models.TextChoices):
+        OPENING = "opening", _("Opening balance")
+        SHARES = vsla.SHARES, _("Shares bought")
+        SOCIAL_FUND = vsla.SOCIAL, _("Social-fund contribution")
+        REPAYMENT = vsla.REPAYMENT, _("Loan repayment")
+        CHARGE = vsla.CHARGE, _("Service charge")
+        FINE = vsla.FINE, _("Fine")
+        SOCIAL_PAYOUT = vsla.SOCIAL_PAYOUT, _("Social-fund payout")
+        LOAN = vsla.LOAN, _("Loan given")
+        INCOME = "income", _("Other income")
+        EXPENSE = "expense", _("Group expense")
+        WRITE_OFF = "write_off", _("Loan written off")
+        SHARE_OUT_SAVINGS = "share_out_savings", _("Savings returned at share-out")
+        SHARE_OUT_PROFIT = "share_out_profit", _("Profit paid at share-out")
+
+    class Fund(models.TextChoices):
+        LOAN_FUND = vsla.LOAN_FUND, _("Loan fund")
+        SOCIAL_FUND = vsla.SOCIAL_FUND, _("Social fund")
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="entries")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="entries")
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    member = models.ForeignKey(GroupMember, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    loan = models.ForeignKey(Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    fund = models.CharField(_("fund"), max_length=12, choices=Fund.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    principal = models.DecimalField(default=0, max_digits=14, decimal_places=2)
+    shares = models.IntegerField(default=0)
+    on = models.DateField(_("date"))
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        indexes = [
+            models.Index(fields=["group", "fund"], name="liv_entry_group_fund"),
+            models.Index(fields=["cycle", "member", "kind"], name="liv_entry_cycle_member"),
+            models.Index(fields=["loan"], name="liv_entry_loan"),
+            models.Index(fields=["meeting"], name="liv_entry_meeting"),
+            models.Index(fields=["organisation", "on"], name="liv_entry_org_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("ledger entries are append-only: reverse an entry instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("ledger entries are append-only: reverse an entry instead")
+
+
+class ShareOut(OrgOwned):
+    """The share-out that closed a cycle, as confirmed (the figures every member signed for)."""
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.PROTECT, related_name="share_out")
+    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="share_out")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="share_outs")
+    held_on = models.DateField(_("held on"))
+    total_shares = models.PositiveIntegerField(_("shares bought in the cycle"))
+    loan_fund_cash = models.DecimalField(_("loan-fund cash"), max_digits=14, decimal_places=2)
+    netted = models.DecimalField(_("loans netted off"), max_digits=14, decimal_places=2)
+    carried_forward = models.DecimalField(_("carried forward"), max_digits=14, decimal_places=2)
+    residue = models.DecimalField(_("rounding remainder kept in the box"), max_digits=14, decimal_places=2)
+    pool = models.DecimalField(_("pool"), max_digits=14, decimal_places=2)
+    value_per_share = models.DecimalField(_("share value"), max_digits=20, decimal_places=6)
+    social_fund_kept = models.DecimalField(_("social fund carried over"), max_digits=14, decimal_places=2)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("share-out")
+
+    def __str__(self) -> str:
+        return f"share-out {self.cycle_id}"
+
+
+class ShareOutLine(OrgOwned):
+    share_out = models.ForeignKey(ShareOut, on_delete=models.PROTECT, related_name="lines")
+    member = models.ForeignKey(GroupMember, on_delete=models.PROTECT, related_name="share_out_lines")
+    shares = models.PositiveIntegerField(_("number of shares"))
+    savings = models.DecimalField(_("savings"), max_digits=14, decimal_places=2)
+    gross = models.DecimalField(_("share of the pool"), max_digits=14, decimal_places=2)
+    netted = models.DecimalField(_("loan netted off"), max_digits=14, decimal_places=2)
+    payout = models.DecimalField(_("payout"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["share_out", "member__number"]
+        constraints = [models.UniqueConstraint(fields=["share_out", "member"], name="liv_share_out_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.payout}"

@@ -1,0 +1,461 @@
+"""Reads of the livelihoods app, each starting from core.access.visible(). Balances are sums over the ledger,
+computed when asked (never stored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from karpear.core import access
+from karpear.core.models import Person, User
+from karpear.core.text import name_key, to_ascii_digits
+from karpear.livelihoods import vsla
+from karpear.livelihoods.models import (
+    Attendance,
+    CommitteeRole,
+    Cycle,
+    Group,
+    GroupMember,
+    GroupStage,
+    LedgerEntry,
+    Loan,
+    LoanInstalment,
+    Meeting,
+    ShareOut,
+    ShareOutLine,
+)
+
+ZERO = Decimal(0)
+Kind = LedgerEntry.Kind
+
+
+# ---------------------------------------------------------------- groups
+def group_list(
+    *,
+    user: User,
+    query: str = "",
+    kind: str = "",
+    mine: bool = False,
+    due: bool = False,
+    active: bool | None = None,
+) -> QuerySet[Group]:
+    """Groups the user may see, by name, filtered: `query` matches the start of the name (Khmer or Latin, any
+    word order the key keeps) — one index walk; `mine` the groups the user follows; `due` those whose open
+    cycle has reached its planned share-out."""
+    groups = access.visible(user, Group.objects.all())
+    query = query.strip()
+    if query:
+        groups = groups.filter(name_key__startswith=name_key(to_ascii_digits(query)))
+    if kind:
+        groups = groups.filter(kind=kind)
+    if mine:
+        groups = groups.filter(facilitator_id=user.pk, dissolved_on__isnull=True)
+    if due:
+        due_cycles = Cycle.objects.filter(closed_on__isnull=True, planned_end_on__lte=timezone.localdate())
+        groups = groups.filter(pk__in=due_cycles.values("group_id"))
+    if active is not None:
+        groups = groups.filter(dissolved_on__isnull=active)
+    return groups.order_by("name_key", "id")
+
+
+def group_rows(groups: QuerySet[Group]) -> QuerySet[Group]:
+    """What the list shows of each group: its place and its number of members, in the same query."""
+    members = (
+        GroupMember.objects.filter(group=OuterRef("pk"), left_on__isnull=True)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return groups.select_related("commune", "village").annotate(member_count=Coalesce(Subquery(members), 0))
+
+
+def cycles_due_for_share_out(*, user: User) -> QuerySet[Cycle]:
+    """Open cycles past their planned share-out, of the groups the user may see (one query)."""
+    return access.visible(user, Cycle.objects.filter(closed_on__isnull=True, planned_end_on__lte=timezone.localdate()))
+
+
+def group_for_user(*, user: User, uuid: Any, write: bool = False) -> Group:
+    return access.get_for_user(
+        user,
+        Group,
+        uuid,
+        write=write,
+        queryset=Group.objects.select_related("province", "commune", "village", "programme", "subgrant", "facilitator"),
+    )
+
+
+def members_of(*, user: User, group: Group, current: bool = True) -> QuerySet[GroupMember]:
+    members = access.visible(user, GroupMember.objects.filter(group=group))
+    if current:
+        members = members.filter(left_on__isnull=True)
+    return members.select_related("person", "person__household").order_by("number")
+
+
+def member_for_user(*, user: User, uuid: Any, write: bool = False) -> GroupMember:
+    return access.get_for_user(
+        user,
+        GroupMember,
+        uuid,
+        write=write,
+        queryset=GroupMember.objects.select_related("group", "person", "person__household"),
+    )
+
+
+def committee_of(*, user: User, group: Group) -> QuerySet[CommitteeRole]:
+    return (
+        access.visible(user, CommitteeRole.objects.filter(group=group, until__isnull=True))
+        .select_related("member", "member__person")
+        .order_by("role", "member__number")
+    )
+
+
+def stages_of(*, user: User, group: Group) -> QuerySet[GroupStage]:
+    return access.visible(user, GroupStage.objects.filter(group=group)).order_by("stage")
+
+
+def cycles_of(*, user: User, group: Group) -> QuerySet[Cycle]:
+    return access.visible(user, Cycle.objects.filter(group=group)).order_by("-number")
+
+
+def open_cycle(*, user: User, group: Group) -> Cycle | None:
+    return cycles_of(user=user, group=group).filter(closed_on__isnull=True).first()
+
+
+def cycle_for_user(*, user: User, uuid: Any, write: bool = False) -> Cycle:
+    return access.get_for_user(
+        user, Cycle, uuid, write=write, queryset=Cycle.objects.select_related("group", "group__commune")
+    )
+
+
+# ---------------------------------------------------------------- balances, from the ledger
+@dataclass(frozen=True)
+class Balances:
+    loan_fund: Decimal
+    social_fund: Decimal
+    loans_outstanding: Decimal  # principal still owed
+
+    @property
+    def cash(self) -> Decimal:
+        """The cash box: both funds."""
+        return self.loan_fund + self.social_fund
+
+
+def balances(*, user: User, group: Group, as_of: dt.date | None = None) -> Balances:
+    """The group's cash box, by fund, and the principal owed to it, summed from the ledger (one query)."""
+    entries = access.visible(user, LedgerEntry.objects.filter(group=group))
+    if as_of is not None:
+        entries = entries.filter(on__lte=as_of)
+    sums = entries.aggregate(
+        loan_fund=Sum("amount", filter=Q(fund=vsla.LOAN_FUND), default=ZERO),
+        social_fund=Sum("amount", filter=Q(fund=vsla.SOCIAL_FUND), default=ZERO),
+        principal=Sum("principal", default=ZERO),
+    )
+    return Balances(sums["loan_fund"], sums["social_fund"], sums["principal"])
+
+
+@dataclass(frozen=True)
+class MemberPosition:
+    member: GroupMember
+    shares: int
+    savings: Decimal
+    owed: Decimal  # principal and charges still owed
+    social_fund: Decimal  # contributions in the cycle
+    fines: Decimal
+
+
+def member_positions(
+    *, user: User, cycle: Cycle, as_of: dt.date | None = None, loans: list[LoanPosition] | None = None
+) -> list[MemberPosition]:
+    """Each member's shares and savings in the cycle, and what they owe (three queries; two when the open
+    loans are given)."""
+    as_of = as_of or timezone.localdate()
+    members = list(members_of(user=user, group=cycle.group, current=False))
+    entries = access.visible(user, LedgerEntry.objects.filter(cycle=cycle, member__isnull=False, on__lte=as_of))
+    sums: dict[int, dict[str, Any]] = {
+        row["member_id"]: dict(row)
+        for row in entries.values("member_id")
+        .annotate(
+            shares=Sum("shares", filter=Q(kind=Kind.SHARES), default=0),
+            social=Sum("amount", filter=Q(kind=Kind.SOCIAL_FUND), default=ZERO),
+            fines=Sum("amount", filter=Q(kind=Kind.FINE), default=ZERO),
+        )
+        .order_by()
+    }
+    pairs = (
+        [(lp.loan.member_id, lp.position) for lp in loans] if loans is not None else _loan_positions(user, cycle, as_of)
+    )
+    owed: dict[int, Decimal] = {}
+    for member_id, pos in pairs:
+        owed[member_id] = owed.get(member_id, ZERO) + pos.owed
+    positions = []
+    for member in members:
+        row: dict[str, Any] = sums.get(member.pk, {})
+        if member.left_on is not None and not row:
+            continue
+        shares = int(row.get("shares", 0))
+        positions.append(
+            MemberPosition(
+                member,
+                shares,
+                shares * cycle.share_price,
+                owed.get(member.pk, ZERO),
+                row.get("social", ZERO),
+                row.get("fines", ZERO),
+            )
+        )
+    return positions
+
+
+@dataclass(frozen=True)
+class LoanPosition:
+    loan: Loan
+    position: vsla.Position
+    charges_paid: Decimal
+    principal_paid: Decimal
+
+
+def _loan_states(user: User, loans: list[Loan], minor: Decimal, as_of: dt.date) -> list[LoanPosition]:
+    states = {loan.pk: vsla.LoanState(loan.pk, loan.member_id, loan.terms(minor)) for loan in loans}
+    moves = (
+        access.visible(user, LedgerEntry.objects.filter(loan_id__in=list(states), on__lte=as_of))
+        .exclude(kind=Kind.LOAN)
+        .values_list("loan_id", "kind", "on")
+        .annotate(amount=Sum("amount"), principal=Sum("principal"))
+        .order_by("loan_id", "on")
+    )
+    for loan_id, kind, on, amount, principal in moves:
+        state = states[loan_id]
+        if kind == Kind.CHARGE:
+            state.charges_paid += amount
+        elif kind == Kind.REPAYMENT and principal:
+            state.repaid.append((on, -principal))
+        elif kind == Kind.WRITE_OFF:
+            state.written_off -= principal
+    return [
+        LoanPosition(
+            loan,
+            states[loan.pk].position(as_of),
+            states[loan.pk].charges_paid,
+            sum((a for _d, a in states[loan.pk].repaid), ZERO),
+        )
+        for loan in loans
+    ]
+
+
+def open_loans(*, user: User, cycle: Cycle, as_of: dt.date | None = None) -> list[LoanPosition]:
+    """The cycle's loans still owed, with what is owed on each and its arrears, in ONE query: the loans'
+    entries with their loan (every loan has its disbursement entry)."""
+    as_of = as_of or timezone.localdate()
+    entries = (
+        access.visible(
+            user,
+            LedgerEntry.objects.filter(cycle=cycle, loan__closed_on__isnull=True, loan__cancelled=False, on__lte=as_of),
+        )
+        .select_related("loan", "loan__member", "loan__member__person")
+        .order_by("loan_id", "on", "id")
+    )
+    loans: dict[int, Loan] = {}
+    states: dict[int, vsla.LoanState] = {}
+    for entry in entries:
+        loan = entry.loan
+        assert loan is not None
+        if loan.pk not in states:
+            loans[loan.pk] = loan
+            states[loan.pk] = vsla.LoanState(loan.pk, loan.member_id, loan.terms(cycle.minor))
+        state = states[loan.pk]
+        if entry.kind == Kind.CHARGE:
+            state.charges_paid += entry.amount
+        elif entry.kind == Kind.REPAYMENT and entry.principal:
+            state.repaid.append((entry.on, -entry.principal))
+        elif entry.kind == Kind.WRITE_OFF:
+            state.written_off -= entry.principal
+    return [
+        LoanPosition(
+            loan, states[pk].position(as_of), states[pk].charges_paid, sum((a for _d, a in states[pk].repaid), ZERO)
+        )
+        for pk, loan in sorted(loans.items(), key=lambda item: (item[1].disbursed_on, item[0]), reverse=True)
+    ]
+
+
+def _loan_positions(user: User, cycle: Cycle, as_of: dt.date) -> list[tuple[int, vsla.Position]]:
+    return [(lp.loan.member_id, lp.position) for lp in open_loans(user=user, cycle=cycle, as_of=as_of)]
+
+
+def loans_of(*, user: User, cycle: Cycle, as_of: dt.date | None = None, open_only: bool = False) -> list[LoanPosition]:
+    """The cycle's loans with what is owed on each and its arrears (two queries)."""
+    loans = access.visible(user, Loan.objects.filter(cycle=cycle, cancelled=False)).select_related("member")
+    if open_only:
+        loans = loans.filter(closed_on__isnull=True)
+    return _loan_states(user, list(loans.order_by("-disbursed_on", "-id")), cycle.minor, as_of or timezone.localdate())
+
+
+def loan_for_user(*, user: User, uuid: Any) -> Loan:
+    return access.get_for_user(
+        user, Loan, uuid, queryset=Loan.objects.select_related("cycle", "group", "member", "member__person", "meeting")
+    )
+
+
+def loan_detail(
+    *, user: User, loan: Loan, as_of: dt.date | None = None
+) -> tuple[LoanPosition, list[LoanInstalment], list[LedgerEntry]]:
+    as_of = as_of or timezone.localdate()
+    [position] = _loan_states(user, [loan], loan.cycle.minor, as_of)
+    instalments = list(access.visible(user, LoanInstalment.objects.filter(loan=loan)).order_by("number"))
+    entries = list(access.visible(user, LedgerEntry.objects.filter(loan=loan)).select_related("meeting").order_by("id"))
+    return position, instalments, entries
+
+
+# ---------------------------------------------------------------- meetings
+def meetings_of(*, user: User, cycle: Cycle) -> QuerySet[Meeting]:
+    return access.visible(user, Meeting.objects.filter(cycle=cycle)).order_by("-number")
+
+
+def meeting_for_user(*, user: User, uuid: Any, write: bool = False) -> Meeting:
+    return access.get_for_user(
+        user, Meeting, uuid, write=write, queryset=Meeting.objects.select_related("cycle", "group", "recorded_by")
+    )
+
+
+def next_meeting(*, user: User, cycle: Cycle) -> tuple[int, dt.date]:
+    """The number and the expected day of the cycle's next meeting."""
+    last = meetings_of(user=user, cycle=cycle).first()
+    if last is None:
+        return 1, min(cycle.started_on, timezone.localdate())
+    expected = last.held_on + dt.timedelta(days=cycle.meeting_every_days)
+    return last.number + 1, min(max(expected, last.held_on + dt.timedelta(days=1)), timezone.localdate())
+
+
+def meeting_entries(*, user: User, meeting: Meeting) -> QuerySet[LedgerEntry]:
+    return (
+        access.visible(user, LedgerEntry.objects.filter(meeting=meeting))
+        .select_related("member", "member__person", "reverses", "reversed_by")
+        .order_by("id")
+    )
+
+
+def meeting_attendance(*, user: User, meeting: Meeting) -> QuerySet[Attendance]:
+    return (
+        access.visible(user, Attendance.objects.filter(meeting=meeting))
+        .select_related("member__person")
+        .order_by("member__number")
+    )
+
+
+def entry_for_user(*, user: User, uuid: Any, write: bool = False) -> LedgerEntry:
+    return access.get_for_user(
+        user,
+        LedgerEntry,
+        uuid,
+        write=write,
+        queryset=LedgerEntry.objects.select_related("group", "cycle", "meeting", "member", "loan"),
+    )
+
+
+def ledger_of(*, user: User, group: Group) -> QuerySet[LedgerEntry]:
+    return access.visible(user, LedgerEntry.objects.filter(group=group)).order_by("id")
+
+
+# ---------------------------------------------------------------- share-outs and passbooks
+def share_out_for_user(*, user: User, uuid: Any) -> ShareOut:
+    return access.get_for_user(
+        user, ShareOut, uuid, queryset=ShareOut.objects.select_related("cycle", "group", "group__commune", "meeting")
+    )
+
+
+def share_out_lines(*, user: User, share_out: ShareOut) -> QuerySet[ShareOutLine]:
+    return (
+        access.visible(user, ShareOutLine.objects.filter(share_out=share_out))
+        .select_related("member", "member__person")
+        .order_by("member__number")
+    )
+
+
+@dataclass(frozen=True)
+class PassbookLine:
+    entry: LedgerEntry
+    shares: int  # the member's shares after this entry, in its cycle
+    savings: Decimal
+
+
+def passbook(*, user: User, member: GroupMember) -> list[PassbookLine]:
+    """A member's passbook: every entry of theirs, oldest first, with their shares after each (one query)."""
+    entries = (
+        access.visible(user, LedgerEntry.objects.filter(member=member))
+        .select_related("cycle", "meeting", "loan")
+        .order_by("cycle__number", "on", "id")
+    )
+    lines, shares, cycle_id = [], 0, None
+    for entry in entries:
+        if entry.cycle_id != cycle_id:
+            shares, cycle_id = 0, entry.cycle_id
+        shares += entry.shares
+        lines.append(PassbookLine(entry, shares, shares * entry.cycle.share_price))
+    return lines
+
+
+def member_share_outs(*, user: User, member: GroupMember) -> QuerySet[ShareOutLine]:
+    return access.visible(user, ShareOutLine.objects.filter(member=member)).select_related(
+        "share_out", "share_out__cycle"
+    )
+
+
+def person_by_case_number(*, user: User, case_number: str) -> Person | None:
+    """A person the user may see, by their exact case number (to add them to a group)."""
+    return access.visible(user, Person.objects.filter(case_number=case_number)).first()
+
+
+def recent_meetings(*, user: User, group: Group, limit: int = 10) -> list[Meeting]:
+    return list(
+        access.visible(user, Meeting.objects.filter(group=group)).select_related("cycle").order_by("-held_on")[:limit]
+    )
+
+
+def borrowers(*, user: User, group: Group) -> set[int]:
+    """Ids of the members who owe a loan (one query)."""
+    loans = access.visible(user, Loan.objects.filter(group=group, closed_on__isnull=True, cancelled=False))
+    return set(loans.values_list("member_id", flat=True))
+
+
+# ---------------------------------------------------------------- API lists
+def member_list(*, user: User, group: Group | None = None) -> QuerySet[GroupMember]:
+    members = access.visible(user, GroupMember.objects.all())
+    if group is not None:
+        members = members.filter(group=group)
+    return members.select_related("group", "person").order_by("group_id", "number")
+
+
+def meeting_list(*, user: User, group: Group | None = None) -> QuerySet[Meeting]:
+    meetings = access.visible(user, Meeting.objects.all())
+    if group is not None:
+        meetings = meetings.filter(group=group)
+    return meetings.select_related("group", "cycle").order_by("-held_on", "-id")
+
+
+def entry_list(*, user: User, group: Group | None = None) -> QuerySet[LedgerEntry]:
+    entries = access.visible(user, LedgerEntry.objects.all())
+    if group is not None:
+        entries = entries.filter(group=group)
+    return entries.select_related("group", "meeting", "member", "loan", "reverses").order_by("id")
+
+
+def loan_list(*, user: User, group: Group | None = None) -> QuerySet[Loan]:
+    loans = access.visible(user, Loan.objects.filter(cancelled=False))
+    if group is not None:
+        loans = loans.filter(group=group)
+    return loans.select_related("member", "cycle").order_by("-disbursed_on", "-id")
+
+
+def share_out_list(*, user: User) -> QuerySet[ShareOut]:
+    return (
+        access.visible(user, ShareOut.objects.all())
+        .select_related("group", "cycle")
+        .prefetch_related("lines__member")
+        .order_by("-held_on", "-id")
+    )
