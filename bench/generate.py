@@ -403,22 +403,28 @@ def _pg_truncatable(org_ids: list[int]) -> list[str] | None:
             return None
     trio = [t.db_table for t in TABLES]
     tables = list(trio)
+    # The tables referencing those (and, in turn, the tables referencing them: a referral's shared sections
+    # reference the referral), so that one TRUNCATE takes every row that hangs off the bench people.
+    frontier = list(trio)
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT c.conrelid::regclass::text, a.attname
-            FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
-            WHERE c.contype = 'f' AND c.confrelid = ANY (%s::regclass[]) AND NOT c.conrelid = ANY (%s::regclass[])
-            """,
-            [trio, trio],
-        )
-        for table, column in cursor.fetchall():
-            # Rows not pointing at a person or household are not bench data: keep them.
-            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM {table} WHERE "{column}" IS NULL)')
-            if cursor.fetchone()[0]:
-                return None
-            if table not in tables:
-                tables.append(table)
+        while frontier:
+            cursor.execute(
+                """
+                SELECT c.conrelid::regclass::text, a.attname
+                FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                WHERE c.contype = 'f' AND c.confrelid = ANY (%s::regclass[]) AND NOT c.conrelid = ANY (%s::regclass[])
+                """,
+                [frontier, tables],
+            )
+            frontier = []
+            for table, column in cursor.fetchall():
+                # Rows not pointing at a person or household are not bench data: keep them.
+                cursor.execute(f'SELECT EXISTS (SELECT 1 FROM {table} WHERE "{column}" IS NULL)')
+                if cursor.fetchone()[0]:
+                    return None
+                if table not in tables:
+                    tables.append(table)
+                    frontier.append(table)
     return tables
 
 
