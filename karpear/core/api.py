@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import models
+from django.db import connection, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,20 @@ class AnswerSerializer[M: models.Model](serializers.ModelSerializer[M]):
         for name in self.Meta.fields:
             extra[name] = {**extra.get(name, {}), "required": True}
         return extra
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict[str, Any]]:
+        """An integer column's bounds as PostgreSQL (production) has them, whatever the database: SQLite stores
+        every integer in 64 bits, and the schema generated on it would differ from the one served."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.IntegerField):
+            kind = model_field.get_internal_type()
+            here = connection.ops.integer_field_range(kind)
+            base = BaseDatabaseOperations.integer_field_ranges.get(kind)
+            if base is not None:
+                for bound, index in (("min_value", 0), ("max_value", 1)):
+                    if kwargs.get(bound) == here[index] and here[index] is not None:
+                        kwargs[bound] = base[index]
+        return field_class, kwargs
 
 
 class OrganisationSerializer(AnswerSerializer[Organisation]):
