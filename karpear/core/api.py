@@ -241,10 +241,11 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
     passport_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
     mother_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     address_details = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    nationality = serializers.ChoiceField(
-        choices=sorted(countries.codes()),
+    nationality = serializers.RegexField(
+        r"^[A-Z]{2}$",
         required=False,
-        help_text="ISO 3166-1 alpha-2; left out: Cambodia (KH) for a new person, unchanged on an update",
+        help_text="ISO 3166-1 alpha-2, one of /api/v1/places/countries/; left out: Cambodia (KH) for a new person, "
+        "unchanged on an update",
     )
     other_names = serializers.ListField(
         child=serializers.CharField(max_length=150),
@@ -256,6 +257,8 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not clean_text(attrs.get("name_km", "")) and not clean_text(attrs.get("name_latin", "")):
             raise serializers.ValidationError({"name_km": [_("Enter the name in Khmer or in Latin letters.")]})
+        if "nationality" in attrs and attrs["nationality"] not in countries.codes():
+            raise serializers.ValidationError({"nationality": [_("Choose a country from the list.")]})
         if "other_names" in attrs:
             try:
                 attrs["other_names"] = services.parse_other_names(attrs["other_names"])

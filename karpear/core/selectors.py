@@ -197,20 +197,21 @@ def photo_consent_standing(person: Person) -> bool:
 
 
 @transaction.atomic
-def person_photo(*, user: User, person: Person) -> tuple[File, str] | None:
+def person_photo(*, user: User, person: Person) -> tuple[File[bytes], str] | None:
     """The person's photo file and its content type, for a role that may read identifying details of this
     person, and only while the photo consent stands. Every read is audited. None when there is nothing to
     show (no photo, no consent); raises PermissionDenied for a role without view_identity."""
     access.require(user, Capability.VIEW_IDENTITY, person)
     identity = access.visible(user, Identity.objects.filter(person=person)).first()
-    if identity is None or not identity.photo or not photo_consent_standing(person):
+    name = identity.photo.name if identity is not None and identity.photo else ""
+    if identity is None or not name or not photo_consent_standing(person):
         return None
     try:
-        photo = identity.photo.storage.open(identity.photo.name, "rb")
+        photo = identity.photo.storage.open(name, "rb")
     except FileNotFoundError:
         return None
     audit.record(actor=user, action="view", obj=person, fields="photo")
-    kind = "image/png" if identity.photo.name.endswith(".png") else "image/jpeg"
+    kind = "image/png" if name.endswith(".png") else "image/jpeg"
     return photo, kind
 
 

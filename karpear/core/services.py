@@ -645,7 +645,7 @@ def _photo_delete(person: Person) -> bool:
     identity = Identity.objects.select_for_update().filter(person=person).first()
     if identity is None or not identity.photo:
         return False
-    name = identity.photo.name
+    name = identity.photo.name or ""
     identity.photo = ""
     identity.save(update_fields=["photo", "updated_at"])
     storage = identity.photo.storage
@@ -674,7 +674,7 @@ def identity_photo_set(*, actor: User, person: Person, upload: Any) -> Identity:
     from django.core.files.base import ContentFile
 
     identity.photo.save(f"photo{extension}", ContentFile(content), save=False)
-    new = identity.photo.name
+    new = identity.photo.name or ""
     try:
         identity.save(update_fields=["photo", "updated_at"])
         audit.record(actor=actor, action="update", obj=person, fields="photo", change="replaced" if old else "added")

@@ -18,11 +18,11 @@ class PrivateStorage(FileSystemStorage):
     """A FileSystemStorage under PRIVATE_MEDIA_ROOT, with no base URL: `url()` refuses, so no template can link
     a private file past the access check."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 

@@ -115,7 +115,7 @@ def test_a_bad_other_name_on_the_form_is_shown_next_to_the_field_and_nothing_is_
     response = client.post("/people/new/", form_data(other_names="Thida 2"))
     assert response.status_code == 200
     html = response.content.decode()
-    block = [b for b in html.split('<div class="field') if 'name="other_names"' in b][0]
+    block = next(b for b in html.split('<div class="field') if 'name="other_names"' in b)
     assert "A name cannot contain digits: Thida 2" in block
     assert (Person.objects.count(), Identity.objects.count(), OtherName.objects.count()) == (0, 0, 0)
 

@@ -167,8 +167,8 @@ def test_the_api_gives_nationality_and_age_with_the_date_of_birth_only_to_identi
 
 @pytest.mark.django_db
 def test_the_api_sets_the_nationality_and_refuses_an_unknown_one(users):
-    from karpear.core.tests.test_api import api
     from karpear.core.tests.factories import COMMUNE
+    from karpear.core.tests.test_api import api
 
     client = api(users["caseworker"])
     body = {"sex": "male", "name_latin": "Min Aung", "commune": COMMUNE}
