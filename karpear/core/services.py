@@ -198,7 +198,9 @@ def parse_other_names(value: str | list[str]) -> list[str]:
 
 
 def _set_other_names(identity: Identity, names: list[str]) -> None:
-    """Store the names on the identity and their search keys beside it (OtherName), replacing the old ones."""
+    """Store the names on the identity and their search keys beside it (OtherName), replacing the old ones.
+    Checked again here, whoever the caller: a name the search could never find is not stored."""
+    names = parse_other_names(names)
     identity.other_names = "\n".join(names)
     OtherName.objects.filter(person_id=identity.person_id).delete()
     OtherName.objects.bulk_create(
@@ -296,6 +298,11 @@ def _validate_person(data: PersonInput, organisation: Organisation, person: Pers
         errors["household"] = _("Unknown household.")
     if data.nationality is not None and data.nationality not in countries.codes():
         errors["nationality"] = _("Choose a country from the list.")
+    if data.other_names:
+        try:
+            parse_other_names(data.other_names)
+        except ValidationError as exc:
+            errors["other_names"] = exc.message_dict["other_names"][0]
     if errors:
         raise ValidationError(errors)
 

@@ -44,6 +44,13 @@ def test_bad_other_names_are_refused_with_a_clear_message(typed, message):
     assert caught.value.message_dict == {"other_names": [message]}
 
 
+def test_the_service_refuses_bad_other_names_whoever_calls_it_and_saves_nothing(users):
+    with pytest.raises(ValidationError) as caught:
+        register(users["caseworker"], name_latin="Chan Sreymom", other_names=["Thida", "Pov 2"])
+    assert caught.value.message_dict == {"other_names": ["A name cannot contain digits: Pov 2"]}
+    assert (Person.objects.count(), Identity.objects.count(), OtherName.objects.count()) == (0, 0, 0)
+
+
 # ---------------------------------------------------------------- kept with the identity, found by search
 def test_a_person_is_found_by_any_other_name_from_the_start_of_any_word(users):
     caseworker = users["caseworker"]
