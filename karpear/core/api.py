@@ -29,6 +29,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from karpear.core import access, countries, ratelimit, selectors, services
+from karpear.core.api_fields import Text
 from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.middleware import client_ip
@@ -221,26 +222,26 @@ class PersonSerializer(AnswerSerializer[Person]):
 
 
 class PersonWriteSerializer(serializers.Serializer[Any]):
-    case_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    case_number = Text(required=False, allow_blank=True, max_length=30)
     sex = serializers.ChoiceField(choices=Person.Sex.choices)
     birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2100)
     birth_year_estimated = serializers.BooleanField(required=False, default=False)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    province = serializers.CharField(required=False, allow_blank=True, max_length=2)
-    district = serializers.CharField(required=False, allow_blank=True, max_length=4)
-    commune = serializers.CharField(required=False, allow_blank=True, max_length=6)
+    province = Text(required=False, allow_blank=True, max_length=2)
+    district = Text(required=False, allow_blank=True, max_length=4)
+    commune = Text(required=False, allow_blank=True, max_length=6)
     village = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
     household = serializers.UUIDField(required=False, allow_null=True)
     relationship_to_head = serializers.ChoiceField(
         choices=Person.Relationship.choices, required=False, allow_blank=True
     )
-    name_km = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    name_latin = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    national_id = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    passport_number = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    mother_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    address_details = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    name_km = Text(required=False, allow_blank=True, max_length=150)
+    name_latin = Text(required=False, allow_blank=True, max_length=150)
+    phone = Text(required=False, allow_blank=True, max_length=30)
+    national_id = Text(required=False, allow_blank=True, max_length=30)
+    passport_number = Text(required=False, allow_blank=True, max_length=30)
+    mother_name = Text(required=False, allow_blank=True, max_length=150)
+    address_details = Text(required=False, allow_blank=True, max_length=500)
     nationality = serializers.RegexField(
         r"^[A-Z]{2}$",
         required=False,
@@ -248,7 +249,7 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
         "unchanged on an update",
     )
     other_names = serializers.ListField(
-        child=serializers.CharField(max_length=150),
+        child=Text(max_length=150),
         required=False,
         max_length=services.MAX_OTHER_NAMES,
         help_text="Other names, aliases; left out: unchanged on an update",

@@ -41,6 +41,25 @@ def retry_message(seconds: int) -> str:
     ) % {"n": local_digits(minutes)}
 
 
+def flat_fields(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's errors of nested input (`{"rows": {"0": {"number": [...]}}}` or a list with one entry per row)
+    as the one error body's flat `fields`, the path dotted: `{"rows.0.number": [...]}`."""
+    if isinstance(errors, dict):
+        items: list[tuple[str, Any]] = [(str(key), value) for key, value in errors.items()]
+    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
+        items = [(str(index), value) for index, value in enumerate(errors)]
+    else:
+        messages = errors if isinstance(errors, list) else [errors]
+        return {prefix or "non_field_errors": [str(message) for message in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in items:
+        if value in ({}, [], None):
+            continue  # a row without errors
+        for name, messages in flat_fields(value, f"{prefix}.{key}" if prefix else key).items():
+            flat.setdefault(name, []).extend(messages)
+    return flat
+
+
 def not_found_body() -> dict[str, Any]:
     return {"message": _("Not found."), "fields": {}}
 
@@ -64,7 +83,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
-        fields = data if isinstance(data, dict) else {"non_field_errors": data}
+        fields = flat_fields(data if isinstance(data, dict) else {"non_field_errors": data})
         response.data = {"message": _("Please correct the errors below."), "fields": fields}
     else:
         detail = data.get("detail", data) if isinstance(data, dict) else data

@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Core declares itself through the same registries as every module app (core.declarations).
-        from karpear.core import declarations
+        # api_fields registers its schema extension with drf-spectacular when imported.
+        from karpear.core import api_fields, declarations  # noqa: F401
 
         declarations.declare()
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -21,6 +23,7 @@ from rest_framework.routers import SimpleRouter
 from karpear.core import access
 from karpear.core import services as core_services
 from karpear.core.api import AnswerSerializer
+from karpear.core.api_fields import Text
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import User
 from karpear.livelihoods import selectors, services
@@ -179,7 +182,7 @@ class ShareOutSerializer(AnswerSerializer[ShareOut]):
 
 # ---------------------------------------------------------------- input
 class GroupWriteSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=120)
+    name = Text(max_length=120)
     kind = serializers.ChoiceField(choices=Group.Kind.choices)
     village = serializers.IntegerField(
         min_value=1, max_value=2**31 - 1, help_text="Village id (as in /places/villages/)"
@@ -213,7 +216,7 @@ class MeetingWriteSerializer(serializers.Serializer[Any]):
     number = serializers.IntegerField(min_value=1, max_value=32767)
     held_on = serializers.DateField()
     submission = serializers.UUIDField(required=False, allow_null=True, help_text="Idempotency key of this submission")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    note = Text(required=False, allow_blank=True, max_length=500)
     rows = MemberRowSerializer(many=True, help_text="One row per member, in any order")
 
     def to_input(self) -> services.MeetingInput:
@@ -316,7 +319,12 @@ class MeetingViewSet(
         access.require(user, C.RECORD_MEETING)
         serializer = MeetingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cycle = selectors.cycle_for_user(user=user, uuid=serializer.validated_data["cycle"])
+        try:
+            cycle = selectors.cycle_for_user(user=user, uuid=serializer.validated_data["cycle"])
+        except Http404 as exc:  # a key in the body, not the path: the input is wrong, not the address
+            raise serializers.ValidationError(
+                {"cycle": [_("No savings cycle with this key that you may see.")]}
+            ) from exc
         result = services.meeting_record(actor=user, cycle=cycle, data=serializer.to_input())
         answer = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(MeetingSerializer(result.meeting).data, status=answer)

@@ -1,6 +1,7 @@
 """The livelihoods part of the demo consortium (issue 12, item 10): a savings group of Sovann Phoum in Kampong
-Cham with a cycle of weekly meetings (shares, social fund, a loan repaid), loaded through the services so the
-demo obeys the same rules. CEDAC's producer groups and CCPCR's rice and cow bank come with slice 3."""
+Cham with last year's cycle of monthly meetings shared out (a loan netted from its borrower's payout) and this
+year's cycle of weekly meetings under way (shares, social fund, a loan repaid), loaded through the services so
+the demo obeys the same rules. CEDAC's producer groups and CCPCR's rice and cow bank come with slice 3."""
 
 from __future__ import annotations
 
@@ -30,10 +31,14 @@ def load(context: DemoContext) -> None:
     place = core_services.resolve_place(village=village.pk)
     today = timezone.localdate()
     start = today - dt.timedelta(weeks=10)
+    first_start = start - dt.timedelta(weeks=52)
     group = services.group_create(
         actor=officer,
         data=services.GroupInput(
-            name="ក្រុមសន្សំប្រាក់ សុវណ្ណភូមិ ១", kind=Group.Kind.SAVINGS, place=place, formed_on=start - dt.timedelta(days=30)
+            name="ក្រុមសន្សំប្រាក់ សុវណ្ណភូមិ ១",
+            kind=Group.Kind.SAVINGS,
+            place=place,
+            formed_on=first_start - dt.timedelta(days=30),
         ),
     )
     for index in range(12):
@@ -51,8 +56,39 @@ def load(context: DemoContext) -> None:
                 new_household_poverty=rng.choice(["idpoor_1", "idpoor_2", "none"]),
                 relationship_to_head="head",
             ),
-            joined_on=start - dt.timedelta(days=30),
+            joined_on=first_start - dt.timedelta(days=30),
         )
+    numbers = list(range(1, 13))
+
+    # Last year's cycle: twelve monthly meetings, a loan half repaid, then the share-out nets the rest.
+    first = services.cycle_open(
+        actor=officer,
+        group=group,
+        data=services.ConstitutionInput(
+            started_on=first_start,
+            planned_end_on=first_start + dt.timedelta(weeks=48),
+            share_price=Decimal(5000),
+            charge_rate=Decimal(5),
+            social_fund_contribution=Decimal(500),
+            meeting_every_days=28,
+        ),
+    )
+    for month in range(12):
+        rows = [services.MemberRow(number=n, shares=rng.randint(1, 3), social=Decimal(500)) for n in numbers]
+        if month == 1:
+            rows[1].loan = Decimal(40_000)
+        if month == 4:
+            rows[1].repayment = Decimal(20_000)
+        services.meeting_record(
+            actor=officer,
+            cycle=first,
+            data=services.MeetingInput(
+                number=month + 1, held_on=first_start + dt.timedelta(weeks=4 * month), rows=rows
+            ),
+        )
+    services.share_out_confirm(actor=officer, cycle=first)
+
+    # This year's cycle, under way: eight weekly meetings so far.
     cycle = services.cycle_open(
         actor=officer,
         group=group,
@@ -64,7 +100,6 @@ def load(context: DemoContext) -> None:
             social_fund_contribution=Decimal(500),
         ),
     )
-    numbers = list(range(1, 13))
     for week in range(8):
         rows = [services.MemberRow(number=n, shares=rng.randint(1, 3), social=Decimal(500)) for n in numbers]
         if week == 2:

@@ -198,3 +198,57 @@ def test_static_files_stay_cacheable(client):
 
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+# ---------------------------------------------------------------- what the schema promises of input fields
+def test_a_number_is_not_a_name(api):
+    response = api.post(PEOPLE, {"sex": "female", "name_latin": 12}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"name_latin": ["Not a valid string."]}
+    assert counts() == (0, 0)
+
+
+def test_nested_errors_are_flattened_to_dotted_field_names():
+    from karpear.core.api_errors import flat_fields
+
+    errors = {"rows": {"0": {"number": ["Required."]}, "1": {}}, "tags": [{}, {"x": ["Bad."]}], "name": ["Short."]}
+
+    assert flat_fields(errors) == {"rows.0.number": ["Required."], "tags.1.x": ["Bad."], "name": ["Short."]}
+
+
+@pytest.mark.parametrize(
+    ("signed", "text", "accepted"),
+    [
+        (False, "0", True),
+        (False, "12.5", True),
+        (False, ".5", True),
+        (False, "5.", True),
+        (False, "123456789012.25", True),
+        (False, "", False),
+        (False, "-", False),
+        (False, ".", False),
+        (False, "-1", False),
+        (False, "1234567890123", False),
+        (False, "1.234", False),
+        (True, "-1.5", True),
+        (True, "-", False),
+    ],
+)
+def test_the_schema_pattern_of_an_amount_matches_what_the_field_accepts(signed, text, accepted):
+    import re
+    from decimal import Decimal
+
+    from rest_framework import serializers
+
+    from karpear.core.api_fields import decimal_pattern
+
+    field = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=None if signed else Decimal(0))
+    try:
+        field.run_validation(text)
+        valid = True
+    except serializers.ValidationError:
+        valid = False
+
+    assert bool(re.fullmatch(decimal_pattern(max_digits=14, decimal_places=2, signed=signed), text)) is accepted
+    assert valid is accepted
