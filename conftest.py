@@ -21,6 +21,12 @@ def _english(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path_factory: Any) -> None:
+    """Private files (photos) of each test go to a directory of their own, never the checkout's private/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private")
+
+
 def make_org(short: str, kind: str = Organisation.Kind.NGO) -> Organisation:
     return Organisation.objects.create(short_name=short, name=f"{short.upper()} organisation", kind=kind)
 

@@ -296,6 +296,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(env_str("KARPEAR_MEDIA_ROOT", str(ROOT_DIR / "media")))
+# Files that identify people (photos): outside the web root and MEDIA_ROOT, never served by the web server,
+# read only through views that check access and audit (karpear/core/storage.py).
+PRIVATE_MEDIA_ROOT = Path(env_str("KARPEAR_PRIVATE_MEDIA_ROOT", str(ROOT_DIR / "private")))
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 # ---------------------------------------------------------------- security
 SECURE_SSL_REDIRECT = env_bool("KARPEAR_SECURE_SSL_REDIRECT", not (DEBUG or TESTING))

@@ -34,6 +34,7 @@ from karpear.core.models import (
     Identity,
     Membership,
     Organisation,
+    OtherName,
     Person,
     PossibleDuplicate,
     Programme,
@@ -640,6 +641,14 @@ def declare_core() -> None:
     )
     register(
         Identity,
+        view=C.VIEW_IDENTITY,
+        change=C.CHANGE_PERSON,
+        person="person",
+        section="identity",
+        lookup="person__uuid",
+    )
+    register(
+        OtherName,
         view=C.VIEW_IDENTITY,
         change=C.CHANGE_PERSON,
         person="person",

@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from drf_spectacular.types import OpenApiTypes
@@ -173,9 +174,17 @@ class VillageSerializer(AnswerSerializer[Village]):
 
 
 class IdentitySerializer(AnswerSerializer[Identity]):
+    other_names = serializers.ListField(
+        child=serializers.CharField(), source="other_name_list", read_only=True, help_text="Other names, aliases"
+    )
+    has_photo = serializers.SerializerMethodField(help_text="A photo is kept (shown on the person's page)")
+
     class Meta:
         model = Identity
-        fields = list(Identity.DETAIL_FIELDS)
+        fields = [*Identity.DETAIL_FIELDS, "has_photo"]
+
+    def get_has_photo(self, identity: Identity) -> bool:
+        return bool(identity.photo)
 
 
 class PersonSerializer(AnswerSerializer[Person]):
@@ -186,6 +195,11 @@ class PersonSerializer(AnswerSerializer[Person]):
     )
     village = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     household = serializers.SlugRelatedField(read_only=True, slug_field="uuid", allow_null=True)
+    nationality = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2 code")
+    age = serializers.SerializerMethodField(
+        help_text="Age in completed years today: from the date of birth for roles that read it, else from the "
+        "birth year (then possibly one year too many)"
+    )
     identity = serializers.SerializerMethodField()
 
     class Meta:
@@ -196,8 +210,10 @@ class PersonSerializer(AnswerSerializer[Person]):
             "initials",
             "organisation",
             "sex",
+            "nationality",
             "birth_year",
             "birth_year_estimated",
+            "age",
             "province",
             "district",
             "commune",
@@ -207,6 +223,12 @@ class PersonSerializer(AnswerSerializer[Person]):
             "created_at",
             "identity",
         ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_age(self, person: Person) -> int | None:
+        identity = self.context.get("identities", {}).get(person.pk)
+        age = person.age_on(timezone.localdate(), identity.date_of_birth if identity is not None else None)
+        return age.years if age is not None else None
 
     @extend_schema_field(IdentitySerializer(allow_null=True))
     def get_identity(self, person: Person) -> dict[str, Any] | None:
@@ -235,10 +257,29 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
     passport_number = Text(required=False, allow_blank=True, max_length=30)
     mother_name = Text(required=False, allow_blank=True, max_length=150)
     address_details = Text(required=False, allow_blank=True, max_length=500)
+    nationality = serializers.RegexField(
+        r"^[A-Z]{2}$",
+        required=False,
+        help_text="ISO 3166-1 alpha-2, one of /api/v1/places/countries/; left out: Cambodia (KH) for a new person, "
+        "unchanged on an update",
+    )
+    other_names = serializers.ListField(
+        child=Text(max_length=150),
+        required=False,
+        max_length=services.MAX_OTHER_NAMES,
+        help_text="Other names, aliases; left out: unchanged on an update",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not clean_text(attrs.get("name_km", "")) and not clean_text(attrs.get("name_latin", "")):
             raise serializers.ValidationError({"name_km": [_("Enter the name in Khmer or in Latin letters.")]})
+        if "nationality" in attrs and attrs["nationality"] not in countries.codes():
+            raise serializers.ValidationError({"nationality": [_("Choose a country from the list.")]})
+        if "other_names" in attrs:
+            try:
+                attrs["other_names"] = services.parse_other_names(attrs["other_names"])
+            except services.ValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict) from exc
         try:
             attrs["place"] = services.resolve_place(
                 province=attrs.pop("province", ""),
@@ -278,6 +319,8 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
             passport_number=data.get("passport_number", ""),
             mother_name=data.get("mother_name", ""),
             address_details=data.get("address_details", ""),
+            nationality=data.get("nationality"),
+            other_names=data.get("other_names"),
         )
 
 

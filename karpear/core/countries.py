@@ -35,8 +35,13 @@ def name(code: str, language: str | None = None) -> str:
     return _names(language or translation.get_language() or "en").get(code.upper(), code)
 
 
-def choices(language: str | None = None) -> list[tuple[str, str]]:
-    """(code, name) pairs: the common destinations first, then every country by name."""
+def choices(language: str | None = None, first: tuple[str, ...] = COMMON) -> list[tuple[str, str]]:
+    """(code, name) pairs: `first` (the common destinations) first, then every country by name."""
     names = _names(language or translation.get_language() or "en")
-    rest = sorted((c for c in names if c not in COMMON), key=lambda c: names[c])
-    return [(c, names[c]) for c in (*COMMON, *rest)]
+    rest = sorted((c for c in names if c not in first), key=lambda c: names[c])
+    return [(c, names[c]) for c in (*first, *rest)]
+
+
+def nationality_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """For a nationality: Cambodia first, then the neighbours and destinations, then every country."""
+    return choices(language, first=("KH", *COMMON))

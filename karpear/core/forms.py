@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core import selectors, services
+from karpear.core import countries, selectors, services
 from karpear.core.models import Commune, Consent, District, Household, Identity, Person, Province, Village
 from karpear.core.roles import Role
 from karpear.core.text import clean_name, clean_text, to_ascii_digits
@@ -101,6 +101,16 @@ class PersonForm(PlaceFieldsMixin):
     name_km = forms.CharField(label=_("Name in Khmer"), required=False, max_length=150)
     name_latin = forms.CharField(label=_("Name in Latin letters"), required=False, max_length=150)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Person.Sex.choices])
+    nationality = forms.ChoiceField(
+        label=_("Nationality"), required=False, initial="KH", choices=countries.nationality_choices
+    )
+    other_names = forms.CharField(
+        label=_("Other names"),
+        required=False,
+        max_length=1600,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Nicknames or other names the person is known by: one per line. Searched like the names."),
+    )
     date_of_birth = KhmerDateField(label=_("Date of birth"), required=False)
     birth_year = forms.IntegerField(
         label=_("Birth year"),
@@ -139,7 +149,9 @@ class PersonForm(PlaceFieldsMixin):
         "case_number",
         "name_km",
         "name_latin",
+        "other_names",
         "sex",
+        "nationality",
         "date_of_birth",
         "birth_year",
         "birth_year_estimated",
@@ -162,6 +174,9 @@ class PersonForm(PlaceFieldsMixin):
         super().__init__(*args, **kwargs)
         if households is not None:
             self.fields["household"].queryset = households  # type: ignore[attr-defined]
+        nationality = self.fields["nationality"]
+        nationality.widget = QuickSelect()
+        nationality.choices = countries.nationality_choices()  # type: ignore[attr-defined]
         self.phone_warning: str | None = None
         # A role that may not read identifying details does not see them when it changes a record.
         self.with_identity = with_identity
@@ -177,6 +192,12 @@ class PersonForm(PlaceFieldsMixin):
 
     def clean_case_number(self) -> str:
         return clean_text(self.cleaned_data["case_number"]).upper()
+
+    def clean_other_names(self) -> list[str]:
+        try:
+            return services.parse_other_names(self.cleaned_data["other_names"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["other_names"]) from None
 
     def clean_birth_year(self) -> int | None:
         year: int | None = self.cleaned_data["birth_year"]
@@ -233,6 +254,9 @@ class PersonForm(PlaceFieldsMixin):
             mother_name=data.get("mother_name") or "",
             address_details=data.get("address_details") or "",
             duplicate_confirmed=bool(data.get("confirm_not_duplicate")),
+            nationality=data.get("nationality") or None,  # none sent: Cambodian when new, else unchanged
+            # A role that may not read identifying details had no such field: its names stay as they are.
+            other_names=data.get("other_names") if self.with_identity else None,
         )
 
 
@@ -249,6 +273,16 @@ def place_options(state: dict[str, str]) -> dict[str, Any]:
         "communes": Commune.objects.filter(district_id=district) if district else Commune.objects.none(),
         "villages": Village.objects.filter(commune_id=commune) if commune else Village.objects.none(),
     }
+
+
+class PhotoForm(forms.Form):
+    """The photo upload on the person page; services.clean_photo checks the file itself."""
+
+    photo = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG or PNG, at most 5 MB. Only with the person's consent to a photo."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
 
 
 class ConsentForm(forms.Form):

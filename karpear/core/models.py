@@ -5,7 +5,9 @@ Rules about these records live in services.py (writes), selectors.py (reads) and
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from karpear.core.roles import Role
+from karpear.core.storage import photo_file_name, private_storage
 
 
 class BaseModel(models.Model):
@@ -383,9 +386,12 @@ class Person(OrgOwned):
         OTHER_RELATIVE = "other_relative", _("Other relative")
         NOT_RELATED = "not_related", _("Not related")
 
+    # The organisation's number for the person; cases in the apps (protection, justice) number themselves.
     case_number = models.CharField(_("case number"), max_length=30)
     initials = models.CharField(_("initials"), max_length=8, blank=True)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    # ISO 3166-1 alpha-2 (DESIGN §7); names come from core.countries in the reader's language.
+    nationality = models.CharField(_("nationality"), max_length=2, default="KH")
     birth_year = models.PositiveSmallIntegerField(
         _("birth year"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
@@ -425,6 +431,31 @@ class Person(OrgOwned):
     def label(self) -> str:
         return f"{self.case_number} {self.initials}".strip()
 
+    def age_on(self, on: dt.date, date_of_birth: dt.date | None = None) -> Age | None:
+        """The person's age on a day: exact from the date of birth (an identifying detail, so the caller
+        passes it only for a role that may read it), else from the birth year, which gives it to a year."""
+        return age_on(on, date_of_birth=date_of_birth, birth_year=self.birth_year)
+
+
+@dataclass(frozen=True)
+class Age:
+    years: int
+    exact: bool  # from a date of birth; otherwise from a birth year only ("about")
+
+
+def age_on(on: dt.date, *, date_of_birth: dt.date | None = None, birth_year: int | None = None) -> Age | None:
+    """Completed years on `on`. Someone born on 29 February turns a year older on 1 March in other years.
+    From a birth year only, the age the person reaches in that year (one too many before their birthday).
+    None when nothing is known, or `on` is before the birth."""
+    if date_of_birth is not None:
+        if on < date_of_birth:
+            return None
+        years = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+        return Age(years, exact=True)
+    if birth_year is None or on.year < birth_year:
+        return None
+    return Age(on.year - birth_year, exact=False)
+
 
 class Identity(BaseModel):
     """What identifies a person. Read only with the view_identity capability; every read is audited."""
@@ -439,6 +470,7 @@ class Identity(BaseModel):
         "passport_number",
         "mother_name",
         "address_details",
+        "other_names",
     )
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="identity", primary_key=True)
@@ -457,6 +489,12 @@ class Identity(BaseModel):
     passport_number = models.CharField(_("passport number"), max_length=30, blank=True, db_index=True)
     mother_name = models.CharField(_("mother's name"), max_length=150, blank=True)
     address_details = models.TextField(_("address details"), blank=True, max_length=500)
+    # Other names the person is or was known by (nicknames, names on false documents), one per line;
+    # searched like the names through OtherName, which holds their keys.
+    other_names = models.TextField(_("other names"), blank=True, max_length=1600)
+    # Only with the person's photo consent (services.identity_photo_set); stored outside the web root and
+    # served by the person_photo view after an access check, every view audited.
+    photo = models.FileField(_("photo"), storage=private_storage, upload_to=photo_file_name, blank=True, max_length=200)
     history = HistoricalRecords(
         excluded_fields=[
             "updated_at",
@@ -490,6 +528,28 @@ class Identity(BaseModel):
 
     def __str__(self) -> str:
         return f"identity of {self.person_id}"
+
+    def other_name_list(self) -> list[str]:
+        return [line for line in self.other_names.splitlines() if line.strip()]
+
+
+class OtherName(models.Model):
+    """The search keys of one of a person's other names (Identity.other_names), kept by the services that
+    change them, so a name search finds a person by any name through an index, as for the main names."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="other_name_keys")
+    key = models.CharField(max_length=150)
+    alt_key = models.CharField(max_length=150, blank=True)  # first word last, as Identity's alt keys
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "key"], name="core_othername_org_key", opclasses=PREFIX_OPS),
+            models.Index(fields=["organisation", "alt_key"], name="core_othername_org_alt", opclasses=PREFIX_OPS),
+        ]
+
+    def __str__(self) -> str:
+        return f"other name of {self.person_id}"
 
 
 class Consent(OrgOwned):

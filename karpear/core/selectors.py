@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
@@ -20,6 +21,7 @@ from karpear.core.models import (
     Identity,
     Membership,
     Organisation,
+    OtherName,
     Person,
     PossibleDuplicate,
     Programme,
@@ -80,7 +82,8 @@ def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
 
     A query with a digit is a case number, matched from its start (Khmer digits count). Otherwise it matches
     names, for roles that may read identities only: a Khmer query the Khmer-name key, a Latin one the
-    romanised key, case- and spacing-insensitive, from the start of the family or the given name. One
+    romanised key, case- and spacing-insensitive, from the start of the family or the given name; the
+    person's other names (aliases) count as names. One
     kind of match per query keeps each an index walk (an OR of both made PostgreSQL scan every row).
     """
     people = access.visible(user, Person.objects.all())
@@ -91,10 +94,17 @@ def person_list(*, user: User, query: str = "") -> QuerySet[Person]:
         else:
             key = khmer_key(query) if has_khmer(query) else latin_key(query)
             field = "name_km" if has_khmer(query) else "name_latin"
-            matching = Identity.objects.filter(organisation_id__in=_person_org_ids(user)).filter(
+            organisations = _person_org_ids(user)
+            matching = Identity.objects.filter(organisation_id__in=organisations).filter(
                 Q(**{f"{field}_key__startswith": key}) | Q(**{f"{field}_alt_key__startswith": key})
             )
-            people = people.filter(pk__in=matching.values("person_id")) if key else people.none()
+            # Other names are searched the same way, in their own indexed table; a UNION keeps each side an
+            # index walk (pk IN (...) OR pk IN (...) would test every person of the organisation).
+            other = OtherName.objects.filter(organisation_id__in=organisations).filter(
+                Q(key__startswith=key) | Q(alt_key__startswith=key)
+            )
+            found = matching.values("person_id").union(other.values("person_id"))
+            people = people.filter(pk__in=found) if key else people.none()
     return people.select_related("province", "commune").order_by("-created_at", "-id")
 
 
@@ -178,6 +188,31 @@ def person_identity(*, user: User, person: Person, reason: str = "view") -> Iden
     if identity is not None:
         audit.record(actor=user, action="view", obj=person, fields="identity", reason=reason)
     return identity
+
+
+def photo_consent_standing(person: Person) -> bool:
+    """Whether the person's latest answer about a photo is a consent, not refused or withdrawn since."""
+    latest = Consent.objects.filter(person=person, purpose=Consent.Purpose.PHOTO).order_by("-created_at", "-id").first()
+    return latest is not None and latest.given and latest.withdrawn_at is None
+
+
+@transaction.atomic
+def person_photo(*, user: User, person: Person) -> tuple[File[bytes], str] | None:
+    """The person's photo file and its content type, for a role that may read identifying details of this
+    person, and only while the photo consent stands. Every read is audited. None when there is nothing to
+    show (no photo, no consent); raises PermissionDenied for a role without view_identity."""
+    access.require(user, Capability.VIEW_IDENTITY, person)
+    identity = access.visible(user, Identity.objects.filter(person=person)).first()
+    name = identity.photo.name if identity is not None and identity.photo else ""
+    if identity is None or not name or not photo_consent_standing(person):
+        return None
+    try:
+        photo = identity.photo.storage.open(name, "rb")
+    except FileNotFoundError:
+        return None
+    audit.record(actor=user, action="view", obj=person, fields="photo")
+    kind = "image/png" if name.endswith(".png") else "image/jpeg"
+    return photo, kind
 
 
 @dataclass(frozen=True)

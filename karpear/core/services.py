@@ -42,7 +42,7 @@ from django.db import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from karpear.core import access, audit
+from karpear.core import access, audit, countries
 from karpear.core.models import (
     ApiToken,
     CaseSequence,
@@ -54,6 +54,7 @@ from karpear.core.models import (
     Identity,
     Membership,
     Organisation,
+    OtherName,
     Person,
     PossibleDuplicate,
     Province,
@@ -61,7 +62,16 @@ from karpear.core.models import (
     Village,
 )
 from karpear.core.roles import Capability
-from karpear.core.text import clean_name, clean_text, initials, khmer_key, latin_key, rotated, to_ascii_digits
+from karpear.core.text import (
+    clean_name,
+    clean_text,
+    initials,
+    khmer_key,
+    latin_key,
+    name_key,
+    rotated,
+    to_ascii_digits,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +162,56 @@ class PersonInput:
     address_details: str = ""
     # The user saw the possible duplicates the form found and confirmed that this is a different person.
     duplicate_confirmed: bool = False
+    # ISO 3166-1 alpha-2; None keeps what is recorded (Cambodian for a new person).
+    nationality: str | None = None
+    # Other names, one each (parse_other_names); None keeps what is recorded.
+    other_names: list[str] | None = None
+
+
+MAX_OTHER_NAMES = 10
+
+
+def parse_other_names(value: str | list[str]) -> list[str]:
+    """Other names typed one per line or separated by commas (or given as a list): cleaned, without repeats
+    (same search key), each with letters and no digit (a digit makes a search a case-number search). Raises
+    ValidationError on the field `other_names`."""
+    parts = value if isinstance(value, list) else value.replace("\r", "\n").replace(",", "\n").split("\n")
+    names: list[str] = []
+    keys: set[str] = set()
+    for part in parts:
+        name = clean_name(str(part))
+        if not name:
+            continue
+        if any(ch.isdigit() for ch in name):
+            raise ValidationError({"other_names": _("A name cannot contain digits: %(name)s") % {"name": name}})
+        if len(name) > 150:
+            raise ValidationError({"other_names": _("Each name can have at most 150 characters.")})
+        key = name_key(name)
+        if not key:
+            raise ValidationError({"other_names": _("A name needs letters: %(name)s") % {"name": name}})
+        if key not in keys:
+            keys.add(key)
+            names.append(name)
+    if len(names) > MAX_OTHER_NAMES:
+        raise ValidationError({"other_names": _("Enter at most %(count)d other names.") % {"count": MAX_OTHER_NAMES}})
+    return names
+
+
+def _set_other_names(identity: Identity, names: list[str]) -> None:
+    """Store the names on the identity and their search keys beside it (OtherName), replacing the old ones.
+    Checked again here, whoever the caller: a name the search could never find is not stored."""
+    names = parse_other_names(names)
+    identity.other_names = "\n".join(names)
+    OtherName.objects.filter(person_id=identity.person_id).delete()
+    OtherName.objects.bulk_create(
+        OtherName(
+            organisation_id=identity.organisation_id,
+            person_id=identity.person_id,
+            key=name_key(name),
+            alt_key=name_key(rotated(name)),
+        )
+        for name in names
+    )
 
 
 def identity_keys(name_km: str, name_latin: str) -> dict[str, str]:
@@ -236,6 +296,13 @@ def _validate_person(data: PersonInput, organisation: Organisation, person: Pers
         errors["case_number"] = _case_number_taken()
     if data.household is not None and data.household.organisation_id != organisation.pk:
         errors["household"] = _("Unknown household.")
+    if data.nationality is not None and data.nationality not in countries.codes():
+        errors["nationality"] = _("Choose a country from the list.")
+    if data.other_names:
+        try:
+            parse_other_names(data.other_names)
+        except ValidationError as exc:
+            errors["other_names"] = exc.message_dict["other_names"][0]
     if errors:
         raise ValidationError(errors)
 
@@ -299,6 +366,7 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
         case_number=data.case_number or _next_case_number(organisation, sequence),
         initials=initials(name_latin) or initials(name_km),
         sex=data.sex,
+        nationality=data.nationality or "KH",
         birth_year=birth_year,
         birth_year_estimated=data.birth_year_estimated and not data.date_of_birth,
         province=data.place.province,
@@ -328,6 +396,9 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
     )
     identity.full_clean(exclude=["person"])
     identity.save()
+    if data.other_names:
+        _set_other_names(identity, data.other_names)
+        identity.save(update_fields=["other_names"])
     flagged = [] if data.duplicate_confirmed else _flag_possible_duplicates(person, identity)
     if household_created:
         audit.record(actor=actor, action="create", obj=data.household)
@@ -416,8 +487,15 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     data.household, household_created = _household_for(person.organisation, data)
     phone, _warning = normalise_phone(data.phone)
     name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
-    before = {"sex": person.sex, "birth_year": person.birth_year, "village": person.village_id}
+    before = {
+        "sex": person.sex,
+        "birth_year": person.birth_year,
+        "village": person.village_id,
+        "nationality": person.nationality,
+    }
     person.sex = data.sex
+    if data.nationality is not None:
+        person.nationality = data.nationality
     person.birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
     person.birth_year_estimated = data.birth_year_estimated and not data.date_of_birth
     person.province, person.district = data.place.province, data.place.district
@@ -444,6 +522,8 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
         identity.address_details = data.address_details.strip()
         for key, value in identity_keys(name_km, name_latin).items():
             setattr(identity, key, value)
+        if data.other_names is not None:
+            _set_other_names(identity, data.other_names)
         identity.full_clean(exclude=["person"])
         identity.save()
     changed = sorted(k for k, v in before.items() if v != getattr(person, k if k != "village" else "village_id"))
@@ -511,8 +591,117 @@ def consent_record(
     )
     consent.full_clean()
     consent.save()
+    # A photo is kept only while its consent stands: refusing or withdrawing it deletes the photo.
+    removed = purpose == Consent.Purpose.PHOTO and not given and _photo_delete(person)
     audit.record(actor=actor, action="create", obj=consent, purpose=purpose, given=given)
+    if removed:
+        audit.record(actor=actor, action="delete", obj=person, fields="photo", reason="consent_withdrawn")
     return consent
+
+
+# ---------------------------------------------------------------- photos
+PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+PHOTO_MAX_PIXELS = 40_000_000  # a 5 MB file may still unpack to gigabytes (a decompression bomb)
+PHOTO_MAX_SIDE = 2000  # stored at most this wide or high: enough to recognise someone, small to send
+
+
+def _photo_refused() -> ValidationError:
+    return ValidationError({"photo": _("Choose a photo in JPEG or PNG format.")})
+
+
+def clean_photo(upload: Any) -> tuple[bytes, str]:
+    """Check that an upload is really a JPEG or PNG photo of at most settings.PHOTO_MAX_BYTES, and re-encode it.
+
+    Re-encoding drops what the file carries besides the picture: the phone's EXIF data (often the GPS
+    position where it was taken: a shelter, a family's house) and anything hidden after the image data.
+    Returns (content, extension). Raises ValidationError on the field `photo`.
+    """
+    from io import BytesIO
+
+    from django.conf import settings
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if upload is None:
+        raise ValidationError({"photo": _("Choose a photo to upload.")})
+    if upload.size > settings.PHOTO_MAX_BYTES:
+        limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+        raise ValidationError({"photo": _("The photo is too large: at most %(size)d MB.") % {"size": limit}})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            kind = probe.format
+            if kind not in PHOTO_FORMATS or probe.width * probe.height > PHOTO_MAX_PIXELS:
+                raise _photo_refused()
+            probe.verify()  # the file's structure, without decoding the picture
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            picture = ImageOps.exif_transpose(image)  # keep it upright once the EXIF orientation is gone
+            picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            if kind == "JPEG" and picture.mode not in ("RGB", "L"):
+                picture = picture.convert("RGB")
+            out = BytesIO()
+            picture.save(out, format=kind, **({"quality": 85} if kind == "JPEG" else {"optimize": True}))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise _photo_refused() from exc
+    return out.getvalue(), PHOTO_FORMATS[kind]
+
+
+def _photo_delete(person: Person) -> bool:
+    """Clear the person's photo; its file goes once the transaction commits (a rollback keeps it)."""
+    identity = Identity.objects.select_for_update().filter(person=person).first()
+    if identity is None or not identity.photo:
+        return False
+    name = identity.photo.name or ""
+    identity.photo = ""
+    identity.save(update_fields=["photo", "updated_at"])
+    storage = identity.photo.storage
+    transaction.on_commit(lambda: storage.delete(name))
+    return True
+
+
+@transaction.atomic
+def identity_photo_set(*, actor: User, person: Person, upload: Any) -> Identity:
+    """Store (or replace) the person's photo. Needs change_person on the person (own organisation, in scope)
+    and view_identity, and the person's photo consent standing; else nothing is stored. Audited."""
+    from karpear.core import selectors
+
+    person = access.get_person_for_user(actor, person.uuid, write=True)
+    access.require(actor, Capability.VIEW_IDENTITY, person)
+    if not selectors.photo_consent_standing(person):
+        raise ValidationError(
+            {"photo": _("Record the person's consent to a photo first: without it no photo is kept.")}
+        )
+    content, extension = clean_photo(upload)
+    identity, _created = Identity.objects.select_for_update().get_or_create(
+        person=person, defaults={"organisation": person.organisation}
+    )
+    old = identity.photo.name if identity.photo else ""
+    storage = identity.photo.storage
+    from django.core.files.base import ContentFile
+
+    identity.photo.save(f"photo{extension}", ContentFile(content), save=False)
+    new = identity.photo.name or ""
+    try:
+        identity.save(update_fields=["photo", "updated_at"])
+        audit.record(actor=actor, action="update", obj=person, fields="photo", change="replaced" if old else "added")
+    except BaseException:
+        storage.delete(new)  # the row was not saved: leave no file behind it
+        raise
+    if old:
+        transaction.on_commit(lambda: storage.delete(old))
+    return identity
+
+
+@transaction.atomic
+def identity_photo_remove(*, actor: User, person: Person) -> bool:
+    """Delete the person's photo (same rights as identity_photo_set). Audited; False if there was none."""
+    person = access.get_person_for_user(actor, person.uuid, write=True)
+    access.require(actor, Capability.VIEW_IDENTITY, person)
+    removed = _photo_delete(person)
+    if removed:
+        audit.record(actor=actor, action="delete", obj=person, fields="photo", reason="removed")
+    return removed
 
 
 # ---------------------------------------------------------------- members

@@ -12,16 +12,17 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, idempotency, ratelimit, selectors, services
-from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm
+from karpear.core import access, countries, idempotency, ratelimit, selectors, services
+from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm, PhotoForm
 from karpear.core.models import Person, User
 from karpear.core.place_picker import place_picker as build_place_picker
 from karpear.core.places import search_places
@@ -156,6 +157,7 @@ def _initial_for(user: User, person: Person) -> dict[str, Any]:
         "village": person.village_id or "",
         "household": person.household.uuid if person.household else None,
         "relationship_to_head": person.relationship_to_head,
+        "nationality": person.nationality,
     }
     if identity is not None:
         initial.update(
@@ -167,6 +169,7 @@ def _initial_for(user: User, person: Person) -> dict[str, Any]:
             passport_number=identity.passport_number,
             mother_name=identity.mother_name,
             address_details=identity.address_details,
+            other_names=identity.other_names,
         )
     return initial
 
@@ -241,18 +244,78 @@ def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
     person = access.get_person_for_user(user, uuid)
     identity = selectors.person_identity(user=user, person=person)
-    context = {
+    return render(request, "core/person_detail.html", _detail_context(user, person, identity))
+
+
+def _detail_context(
+    user: User,
+    person: Person,
+    identity: Any,
+    *,
+    consent_form: ConsentForm | None = None,
+    photo_form: PhotoForm | None = None,
+) -> dict[str, Any]:
+    can_edit = access.can(user, Capability.CHANGE_PERSON, person) and person.organisation_id == getattr(
+        access.membership_for(user), "organisation_id", None
+    )
+    return {
         "person": person,
         "identity": identity,
-        "can_edit": access.can(user, Capability.CHANGE_PERSON, person)
-        and person.organisation_id == getattr(access.membership_for(user), "organisation_id", None),
+        "age": person.age_on(timezone.localdate(), identity.date_of_birth if identity is not None else None),
+        "nationality": countries.name(person.nationality),
+        "can_edit": can_edit,
+        "can_change_photo": can_edit and identity is not None,
+        "photo_form": photo_form or PhotoForm(),
         "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
         "consents": selectors.consent_list(user=user, person=person),
-        "consent_form": ConsentForm(organisations=selectors.organisation_list(user=user)),
+        "consent_form": consent_form or ConsentForm(organisations=selectors.organisation_list(user=user)),
         "household_members": selectors.household_members(user=user, person=person)[:20],
         **_referral_context(user, person),
     }
-    return render(request, "core/person_detail.html", context)
+
+
+@login_required
+@require_GET
+def person_photo(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The person's photo, for roles that read identifying details, while the photo consent stands; each
+    view is audited. Never stored by a browser or a proxy."""
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid)
+    found = selectors.person_photo(user=user, person=person)
+    if found is None:
+        raise Http404
+    photo, content_type = found
+    response = FileResponse(photo, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="photo{".png" if content_type == "image/png" else ".jpg"}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def person_photo_change(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Upload (or replace) the person's photo, or remove it ("remove" in the form)."""
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid, write=True)
+    access.require(user, Capability.VIEW_IDENTITY, person)
+    if "remove" in request.POST:
+        if services.identity_photo_remove(actor=user, person=person):
+            messages.success(request, _("The photo is deleted."))
+        return redirect("person_detail", uuid=person.uuid)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.identity_photo_set(actor=user, person=person, upload=form.cleaned_data["photo"])
+        except ValidationError as exc:
+            for error in exc.message_dict.get("photo", exc.messages):
+                form.add_error("photo", error)
+        else:
+            messages.success(request, _("The photo is saved."))
+            return redirect("person_detail", uuid=person.uuid)
+    identity = selectors.person_identity(user=user, person=person)
+    return render(
+        request, "core/person_detail.html", _detail_context(user, person, identity, photo_form=form), status=400
+    )
 
 
 def _referral_context(user: User, person: Person) -> dict[str, Any]:
@@ -285,16 +348,7 @@ def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
         )
         messages.success(request, _("The consent is recorded."))
         return redirect("person_detail", uuid=person.uuid)
-    context = {
-        "person": person,
-        "identity": None,
-        "can_edit": True,
-        "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
-        "consents": selectors.consent_list(user=user, person=person),
-        "consent_form": form,
-        "household_members": selectors.household_members(user=user, person=person)[:20],
-        **_referral_context(user, person),
-    }
+    context = _detail_context(user, person, None, consent_form=form)
     return render(request, "core/person_detail.html", context, status=400)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from karpear.core.models import ExportJob, Person, PossibleDuplicate, Referral, ReferredSection, User
+from karpear.core.models import Consent, ExportJob, Identity, Person, PossibleDuplicate, Referral, ReferredSection, User
 from karpear.core.roles import Capability, role_specs
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 
@@ -16,6 +17,30 @@ C = Capability
 
 def _person(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
     return {"uuid": world.person(user, actor).uuid}
+
+
+# The smallest PNG: one white pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fe"
+    "a7d6a4ae0000000049454e44ae426082"
+)
+
+
+def _person_with_photo(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
+    """The actor's person with a photo consent and a photo."""
+    person = world.person(user, actor)
+    identity, _created = Identity.objects.get_or_create(person=person, defaults={"organisation": person.organisation})
+    if not identity.photo:
+        Consent.objects.create(
+            organisation=person.organisation,
+            person=person,
+            purpose=Consent.Purpose.PHOTO,
+            given=True,
+            given_by="self",
+            recorded_by=person.created_by,
+        )
+        identity.photo.save("p.png", ContentFile(PNG))
+    return {"uuid": person.uuid}
 
 
 def _export(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
@@ -83,6 +108,7 @@ def _possible_duplicate(world: World, user: User, actor: str, name: str) -> dict
 
 KINDS: dict[str, ObjectKind] = {
     "person": ObjectKind(_person, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
+    "person_photo": ObjectKind(_person_with_photo, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
     "referral": ObjectKind(_referral, lambda role, actor: sees_scoped(C.VIEW_PERSON, role, actor)),
     "export": ObjectKind(
         _export, lambda role, actor: actor == "owner" and C.EXPORT_PEOPLE in role_specs()[role].capabilities
@@ -125,6 +151,10 @@ ROUTES: dict[str, RouteSpec] = {
     "person_export": RouteSpec("list", C.EXPORT_PEOPLE),
     "person_detail": RouteSpec("person", C.VIEW_PERSON),
     "person_edit": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON),
+    "person_photo": RouteSpec("person_photo", C.VIEW_PERSON, write=C.VIEW_IDENTITY),
+    "person_photo_change": RouteSpec(
+        "person_photo", C.VIEW_PERSON, write=C.CHANGE_PERSON, also=(C.VIEW_IDENTITY,), method="post"
+    ),
     "person_consent": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post"),
     "person_access_log": RouteSpec("person", C.VIEW_PERSON, write=C.VIEW_ACCESS_LOG),
     "referral_create": RouteSpec("person", C.REFER_PERSON, capability_first=True),

@@ -48,6 +48,7 @@ class RouteSpec:
     method: str = "get"
     api: bool = False
     capability_first: bool = False
+    also: tuple[str, ...] = ()  # further capabilities needed once visible, besides `write` (403 without)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ def expected_status(route: RouteSpec, role: str, actor: str, kinds: dict[str, Ob
     if not kinds[route.kind].sees(role, actor):
         return 404
     if route.write is not None and route.write not in capabilities:
+        return 403
+    if any(capability not in capabilities for capability in route.also):
         return 403
     return 200
 

@@ -213,6 +213,8 @@ def test_people_list_is_paginated_with_identity_for_a_caseworker(users):
         "passport_number": "",
         "mother_name": "",
         "address_details": "",
+        "other_names": [],
+        "has_photo": False,
     }
 
 
