@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -231,10 +230,6 @@ class MeetingForm(forms.Form):
             submission=data.get("submission") or None,
             note=data.get("note", ""),
         )
-
-    @staticmethod
-    def new_submission() -> uuid.UUID:
-        return uuid.uuid4()
 
 
 def parse_amount(raw: str) -> Decimal | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from karpear.core import access
+from karpear.core import access, idempotency
 from karpear.core import services as core_services
 from karpear.core.forms import place_options
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
@@ -339,18 +339,23 @@ def cycle_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotency.offline_page
+@idempotency.idempotent
 def meeting_create(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    """The meeting screen: the whole meeting, in the meeting order, for every member."""
+    """The meeting screen: the whole meeting, in the meeting order, for every member. It opens with no signal
+    (the phone keeps it: members appear by number and initials only) and a meeting saved offline waits in the
+    phone's queue until the signal returns, then is sent once (core's offline pages)."""
     user = user_of(request)
     cycle = selectors.cycle_for_user(user=user, uuid=uuid)  # visible, so the capability is all to check
     access.require(user, C.RECORD_MEETING)
     number, day = selectors.next_meeting(user=user, cycle=cycle)
     members = list(selectors.members_of(user=user, group=cycle.group))
-    initial = {"number": number, "held_on": day.strftime("%d/%m/%Y"), "submission": MeetingForm.new_submission()}
+    initial = {"number": number, "held_on": day.strftime("%d/%m/%Y")}
     form = MeetingForm(request.POST or None, initial=initial, members=members, cycle=cycle)
     totals = None
     if request.method == "POST" and form.is_valid():
         data = form.to_input()
+        data.submission = data.submission or _submission_of(request, user)
         try:
             if "_check" in request.POST:
                 totals = services.meeting_preview(actor=user, cycle=cycle, data=data)
@@ -375,6 +380,17 @@ def meeting_create(request: HttpRequest, uuid: UUID) -> HttpResponse:
     }
     status = 400 if form.errors else 200
     return render_page(request, "livelihoods/meeting_form.html", context, status=status)
+
+
+SUBMISSIONS = UUID("5b0c6f5e-8f0e-4c55-9a53-2f1c4ad7e3a1")  # the namespace of meeting submissions from form keys
+
+
+def _submission_of(request: HttpRequest, user: Any) -> UUID | None:
+    """The meeting's submission key, from the form's one-time key: each opening of the screen (online, or the
+    copy kept on the phone) has a new one, and a replay of the same submission carries the same one, so the
+    meeting is recorded once even when the one-time key itself is forgotten (KARPEAR_IDEMPOTENCY_DAYS)."""
+    key = str(request.POST.get(idempotency.FIELD, ""))
+    return uuid5(SUBMISSIONS, f"{user.pk}:{key}") if idempotency.valid_key(key) else None
 
 
 STEP_TITLES = {

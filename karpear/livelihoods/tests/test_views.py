@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from conftest import login, make_org, make_user
+from karpear.core.models import IdempotencyRecord
 from karpear.core.roles import Role
 from karpear.core.tests.factories import first_village
 from karpear.livelihoods.models import Attendance, Group, GroupMember, LedgerEntry, Meeting
@@ -133,8 +134,35 @@ def test_the_meeting_screen_saves_a_meeting_once_however_often_it_is_sent(office
 
     meeting = Meeting.objects.get()
     assert first["Location"] == f"/livelihoods/meetings/{meeting.uuid}/"
-    assert "This meeting was saved already. Nothing was saved twice." in again.content.decode()
+    assert again.redirect_chain[-1][0] == f"/livelihoods/meetings/{meeting.uuid}/"  # the form's one-time key
+    assert "This was already saved." in again.content.decode()
     assert (Meeting.objects.count(), LedgerEntry.objects.count(), Attendance.objects.count()) == (1, 3, 3)
+
+
+def test_the_meeting_screen_is_kept_on_the_phone_and_its_submissions_may_wait_in_the_queue(officer, browser):
+    cycle = f.cycle(officer, f.group(officer))
+
+    response = browser.get(f"/livelihoods/cycles/{cycle.uuid}/meetings/new/")
+
+    page = response.content.decode()
+    assert response["Karpear-Offline"] == "page"
+    assert 'name="_offline"' in page and 'name="_idempotency_key"' in page
+    assert "offline.min" in page
+
+
+def test_a_queued_meeting_sent_again_after_its_one_time_key_is_forgotten_is_still_saved_once(officer, browser):
+    group = f.group(officer)
+    f.members(officer, group, 2)
+    cycle = f.cycle(officer, group)
+    url = f"/livelihoods/cycles/{cycle.uuid}/meetings/new/"
+    data = _meeting_post(browser.get(url).content.decode(), **{"held_on": "05/01/2026", "shares-1": "2"})
+
+    browser.post(url, data)
+    IdempotencyRecord.objects.all().delete()  # the key's record expired (KARPEAR_IDEMPOTENCY_DAYS)
+    again = browser.post(url, data, follow=True)
+
+    assert "This meeting was saved already. Nothing was saved twice." in again.content.decode()
+    assert (Meeting.objects.count(), LedgerEntry.objects.count()) == (1, 1)
 
 
 def test_the_meeting_screen_shows_each_refused_step_next_to_the_member_and_keeps_the_input(officer, browser):
