@@ -52,7 +52,7 @@ def test_a_password_alone_cannot_change_the_password_of_a_two_factor_account(cli
         {"old_password": PASSWORD, "new_password1": "taken-over-2026-xyz", "new_password2": "taken-over-2026-xyz"},
     )
 
-    assert (form.status_code, form["Location"]) == (302, TWO_FACTOR)
+    assert (form.status_code, form["Location"]) == (302, f"{TWO_FACTOR}?next=%2Faccount%2Fpassword%2F")
     assert (response.status_code, response["Location"]) == (302, TWO_FACTOR)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
