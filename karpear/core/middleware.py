@@ -14,6 +14,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect, resolve_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from karpear.core import access, audit
@@ -95,7 +96,7 @@ class IdleTimeoutMiddleware:
     The login page says why; after the new login the user is back on the page they were on (`next`). A form
     sent after the timeout saved nothing, but its draft is on the phone (static/js/forms.js saves it as the
     form is sent): the form opens with the draft restored, and a message says what happened
-    (SESSION_IDLE_FORM_KEY, read by the login view). An htmx request is answered `HX-Redirect`, a full page
+    (SESSION_IDLE_FORM_KEY, read by `idle_form_back` once the user is through the login's every step). An htmx request is answered `HX-Redirect`, a full page
     change, so the login page is never drawn inside a part of the page.
     """
 
@@ -141,6 +142,21 @@ SECOND_STEP_PATHS = ("/account/two-factor/", "/account/logout/")
 PASSWORD_CHANGE_PATHS = ("/account/password/", "/account/logout/")
 
 
+def idle_form_back(request: HttpRequest) -> None:
+    """The page of a form sent after the idle timeout, opened again after the new login (and second step):
+    say what happened, once, above the form that forms.js fills with the draft from the phone."""
+    back = request.session.get(SESSION_IDLE_FORM_KEY)
+    if back and request.method == "GET" and not request.headers.get("HX-Request") and request.get_full_path() == back:
+        del request.session[SESSION_IDLE_FORM_KEY]
+        messages.warning(
+            request,
+            _(
+                "What you typed before you were logged out is back in the form, from this phone. Nothing of it "
+                "was saved yet: check it and press Save."
+            ),
+        )
+
+
 class TwoFactorMiddleware:
     """Roles that may read identifying details (and staff) pass a second factor before any page; then a
     one-time password is replaced before any page."""
@@ -161,6 +177,8 @@ class TwoFactorMiddleware:
                 PASSWORD_CHANGE_PATHS
             ):
                 return redirect("password_change")
+        if user.is_authenticated:
+            idle_form_back(request)  # through every step of the login: back on the form
         return self.get_response(request)
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django_otp import match_token
 from karpear.core import audit, ratelimit, selectors, services
 from karpear.core.forms import LoginForm, TokenForm
 from karpear.core.khmer_words import khmer_words
-from karpear.core.middleware import SESSION_IDLE_FORM_KEY, SESSION_ORG_KEY, client_ip
+from karpear.core.middleware import SESSION_ORG_KEY, client_ip
 from karpear.core.templatetags.karpear import local_digits
 
 
@@ -55,16 +55,6 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         services.login_recorded(user=user)
-        # Logged out by the idle timeout while sending a form: back on it, its draft restored from the phone.
-        if self.request.session.pop(SESSION_IDLE_FORM_KEY, None) == self.get_success_url():
-            with translation.override(user.language):
-                messages.warning(
-                    self.request,
-                    _(
-                        "What you typed before you were logged out is back in the form, from this phone. Nothing "
-                        "of it was saved yet: check it and press Save."
-                    ),
-                )
         return _with_language(response, user.language)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
