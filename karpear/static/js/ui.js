@@ -4,7 +4,7 @@
    - a request that cannot be sent (no connection) or that the server answers with an error says so in
      #net-status, instead of doing nothing;
    - an answer never redraws away what the user did after its request left: when the user typed or picked
-     inside the part it would replace, it is dropped, and the newer request (hx-sync replaces the older one)
+     inside the part it would replace, it is dropped, and the newer request (queued behind it by hx-sync)
      draws the part. The place picker relies on this: a late answer to an earlier search never undoes a pick.
    Messages come translated in the data- attributes of #net-status (no inline script: CSP).
    Source of ui.min.js: run `make js` after changing it. */
