@@ -90,7 +90,7 @@ vendor:
 
 # Minify our own scripts into the *.min.js the pages load (committed, like the vendored files). Each starts
 # with the sha256 of its source: the suite fails when a source changed and `make js` was not run.
-JS_SOURCES := forms offline sw
+JS_SOURCES := forms offline sw ui
 js:
 	npm install --no-save --no-audit --no-fund
 	@for f in $(JS_SOURCES); do \

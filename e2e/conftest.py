@@ -134,7 +134,9 @@ class Watcher:
     def _console(self, message: ConsoleMessage) -> None:
         url = message.location.get("url", "")
         if message.type == "error" and not url.endswith(IGNORED_FAILURES):
-            self.problems.append(f"console error: {message.text} ({url})")
+            self.problems.append(
+                f"console error: {message.text} ({url}) on {message.page.url if message.page else '?'}"
+            )
 
     def _failed(self, request: Request) -> None:
         # The browser drops the icon's download when the page is left at once (a form sent quickly).

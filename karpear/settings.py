@@ -141,6 +141,9 @@ if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what Django renders (HTML, JSON, CSV), last on the way out: after every middleware below has
+    # written its headers and the body. WhiteNoise above answers static files itself, pre-compressed.
+    "karpear.core.middleware.CompressTextMiddleware",
     # Right after WhiteNoise (which answers static files itself): every answer Django renders is no-store.
     "karpear.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

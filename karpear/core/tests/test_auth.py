@@ -144,7 +144,7 @@ def test_caseworker_enrols_an_authenticator_and_gets_ten_backup_codes(client, us
     assert response.status_code == 302
     home = client.get("/")
     assert (home.status_code, home["Location"]) == (302, TWO_FACTOR)
-    assert client.get("/people/")["Location"] == TWO_FACTOR
+    assert client.get("/people/")["Location"] == f"{TWO_FACTOR}?next=%2Fpeople%2F"  # back there after the step
 
     enrol = client.get(TWO_FACTOR)
     assert enrol.status_code == 200
@@ -255,7 +255,7 @@ def test_idle_session_is_logged_out_and_sent_to_login(client, settings, users):
 
     response = client.get("/people/")
 
-    assert (response.status_code, response["Location"]) == (302, "/account/login/")
+    assert (response.status_code, response["Location"]) == (302, "/account/login/?next=%2Fpeople%2F")
     assert logged_in_user_id(client) is None
     assert client.get("/people/")["Location"] == "/account/login/?next=/people/"
 

@@ -5,6 +5,7 @@ logins named in the audit log, the back office behind the second factor and show
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -52,7 +53,7 @@ def test_a_password_alone_cannot_change_the_password_of_a_two_factor_account(cli
         {"old_password": PASSWORD, "new_password1": "taken-over-2026-xyz", "new_password2": "taken-over-2026-xyz"},
     )
 
-    assert (form.status_code, form["Location"]) == (302, TWO_FACTOR)
+    assert (form.status_code, form["Location"]) == (302, f"{TWO_FACTOR}?next=%2Faccount%2Fpassword%2F")
     assert (response.status_code, response["Location"]) == (302, TWO_FACTOR)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
@@ -66,7 +67,8 @@ def test_between_the_two_steps_every_page_but_the_second_step_sends_back_to_it(c
 
     response = client.get(path)
 
-    assert (response.status_code, response["Location"]) == (302, TWO_FACTOR)
+    back = "" if path == "/" else f"?next={quote(path, safe='')}"  # and on to the page after the second step
+    assert (response.status_code, response["Location"]) == (302, f"{TWO_FACTOR}{back}")
 
 
 def test_between_the_two_steps_the_second_step_and_logout_answer(client, users):
@@ -85,7 +87,7 @@ def test_a_new_account_of_a_two_factor_role_passes_the_second_step_before_replac
     post_login(client, "dara", password)
 
     assert client.get("/")["Location"] == TWO_FACTOR
-    assert client.get("/account/password/")["Location"] == TWO_FACTOR
+    assert client.get("/account/password/")["Location"] == f"{TWO_FACTOR}?next=%2Faccount%2Fpassword%2F"
     device = services.two_factor_pending_device(user=User.objects.get(username="dara"))
     client.get(TWO_FACTOR)
     client.post(TWO_FACTOR, {"otp_token": totp_code(device)})
@@ -227,7 +229,7 @@ def test_a_superuser_with_a_password_only_does_not_enter_the_back_office(client,
 
     response = client.get("/admin/core/user/")
 
-    assert (response.status_code, response["Location"]) == (302, TWO_FACTOR)
+    assert (response.status_code, response["Location"]) == (302, f"{TWO_FACTOR}?next=%2Fadmin%2Fcore%2Fuser%2F")
     assert not AuditEvent.objects.filter(details__via="back_office").exists()
 
 
@@ -324,4 +326,4 @@ def test_staff_need_a_second_factor_on_karpears_pages_too(client, orgs):
     staff.save()
     post_login(client, "staffer")
 
-    assert client.get("/people/")["Location"] == TWO_FACTOR
+    assert client.get("/people/")["Location"] == f"{TWO_FACTOR}?next=%2Fpeople%2F"
