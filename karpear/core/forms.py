@@ -37,6 +37,51 @@ class KhmerDateField(forms.DateField):
         return super().to_python(value)
 
 
+class KhmerNumberInput(forms.TextInput):
+    """A number typed on a phone. Not `<input type="number">`: browsers empty such an input, without a word,
+    when it holds Khmer digits (១៩៩០), so the server never sees them. A text input with `inputmode` still opens
+    the phone's number keypad, and a Khmer keyboard can type Khmer digits into it."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, decimal: bool = False) -> None:
+        super().__init__({"inputmode": "decimal" if decimal else "numeric", "autocomplete": "off", **(attrs or {})})
+
+
+class KhmerNumberMixin:
+    """Khmer digits (and spaces or thousands separators a typist adds) accepted in a number field, as in the
+    date fields; the field is rendered as a `KhmerNumberInput` unless it is hidden. Every number field of every
+    form uses it (`test_every_number_field_of_every_form_accepts_khmer_digits`)."""
+
+    decimal = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        if "widget" not in kwargs:
+            kwargs["widget"] = KhmerNumberInput(decimal=self.decimal)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs: dict[str, Any] = super().widget_attrs(widget)  # type: ignore[misc]
+        if isinstance(widget, KhmerNumberInput):
+            # min/max/step mean nothing on a text input; the server checks the bounds and says so in words.
+            for name in ("min", "max", "step"):
+                attrs.pop(name, None)
+        return attrs
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = to_ascii_digits(value).replace(",", "").replace("\u00a0", "").replace(" ", "")
+        return super().to_python(value)  # type: ignore[misc]
+
+
+class KhmerIntegerField(KhmerNumberMixin, forms.IntegerField):
+    """A whole number; Khmer or Latin digits."""
+
+
+class KhmerDecimalField(KhmerNumberMixin, forms.DecimalField):
+    """A decimal number; Khmer or Latin digits."""
+
+    decimal = True
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("The username or password is not right. Please try again."),
@@ -102,7 +147,7 @@ class PersonForm(PlaceFieldsMixin):
     name_latin = forms.CharField(label=_("Name in Latin letters"), required=False, max_length=150)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Person.Sex.choices])
     date_of_birth = KhmerDateField(label=_("Date of birth"), required=False)
-    birth_year = forms.IntegerField(
+    birth_year = KhmerIntegerField(
         label=_("Birth year"),
         required=False,
         min_value=1900,
@@ -126,7 +171,10 @@ class PersonForm(PlaceFieldsMixin):
         help_text=_("A new household is created with this number, in the place above."),
     )
     new_household_poverty = forms.ChoiceField(
-        label=_("Poverty status of the new household"), required=False, choices=Household.Poverty.choices
+        label=_("Poverty status of the new household"),
+        required=False,
+        choices=Household.Poverty.choices,
+        initial=Household.Poverty.NOT_ASSESSED,
     )
     relationship_to_head = forms.ChoiceField(
         label=_("Relationship to head of household"),
@@ -222,7 +270,7 @@ class PersonForm(PlaceFieldsMixin):
             place=data["place"],
             household=data.get("household"),
             new_household_code=data.get("new_household_code") or "",
-            new_household_poverty=data.get("new_household_poverty") or Household.Poverty.NONE,
+            new_household_poverty=data.get("new_household_poverty") or Household.Poverty.NOT_ASSESSED,
             relationship_to_head=data.get("relationship_to_head") or "",
             case_number=data.get("case_number") or "",
             name_km=data.get("name_km") or "",

@@ -327,6 +327,8 @@ class RateCounter(models.Model):
 # ---------------------------------------------------------------- people
 class Household(OrgOwned):
     class Poverty(models.TextChoices):
+        # Not asked yet: the default, so that a field left alone never records a household as poor or not poor.
+        NOT_ASSESSED = "unassessed", _("Not assessed")
         IDPOOR_1 = "idpoor_1", _("IDPoor 1 (very poor)")
         IDPOOR_2 = "idpoor_2", _("IDPoor 2 (poor)")
         NONE = "none", _("Not IDPoor")
@@ -335,7 +337,9 @@ class Household(OrgOwned):
     village = models.ForeignKey(Village, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    poverty_status = models.CharField(_("poverty status"), max_length=10, choices=Poverty.choices, default=Poverty.NONE)
+    poverty_status = models.CharField(
+        _("poverty status"), max_length=10, choices=Poverty.choices, default=Poverty.NOT_ASSESSED
+    )
     history = HistoricalRecords()
 
     class Meta:

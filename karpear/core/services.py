@@ -140,7 +140,7 @@ class PersonInput:
     place: PlaceChoice = field(default_factory=PlaceChoice)
     household: Household | None = None
     new_household_code: str = ""
-    new_household_poverty: str = "none"
+    new_household_poverty: str = Household.Poverty.NOT_ASSESSED
     relationship_to_head: str = ""
     case_number: str = ""
     name_km: str = ""
@@ -455,7 +455,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
 
 @transaction.atomic
 def household_create(
-    *, actor: User, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
+    *, actor: User, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NOT_ASSESSED
 ) -> Household:
     """Create a household in the actor's organisation. Needs add_person; audited."""
     access.require(actor, Capability.ADD_PERSON)
@@ -466,7 +466,7 @@ def household_create(
 
 
 def _household_new(
-    *, organisation: Organisation, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
+    *, organisation: Organisation, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NOT_ASSESSED
 ) -> Household:
     """A new household, checked and saved but not audited: the calling service audits it at its end."""
     code = clean_text(code)
