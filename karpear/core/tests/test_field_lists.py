@@ -1,0 +1,66 @@
+"""Pages field staff, supervisors, M&E officers and donors read (issue 10): target units in the reader's
+language, what each home page will show and when, who read a record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import login, make_org
+from karpear.core.models import Organisation, Programme, Target
+
+pytestmark = pytest.mark.django_db
+
+
+def in_language(client, user, language: str):
+    login(client, user)
+    user.language = language
+    user.save(update_fields=["language"])
+    client.cookies["karpear_language"] = language
+    return client
+
+
+@pytest.fixture
+def programme(orgs):
+    donor = make_org("donor", kind=Organisation.Kind.DONOR)
+    programme = Programme.objects.create(
+        organisation=orgs["own"],
+        donor=donor,
+        code="safe-migration",
+        name="Safe migration",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2028, 12, 31),
+    )
+    Target.objects.create(programme=programme, indicator="trained", description="Trained", value=240, unit="people")
+    Target.objects.create(programme=programme, indicator="groups", description="Groups", value=22, unit="groups")
+    Target.objects.create(programme=programme, indicator="odd", description="Odd", value=3, unit="boats")
+    return programme
+
+
+# ---------------------------------------------------------------- item 12: target units
+def test_target_units_are_in_khmer_on_khmer_pages(client, users, programme):
+    in_language(client, users["programme_manager"], "km")
+
+    html = client.get(f"/programmes/{programme.uuid}/").content.decode()
+
+    assert "២៤០ នាក់" in html
+    assert "២២ ក្រុម" in html
+    assert " people<" not in html and " groups<" not in html
+    assert "boats" in html  # a unit nobody translated is shown as typed
+
+
+def test_target_units_stay_english_on_english_pages(client, users, programme):
+    in_language(client, users["programme_manager"], "en")
+
+    html = client.get(f"/programmes/{programme.uuid}/").content.decode()
+
+    assert "240 people" in html and "22 groups" in html
+
+
+def test_every_common_unit_has_a_khmer_name():
+    from django.utils.translation import override
+
+    with override("km"):
+        for unit in Target.Unit:
+            assert str(unit.label) != unit.value and str(unit.label).strip(), unit.value
