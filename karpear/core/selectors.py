@@ -454,6 +454,35 @@ def recent_identity_reads(*, user: User, since: dt.datetime | None = None) -> Qu
 
 
 @dataclass(frozen=True)
+class IdentityRead:
+    """One read of identifying details as a supervisor's list shows it: the person (case number and link)
+    when one record was read and it is in the supervisor's scope; else how many records were read at once."""
+
+    at: dt.datetime
+    actor_name: str
+    person: Person | None
+    reason: str
+    count: int
+
+
+def identity_read_list(*, user: User, limit: int = 10) -> list[IdentityRead]:
+    """The latest reads of identifying details, each naming the record by case number: two queries."""
+    events = list(recent_identity_reads(user=user)[:limit])
+    person_type = Person._meta.label_lower
+    uuids = {e.object_id for e in events if e.object_type == person_type and e.object_id}
+    people = {
+        str(p.uuid): p for p in access.visible(user, Person.objects.filter(uuid__in=uuids)).only("uuid", "case_number")
+    }
+    rows = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        many = details.get("identity_rows") or len(details.get("people") or [])
+        person = people.get(event.object_id) if event.object_type == person_type else None
+        rows.append(IdentityRead(event.at, event.actor_name, person, str(details.get("reason") or ""), int(many or 0)))
+    return rows
+
+
+@dataclass(frozen=True)
 class WorkListEntry:
     key: str
     title: str

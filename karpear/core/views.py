@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.has_capability(user, Capability.REVIEW_DUPLICATES):
         context["possible_duplicates"] = list(selectors.possible_duplicates_to_review(user=user)[: HOME_DUPLICATES + 1])
     if access.has_capability(user, Capability.VIEW_ACCESS_LOG):
-        context["identity_reads"] = selectors.recent_identity_reads(user=user)[:10]
+        context["identity_reads"] = selectors.identity_read_list(user=user, limit=10)
     if access.has_capability(user, Capability.VIEW_PROGRAMMES):
         context["programmes"] = selectors.programme_list(user=user)[:10]
     if access.has_capability(user, Capability.MANAGE_MEMBERS):

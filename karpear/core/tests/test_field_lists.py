@@ -64,3 +64,34 @@ def test_every_common_unit_has_a_khmer_name():
     with override("km"):
         for unit in Target.Unit:
             assert str(unit.label) != unit.value and str(unit.label).strip(), unit.value
+
+
+# ---------------------------------------------------------------- item 9: who read, by case number
+def test_the_supervisors_who_read_list_names_records_by_case_number_with_a_link(client, users):
+    from karpear.core import selectors
+    from karpear.core.tests.factories import register
+
+    person = register(users["caseworker"], case_number="ALPHA-2026-00042")
+    selectors.person_identity(user=users["caseworker"], person=person)
+    in_language(client, users["case_supervisor"], "en")
+
+    html = client.get("/").content.decode()
+
+    section = html[html.index("Who read identifying details") :]
+    section = section[: section.index("</section>")]
+    assert f'<a href="/people/{person.uuid}/access-log/">ALPHA-2026-00042</a>' in section
+    assert str(person.uuid)[:8] not in section.replace(str(person.uuid), "")
+
+
+def test_the_who_read_list_needs_no_query_per_read(client, users, django_assert_max_num_queries):
+    from karpear.core import selectors
+    from karpear.core.tests.factories import register
+
+    for n in range(8):
+        selectors.person_identity(user=users["caseworker"], person=register(users["caseworker"], name_latin=f"P {n}"))
+    supervisor = users["case_supervisor"]
+
+    with django_assert_max_num_queries(4):
+        rows = selectors.identity_read_list(user=supervisor, limit=10)
+
+    assert len(rows) == 8 and all(row.person is not None and row.person.case_number for row in rows)
