@@ -463,6 +463,34 @@ class PlaceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg
         return place_label(obj)
 
 
+def _split_codes(values: Any) -> list[str]:
+    """Commune codes as posted: one per checkbox, or typed in a list ("140901, 140902"), Khmer digits too."""
+    codes: list[str] = []
+    for value in values if isinstance(values, list | tuple) else [values]:
+        for code in to_ascii_digits(str(value or "")).replace(" ", ",").split(","):
+            if code.strip() and code.strip() not in codes:
+                codes.append(code.strip())
+    return codes
+
+
+class CommuneCodesField(forms.MultipleChoiceField):
+    """The communes a member works in, each a ticked box named by place (untick to remove); the form checks
+    the codes against the gazetteer, so any posted code is taken here."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        return _split_codes(value) if value else []
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+def commune_label(commune: Commune) -> str:
+    """A commune named with its province, in the user's script, and its code."""
+    return f"{place_label(commune)} · {place_label(commune.district.province)} ({commune.code})"
+
+
 class MemberForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
@@ -476,13 +504,14 @@ class MemberForm(forms.Form):
     provinces = PlaceChoiceField(
         label=_("Provinces"), required=False, queryset=Province.objects.all(), widget=forms.CheckboxSelectMultiple
     )
-    communes = forms.CharField(
-        label=_("Commune codes"),
+    communes = CommuneCodesField(
+        label=_("Communes"),
         required=False,
-        max_length=500,
-        help_text=_("Six-digit codes separated by commas, e.g. 140901, 140902."),
+        help_text=_("Add a commune with the place picker below; untick one to remove it."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    AREA_PREFIX = "area"
 
     def __init__(self, *args: Any, teams: Any = None, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -492,11 +521,24 @@ class MemberForm(forms.Form):
             del self.fields["email"]
         else:
             del self.fields["is_active"]  # a new member starts active
+        # The place picker that adds a commune (core.place_picker, prefix "area").
+        self.area = PlaceForm(self.data if self.is_bound else None, prefix=self.AREA_PREFIX)
+        if self.is_bound:
+            chosen = _split_codes(self.data.getlist("communes") if hasattr(self.data, "getlist") else [])
+        else:
+            chosen = _split_codes(self.initial.get("communes") or [])
+        found = Commune.objects.filter(code__in=chosen).select_related("district__province")
+        self.fields["communes"].choices = [(c.code, commune_label(c)) for c in found]  # type: ignore[attr-defined]
 
     def clean_communes(self) -> list[Commune]:
-        codes = [
-            c.strip() for c in to_ascii_digits(self.cleaned_data["communes"]).replace(" ", ",").split(",") if c.strip()
-        ]
+        codes = list(self.cleaned_data["communes"])
+        if self.area.is_valid():
+            picked = self.area.cleaned_data["place"]
+            if picked.commune is not None:
+                if picked.commune.code not in codes:
+                    codes.append(picked.commune.code)
+            elif picked.province is not None:
+                self.area.add_error("commune", _("Choose the commune, or tick the whole province above."))
         found = {c.code: c for c in Commune.objects.filter(code__in=codes)}
         unknown = [code for code in codes if code not in found]
         if unknown:
@@ -505,6 +547,8 @@ class MemberForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.area.errors:
+            self.add_error(None, _("The place picked below is not right; nothing has been saved yet."))
         if data.get("place_limited") and not data.get("provinces") and not data.get("communes") and not self.errors:
             self.add_error("place_limited", _("Choose the provinces or communes this member works in."))
         return data

@@ -468,7 +468,21 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 def _member_form_page(request: HttpRequest, form: MemberForm, member: Any, status: int = 200) -> HttpResponse:
-    return render(request, "core/member_form.html", {"form": form, "member": member}, status=status)
+    picker = build_place_picker(
+        request.POST if request.method == "POST" else {},
+        prefix=MemberForm.AREA_PREFIX,
+        legend=_("Add a commune"),
+        form=form.area if form.is_bound else None,
+    )
+    return render(request, "core/member_form.html", {"form": form, "member": member, "picker": picker}, status=status)
+
+
+def _member_form_refreshed(request: HttpRequest, **kwargs: Any) -> MemberForm:
+    """ "Show the places" without script: keep what was typed, report nothing as wrong yet."""
+    initial: dict[str, Any] = request.POST.dict()
+    initial["communes"] = request.POST.getlist("communes")
+    initial["provinces"] = request.POST.getlist("provinces")
+    return MemberForm(initial=initial, **kwargs)
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -485,6 +499,8 @@ def member_create(request: HttpRequest) -> HttpResponse:
     access.require(user, Capability.MANAGE_MEMBERS)
     teams = selectors.team_list(user=user)
     form = MemberForm(request.POST or None, teams=teams)
+    if "_place_refresh" in request.POST:
+        return _member_form_page(request, _member_form_refreshed(request, teams=teams), None)
     if request.method == "POST" and form.is_valid():
         try:
             membership, password = services.member_add(
@@ -527,10 +543,12 @@ def member_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "team": membership.team,
         "place_limited": membership.place_limited,
         "provinces": list(membership.provinces.all()),
-        "communes": ", ".join(c.code for c in membership.communes.all()),
+        "communes": [c.code for c in membership.communes.all()],
         "is_active": membership.is_active,
     }
     form = MemberForm(request.POST or None, initial=initial, teams=teams, editing=True)
+    if "_place_refresh" in request.POST:
+        return _member_form_page(request, _member_form_refreshed(request, teams=teams, editing=True), membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(actor=user, membership=membership, data=form.to_input())

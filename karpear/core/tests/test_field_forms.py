@@ -129,3 +129,76 @@ def test_a_household_made_by_a_service_without_a_status_is_not_assessed(users):
     household = services.household_create(actor=users["caseworker"], code="HH-2", place=place())
 
     assert household.poverty_status == Household.Poverty.NOT_ASSESSED
+
+
+# ---------------------------------------------------------------- item 7: a volunteer's area with the place picker
+def test_the_member_form_offers_the_place_picker_not_a_box_for_commune_codes(client, users):
+    login(client, users["org_admin"])
+
+    html = client.get("/members/new/").content.decode()
+
+    assert 'name="area-province"' in html and 'name="area-commune"' in html
+    assert "Six-digit codes" not in html
+
+
+def test_an_org_admin_sets_a_volunteers_commune_with_the_place_picker(client, users):
+    from karpear.core.models import Membership
+    from karpear.core.tests.factories import COMMUNE
+
+    login(client, users["org_admin"])
+
+    response = client.post(
+        "/members/new/",
+        {
+            "username": "sophea",
+            "role": "volunteer",
+            "place_limited": "on",
+            "area-province": COMMUNE[:2],
+            "area-district": COMMUNE[:4],
+            "area-commune": COMMUNE,
+        },
+    )
+
+    assert response.status_code == 200, response.content.decode()[:2000]
+    membership = Membership.objects.get(user__username="sophea")
+    assert [c.code for c in membership.communes.all()] == [COMMUNE]
+
+
+def test_the_member_page_names_the_communes_and_unticking_one_removes_it(client, users):
+    from karpear.core.models import Commune, Membership
+    from karpear.core.tests.factories import COMMUNE, OTHER_COMMUNE
+
+    volunteer = users["volunteer"]
+    membership = Membership.objects.get(user=volunteer)
+    membership.place_limited = True
+    membership.save()
+    membership.communes.set(Commune.objects.filter(code__in=[COMMUNE, OTHER_COMMUNE]))
+    login(client, users["org_admin"])
+
+    html = client.get(f"/members/{volunteer.uuid}/").content.decode()
+    block = field_block(html, "communes")
+    assert "Chantrea" in block and f"({COMMUNE})" in block and f"({OTHER_COMMUNE})" in block
+
+    response = client.post(
+        f"/members/{volunteer.uuid}/",
+        {"role": "volunteer", "is_active": "on", "place_limited": "on", "communes": [OTHER_COMMUNE]},
+    )
+
+    assert response.status_code == 302
+    assert [c.code for c in membership.communes.all()] == [OTHER_COMMUNE]
+
+
+def test_a_province_picked_without_its_commune_is_an_error_in_the_picker_and_nothing_is_saved(client, users):
+    from karpear.core.models import Membership
+
+    login(client, users["org_admin"])
+
+    response = client.post(
+        "/members/new/", {"username": "dara", "role": "volunteer", "place_limited": "on", "area-province": "20"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    picker = html[html.index('id="place-picker-area"') :]
+    assert "Choose the commune, or tick the whole province above." in picker
+    assert not Membership.objects.filter(user__username="dara").exists()
