@@ -39,7 +39,7 @@ from django.db import (
     connection,
     transaction,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from karpear.core import access, audit
@@ -271,14 +271,29 @@ def _check_place_limit(membership: Membership, place: PlaceChoice) -> None:
     """A membership limited to places registers people only inside them (else they would vanish from its view)."""
     if not membership.place_limited:
         return
-    provinces = {p.code for p in membership.provinces.all()}
-    communes = {c.code for c in membership.communes.all()}
+    province_rows = list(membership.provinces.all())
+    commune_rows = list(membership.communes.select_related("province"))
+    provinces = {p.code for p in province_rows}
+    communes = {c.code for c in commune_rows}
     inside = (place.province is not None and place.province.code in provinces) or (
         place.commune is not None and place.commune.code in communes
     )
     if not inside:
         field = "commune" if communes else "province"
-        raise ValidationError({field: _("You may register people only in the places you work in.")})
+        khmer = (translation.get_language() or "").startswith("km")
+
+        def name(row: Any) -> str:
+            return str(row.name_km if khmer and row.name_km else row.name_en)
+
+        allowed = [name(p) for p in province_rows] + [f"{name(c)} ({name(c.province)})" for c in commune_rows]
+        if not allowed:
+            raise ValidationError({field: _("You have no place to work in yet: ask your organisation administrator.")})
+        raise ValidationError(
+            {
+                field: _("You may register people only in the places you work in: %(places)s.")
+                % {"places": ", ".join(allowed)}
+            }
+        )
 
 
 @transaction.atomic

@@ -113,7 +113,11 @@ def place_picker(request: HttpRequest) -> HttpResponse:
     prefix = request.GET.get("prefix", "")[:30]
     if prefix and not prefix.replace("_", "").isalnum():
         prefix = ""
-    return render(request, "core/_place_picker.html", {"picker": build_place_picker(request.GET, prefix=prefix)})
+    return render(
+        request,
+        "core/_place_picker.html",
+        {"picker": build_place_picker(request.GET, prefix=prefix, user=_user(request))},
+    )
 
 
 @login_required
@@ -230,7 +234,7 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
         "form": form,
         "person": person,
         "duplicates": duplicates,
-        "picker": build_place_picker(picker_data, form=form),
+        "picker": build_place_picker(picker_data, form=form, user=user),
     }
     return render(request, "core/person_form.html", context)
 

@@ -202,3 +202,90 @@ def test_a_province_picked_without_its_commune_is_an_error_in_the_picker_and_not
     picker = html[html.index('id="place-picker-area"') :]
     assert "Choose the commune, or tick the whole province above." in picker
     assert not Membership.objects.filter(user__username="dara").exists()
+
+
+# ---------------------------------------------------------------- item 4: the picker of a place-limited volunteer
+def _options(html: str, name: str) -> list[str]:
+    match = re.search(rf'<select id="[^"]*" name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert match is not None, name
+    return [v for v in re.findall(r'<option value="([^"]*)"', match.group(1)) if v]
+
+
+def _chosen(html: str, name: str) -> str:
+    match = re.search(rf'<select id="[^"]*" name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert match is not None, name
+    chosen = re.findall(r'<option value="([^"]*)" selected', match.group(1))
+    return chosen[0] if chosen else ""
+
+
+@pytest.fixture
+def limited_volunteer(orgs):
+    from conftest import make_user
+    from karpear.core.tests.factories import COMMUNE, limit_to_commune
+
+    volunteer = make_user(orgs["own"], "volunteer", username="commune-volunteer")
+    limit_to_commune(volunteer, COMMUNE)
+    return volunteer
+
+
+def test_a_volunteer_limited_to_one_commune_finds_it_chosen_and_nothing_else_offered(client, limited_volunteer):
+    from karpear.core.tests.factories import COMMUNE
+
+    login(client, limited_volunteer)
+
+    html = client.get(NEW).content.decode()
+
+    assert _options(html, "province") == [COMMUNE[:2]]
+    assert _options(html, "district") == [COMMUNE[:4]]
+    assert _options(html, "commune") == [COMMUNE]
+    assert (_chosen(html, "province"), _chosen(html, "district"), _chosen(html, "commune")) == (
+        COMMUNE[:2],
+        COMMUNE[:4],
+        COMMUNE,
+    )
+    assert _options(html, "village")  # the villages of that commune, to choose from
+
+
+def test_the_picker_search_offers_a_limited_volunteer_only_places_inside_their_commune(client, limited_volunteer):
+    from karpear.core.tests.factories import COMMUNE
+
+    login(client, limited_volunteer)
+
+    html = client.get("/places/picker/", {"place_q": "Svay"}).content.decode()
+    picks = re.findall(r'name="place_pick" value="([^"]*)"', html)
+
+    assert picks  # the province (holding the commune) is found
+    assert {p for p in picks if not p.startswith("v:")} <= {f"p:{COMMUNE[:2]}", f"d:{COMMUNE[:4]}", f"c:{COMMUNE}"}
+    elsewhere = client.get("/places/picker/", {"place_q": "Phnom Penh"}).content.decode()
+    assert 'name="place_pick"' not in elsewhere
+
+
+def test_a_caseworker_without_place_limit_is_offered_every_province(client, users):
+    login(client, users["caseworker"])
+
+    html = client.get(NEW).content.decode()
+
+    assert len(_options(html, "province")) == 25
+    assert _chosen(html, "province") == ""
+
+
+def test_a_place_outside_the_volunteers_commune_is_refused_naming_the_allowed_place(client, limited_volunteer):
+    from karpear.core.tests.factories import OTHER_COMMUNE, first_village
+
+    login(client, limited_volunteer)
+
+    response = client.post(
+        NEW,
+        form_data(
+            province=OTHER_COMMUNE[:2],
+            district=OTHER_COMMUNE[:4],
+            commune=OTHER_COMMUNE,
+            village=first_village(OTHER_COMMUNE).pk,
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "You may register people only in the places you work in: Chantrea (Svay Rieng)." in (
+        response.content.decode()
+    )
+    assert not Person.objects.exists()
