@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, idempotency, ratelimit, selectors, services
+from karpear.core import access, idempotency, ratelimit, registry, selectors, services
 from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm
 from karpear.core.models import Person, User
 from karpear.core.place_picker import place_picker as build_place_picker
@@ -68,6 +68,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_add_person"] = access.has_capability(user, Capability.ADD_PERSON)
     context["roles"] = Role
     context["work_lists"] = selectors.work_lists_for(user=user)
+    # What an M&E officer or a donor will see here once monitoring counts the records (no empty promise).
+    context["awaiting_monitoring"] = membership.role in (Role.ME_OFFICER, Role.PROGRAMME_MANAGER) and not (
+        registry.targets_counted()
+    )
     return render(request, "core/home.html", context)
 
 
@@ -447,6 +451,7 @@ def programme_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
             "programme": programme,
             "subgrants": selectors.subgrant_list(user=user, programme=programme),
             "targets": selectors.target_list(user=user, programme=programme),
+            "targets_counted": registry.targets_counted(),
         },
     )
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import login, make_org
+from conftest import login, make_org, make_user
 from karpear.core.models import Organisation, Programme, Target
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,43 @@ def test_the_who_read_list_needs_no_query_per_read(client, users, django_assert_
         rows = selectors.identity_read_list(user=supervisor, limit=10)
 
     assert len(rows) == 8 and all(row.person is not None and row.person.case_number for row in rows)
+
+
+# ---------------------------------------------------------------- item 10: what the M&E officer and the donor will see
+def test_the_me_officers_home_says_what_it_will_show_and_when_not_that_there_is_nothing(client, users):
+    in_language(client, users["me_officer"], "en")
+
+    html = client.get("/").content.decode()
+
+    assert "Progress against targets" in html
+    assert "Once the monitoring module is installed" in html
+    assert "People you register, or who are assigned to you" not in html  # the M&E officer registers no one
+    assert "People your organisation registers will appear here" in html
+
+
+def test_the_donors_home_and_targets_say_achieved_figures_come_with_monitoring(client, programme):
+    donor_manager = make_user(programme.donor, "programme_manager")
+    in_language(client, donor_manager, "en")
+
+    home = client.get("/").content.decode()
+    targets = client.get(f"/programmes/{programme.uuid}/").content.decode()
+
+    assert "each target will show its achieved figure" in home
+    assert "it will appear beside each target once the monitoring module is installed" in targets
+
+
+def test_a_caseworkers_home_has_no_monitoring_note(client, users):
+    in_language(client, users["caseworker"], "en")
+
+    assert "Progress against targets" not in client.get("/").content.decode()
+
+
+def test_once_an_app_counts_targets_the_notes_go(client, programme, monkeypatch):
+    from karpear.core import registry
+
+    monkeypatch.setattr(registry, "_TARGET_COUNTERS", ["monitoring"])
+    donor_manager = make_user(programme.donor, "programme_manager")
+    in_language(client, donor_manager, "en")
+
+    assert "Progress against targets" not in client.get("/").content.decode()
+    assert "not counted yet" not in client.get(f"/programmes/{programme.uuid}/").content.decode()
