@@ -171,10 +171,15 @@ def _person_org_ids(user: User) -> list[int]:
 
 @transaction.atomic
 def person_identity(*, user: User, person: Person, reason: str = "view") -> Identity | None:
-    """The identifying details of a visible person, for a role allowed to read them. Every read is audited."""
-    if not access.can(user, Capability.VIEW_IDENTITY, person):
+    """The identifying details of a visible person, for a role allowed to read them or for the person who
+    registered them while the registrar's window is open (core.access). Every read is audited."""
+    if access.can(user, Capability.VIEW_IDENTITY, person):
+        identity = access.visible(user, Identity.objects.filter(person=person)).first()
+    elif access.registrar_window_open(user, person):
+        identity = Identity.objects.filter(person=person, organisation_id=person.organisation_id).first()
+        reason = f"registrar-{reason}"
+    else:
         return None
-    identity = access.visible(user, Identity.objects.filter(person=person)).first()
     if identity is not None:
         audit.record(actor=user, action="view", obj=person, fields="identity", reason=reason)
     return identity
@@ -343,7 +348,7 @@ def consent_list(*, user: User, person: Person) -> QuerySet[Consent]:
     """The person's consents. Who gave them (`given_by_shown`) is often a relative's name, so identifying:
     roles without view_identity get it empty, and pages read `given_by_shown`, never `given_by`."""
     consents = access.visible(user, Consent.objects.filter(person=person)).select_related("recipient", "recorded_by")
-    if access.can(user, Capability.VIEW_IDENTITY, person):
+    if access.may_read_identity(user, person):
         return consents.annotate(given_by_shown=F("given_by"))
     return consents.defer("given_by").annotate(given_by_shown=Value(""))
 

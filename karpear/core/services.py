@@ -425,8 +425,9 @@ def _save_person(person: Person) -> None:
 
 @transaction.atomic
 def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
-    """Change a person the actor may edit (own organisation, in scope). Audited with the changed fields."""
-    person = access.get_person_for_user(actor, person.uuid, write=True)
+    """Change a person the actor may edit (own organisation, in scope; or the registrar's window, core.access).
+    Audited with the changed fields."""
+    person = access.get_person_for_change(actor, person.uuid)
     _validate_person(data, person.organisation, person)
     data.household, household_created = _household_for(person.organisation, data)
     phone, _warning = normalise_phone(data.phone)
@@ -441,7 +442,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     if data.case_number:
         person.case_number = data.case_number
     # A role that may not read identifying details never saw them in its form: they stay as they are.
-    with_identity = access.has_capability(actor, Capability.VIEW_IDENTITY)
+    with_identity = access.may_read_identity(actor, person)
     if with_identity:
         person.initials = initials(name_latin) or initials(name_km)
     person.full_clean(validate_constraints=False)  # the case number: _validate_person and _save_person
@@ -514,7 +515,7 @@ def consent_record(
     given_by: str,
     recipient: Organisation | None = None,
 ) -> Consent:
-    person = access.get_person_for_user(actor, person.uuid, write=True)
+    person = access.get_person_for_change(actor, person.uuid)
     consent = Consent(
         organisation=person.organisation,
         person=person,
@@ -528,6 +529,19 @@ def consent_record(
     consent.save()
     audit.record(actor=actor, action="create", obj=consent, purpose=purpose, given=given)
     return consent
+
+
+@transaction.atomic
+def person_take_over(*, actor: User, person: Person) -> Person:
+    """A caseworker (change_person on the record, own organisation) makes it theirs: it is assigned to them,
+    which also closes the registrar's window of whoever registered it (core.access). Audited."""
+    person = access.get_for_user(actor, Person, person.uuid, write=True)
+    before = person.assigned_to_id
+    if before != actor.pk:
+        person.assigned_to = actor
+        person.save(update_fields=["assigned_to", "updated_at"])
+        audit.record(actor=actor, action="update", obj=person, changed=["assigned_to"], reason="take_over")
+    return person
 
 
 # ---------------------------------------------------------------- members

@@ -147,7 +147,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @idempotency.idempotent
 def person_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
-    person = access.get_person_for_user(user, uuid, write=True)
+    person = access.get_person_for_change(user, uuid)
     return _person_form(request, user, person)
 
 
@@ -181,8 +181,9 @@ def _initial_for(user: User, person: Person) -> dict[str, Any]:
 
 def _person_form(request: HttpRequest, user: User, person: Person | None) -> HttpResponse:
     households = selectors.household_list(user=user)
-    # Registering asks for names from every role; changing a record shows them only to roles that may read them.
-    with_identity = person is None or access.has_capability(user, Capability.VIEW_IDENTITY)
+    # Registering asks for names from every role; changing a record shows them only to those who may read them
+    # (by role, or the person who registered it, the same day, before a caseworker takes it over: core.access).
+    with_identity = person is None or access.may_read_identity(user, person)
     duplicates: list[selectors.DuplicateCandidate] = []
     if request.method == "POST":
         form = PersonForm(request.POST, households=households, with_identity=with_identity)
@@ -252,8 +253,10 @@ def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     context = {
         "person": person,
         "identity": identity,
-        "can_edit": access.can(user, Capability.CHANGE_PERSON, person)
+        "can_edit": access.may_change_person(user, person)
         and person.organisation_id == getattr(access.membership_for(user), "organisation_id", None),
+        "can_take_over": _can_take_over(user, person),
+        "registrar_window": identity is not None and not access.can(user, Capability.VIEW_IDENTITY, person),
         "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
         "consents": selectors.consent_list(user=user, person=person),
         "consent_form": ConsentForm(organisations=selectors.organisation_list(user=user)),
@@ -261,6 +264,23 @@ def person_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         **_referral_context(user, person),
     }
     return render(request, "core/person_detail.html", context)
+
+
+def _can_take_over(user: User, person: Person) -> bool:
+    """A caseworker may make a record theirs when it is assigned to someone else (or nobody)."""
+    return person.assigned_to_id != user.pk and access.can(user, Capability.CHANGE_PERSON, person)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def person_take_over(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Make the record the user's own: it is assigned to them (and its registrar's window closes)."""
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid, write=True)
+    services.person_take_over(actor=user, person=person)
+    messages.success(request, _("This record is now yours."))
+    return redirect("person_detail", uuid=person.uuid)
 
 
 def _referral_context(user: User, person: Person) -> dict[str, Any]:
@@ -280,7 +300,7 @@ def _referral_context(user: User, person: Person) -> dict[str, Any]:
 def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Record a consent given or refused for a purpose; the person's own organisation only."""
     user = _user(request)
-    person = access.get_person_for_user(user, uuid, write=True)
+    person = access.get_person_for_change(user, uuid)
     form = ConsentForm(request.POST, organisations=selectors.organisation_list(user=user))
     if form.is_valid():
         services.consent_record(
