@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import (
     DatabaseError,
@@ -41,6 +42,7 @@ from django.db import (
 )
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from karpear.core import access, audit
 from karpear.core.models import (
@@ -1061,24 +1063,72 @@ def _filters_from_json(data: dict[str, Any]) -> Any:
     return selectors.PersonFilters(**values)
 
 
-EXPORT_HEADER = ["case_number", "sex", "birth_year", "province", "district", "commune", "village", "household"]
+# Column keys (the header of CSV and JSON files, read by other programs) and, for Excel, the header in the
+# requester's language. Each place is named in the requester's script, with its code in the next column.
+EXPORT_HEADER = [
+    "case_number",
+    "sex",
+    "birth_year",
+    "province",
+    "province_code",
+    "district",
+    "district_code",
+    "commune",
+    "commune_code",
+    "village",
+    "village_code",
+    "household",
+    "registered_on",
+]
 EXPORT_IDENTITY_HEADER = ["name_km", "name_latin", "date_of_birth", "phone"]
+EXPORT_LABELS: dict[str, Any] = {
+    "case_number": gettext_lazy("Case number"),
+    "sex": gettext_lazy("Sex"),
+    "birth_year": gettext_lazy("Birth year"),
+    "province": gettext_lazy("Province"),
+    "province_code": gettext_lazy("Province code"),
+    "district": gettext_lazy("District"),
+    "district_code": gettext_lazy("District code"),
+    "commune": gettext_lazy("Commune"),
+    "commune_code": gettext_lazy("Commune code"),
+    "village": gettext_lazy("Village"),
+    "village_code": gettext_lazy("Village code"),
+    "household": gettext_lazy("Household"),
+    "registered_on": gettext_lazy("Registered on"),
+    f"consent_{EXPORT_CONSENT_PURPOSE}": gettext_lazy("Consent for case management"),
+    "name_km": gettext_lazy("Name in Khmer"),
+    "name_latin": gettext_lazy("Name in Latin letters"),
+    "date_of_birth": gettext_lazy("Date of birth"),
+    "phone": gettext_lazy("Phone"),
+}
 
 
 def _people_header(with_identity: bool) -> list[str]:
     return EXPORT_HEADER + [f"consent_{EXPORT_CONSENT_PURPOSE}"] + (EXPORT_IDENTITY_HEADER if with_identity else [])
 
 
-def _people_row(person: Person, state: str) -> list[Any]:
+def _place_name(place: Any, khmer: bool) -> str:
+    if place is None:
+        return ""
+    return str(place.name_km if khmer and place.name_km else place.name_en)
+
+
+def _people_row(person: Person, state: str, *, khmer: bool = False) -> list[Any]:
+    village = person.village if person.village_id else None
     return [
         person.case_number,
         person.sex,
         person.birth_year,
+        _place_name(person.province, khmer),
         person.province_id or "",
+        _place_name(person.district, khmer),
         person.district_id or "",
+        _place_name(person.commune, khmer),
         person.commune_id or "",
-        person.village.code if person.village_id and person.village else "",
+        _place_name(village, khmer),
+        village.code if village else "",
         person.household.code if person.household_id and person.household else "",
+        timezone.localdate(person.created_at),
         state,
     ]
 
@@ -1103,15 +1153,24 @@ def export_people_build(job: ExportJob, progress: Callable[[int, int], None]) ->
     total = people.count()
     progress(0, total)
     writer = TableWriter(job.format, title="people")
-    writer.header(_people_header(with_identity))
+    language = user.language or settings.LANGUAGE_CODE
+    khmer = language.startswith("km")
+    header = _people_header(with_identity)
+    if job.format == "xlsx":  # people read it: the header in their language; programs read CSV and JSON
+        with translation.override(language):
+            writer.header([str(EXPORT_LABELS.get(key, key)) for key in header])
+    else:
+        writer.header(header)
     consented: list[Any] = []
     without_consent: list[Any] = []
-    rows = selectors.with_consent(people.select_related("village", "household"), EXPORT_CONSENT_PURPOSE)
+    rows = selectors.with_consent(
+        people.select_related("province", "district", "commune", "village", "household"), EXPORT_CONSENT_PURPOSE
+    )
     if with_identity:
         rows = rows.select_related("identity")
     for index, person in enumerate(rows.iterator(chunk_size=2000), start=1):
         state = selectors.consent_state(person)
-        row = _people_row(person, state)
+        row = _people_row(person, state, khmer=khmer)
         if with_identity:
             identity = getattr(person, "identity", None)
             if identity is not None and (state == "given" or override):

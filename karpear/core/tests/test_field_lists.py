@@ -135,3 +135,71 @@ def test_once_an_app_counts_targets_the_notes_go(client, programme, monkeypatch)
 
     assert "Progress against targets" not in client.get("/").content.decode()
     assert "not counted yet" not in client.get(f"/programmes/{programme.uuid}/").content.decode()
+
+
+# ---------------------------------------------------------------- item 11: an Excel file people can read
+def _xlsx_export(user, capture):
+    import io
+
+    from openpyxl import load_workbook
+
+    from karpear.core import services
+
+    with capture(execute=True):
+        job = services.export_people_request(actor=user, fmt="xlsx")
+    job.refresh_from_db()
+    sheet = load_workbook(io.BytesIO(bytes(job.content))).active
+    return list(sheet.iter_rows())
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_the_excel_export_has_headers_in_the_users_language_place_names_and_codes_and_dates(
+    users, language, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+    from django.utils.translation import gettext, override
+
+    from karpear.core.models import Province
+    from karpear.core.tests.factories import COMMUNE, register
+
+    caseworker = users["caseworker"]
+    caseworker.language = language
+    caseworker.save(update_fields=["language"])
+    register(caseworker, name_latin="Sok Dara")
+
+    header, row = _xlsx_export(caseworker, django_capture_on_commit_callbacks)
+    names = [cell.value for cell in header]
+    values = dict(zip(names, row, strict=True))
+
+    with override(language):
+        case_number, province, province_code, commune_code, registered = (
+            gettext("Case number"),
+            gettext("Province"),
+            gettext("Province code"),
+            gettext("Commune code"),
+            gettext("Registered on"),
+        )
+    assert names[0] == case_number and "case_number" not in names
+    svay_rieng = Province.objects.get(code=COMMUNE[:2])
+    assert values[province].value == (svay_rieng.name_km if language == "km" else svay_rieng.name_en)
+    assert (values[province_code].value, values[commune_code].value) == (COMMUNE[:2], COMMUNE)
+    assert values[registered].value.date() == timezone.localdate()
+    assert values[registered].is_date and values[registered].number_format == "DD/MM/YYYY"
+    if language == "km":
+        assert names[0] != "Case number"
+
+
+def test_csv_for_other_programs_keeps_its_column_keys(users, django_capture_on_commit_callbacks):
+    import csv
+    import io
+
+    from karpear.core import services
+    from karpear.core.tests.factories import register
+
+    register(users["caseworker"], name_latin="Sok Dara")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.export_people_request(actor=users["caseworker"], fmt="csv")
+    job.refresh_from_db()
+    header = next(csv.reader(io.StringIO(bytes(job.content).decode("utf-8").lstrip("\ufeff"))))
+
+    assert header[:6] == ["case_number", "sex", "birth_year", "province", "province_code", "district"]
