@@ -185,6 +185,68 @@ def person_identity(*, user: User, person: Person, reason: str = "view") -> Iden
     return identity
 
 
+LIST_READ = "list"  # the reason of the one audit event a list page writes for the identities it shows
+
+
+@transaction.atomic
+def list_identities(*, user: User, people: list[Person]) -> list[Person]:
+    """Names (Khmer and Latin) beside each listed person, for a role that reads identities: sets
+    `person.listed_name_km` / `listed_name_latin` (empty otherwise). Two queries at most: one for the identities
+    (scoped by core.access, so a referral not sharing identities shows none) and ONE audit event naming every
+    person shown (`details.people`, their public ids), which each person's access log finds."""
+    for person in people:
+        person.listed_name_km = person.listed_name_latin = ""  # type: ignore[attr-defined]
+    if not people or not access.has_capability(user, Capability.VIEW_IDENTITY):
+        return people
+    identities = {
+        identity.person_id: identity
+        for identity in access.visible(user, Identity.objects.filter(person_id__in=[p.pk for p in people])).only(
+            "person_id", "name_km", "name_latin"
+        )
+    }
+    shown = []
+    for person in people:
+        identity = identities.get(person.pk)
+        if identity is not None and (identity.name_km or identity.name_latin):
+            person.listed_name_km = identity.name_km  # type: ignore[attr-defined]
+            person.listed_name_latin = identity.name_latin  # type: ignore[attr-defined]
+            shown.append(str(person.uuid))
+    if shown:
+        membership = access.membership_for(user)
+        audit.record(
+            actor=user,
+            action="view",
+            organisation=membership.organisation if membership else None,
+            fields="identity",
+            reason=LIST_READ,
+            people=shown,
+        )
+    return people
+
+
+def _listed_condition(person: Person) -> Q:
+    """List events (list_identities) that named this person. PostgreSQL asks jsonb containment; SQLite (the
+    embedded deployment) the array's JSON text. Both only among this organisation's identity reads since the
+    person was registered, so the condition never scans older events."""
+    from django.db import connection
+
+    uuid = str(person.uuid)
+    if connection.vendor == "postgresql":
+        named = Q(details__people__contains=[uuid])
+    else:
+        named = Q(details__people__icontains=f'"{uuid}"')
+    return (
+        Q(
+            organisation_id=person.organisation_id,
+            object_type="",
+            action="view",
+            at__gte=person.created_at,
+            details__reason=LIST_READ,
+        )
+        & named
+    )
+
+
 @dataclass(frozen=True)
 class DuplicateCandidate:
     """A possible earlier registration of the same person. `person` is None for a role that may not read
@@ -369,7 +431,9 @@ def person_access_log(*, user: User, person: Person) -> QuerySet[AuditEvent]:
     access.require(user, Capability.VIEW_ACCESS_LOG, person)
     object_type, object_id = audit.object_ref(person)
     return (
-        AuditEvent.objects.filter(object_type=object_type, object_id=object_id).select_related("actor").order_by("-id")
+        AuditEvent.objects.filter(Q(object_type=object_type, object_id=object_id) | _listed_condition(person))
+        .select_related("actor")
+        .order_by("-id")
     )
 
 

@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "core/home.html", context)
     if access.has_capability(user, Capability.VIEW_PERSON):
-        context["people"] = selectors.person_list(user=user)[:10]
+        context["people"] = selectors.list_identities(user=user, people=list(selectors.person_list(user=user)[:10]))
     if access.has_capability(user, Capability.REVIEW_DUPLICATES):
         context["possible_duplicates"] = list(selectors.possible_duplicates_to_review(user=user)[: HOME_DUPLICATES + 1])
     if access.has_capability(user, Capability.VIEW_ACCESS_LOG):
@@ -91,6 +91,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     else:
         people = selectors.filter_people(selectors.person_list(user=user, query=query), filter_form.people_filters())
         page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
+        selectors.list_identities(user=user, people=page.object_list)  # names for those who read them, audited
         if script:
             services.name_search_recorded(
                 actor=user, script=script, matches=len(page.object_list), more=page.has_next, channel="page"

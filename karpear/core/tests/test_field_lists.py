@@ -203,3 +203,68 @@ def test_csv_for_other_programs_keeps_its_column_keys(users, django_capture_on_c
     header = next(csv.reader(io.StringIO(bytes(job.content).decode("utf-8").lstrip("\ufeff"))))
 
     assert header[:6] == ["case_number", "sex", "birth_year", "province", "province_code", "district"]
+
+
+# ---------------------------------------------------------------- item 8: names in lists, one audit event a page
+def _list_events():
+    from karpear.core.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action="view", details__reason="list").order_by("id"))
+
+
+def test_a_caseworkers_list_shows_names_and_writes_one_event_naming_everyone_shown(client, users):
+    from karpear.core.tests.factories import register
+
+    people = [register(users["caseworker"], name_km=f"សុខ {n}", name_latin=f"Sok {n}") for n in range(3)]
+    in_language(client, users["caseworker"], "en")
+
+    html = client.get("/people/").content.decode()
+
+    for n in range(3):
+        assert f"សុខ {n}" in html and f"Sok {n}" in html
+    [event] = _list_events()
+    assert event.actor == users["caseworker"] and event.details["fields"] == "identity"
+    assert sorted(event.details["people"]) == sorted(str(p.uuid) for p in people)
+
+
+def test_a_role_without_view_identity_sees_initials_and_no_list_event_is_written(client, users):
+    from karpear.core.tests.factories import register
+
+    register(users["caseworker"], name_latin="Sok Dara")
+    in_language(client, users["programme_officer"], "en")
+
+    html = client.get("/people/").content.decode()
+
+    assert "Sok Dara" not in html and "SD" in html
+    assert _list_events() == []
+
+
+def test_the_persons_who_read_page_shows_the_list_that_named_them_and_not_others(client, users):
+    from karpear.core.tests.factories import register
+
+    shown = register(users["caseworker"], name_latin="Sok Dara")
+    in_language(client, users["caseworker"], "en")
+    client.get("/people/")
+    later = register(users["caseworker"], name_latin="Chan Thida")  # registered after the list was read
+    client.logout()
+    in_language(client, users["case_supervisor"], "en")
+
+    shown_log = client.get(f"/people/{shown.uuid}/access-log/").content.decode()
+    later_log = client.get(f"/people/{later.uuid}/access-log/").content.decode()
+
+    assert "alpha-caseworker" in shown_log and "identifying details" in shown_log
+    assert "identifying details" not in later_log  # only its registration is there
+
+
+def test_the_people_list_with_names_stays_within_ten_queries(client, users, django_assert_max_num_queries):
+    from karpear.core.tests.factories import register
+
+    for n in range(30):
+        register(users["caseworker"], name_latin=f"Person {n}")
+    in_language(client, users["caseworker"], "en")
+    client.get("/")  # the session and the language, once
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/people/")
+
+    assert response.status_code == 200 and len(_list_events()) == 2  # the home page's list, then this one
