@@ -188,7 +188,6 @@ def person_identity(*, user: User, person: Person, reason: str = "view") -> Iden
 LIST_READ = "list"  # the reason of the one audit event a list page writes for the identities it shows
 
 
-@transaction.atomic
 def list_identities(*, user: User, people: list[Person]) -> list[Person]:
     """Names (Khmer and Latin) beside each listed person, for a role that reads identities: sets
     `person.listed_name_km` / `listed_name_latin` (empty otherwise). Two queries at most: one for the identities
