@@ -24,6 +24,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Perm
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from karpear.core.models import (
     Commune,
@@ -555,6 +556,56 @@ def get_possible_duplicate_for_user(user: User, uuid: UUID | str) -> PossibleDup
             "person__commune", "other__commune", "person__created_by", "other__created_by", "resolved_by"
         ),
     )
+
+
+# ---------------------------------------------------------------- the registrar's window
+def registrar_window_open(user: User, person: Person) -> bool:
+    """May the person who registered `person` still see and correct what they typed, and record consent,
+    without the view_identity or change_person capability? (A volunteer who cannot otherwise find the person
+    they just registered, fix a typo or record the consent.)
+
+    Only while all of this holds: the user registered the record (created_by), in the organisation they act
+    for, with a role that registers people (add_person); the record is still assigned to them (a caseworker who
+    takes it over — `services.person_take_over` — ends the window, and so does any other assignment); it is
+    open; it was registered today (Cambodia's day, TIME_ZONE); and it is still in the user's scope (place limits,
+    a deactivated membership). Then it is a caseworker's. Every identity read through the window is audited
+    like any other (`selectors.person_identity`, reason "registrar").
+    """
+    membership = membership_for(user)
+    if membership is None or not user.is_authenticated:
+        return False
+    if not (
+        person.created_by_id == user.pk
+        and person.assigned_to_id == user.pk
+        and person.organisation_id == membership.organisation_id
+        and person.closed_at is None
+        and Capability.ADD_PERSON in spec_for(membership.role).capabilities
+    ):
+        return False
+    if timezone.localdate(person.created_at) != timezone.localdate():
+        return False
+    return _object_visible(user, person)
+
+
+def may_read_identity(user: User, person: Person) -> bool:
+    """May the user read this person's identifying details: by role (view_identity, in scope) or through
+    the registrar's window?"""
+    return can(user, Capability.VIEW_IDENTITY, person) or registrar_window_open(user, person)
+
+
+def may_change_person(user: User, person: Person) -> bool:
+    """May the user change this person's record and record their consent: by role (change_person, own
+    organisation, in scope) or through the registrar's window?"""
+    return can(user, Capability.CHANGE_PERSON, person) or registrar_window_open(user, person)
+
+
+def get_person_for_change(user: User, uuid: UUID | str) -> Person:
+    """The person with this public id for changing or recording consent: 404 when not visible, 403 when
+    visible but neither the role nor the registrar's window allows the change."""
+    person = get_person_for_user(user, uuid)
+    if not may_change_person(user, person):
+        raise PermissionDenied
+    return person
 
 
 # ---------------------------------------------------------------- core's own declarations

@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -89,8 +91,25 @@ class BudgetLineInline(admin.TabularInline[BudgetLine, SubGrant]):
     extra = 0
 
 
+class TargetForm(forms.ModelForm[Target]):
+    """The unit chosen from the common ones (translated on the pages); a unit typed earlier stays offered."""
+
+    unit = forms.ChoiceField(label=_("unit"), choices=Target.Unit.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.unit if self.instance.pk else ""
+        if current and current not in Target.Unit.values:
+            self.fields["unit"].choices = [*Target.Unit.choices, (current, current)]  # type: ignore[attr-defined]
+
+    class Meta:
+        model = Target
+        fields = ["subgrant", "indicator", "description", "description_km", "value", "unit", "province"]
+
+
 class TargetInline(admin.TabularInline[Target, Programme]):
     model = Target
+    form = TargetForm
     extra = 0
     fields = ["subgrant", "indicator", "description", "description_km", "value", "unit", "province"]
 

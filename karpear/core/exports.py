@@ -11,6 +11,7 @@ into the M&E officer's file. Every export writes user-typed text through these h
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,12 +34,18 @@ def safe_cell(value: Any) -> Any:
 
 
 def text_cells(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> list[Any]:
-    """A row for a write-only XLSX sheet: strings as text cells, other values (numbers, dates, None) as they are.
+    """A row for a write-only XLSX sheet: strings as text cells, dates as date cells (day/month/year), other
+    values (numbers, None) as they are.
 
     Characters XML cannot carry (control characters) are dropped rather than failing the whole export.
     """
     row: list[Any] = []
     for value in values:
+        if isinstance(value, dt.date):  # a date cell, shown day/month/year, that sorts and filters as a date
+            date_cell = WriteOnlyCell(sheet, value=value)
+            date_cell.number_format = "DD/MM/YYYY"
+            row.append(date_cell)
+            continue
         if not isinstance(value, str):
             row.append(value)
             continue

@@ -37,6 +37,51 @@ class KhmerDateField(forms.DateField):
         return super().to_python(value)
 
 
+class KhmerNumberInput(forms.TextInput):
+    """A number typed on a phone. Not `<input type="number">`: browsers empty such an input, without a word,
+    when it holds Khmer digits (១៩៩០), so the server never sees them. A text input with `inputmode` still opens
+    the phone's number keypad, and a Khmer keyboard can type Khmer digits into it."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, decimal: bool = False) -> None:
+        super().__init__({"inputmode": "decimal" if decimal else "numeric", "autocomplete": "off", **(attrs or {})})
+
+
+class KhmerNumberMixin:
+    """Khmer digits (and spaces or thousands separators a typist adds) accepted in a number field, as in the
+    date fields; the field is rendered as a `KhmerNumberInput` unless it is hidden. Every number field of every
+    form uses it (`test_every_number_field_of_every_form_accepts_khmer_digits`)."""
+
+    decimal = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        if "widget" not in kwargs:
+            kwargs["widget"] = KhmerNumberInput(decimal=self.decimal)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs: dict[str, Any] = super().widget_attrs(widget)  # type: ignore[misc]
+        if isinstance(widget, KhmerNumberInput):
+            # min/max/step mean nothing on a text input; the server checks the bounds and says so in words.
+            for name in ("min", "max", "step"):
+                attrs.pop(name, None)
+        return attrs
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = to_ascii_digits(value).replace(",", "").replace("\u00a0", "").replace(" ", "")
+        return super().to_python(value)  # type: ignore[misc]
+
+
+class KhmerIntegerField(KhmerNumberMixin, forms.IntegerField):
+    """A whole number; Khmer or Latin digits."""
+
+
+class KhmerDecimalField(KhmerNumberMixin, forms.DecimalField):
+    """A decimal number; Khmer or Latin digits."""
+
+    decimal = True
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("The username or password is not right. Please try again."),
@@ -112,7 +157,7 @@ class PersonForm(PlaceFieldsMixin):
         help_text=_("Nicknames or other names the person is known by: one per line. Searched like the names."),
     )
     date_of_birth = KhmerDateField(label=_("Date of birth"), required=False)
-    birth_year = forms.IntegerField(
+    birth_year = KhmerIntegerField(
         label=_("Birth year"),
         required=False,
         min_value=1900,
@@ -136,7 +181,10 @@ class PersonForm(PlaceFieldsMixin):
         help_text=_("A new household is created with this number, in the place above."),
     )
     new_household_poverty = forms.ChoiceField(
-        label=_("Poverty status of the new household"), required=False, choices=Household.Poverty.choices
+        label=_("Poverty status of the new household"),
+        required=False,
+        choices=Household.Poverty.choices,
+        initial=Household.Poverty.NOT_ASSESSED,
     )
     relationship_to_head = forms.ChoiceField(
         label=_("Relationship to head of household"),
@@ -243,7 +291,7 @@ class PersonForm(PlaceFieldsMixin):
             place=data["place"],
             household=data.get("household"),
             new_household_code=data.get("new_household_code") or "",
-            new_household_poverty=data.get("new_household_poverty") or Household.Poverty.NONE,
+            new_household_poverty=data.get("new_household_poverty") or Household.Poverty.NOT_ASSESSED,
             relationship_to_head=data.get("relationship_to_head") or "",
             case_number=data.get("case_number") or "",
             name_km=data.get("name_km") or "",
@@ -449,6 +497,34 @@ class PlaceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg
         return place_label(obj)
 
 
+def _split_codes(values: Any) -> list[str]:
+    """Commune codes as posted: one per checkbox, or typed in a list ("140901, 140902"), Khmer digits too."""
+    codes: list[str] = []
+    for value in values if isinstance(values, list | tuple) else [values]:
+        for code in to_ascii_digits(str(value or "")).replace(" ", ",").split(","):
+            if code.strip() and code.strip() not in codes:
+                codes.append(code.strip())
+    return codes
+
+
+class CommuneCodesField(forms.MultipleChoiceField):
+    """The communes a member works in, each a ticked box named by place (untick to remove); the form checks
+    the codes against the gazetteer, so any posted code is taken here."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        return _split_codes(value) if value else []
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+def commune_label(commune: Commune) -> str:
+    """A commune named with its province, in the user's script, and its code."""
+    return f"{place_label(commune)} · {place_label(commune.district.province)} ({commune.code})"
+
+
 class MemberForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
@@ -462,13 +538,14 @@ class MemberForm(forms.Form):
     provinces = PlaceChoiceField(
         label=_("Provinces"), required=False, queryset=Province.objects.all(), widget=forms.CheckboxSelectMultiple
     )
-    communes = forms.CharField(
-        label=_("Commune codes"),
+    communes = CommuneCodesField(
+        label=_("Communes"),
         required=False,
-        max_length=500,
-        help_text=_("Six-digit codes separated by commas, e.g. 140901, 140902."),
+        help_text=_("Add a commune with the place picker below; untick one to remove it."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    AREA_PREFIX = "area"
 
     def __init__(self, *args: Any, teams: Any = None, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -478,11 +555,24 @@ class MemberForm(forms.Form):
             del self.fields["email"]
         else:
             del self.fields["is_active"]  # a new member starts active
+        # The place picker that adds a commune (core.place_picker, prefix "area").
+        self.area = PlaceForm(self.data if self.is_bound else None, prefix=self.AREA_PREFIX)
+        if self.is_bound:
+            chosen = _split_codes(self.data.getlist("communes") if hasattr(self.data, "getlist") else [])
+        else:
+            chosen = _split_codes(self.initial.get("communes") or [])
+        found = Commune.objects.filter(code__in=chosen).select_related("district__province")
+        self.fields["communes"].choices = [(c.code, commune_label(c)) for c in found]  # type: ignore[attr-defined]
 
     def clean_communes(self) -> list[Commune]:
-        codes = [
-            c.strip() for c in to_ascii_digits(self.cleaned_data["communes"]).replace(" ", ",").split(",") if c.strip()
-        ]
+        codes = list(self.cleaned_data["communes"])
+        if self.area.is_valid():
+            picked = self.area.cleaned_data["place"]
+            if picked.commune is not None:
+                if picked.commune.code not in codes:
+                    codes.append(picked.commune.code)
+            elif picked.province is not None:
+                self.area.add_error("commune", _("Choose the commune, or tick the whole province above."))
         found = {c.code: c for c in Commune.objects.filter(code__in=codes)}
         unknown = [code for code in codes if code not in found]
         if unknown:
@@ -491,6 +581,8 @@ class MemberForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.area.errors:
+            self.add_error(None, _("The place picked below is not right; nothing has been saved yet."))
         if data.get("place_limited") and not data.get("provinces") and not data.get("communes") and not self.errors:
             self.add_error("place_limited", _("Choose the provinces or communes this member works in."))
         return data

@@ -229,6 +229,23 @@ class BudgetLine(BaseModel):
 class Target(BaseModel):
     """A programme target as data: monitoring counts records against it."""
 
+    class Unit(models.TextChoices):
+        """The units targets are usually counted in, named in the reader's language. `unit` stays free text
+        (a donor's agreement may count in something else), shown as typed when it is none of these."""
+
+        PEOPLE = "people", _("people")
+        HOUSEHOLDS = "households", _("households")
+        GROUPS = "groups", _("groups")
+        SESSIONS = "sessions", _("sessions")
+        TRAININGS = "trainings", _("trainings")
+        CASES = "cases", _("cases")
+        REFERRALS = "referrals", _("referrals")
+        COMMUNES = "communes", _("communes")
+        VILLAGES = "villages", _("villages")
+        PERCENT = "percent", _("percent")
+        USD = "USD", _("US dollars")
+        KHR = "KHR", _("riel")
+
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="targets")
     subgrant = models.ForeignKey(SubGrant, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
     indicator = models.SlugField(_("indicator"), max_length=60)
@@ -243,6 +260,14 @@ class Target(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value} {self.unit}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language when it is one of `Unit`, else as typed."""
+        try:
+            return str(self.Unit(self.unit).label)
+        except ValueError:
+            return self.unit
 
 
 # ---------------------------------------------------------------- users and memberships
@@ -330,6 +355,8 @@ class RateCounter(models.Model):
 # ---------------------------------------------------------------- people
 class Household(OrgOwned):
     class Poverty(models.TextChoices):
+        # Not asked yet: the default, so that a field left alone never records a household as poor or not poor.
+        NOT_ASSESSED = "unassessed", _("Not assessed")
         IDPOOR_1 = "idpoor_1", _("IDPoor 1 (very poor)")
         IDPOOR_2 = "idpoor_2", _("IDPoor 2 (poor)")
         NONE = "none", _("Not IDPoor")
@@ -338,7 +365,9 @@ class Household(OrgOwned):
     village = models.ForeignKey(Village, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    poverty_status = models.CharField(_("poverty status"), max_length=10, choices=Poverty.choices, default=Poverty.NONE)
+    poverty_status = models.CharField(
+        _("poverty status"), max_length=10, choices=Poverty.choices, default=Poverty.NOT_ASSESSED
+    )
     history = HistoricalRecords()
 
     class Meta:

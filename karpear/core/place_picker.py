@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core import services
+from karpear.core import access, services
+from karpear.core.models import User
 from karpear.core.places import PlaceMatch, search_places
 
 LEVELS = ("province", "district", "commune", "village")
@@ -59,6 +61,65 @@ class PlacePicker:
         return {"box": base, **{level: f"id_{names[level]}" for level in LEVELS}, "q": names["q"]}
 
 
+@dataclass(frozen=True)
+class PlaceLimit:
+    """The places a place-limited membership may use: whole provinces and single communes (by code). Codes
+    nest (a district's starts with its province's, a commune's with its district's), so a province or district
+    is offered when it holds an allowed commune."""
+
+    provinces: frozenset[str]
+    communes: frozenset[str]
+
+    def allows(self, level: str, code: str) -> bool:
+        """May this province, district or commune be offered?"""
+        if code[:2] in self.provinces:
+            return True
+        if level in ("province", "district"):
+            return any(c.startswith(code) for c in self.communes)
+        return code in self.communes
+
+    @property
+    def single(self) -> dict[str, str] | None:
+        """The picker's state when the membership has exactly one place: it is chosen already."""
+        if len(self.provinces) + len(self.communes) != 1:
+            return None
+        if self.provinces:
+            return {"province": next(iter(self.provinces)), "district": "", "commune": "", "village": ""}
+        commune = next(iter(self.communes))
+        return {"province": commune[:2], "district": commune[:4], "commune": commune, "village": ""}
+
+
+def limit_for(user: User | None) -> PlaceLimit | None:
+    """The place limit of the user's membership, or None when it works everywhere (core.access decides)."""
+    if user is None:
+        return None
+    membership = access.membership_for(user)
+    if membership is None or not membership.place_limited:
+        return None
+    provinces, communes = access.membership_places(membership)
+    return PlaceLimit(frozenset(provinces), frozenset(communes))
+
+
+def _limited(options: dict[str, Any], limit: PlaceLimit) -> dict[str, Any]:
+    """Only the places the membership may use, at each level."""
+    containing = {c[:2] for c in limit.communes} | set(limit.provinces)
+    districts = {c[:4] for c in limit.communes}
+    wide = Q(province_id__in=limit.provinces)
+    return {
+        "provinces": options["provinces"].filter(code__in=containing),
+        "districts": options["districts"].filter(wide | Q(code__in=districts)),
+        "communes": options["communes"].filter(wide | Q(code__in=limit.communes)),
+        "villages": options["villages"].filter(wide | Q(commune_id__in=limit.communes)),
+    }
+
+
+def _match_allowed(match: PlaceMatch, limit: PlaceLimit) -> bool:
+    if match.level == "village":  # a village's own code is not unique: go by its commune and province
+        place: Any = match.place
+        return place.province_id in limit.provinces or place.commune_id in limit.communes
+    return limit.allows(match.level, str(match.place.code))
+
+
 def _value(data: Any, name: str) -> str:
     return str(data.get(name, "") or "")
 
@@ -91,11 +152,22 @@ def picked_state(data: Any, prefix: str = "") -> dict[str, str]:
     return state
 
 
-def place_picker(data: Any, *, prefix: str = "", legend: str | Promise | None = None, form: Any = None) -> PlacePicker:
-    """The picker's state from submitted or initial data (a QueryDict or dict); `form` gives its errors."""
+def place_picker(
+    data: Any,
+    *,
+    prefix: str = "",
+    legend: str | Promise | None = None,
+    form: Any = None,
+    user: User | None = None,
+) -> PlacePicker:
+    """The picker's state from submitted or initial data (a QueryDict or dict); `form` gives its errors. With
+    `user`, a place-limited membership is offered only its places, and its one place is chosen already."""
     from karpear.core.forms import place_options
 
+    limit = limit_for(user)
     state = picked_state(data, prefix)
+    if limit is not None and limit.single is not None and not any(state.values()):
+        state = limit.single
     pick_name = f"{prefix}-place_pick" if prefix else "place_pick"
     q_name = f"{prefix}-place_q" if prefix else "place_q"
     # Once a match is picked the lists show it; the search and its matches are done with.
@@ -103,12 +175,17 @@ def place_picker(data: Any, *, prefix: str = "", legend: str | Promise | None = 
     errors: dict[str, list[str]] = {}
     if form is not None and getattr(form, "errors", None):
         errors = {level: list(form.errors.get(level, [])) for level in LEVELS}
+    matches = search_places(query, limit=15 if limit is None else 60) if len(query.strip()) >= 2 else []
+    options = place_options(state)
+    if limit is not None:
+        matches = [m for m in matches if _match_allowed(m, limit)][:15]
+        options = _limited(options, limit)
     return PlacePicker(
         prefix=prefix,
         legend=legend or _("Place"),
         state=state,
         query=query,
-        matches=search_places(query, limit=15) if len(query.strip()) >= 2 else [],
+        matches=matches,
         errors=errors,
-        **place_options(state),
+        **options,
     )

@@ -9,6 +9,8 @@ Each app calls these from its `AppConfig.ready()`; core reads them and never imp
 - `export_kind()` — a kind of background export (`ExportJob.kind`): its capability, formats and runner.
 - `referral_section()` — a part of a person's records that a referral may share (see core.access).
 - `periodic()` — a job the task worker runs every so often (expiry, retention, reminders).
+- `target_counter()` — the app that counts what was achieved against programme targets (monitoring); until
+  one is declared, the home pages and target tables say when achieved figures will appear.
 
 Declarations are checked as they are made: a name declared twice fails at start-up with a clear message.
 """
@@ -114,6 +116,22 @@ def work_list(
 
 def work_lists() -> list[WorkList]:
     return sorted(_WORK_LISTS.values(), key=lambda item: (item.order, item.key))
+
+
+# ---------------------------------------------------------------- achieved against targets
+_TARGET_COUNTERS: list[str] = []
+
+
+def target_counter(app_label: str) -> None:
+    """Declare that `app_label` counts achievements against programme targets (and shows them itself)."""
+    if app_label in _TARGET_COUNTERS:
+        raise ImproperlyConfigured(f"core.registry: target counter {app_label!r} is declared twice")
+    _TARGET_COUNTERS.append(app_label)
+
+
+def targets_counted() -> bool:
+    """Is an app counting what was achieved against targets?"""
+    return bool(_TARGET_COUNTERS)
 
 
 # ---------------------------------------------------------------- demo data

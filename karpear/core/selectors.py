@@ -181,10 +181,15 @@ def _person_org_ids(user: User) -> list[int]:
 
 @transaction.atomic
 def person_identity(*, user: User, person: Person, reason: str = "view") -> Identity | None:
-    """The identifying details of a visible person, for a role allowed to read them. Every read is audited."""
-    if not access.can(user, Capability.VIEW_IDENTITY, person):
+    """The identifying details of a visible person, for a role allowed to read them or for the person who
+    registered them while the registrar's window is open (core.access). Every read is audited."""
+    if access.can(user, Capability.VIEW_IDENTITY, person):
+        identity = access.visible(user, Identity.objects.filter(person=person)).first()
+    elif access.registrar_window_open(user, person):
+        identity = Identity.objects.filter(person=person, organisation_id=person.organisation_id).first()
+        reason = f"registrar-{reason}"
+    else:
         return None
-    identity = access.visible(user, Identity.objects.filter(person=person)).first()
     if identity is not None:
         audit.record(actor=user, action="view", obj=person, fields="identity", reason=reason)
     return identity
@@ -213,6 +218,67 @@ def person_photo(*, user: User, person: Person) -> tuple[File[bytes], str] | Non
     audit.record(actor=user, action="view", obj=person, fields="photo")
     kind = "image/png" if name.endswith(".png") else "image/jpeg"
     return photo, kind
+
+
+LIST_READ = "list"  # the reason of the one audit event a list page writes for the identities it shows
+
+
+def list_identities(*, user: User, people: list[Person]) -> list[Person]:
+    """Names (Khmer and Latin) beside each listed person, for a role that reads identities: sets
+    `person.listed_name_km` / `listed_name_latin` (empty otherwise). Two queries at most: one for the identities
+    (scoped by core.access, so a referral not sharing identities shows none) and ONE audit event naming every
+    person shown (`details.people`, their public ids), which each person's access log finds."""
+    for person in people:
+        person.listed_name_km = person.listed_name_latin = ""  # type: ignore[attr-defined]
+    if not people or not access.has_capability(user, Capability.VIEW_IDENTITY):
+        return people
+    identities = {
+        identity.person_id: identity
+        for identity in access.visible(user, Identity.objects.filter(person_id__in=[p.pk for p in people])).only(
+            "person_id", "name_km", "name_latin"
+        )
+    }
+    shown = []
+    for person in people:
+        identity = identities.get(person.pk)
+        if identity is not None and (identity.name_km or identity.name_latin):
+            person.listed_name_km = identity.name_km  # type: ignore[attr-defined]
+            person.listed_name_latin = identity.name_latin  # type: ignore[attr-defined]
+            shown.append(str(person.uuid))
+    if shown:
+        membership = access.membership_for(user)
+        audit.record(
+            actor=user,
+            action="view",
+            organisation=membership.organisation if membership else None,
+            fields="identity",
+            reason=LIST_READ,
+            people=shown,
+        )
+    return people
+
+
+def _listed_condition(person: Person) -> Q:
+    """List events (list_identities) that named this person. PostgreSQL asks jsonb containment; SQLite (the
+    embedded deployment) the array's JSON text. Both only among this organisation's identity reads since the
+    person was registered, so the condition never scans older events."""
+    from django.db import connection
+
+    uuid = str(person.uuid)
+    if connection.vendor == "postgresql":
+        named = Q(details__people__contains=[uuid])
+    else:
+        named = Q(details__people__icontains=f'"{uuid}"')
+    return (
+        Q(
+            organisation_id=person.organisation_id,
+            object_type="",
+            action="view",
+            at__gte=person.created_at,
+            details__reason=LIST_READ,
+        )
+        & named
+    )
 
 
 @dataclass(frozen=True)
@@ -378,7 +444,7 @@ def consent_list(*, user: User, person: Person) -> QuerySet[Consent]:
     """The person's consents. Who gave them (`given_by_shown`) is often a relative's name, so identifying:
     roles without view_identity get it empty, and pages read `given_by_shown`, never `given_by`."""
     consents = access.visible(user, Consent.objects.filter(person=person)).select_related("recipient", "recorded_by")
-    if access.can(user, Capability.VIEW_IDENTITY, person):
+    if access.may_read_identity(user, person):
         return consents.annotate(given_by_shown=F("given_by"))
     return consents.defer("given_by").annotate(given_by_shown=Value(""))
 
@@ -399,7 +465,9 @@ def person_access_log(*, user: User, person: Person) -> QuerySet[AuditEvent]:
     access.require(user, Capability.VIEW_ACCESS_LOG, person)
     object_type, object_id = audit.object_ref(person)
     return (
-        AuditEvent.objects.filter(object_type=object_type, object_id=object_id).select_related("actor").order_by("-id")
+        AuditEvent.objects.filter(Q(object_type=object_type, object_id=object_id) | _listed_condition(person))
+        .select_related("actor")
+        .order_by("-id")
     )
 
 
@@ -486,6 +554,35 @@ def recent_identity_reads(*, user: User, since: dt.datetime | None = None) -> Qu
     if since is not None:
         events = events.filter(at__gte=since)
     return events.select_related("actor").order_by("-id")
+
+
+@dataclass(frozen=True)
+class IdentityRead:
+    """One read of identifying details as a supervisor's list shows it: the person (case number and link)
+    when one record was read and it is in the supervisor's scope; else how many records were read at once."""
+
+    at: dt.datetime
+    actor_name: str
+    person: Person | None
+    reason: str
+    count: int
+
+
+def identity_read_list(*, user: User, limit: int = 10) -> list[IdentityRead]:
+    """The latest reads of identifying details, each naming the record by case number: two queries."""
+    events = list(recent_identity_reads(user=user)[:limit])
+    person_type = Person._meta.label_lower
+    uuids = {e.object_id for e in events if e.object_type == person_type and e.object_id}
+    people = {
+        str(p.uuid): p for p in access.visible(user, Person.objects.filter(uuid__in=uuids)).only("uuid", "case_number")
+    }
+    rows = []
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        many = details.get("identity_rows") or len(details.get("people") or [])
+        person = people.get(event.object_id) if event.object_type == person_type else None
+        rows.append(IdentityRead(event.at, event.actor_name, person, str(details.get("reason") or ""), int(many or 0)))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import (
     DatabaseError,
@@ -39,8 +40,9 @@ from django.db import (
     connection,
     transaction,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from karpear.core import access, audit, countries
 from karpear.core.models import (
@@ -150,7 +152,7 @@ class PersonInput:
     place: PlaceChoice = field(default_factory=PlaceChoice)
     household: Household | None = None
     new_household_code: str = ""
-    new_household_poverty: str = "none"
+    new_household_poverty: str = Household.Poverty.NOT_ASSESSED
     relationship_to_head: str = ""
     case_number: str = ""
     name_km: str = ""
@@ -338,14 +340,29 @@ def _check_place_limit(membership: Membership, place: PlaceChoice) -> None:
     """A membership limited to places registers people only inside them (else they would vanish from its view)."""
     if not membership.place_limited:
         return
-    provinces = {p.code for p in membership.provinces.all()}
-    communes = {c.code for c in membership.communes.all()}
+    province_rows = list(membership.provinces.all())
+    commune_rows = list(membership.communes.select_related("province"))
+    provinces = {p.code for p in province_rows}
+    communes = {c.code for c in commune_rows}
     inside = (place.province is not None and place.province.code in provinces) or (
         place.commune is not None and place.commune.code in communes
     )
     if not inside:
         field = "commune" if communes else "province"
-        raise ValidationError({field: _("You may register people only in the places you work in.")})
+        khmer = (translation.get_language() or "").startswith("km")
+
+        def name(row: Any) -> str:
+            return str(row.name_km if khmer and row.name_km else row.name_en)
+
+        allowed = [name(p) for p in province_rows] + [f"{name(c)} ({name(c.province)})" for c in commune_rows]
+        if not allowed:
+            raise ValidationError({field: _("You have no place to work in yet: ask your organisation administrator.")})
+        raise ValidationError(
+            {
+                field: _("You may register people only in the places you work in: %(places)s.")
+                % {"places": ", ".join(allowed)}
+            }
+        )
 
 
 @transaction.atomic
@@ -481,8 +498,9 @@ def _save_person(person: Person) -> None:
 
 @transaction.atomic
 def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
-    """Change a person the actor may edit (own organisation, in scope). Audited with the changed fields."""
-    person = access.get_person_for_user(actor, person.uuid, write=True)
+    """Change a person the actor may edit (own organisation, in scope; or the registrar's window, core.access).
+    Audited with the changed fields."""
+    person = access.get_person_for_change(actor, person.uuid)
     _validate_person(data, person.organisation, person)
     data.household, household_created = _household_for(person.organisation, data)
     phone, _warning = normalise_phone(data.phone)
@@ -504,7 +522,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
     if data.case_number:
         person.case_number = data.case_number
     # A role that may not read identifying details never saw them in its form: they stay as they are.
-    with_identity = access.has_capability(actor, Capability.VIEW_IDENTITY)
+    with_identity = access.may_read_identity(actor, person)
     if with_identity:
         person.initials = initials(name_latin) or initials(name_km)
     person.full_clean(validate_constraints=False)  # the case number: _validate_person and _save_person
@@ -535,7 +553,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput) -> Person:
 
 @transaction.atomic
 def household_create(
-    *, actor: User, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
+    *, actor: User, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NOT_ASSESSED
 ) -> Household:
     """Create a household in the actor's organisation. Needs add_person; audited."""
     access.require(actor, Capability.ADD_PERSON)
@@ -546,7 +564,7 @@ def household_create(
 
 
 def _household_new(
-    *, organisation: Organisation, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NONE
+    *, organisation: Organisation, code: str, place: PlaceChoice, poverty_status: str = Household.Poverty.NOT_ASSESSED
 ) -> Household:
     """A new household, checked and saved but not audited: the calling service audits it at its end."""
     code = clean_text(code)
@@ -579,7 +597,7 @@ def consent_record(
     given_by: str,
     recipient: Organisation | None = None,
 ) -> Consent:
-    person = access.get_person_for_user(actor, person.uuid, write=True)
+    person = access.get_person_for_change(actor, person.uuid)
     consent = Consent(
         organisation=person.organisation,
         person=person,
@@ -702,6 +720,19 @@ def identity_photo_remove(*, actor: User, person: Person) -> bool:
     if removed:
         audit.record(actor=actor, action="delete", obj=person, fields="photo", reason="removed")
     return removed
+
+
+@transaction.atomic
+def person_take_over(*, actor: User, person: Person) -> Person:
+    """A caseworker (change_person on the record, own organisation) makes it theirs: it is assigned to them,
+    which also closes the registrar's window of whoever registered it (core.access). Audited."""
+    person = access.get_for_user(actor, Person, person.uuid, write=True)
+    before = person.assigned_to_id
+    if before != actor.pk:
+        person.assigned_to = actor
+        person.save(update_fields=["assigned_to", "updated_at"])
+        audit.record(actor=actor, action="update", obj=person, changed=["assigned_to"], reason="take_over")
+    return person
 
 
 # ---------------------------------------------------------------- members
@@ -1221,24 +1252,72 @@ def _filters_from_json(data: dict[str, Any]) -> Any:
     return selectors.PersonFilters(**values)
 
 
-EXPORT_HEADER = ["case_number", "sex", "birth_year", "province", "district", "commune", "village", "household"]
+# Column keys (the header of CSV and JSON files, read by other programs) and, for Excel, the header in the
+# requester's language. Each place is named in the requester's script, with its code in the next column.
+EXPORT_HEADER = [
+    "case_number",
+    "sex",
+    "birth_year",
+    "province",
+    "province_code",
+    "district",
+    "district_code",
+    "commune",
+    "commune_code",
+    "village",
+    "village_code",
+    "household",
+    "registered_on",
+]
 EXPORT_IDENTITY_HEADER = ["name_km", "name_latin", "date_of_birth", "phone"]
+EXPORT_LABELS: dict[str, Any] = {
+    "case_number": gettext_lazy("Case number"),
+    "sex": gettext_lazy("Sex"),
+    "birth_year": gettext_lazy("Birth year"),
+    "province": gettext_lazy("Province"),
+    "province_code": gettext_lazy("Province code"),
+    "district": gettext_lazy("District"),
+    "district_code": gettext_lazy("District code"),
+    "commune": gettext_lazy("Commune"),
+    "commune_code": gettext_lazy("Commune code"),
+    "village": gettext_lazy("Village"),
+    "village_code": gettext_lazy("Village code"),
+    "household": gettext_lazy("Household"),
+    "registered_on": gettext_lazy("Registered on"),
+    f"consent_{EXPORT_CONSENT_PURPOSE}": gettext_lazy("Consent for case management"),
+    "name_km": gettext_lazy("Name in Khmer"),
+    "name_latin": gettext_lazy("Name in Latin letters"),
+    "date_of_birth": gettext_lazy("Date of birth"),
+    "phone": gettext_lazy("Phone"),
+}
 
 
 def _people_header(with_identity: bool) -> list[str]:
     return EXPORT_HEADER + [f"consent_{EXPORT_CONSENT_PURPOSE}"] + (EXPORT_IDENTITY_HEADER if with_identity else [])
 
 
-def _people_row(person: Person, state: str) -> list[Any]:
+def _place_name(place: Any, khmer: bool) -> str:
+    if place is None:
+        return ""
+    return str(place.name_km if khmer and place.name_km else place.name_en)
+
+
+def _people_row(person: Person, state: str, *, khmer: bool = False) -> list[Any]:
+    village = person.village if person.village_id else None
     return [
         person.case_number,
         person.sex,
         person.birth_year,
+        _place_name(person.province, khmer),
         person.province_id or "",
+        _place_name(person.district, khmer),
         person.district_id or "",
+        _place_name(person.commune, khmer),
         person.commune_id or "",
-        person.village.code if person.village_id and person.village else "",
+        _place_name(village, khmer),
+        village.code if village else "",
         person.household.code if person.household_id and person.household else "",
+        timezone.localdate(person.created_at),
         state,
     ]
 
@@ -1263,15 +1342,24 @@ def export_people_build(job: ExportJob, progress: Callable[[int, int], None]) ->
     total = people.count()
     progress(0, total)
     writer = TableWriter(job.format, title="people")
-    writer.header(_people_header(with_identity))
+    language = user.language or settings.LANGUAGE_CODE
+    khmer = language.startswith("km")
+    header = _people_header(with_identity)
+    if job.format == "xlsx":  # people read it: the header in their language; programs read CSV and JSON
+        with translation.override(language):
+            writer.header([str(EXPORT_LABELS.get(key, key)) for key in header])
+    else:
+        writer.header(header)
     consented: list[Any] = []
     without_consent: list[Any] = []
-    rows = selectors.with_consent(people.select_related("village", "household"), EXPORT_CONSENT_PURPOSE)
+    rows = selectors.with_consent(
+        people.select_related("province", "district", "commune", "village", "household"), EXPORT_CONSENT_PURPOSE
+    )
     if with_identity:
         rows = rows.select_related("identity")
     for index, person in enumerate(rows.iterator(chunk_size=2000), start=1):
         state = selectors.consent_state(person)
-        row = _people_row(person, state)
+        row = _people_row(person, state, khmer=khmer)
         if with_identity:
             identity = getattr(person, "identity", None)
             if identity is not None and (state == "given" or override):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("people/<uuid:uuid>/photo/change/", views.person_photo_change, name="person_photo_change"),
     path("people/<uuid:uuid>/consents/", views.person_consent, name="person_consent"),
     path("people/<uuid:uuid>/access-log/", views.person_access_log, name="person_access_log"),
+    path("people/<uuid:uuid>/take-over/", views.person_take_over, name="person_take_over"),
     path("people/<uuid:uuid>/refer/", views_referrals.referral_create, name="referral_create"),
     path("referrals/", views_referrals.referral_list, name="referral_list"),
     path("referrals/<uuid:uuid>/", views_referrals.referral_detail, name="referral_detail"),

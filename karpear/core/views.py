@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, countries, idempotency, ratelimit, selectors, services
+from karpear.core import access, countries, idempotency, ratelimit, registry, selectors, services
 from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm, PhotoForm
 from karpear.core.models import Person, User
 from karpear.core.place_picker import place_picker as build_place_picker
@@ -57,11 +57,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "core/home.html", context)
     if access.has_capability(user, Capability.VIEW_PERSON):
-        context["people"] = selectors.person_list(user=user)[:10]
+        context["people"] = selectors.list_identities(user=user, people=list(selectors.person_list(user=user)[:10]))
     if access.has_capability(user, Capability.REVIEW_DUPLICATES):
         context["possible_duplicates"] = list(selectors.possible_duplicates_to_review(user=user)[: HOME_DUPLICATES + 1])
     if access.has_capability(user, Capability.VIEW_ACCESS_LOG):
-        context["identity_reads"] = selectors.recent_identity_reads(user=user)[:10]
+        context["identity_reads"] = selectors.identity_read_list(user=user, limit=10)
     if access.has_capability(user, Capability.VIEW_PROGRAMMES):
         context["programmes"] = selectors.programme_list(user=user)[:10]
     if access.has_capability(user, Capability.MANAGE_MEMBERS):
@@ -69,6 +69,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_add_person"] = access.has_capability(user, Capability.ADD_PERSON)
     context["roles"] = Role
     context["work_lists"] = selectors.work_lists_for(user=user)
+    # What an M&E officer or a donor will see here once monitoring counts the records (no empty promise).
+    context["awaiting_monitoring"] = membership.role in (Role.ME_OFFICER, Role.PROGRAMME_MANAGER) and not (
+        registry.targets_counted()
+    )
     return render(request, "core/home.html", context)
 
 
@@ -88,6 +92,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     else:
         people = selectors.filter_people(selectors.person_list(user=user, query=query), filter_form.people_filters())
         page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
+        selectors.list_identities(user=user, people=page.object_list)  # names for those who read them, audited
         if script:
             services.name_search_recorded(
                 actor=user, script=script, matches=len(page.object_list), more=page.has_next, channel="page"
@@ -114,7 +119,11 @@ def place_picker(request: HttpRequest) -> HttpResponse:
     prefix = request.GET.get("prefix", "")[:30]
     if prefix and not prefix.replace("_", "").isalnum():
         prefix = ""
-    return render(request, "core/_place_picker.html", {"picker": build_place_picker(request.GET, prefix=prefix)})
+    return render(
+        request,
+        "core/_place_picker.html",
+        {"picker": build_place_picker(request.GET, prefix=prefix, user=_user(request))},
+    )
 
 
 @login_required
@@ -140,7 +149,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @idempotency.idempotent
 def person_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = _user(request)
-    person = access.get_person_for_user(user, uuid, write=True)
+    person = access.get_person_for_change(user, uuid)
     return _person_form(request, user, person)
 
 
@@ -176,8 +185,9 @@ def _initial_for(user: User, person: Person) -> dict[str, Any]:
 
 def _person_form(request: HttpRequest, user: User, person: Person | None) -> HttpResponse:
     households = selectors.household_list(user=user)
-    # Registering asks for names from every role; changing a record shows them only to roles that may read them.
-    with_identity = person is None or access.has_capability(user, Capability.VIEW_IDENTITY)
+    # Registering asks for names from every role; changing a record shows them only to those who may read them
+    # (by role, or the person who registered it, the same day, before a caseworker takes it over: core.access).
+    with_identity = person is None or access.may_read_identity(user, person)
     duplicates: list[selectors.DuplicateCandidate] = []
     if request.method == "POST":
         form = PersonForm(request.POST, households=households, with_identity=with_identity)
@@ -233,7 +243,7 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
         "form": form,
         "person": person,
         "duplicates": duplicates,
-        "picker": build_place_picker(picker_data, form=form),
+        "picker": build_place_picker(picker_data, form=form, user=user),
     }
     return render(request, "core/person_form.html", context)
 
@@ -255,17 +265,21 @@ def _detail_context(
     consent_form: ConsentForm | None = None,
     photo_form: PhotoForm | None = None,
 ) -> dict[str, Any]:
-    can_edit = access.can(user, Capability.CHANGE_PERSON, person) and person.organisation_id == getattr(
+    can_edit = access.may_change_person(user, person) and person.organisation_id == getattr(
         access.membership_for(user), "organisation_id", None
     )
+    reads_identity = access.can(user, Capability.VIEW_IDENTITY, person)
     return {
         "person": person,
         "identity": identity,
         "age": person.age_on(timezone.localdate(), identity.date_of_birth if identity is not None else None),
         "nationality": countries.name(person.nationality),
         "can_edit": can_edit,
-        "can_change_photo": can_edit and identity is not None,
+        # the registrar's window shows what a volunteer typed, never a photo (photos need view_identity)
+        "can_change_photo": can_edit and identity is not None and reads_identity,
         "photo_form": photo_form or PhotoForm(),
+        "can_take_over": _can_take_over(user, person),
+        "registrar_window": identity is not None and not reads_identity,
         "can_see_log": access.can(user, Capability.VIEW_ACCESS_LOG, person),
         "consents": selectors.consent_list(user=user, person=person),
         "consent_form": consent_form or ConsentForm(organisations=selectors.organisation_list(user=user)),
@@ -318,6 +332,23 @@ def person_photo_change(request: HttpRequest, uuid: UUID) -> HttpResponse:
     )
 
 
+def _can_take_over(user: User, person: Person) -> bool:
+    """A caseworker may make a record theirs when it is assigned to someone else (or nobody)."""
+    return person.assigned_to_id != user.pk and access.can(user, Capability.CHANGE_PERSON, person)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def person_take_over(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Make the record the user's own: it is assigned to them (and its registrar's window closes)."""
+    user = _user(request)
+    person = access.get_person_for_user(user, uuid, write=True)
+    services.person_take_over(actor=user, person=person)
+    messages.success(request, _("This record is now yours."))
+    return redirect("person_detail", uuid=person.uuid)
+
+
 def _referral_context(user: User, person: Person) -> dict[str, Any]:
     """The person's referrals the user may see, and whether the user may refer them."""
     from karpear.core import referrals
@@ -335,7 +366,7 @@ def _referral_context(user: User, person: Person) -> dict[str, Any]:
 def person_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Record a consent given or refused for a purpose; the person's own organisation only."""
     user = _user(request)
-    person = access.get_person_for_user(user, uuid, write=True)
+    person = access.get_person_for_change(user, uuid)
     form = ConsentForm(request.POST, organisations=selectors.organisation_list(user=user))
     if form.is_valid():
         services.consent_record(
@@ -497,6 +528,7 @@ def programme_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
             "programme": programme,
             "subgrants": selectors.subgrant_list(user=user, programme=programme),
             "targets": selectors.target_list(user=user, programme=programme),
+            "targets_counted": registry.targets_counted(),
         },
     )
 
@@ -522,7 +554,21 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 def _member_form_page(request: HttpRequest, form: MemberForm, member: Any, status: int = 200) -> HttpResponse:
-    return render(request, "core/member_form.html", {"form": form, "member": member}, status=status)
+    picker = build_place_picker(
+        request.POST if request.method == "POST" else {},
+        prefix=MemberForm.AREA_PREFIX,
+        legend=_("Add a commune"),
+        form=form.area if form.is_bound else None,
+    )
+    return render(request, "core/member_form.html", {"form": form, "member": member, "picker": picker}, status=status)
+
+
+def _member_form_refreshed(request: HttpRequest, **kwargs: Any) -> MemberForm:
+    """ "Show the places" without script: keep what was typed, report nothing as wrong yet."""
+    initial: dict[str, Any] = request.POST.dict()
+    initial["communes"] = request.POST.getlist("communes")
+    initial["provinces"] = request.POST.getlist("provinces")
+    return MemberForm(initial=initial, **kwargs)
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -539,6 +585,8 @@ def member_create(request: HttpRequest) -> HttpResponse:
     access.require(user, Capability.MANAGE_MEMBERS)
     teams = selectors.team_list(user=user)
     form = MemberForm(request.POST or None, teams=teams)
+    if "_place_refresh" in request.POST:
+        return _member_form_page(request, _member_form_refreshed(request, teams=teams), None)
     if request.method == "POST" and form.is_valid():
         try:
             membership, password = services.member_add(
@@ -581,10 +629,12 @@ def member_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "team": membership.team,
         "place_limited": membership.place_limited,
         "provinces": list(membership.provinces.all()),
-        "communes": ", ".join(c.code for c in membership.communes.all()),
+        "communes": [c.code for c in membership.communes.all()],
         "is_active": membership.is_active,
     }
     form = MemberForm(request.POST or None, initial=initial, teams=teams, editing=True)
+    if "_place_refresh" in request.POST:
+        return _member_form_page(request, _member_form_refreshed(request, teams=teams, editing=True), membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(actor=user, membership=membership, data=form.to_input())

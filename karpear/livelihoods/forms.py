@@ -10,14 +10,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core.forms import KhmerDateField, PlaceFieldsMixin
+from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField, PlaceFieldsMixin
 from karpear.core.models import Currency, Household, Person
 from karpear.core.text import clean_text, to_ascii_digits
 from karpear.livelihoods import services
 from karpear.livelihoods.models import Attendance, ChargeMethod, CommitteeRole, Cycle, Group, GroupMember, GroupStage
 
 
-class MoneyField(forms.DecimalField):
+class MoneyField(KhmerDecimalField):
     """An amount as typed on a phone: Khmer digits, spaces and thousands separators allowed."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -26,12 +26,6 @@ class MoneyField(forms.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal"})
-
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # the stubs type DecimalField as IntegerField
-        if isinstance(value, str):
-            value = to_ascii_digits(value).replace(",", "").replace(" ", "").replace("\u00a0", "")
-        return super().to_python(value)
 
 
 class GroupForm(PlaceFieldsMixin):
@@ -85,7 +79,7 @@ class MemberRegisterForm(forms.Form):
     name_km = forms.CharField(label=_("Name in Khmer"), required=False, max_length=150)
     name_latin = forms.CharField(label=_("Name in Latin letters"), required=False, max_length=150)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Person.Sex.choices])
-    birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900, max_value=2100)
+    birth_year = KhmerIntegerField(label=_("Birth year"), required=False, min_value=1900, max_value=2100)
     household_code = forms.CharField(
         label=_("Household number"),
         required=False,
@@ -93,7 +87,10 @@ class MemberRegisterForm(forms.Form):
         help_text=_("A new household is created with this number in the group's village."),
     )
     poverty_status = forms.ChoiceField(
-        label=_("Poverty status"), required=False, choices=Household.Poverty.choices, initial=Household.Poverty.NONE
+        label=_("Poverty status"),
+        required=False,
+        choices=Household.Poverty.choices,
+        initial=Household.Poverty.NOT_ASSESSED,
     )
     joined_on = KhmerDateField(label=_("Joined on"))
 
@@ -130,14 +127,14 @@ class ConstitutionForm(forms.Form):
     planned_end_on = KhmerDateField(label=_("Planned share-out"), help_text=_("Usually 8 to 12 months later."))
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.KHR)
     share_price = MoneyField(label=_("Share price"), required=True, initial=5000, min_value=Decimal("0.01"))
-    min_shares = forms.IntegerField(
+    min_shares = KhmerIntegerField(
         label=_("Fewest shares a member buys at a meeting"), min_value=0, max_value=5, initial=1
     )
-    max_shares = forms.IntegerField(
+    max_shares = KhmerIntegerField(
         label=_("Most shares a member buys at a meeting"), min_value=1, max_value=5, initial=5
     )
     social_fund_contribution = MoneyField(label=_("Social-fund contribution per meeting"), initial=500)
-    loan_multiple = forms.DecimalField(
+    loan_multiple = KhmerDecimalField(
         label=_("Loan limit, times the member's savings"),
         min_value=1,
         max_value=5,
@@ -146,13 +143,13 @@ class ConstitutionForm(forms.Form):
         help_text=_("3 is usual; 5 when the group also borrows from outside."),
     )
     charge_method = forms.ChoiceField(label=_("Service-charge method"), choices=ChargeMethod.choices)
-    charge_rate = forms.DecimalField(
+    charge_rate = KhmerDecimalField(
         label=_("Service charge, % a month"), min_value=0, max_value=20, decimal_places=2, initial=5
     )
-    loan_term_months = forms.IntegerField(label=_("Loan term (months)"), min_value=1, max_value=12, initial=3)
+    loan_term_months = KhmerIntegerField(label=_("Loan term (months)"), min_value=1, max_value=12, initial=3)
     fine_absence = MoneyField(label=_("Fine for missing a meeting"), initial=0)
     fine_late = MoneyField(label=_("Fine for a late repayment"), initial=0)
-    meeting_every_days = forms.IntegerField(label=_("Days between meetings"), min_value=1, max_value=31, initial=7)
+    meeting_every_days = KhmerIntegerField(label=_("Days between meetings"), min_value=1, max_value=31, initial=7)
     membership_unit = forms.ChoiceField(label=_("Membership unit"), choices=Cycle.MembershipUnit.choices)
     rounding_unit = MoneyField(
         label=_("Share-out rounding unit"), required=True, initial=100, min_value=Decimal("0.01")
@@ -179,7 +176,7 @@ class MeetingForm(forms.Form):
     """The meeting screen: for every member, one input per step of the meeting order. Field names are
     `<step>-<member number>`, as the service reports its errors."""
 
-    number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    number = KhmerIntegerField(widget=forms.HiddenInput, min_value=1)
     held_on = KhmerDateField(label=_("Held on"))
     submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
@@ -196,7 +193,7 @@ class MeetingForm(forms.Form):
             self.fields[services.field_name(services.SOCIAL, n)] = forms.BooleanField(
                 required=False, initial=cycle.social_fund_contribution > 0
             )
-            self.fields[services.field_name(services.SHARES, n)] = forms.IntegerField(
+            self.fields[services.field_name(services.SHARES, n)] = KhmerIntegerField(
                 required=False, min_value=0, max_value=99, initial=None
             )
             for step in (services.REPAYMENT, services.FINE, services.PAYOUT, services.LOAN):

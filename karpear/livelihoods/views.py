@@ -244,7 +244,7 @@ def member_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
                     name_km=data.get("name_km", ""),
                     name_latin=data.get("name_latin", ""),
                     new_household_code=data.get("household_code", ""),
-                    new_household_poverty=data.get("poverty_status") or "none",
+                    new_household_poverty=data.get("poverty_status") or "unassessed",
                     relationship_to_head="head" if data.get("household_code") else "",
                 )
                 member = services.member_register(

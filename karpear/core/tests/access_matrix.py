@@ -150,13 +150,14 @@ ROUTES: dict[str, RouteSpec] = {
     "person_create": RouteSpec("list", C.ADD_PERSON),
     "person_export": RouteSpec("list", C.EXPORT_PEOPLE),
     "person_detail": RouteSpec("person", C.VIEW_PERSON),
-    "person_edit": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON),
+    "person_edit": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, registrar=True),
     "person_photo": RouteSpec("person_photo", C.VIEW_PERSON, write=C.VIEW_IDENTITY),
     "person_photo_change": RouteSpec(
         "person_photo", C.VIEW_PERSON, write=C.CHANGE_PERSON, also=(C.VIEW_IDENTITY,), method="post"
     ),
-    "person_consent": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post"),
+    "person_consent": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post", registrar=True),
     "person_access_log": RouteSpec("person", C.VIEW_PERSON, write=C.VIEW_ACCESS_LOG),
+    "person_take_over": RouteSpec("person", C.VIEW_PERSON, write=C.CHANGE_PERSON, method="post"),
     "referral_create": RouteSpec("person", C.REFER_PERSON, capability_first=True),
     "referral_list": RouteSpec("list", C.VIEW_PERSON),
     "referral_detail": RouteSpec("referral"),

@@ -61,8 +61,8 @@ def test_export_runs_in_the_background_and_downloads_only_what_the_user_may_see(
     assert download["Content-Disposition"].startswith('attachment; filename="people-alpha-')
     sheet = load_workbook(io.BytesIO(download.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("case_number", "sex", "birth_year")
-    assert "name_latin" in rows[0]  # a caseworker may read identities, so the file carries them
+    assert rows[0][:3] == ("Case number", "Sex", "Birth year")  # the Excel header in the user's language
+    assert "Name in Latin letters" in rows[0]  # a caseworker may read identities, so the file carries them
     assert sorted(r[0] for r in rows[1:]) == sorted(p.case_number for p in mine)
     actions = list(AuditEvent.objects.filter(object_id=str(job.uuid)).order_by("id").values_list("action", flat=True))
     assert actions == ["export", "view", "download"]
@@ -80,7 +80,7 @@ def test_a_programme_officers_export_has_no_identity_columns(
     job = ExportJob.objects.get(requested_by=officer)
     sheet = load_workbook(io.BytesIO(client.get(f"/jobs/{job.uuid}/download/").content)).active
     header = next(sheet.iter_rows(values_only=True))
-    assert "name_latin" not in header and "phone" not in header
+    assert "Name in Latin letters" not in header and "Phone" not in header
     assert sheet.max_row == 2
 
 
@@ -131,12 +131,12 @@ def test_identifying_details_go_out_only_with_consent(
     job, rows = _export(client, django_capture_on_commit_callbacks)
     header = rows[0]
     by_case = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
-    assert by_case[given.case_number]["name_latin"] == "Sok Dara"
-    assert by_case[given.case_number]["consent_case_management"] == "given"
+    assert by_case[given.case_number]["Name in Latin letters"] == "Sok Dara"
+    assert by_case[given.case_number]["Consent for case management"] == "given"
     for person, state in ((refused, "refused"), (unknown, "not_recorded"), (withdrawn, "refused")):
-        assert by_case[person.case_number]["consent_case_management"] == state
-        assert by_case[person.case_number]["name_latin"] in ("", None)
-        assert by_case[person.case_number]["phone"] in ("", None)
+        assert by_case[person.case_number]["Consent for case management"] == state
+        assert by_case[person.case_number]["Name in Latin letters"] in ("", None)
+        assert by_case[person.case_number]["Phone"] in ("", None)
     view = AuditEvent.objects.get(object_id=str(job.uuid), action="view")
     assert view.details["identity_rows"] == 1 and view.details["without_consent"] == 0
 
@@ -149,7 +149,7 @@ def test_a_caseworker_cannot_override_consent_by_posting_it(
     login(client, worker)
     job, rows = _export(client, django_capture_on_commit_callbacks, override="on", reason="I want to")
     assert job.params["consent_override"] is False  # the field does not exist for this role: ignored
-    assert rows[1][0] == refused.case_number and rows[1][rows[0].index("name_latin")] in ("", None)
+    assert rows[1][0] == refused.case_number and rows[1][rows[0].index("Name in Latin letters")] in ("", None)
     assert not AuditEvent.objects.filter(action="consent_override").exists()
 
 
@@ -173,7 +173,7 @@ def test_a_supervisor_overrides_consent_with_a_reason_and_it_is_audited(
         client, django_capture_on_commit_callbacks, override="on", reason="Court order 12/2026", q="Chan"
     )
     assert [row[0] for row in rows[1:]] == [refused.case_number]
-    assert rows[1][rows[0].index("name_latin")] == "Chan Thida"
+    assert rows[1][rows[0].index("Name in Latin letters")] == "Chan Thida"
     override = AuditEvent.objects.get(object_id=str(job.uuid), action="consent_override")
     assert override.actor == supervisor and override.details["reason"] == "Court order 12/2026"
     view = AuditEvent.objects.get(object_id=str(job.uuid), action="view")

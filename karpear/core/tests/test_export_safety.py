@@ -57,7 +57,7 @@ def test_a_case_number_or_name_typed_as_a_formula_reaches_the_spreadsheet_as_tex
     typed = [
         (row[names.index(column)].value, row[names.index(column)].data_type, row[names.index(column)].quotePrefix)
         for row in rows
-        for column in ("case_number", "household", "name_latin")
+        for column in ("Case number", "Household", "Name in Latin letters")
     ]
     expected_text = set(FORMULAS) | {f"={i}+1" for i in range(4)}
     assert {value for value, _type, _prefix in typed} == expected_text

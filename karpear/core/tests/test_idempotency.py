@@ -259,8 +259,11 @@ def test_a_queued_entry_with_bad_input_comes_back_to_be_checked(client, users):
 
 def test_a_queued_entry_the_user_may_no_longer_send_is_refused_in_json(client, users):
     person = register(users["caseworker"])
+    # Registered on an earlier day: the registrar's window (core.access) is closed, so a volunteer may read
+    # what it registered but not change it, and the consent is refused.
+    Person.objects.filter(pk=person.pk).update(created_at=timezone.now() - dt.timedelta(days=1))
     membership = users["caseworker"].memberships.get()
-    membership.role = Role.VOLUNTEER  # may read what it registered, not change it: the consent is refused
+    membership.role = Role.VOLUNTEER
     membership.save()
     as_user(client, users["caseworker"])
     consent = {"purpose": "photo", "given": "yes", "given_by": "Herself", idempotency.FIELD: key()}

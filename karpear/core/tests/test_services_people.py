@@ -287,7 +287,9 @@ def test_place_limited_volunteer_cannot_register_outside_their_commune(orgs):
     with pytest.raises(ValidationError) as excinfo:
         register(volunteer, place=place(OTHER_COMMUNE))
 
-    assert excinfo.value.message_dict == {"commune": ["You may register people only in the places you work in."]}
+    assert excinfo.value.message_dict == {
+        "commune": ["You may register people only in the places you work in: Chantrea (Svay Rieng)."]
+    }
     assert counts() == before
 
 

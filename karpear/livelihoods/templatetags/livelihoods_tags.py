@@ -54,7 +54,7 @@ def meeting_input(field: BoundField, step: str, max_shares: int = 5) -> SafeStri
         return format_html('<input type="checkbox" name="{}"{}>', name, " checked" if value else "")
     shown = "" if value in (None, "", 0, "0") else value
     if step == "shares":
-        return format_html('<input type="number" name="{}" value="{}" min="0" max="{}">', name, shown, max_shares)
+        return format_html('<input name="{}" value="{}" inputmode="numeric">', name, shown)
     return format_html('<input name="{}" value="{}" inputmode="decimal">', name, shown)
 
 
