@@ -55,9 +55,12 @@ def idle_for(minutes: int) -> None:
             session.save()
 
 
-def save(page: Page) -> None:
+CONSENT_SAVE = "form[action$='/consents/'] > button.primary"
+
+
+def save(page: Page, selector: str = "main form > button.primary") -> None:
     with page.expect_navigation():
-        page.locator("main form > button.primary").click()
+        page.locator(selector).click()
 
 
 def log_in(page: Page, user: User) -> None:
@@ -124,7 +127,7 @@ def test_a_consent_sent_after_the_idle_timeout_comes_back_after_the_password_and
     page.fill("#id_given_by", "Her mother")
 
     idle_for(31)
-    save(page)
+    save(page, CONSENT_SAVE)
 
     assert page.url == f"{live_server.url}/account/login/?next=%2Fpeople%2F{person.uuid}%2F"
     log_in(page, caseworker)
@@ -135,10 +138,10 @@ def test_a_consent_sent_after_the_idle_timeout_comes_back_after_the_password_and
 
     assert page.url == f"{live_server.url}/people/{person.uuid}/"
     expect(page.locator(".messages")).to_contain_text(COMES_BACK)
-    expect(page.locator("details")).to_have_attribute("open", "")
+    expect(page.locator("details", has=page.locator("#id_given_by"))).to_have_attribute("open", "")
     expect(page.locator("#id_given_by")).to_have_value("Her mother")
     expect(page.locator("#id_given_0")).to_be_checked()
-    save(page)
+    save(page, CONSENT_SAVE)
     assert Consent.objects.get(person=person).given_by == "Her mother"
     assert_clean(page)
 
@@ -157,7 +160,7 @@ def test_a_consent_saved_with_no_connection_stays_on_the_phone_and_says_so(
     page.wait_for_timeout(500)
 
     page.context.set_offline(True)
-    page.locator("main form > button.primary").click()
+    page.locator(CONSENT_SAVE).click()
     expect(page.locator(".draft-notice")).to_contain_text("No connection: nothing was sent.")
     assert page.url.endswith(f"/people/{person.uuid}/")  # still the page, not the browser's error page
     page.context.set_offline(False)
