@@ -190,3 +190,22 @@ def test_an_in_page_search_with_no_connection_says_so(
     watcher = watcher_of(page)
     offline = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
     watcher.problems = [p for p in watcher.problems if not any(word in p for word in offline)]
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_a_form_shown_again_with_errors_puts_the_focus_on_the_first_field_in_error(
+    language: str, new_page: Callable[..., Page], session_login: Callable[..., None]
+) -> None:
+    page = new_page(language=language)
+    session_login(page.context, caseworker(language))
+    visit(page, "/people/new/")
+    page.fill("#id_name_latin", "Sok Sreymom")
+    page.fill("#id_birth_year", "១៩៩០")  # Khmer digits are read as 1990 (issue 10, item 5); the sex is missing
+
+    with page.expect_navigation():
+        page.locator("main form > button.primary").click()
+
+    expect(page.locator("#id_sex")).to_be_focused()
+    expect(page.locator("#id_birth_year")).to_have_value("១៩៩០")  # nothing typed is lost
+    assert page.evaluate("() => document.activeElement.getBoundingClientRect().top") >= 0  # scrolled to it
+    assert_clean(page)

@@ -6,6 +6,8 @@
    - an answer never redraws away what the user did after its request left: when the user typed or picked
      inside the part it would replace, it is dropped, and the newer request (queued behind it by hx-sync)
      draws the part. The place picker relies on this: a late answer to an earlier search never undoes a pick.
+   - a page shown again with errors puts the focus on the first field in error (issue 10, item 4), so the phone
+     scrolls to it and a screen reader reads its message, instead of leaving the user at the top of the page.
    Messages come translated in the data- attributes of #net-status (no inline script: CSP).
    Source of ui.min.js: run `make js` after changing it. */
 (() => {
@@ -57,4 +59,12 @@
   });
   document.addEventListener("htmx:responseError", () => say(status && status.dataset.failed));
   if (status) status.addEventListener("click", () => say(""));
+
+  const invalid = document.querySelector(
+    ".has-error input:not([type=hidden]), .has-error select, .has-error textarea",
+  );
+  if (invalid) {
+    invalid.focus({ preventScroll: true });
+    invalid.scrollIntoView({ block: "center" });
+  }
 })();
