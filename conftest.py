@@ -127,9 +127,11 @@ def _places_read_before_a_flush(request: pytest.FixtureRequest, django_db_blocke
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-    """After a transactional test's fixtures are torn down (its flush done), put the places back."""
+    """After a transactional test's fixtures are torn down (its flush done), put the places back for the next
+    test. Not after a process's last test: its teardown has destroyed the test database already (the session
+    fixtures end with it), and the connection points at the database the tests were never run in."""
     result = yield
-    if _PLACE_ROWS and _is_transactional(item):
+    if _PLACE_ROWS and _is_transactional(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
