@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,10 @@ SEAL_BATCH = 500
 
 # The client address of the request being served; set by middleware, read here, so services need not carry it.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("karpear_audit_ip", default=None)
+# Events recorded inside `batched()`, appended together when it ends.
+_pending: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar(
+    "karpear_audit_pending", default=None
+)
 
 
 # ---------------------------------------------------------------- keys and digests
@@ -150,8 +155,27 @@ def record(
         details=details,
         key=_key(),
     )
-    event.save(force_insert=True)
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        event.save(force_insert=True)
     return event
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Append the events recorded inside in one insert when the block ends: a page that records several (a
+    search by name that also shows names) pays one write. Nothing is written if the block raises: no answer is
+    sent either, so nothing was read."""
+    pending: list[AuditEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        AuditEvent.objects.bulk_create(pending)
 
 
 def record_many(

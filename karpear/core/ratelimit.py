@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from karpear.core.models import RateCounter
@@ -57,19 +56,35 @@ def _window(seconds: int, now: dt.datetime | None = None) -> tuple[dt.datetime, 
     return dt.datetime.fromtimestamp(start, tz=dt.UTC), start + seconds - epoch
 
 
+def _increment(key: str, start: dt.datetime) -> int | None:
+    """Add one to an existing window's count in one statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35);
+    None when the window has no row yet."""
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "count" = "count" + 1 WHERE "key" = %s AND "window_start" = %s RETURNING "count"',  # noqa: S608
+            [key, connection.ops.adapt_datetimefield_value(start)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 def hit(key: str, *, seconds: int) -> int:
-    """Count one event for `key` in the current window; returns the window's count including this one."""
+    """Count one event for `key` in the current window; returns the window's count including this one.
+
+    The usual case (the window has begun) is one statement: a name search pays one small write, not four."""
     start, _left = _window(seconds)
+    counted = _increment(key, start)
+    if counted is not None:
+        return counted
     with transaction.atomic():
-        if not RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start=start, count=1)
-            except IntegrityError:  # another process started the window at the same moment
-                RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
-            else:
-                RateCounter.objects.filter(window_start__lt=start - KEEP).delete()
-        return RateCounter.objects.filter(key=key, window_start=start).values_list("count", flat=True).first() or 0
+        try:
+            with transaction.atomic():
+                RateCounter.objects.create(key=key, window_start=start, count=1)
+        except IntegrityError:  # another process started the window at the same moment
+            return _increment(key, start) or 1
+        RateCounter.objects.filter(window_start__lt=start - KEEP).delete()
+        return 1
 
 
 def count(key: str, *, seconds: int) -> int:

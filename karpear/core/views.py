@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from karpear.core import access, countries, idempotency, ratelimit, registry, selectors, services
+from karpear.core import access, audit, countries, idempotency, ratelimit, registry, selectors, services
 from karpear.core.forms import ConsentForm, ExportForm, MemberForm, PeopleFilterForm, PersonForm, PhotoForm
 from karpear.core.models import Person, User
 from karpear.core.place_picker import place_picker as build_place_picker
@@ -92,11 +92,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
     else:
         people = selectors.filter_people(selectors.person_list(user=user, query=query), filter_form.people_filters())
         page = selectors.Window.of(people, request.GET.get("page"), PAGE_SIZE)
-        selectors.list_identities(user=user, people=page.object_list)  # names for those who read them, audited
-        if script:
-            services.name_search_recorded(
-                actor=user, script=script, matches=len(page.object_list), more=page.has_next, channel="page"
-            )
+        with audit.batched():  # the names shown and the search: two events, one write
+            selectors.list_identities(user=user, people=page.object_list)  # names for those who read them
+            if script:
+                services.name_search_recorded(
+                    actor=user, script=script, matches=len(page.object_list), more=page.has_next, channel="page"
+                )
     context = {
         "page": page,
         "q": query,

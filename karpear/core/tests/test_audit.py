@@ -435,3 +435,28 @@ def test_concurrent_writers_and_sealers_keep_one_unbroken_chain():
     assert errors == []
     assert verify() == "Audit chain intact: 100 events."
     assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 101))
+
+
+def test_events_recorded_in_a_batch_are_written_together_in_order_and_verify(django_assert_num_queries):
+    from karpear.core.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    with django_assert_num_queries(2), audit.batched():  # the count below, then one insert
+        audit.record(actor=None, action="view", fields="identity", n=1)
+        audit.record(actor=None, action="search", kind="name", n=2)
+        assert AuditEvent.objects.count() == before  # nothing written yet
+    assert [e.details["n"] for e in AuditEvent.objects.order_by("pk")[before:]] == [1, 2]
+    audit.seal_all()
+    assert audit.verify_chain()[1] is None
+
+
+def test_a_batch_that_raises_writes_nothing_and_recording_after_it_writes_at_once():
+    from karpear.core.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), audit.batched():
+        audit.record(actor=None, action="view", n=1)
+        raise RuntimeError
+    assert AuditEvent.objects.count() == before
+    audit.record(actor=None, action="view", n=2)
+    assert AuditEvent.objects.count() == before + 1

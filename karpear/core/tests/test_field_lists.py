@@ -268,3 +268,25 @@ def test_the_people_list_with_names_stays_within_ten_queries(client, users, djan
         response = client.get("/people/")
 
     assert response.status_code == 200 and len(_list_events()) == 2  # the home page's list, then this one
+
+
+def test_a_search_by_name_that_shows_names_stays_within_ten_queries_and_records_both_events(
+    client, users, django_assert_max_num_queries
+):
+    from karpear.core.models import AuditEvent
+    from karpear.core.tests.factories import register
+
+    for n in range(30):
+        register(users["case_supervisor"], name_latin=f"Sokha {n}")
+    in_language(client, users["case_supervisor"], "en")
+    client.get("/people/?q=Sokha")  # the session, the language and the rate window, once
+    before = AuditEvent.objects.count()
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/people/?q=Sokha")
+
+    assert response.status_code == 200 and "Sokha 1" in response.content.decode()
+    events = list(AuditEvent.objects.order_by("pk")[before:].values_list("action", "details"))
+    assert [action for action, _details in events] == ["view", "search"]
+    assert events[1][1]["kind"] == "name" and events[1][1]["more"] is True
+    assert len(events[0][1]["people"]) == 25
