@@ -1268,12 +1268,14 @@ EXPORT_HEADER = [
     "village_code",
     "household",
     "registered_on",
+    "nationality",  # later columns are added at the end, so programs that read by position keep working
 ]
-EXPORT_IDENTITY_HEADER = ["name_km", "name_latin", "date_of_birth", "phone"]
+EXPORT_IDENTITY_HEADER = ["name_km", "name_latin", "date_of_birth", "phone", "other_names"]
 EXPORT_LABELS: dict[str, Any] = {
     "case_number": gettext_lazy("Case number"),
     "sex": gettext_lazy("Sex"),
     "birth_year": gettext_lazy("Birth year"),
+    "nationality": gettext_lazy("Nationality"),
     "province": gettext_lazy("Province"),
     "province_code": gettext_lazy("Province code"),
     "district": gettext_lazy("District"),
@@ -1287,6 +1289,7 @@ EXPORT_LABELS: dict[str, Any] = {
     f"consent_{EXPORT_CONSENT_PURPOSE}": gettext_lazy("Consent for case management"),
     "name_km": gettext_lazy("Name in Khmer"),
     "name_latin": gettext_lazy("Name in Latin letters"),
+    "other_names": gettext_lazy("Other names"),
     "date_of_birth": gettext_lazy("Date of birth"),
     "phone": gettext_lazy("Phone"),
 }
@@ -1318,6 +1321,7 @@ def _people_row(person: Person, state: str, *, khmer: bool = False) -> list[Any]
         village.code if village else "",
         person.household.code if person.household_id and person.household else "",
         timezone.localdate(person.created_at),
+        person.nationality,  # its ISO 3166 code, as in the API
         state,
     ]
 
@@ -1364,9 +1368,10 @@ def export_people_build(job: ExportJob, progress: Callable[[int, int], None]) ->
             identity = getattr(person, "identity", None)
             if identity is not None and (state == "given" or override):
                 (consented if state == "given" else without_consent).append((person.uuid, person.organisation_id))
-                row += [identity.name_km, identity.name_latin, identity.date_of_birth, identity.phone]
+                other_names = "; ".join(identity.other_name_list())
+                row += [identity.name_km, identity.name_latin, identity.date_of_birth, identity.phone, other_names]
             else:
-                row += ["", "", None, ""]
+                row += ["", "", None, "", ""]
         writer.row(row)
         if index % 1000 == 0:
             progress(index, total)

@@ -187,3 +187,28 @@ def test_the_override_service_refuses_a_role_without_the_capability(orgs: dict[s
     with pytest.raises(PermissionDenied):
         services.export_people_request(actor=worker, override_reason="because")
     assert not ExportJob.objects.exists() and not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_the_export_carries_nationality_for_everyone_and_other_names_only_with_the_identity(
+    orgs: dict[str, Any], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    worker = make_user(orgs["own"], Role.CASEWORKER, username="worker")
+    person = services.person_create(
+        actor=worker,
+        data=services.PersonInput(
+            sex="female", birth_year=1990, name_latin="Sok Dara", nationality="VN", other_names="Dara\nNang Dara"
+        ),
+    )
+    services.consent_record(
+        actor=worker, person=person, purpose=Consent.Purpose.CASE_MANAGEMENT, given=True, given_by="herself"
+    )
+    login(client, worker)
+    _job, rows = _export(client, django_capture_on_commit_callbacks)
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Nationality"] == "VN"
+    assert row["Other names"] == "Dara; Nang Dara"
+
+    monitoring = make_user(orgs["own"], Role.ME_OFFICER, username="monitoring")
+    login(client, monitoring)
+    _job, rows = _export(client, django_capture_on_commit_callbacks)
+    assert "Nationality" in rows[0] and "Other names" not in rows[0]  # no identity role, no names at all
