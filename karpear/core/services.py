@@ -723,11 +723,22 @@ def identity_photo_remove(*, actor: User, person: Person) -> bool:
 
 
 @transaction.atomic
-def person_take_over(*, actor: User, person: Person) -> Person:
+def person_take_over(*, actor: User, person: Person, seen_holder: str | None = None) -> Person:
     """A caseworker (change_person on the record, own organisation) makes it theirs: it is assigned to them,
-    which also closes the registrar's window of whoever registered it (core.access). Audited."""
+    which also closes the registrar's window of whoever registered it (core.access). Audited.
+
+    `seen_holder` is the uuid of whoever held the record on the page the caseworker pressed the button on ("":
+    nobody; None: no check, for the API). When another caseworker took it over in between, the take-over is
+    refused with their name instead of silently taking the record from them."""
     person = access.get_for_user(actor, Person, person.uuid, write=True)
+    person = Person.objects.select_for_update().select_related("assigned_to").get(pk=person.pk)
     before = person.assigned_to_id
+    holder = person.assigned_to
+    if seen_holder is not None and holder is not None and holder.pk != actor.pk and str(holder.uuid) != seen_holder:
+        raise ValidationError(
+            _("%(name)s took this record over a moment ago; it was not given to you. Ask them or your supervisor.")
+            % {"name": holder.get_full_name() or holder.get_username()}
+        )
     if before != actor.pk:
         person.assigned_to = actor
         person.save(update_fields=["assigned_to", "updated_at"])

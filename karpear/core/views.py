@@ -345,8 +345,12 @@ def person_take_over(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Make the record the user's own: it is assigned to them (and its registrar's window closes)."""
     user = _user(request)
     person = access.get_person_for_user(user, uuid, write=True)
-    services.person_take_over(actor=user, person=person)
-    messages.success(request, _("This record is now yours."))
+    try:
+        services.person_take_over(actor=user, person=person, seen_holder=request.POST.get("holder"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("This record is now yours."))
     return redirect("person_detail", uuid=person.uuid)
 
 

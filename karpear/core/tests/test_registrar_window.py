@@ -166,3 +166,27 @@ def test_the_service_refuses_a_change_after_the_day_ends_whatever_the_page(users
     with pytest.raises(PermissionDenied):
         services.person_update(actor=users["volunteer"], person=registered, data=person_input(name_latin=NAME))
     assert unchanged(registered)
+
+
+def test_two_caseworkers_pressing_take_over_on_the_same_page_the_second_is_told_not_given_it(
+    client, users, orgs, registered
+):
+    """The second one's page still showed the record as unassigned: it is not silently taken from the first."""
+    first = users["case_supervisor"]
+    second = make_user(orgs["own"], "case_supervisor", username="second-supervisor")
+    seen = Person.objects.get(pk=registered.pk).assigned_to
+    holder = str(seen.uuid) if seen else ""
+    login(client, second)
+    page = client.get(f"/people/{registered.uuid}/").content.decode()
+    assert f'name="holder" value="{holder}"' in page  # what the second caseworker's button carries
+
+    services.person_take_over(actor=first, person=registered, seen_holder=holder)  # the first one, a moment earlier
+    response = client.post(f"/people/{registered.uuid}/take-over/", {"holder": holder}, follow=True)
+
+    assert Person.objects.get(pk=registered.pk).assigned_to == first
+    assert "took this record over a moment ago" in response.content.decode()
+    assert AuditEvent.objects.filter(action="update", details__reason="take_over").count() == 1
+
+    # Pressed again from the page that now shows the first caseworker, it is a deliberate take-over.
+    client.post(f"/people/{registered.uuid}/take-over/", {"holder": str(first.uuid)})
+    assert Person.objects.get(pk=registered.pk).assigned_to == second
