@@ -75,11 +75,13 @@ def declare() -> None:
         },
     )
     # Field officers run the groups of their organisation (every group, whoever formed it), though in core they
-    # see only the people they registered (core.roles). Programme officers do the same and see indicators;
+    # see only the people they registered (core.roles), and report their groups' indicators. Programme officers do the same and see indicators;
     # M&E officers read everything and count it.
     organisation_wide = Scope.ORGANISATION
     roles.grant(
-        Role.FIELD_OFFICER, [C.VIEW_GROUP, C.CHANGE_GROUP, C.RECORD_MEETING, C.SHARE_OUT], scope=organisation_wide
+        Role.FIELD_OFFICER,
+        [C.VIEW_GROUP, C.CHANGE_GROUP, C.RECORD_MEETING, C.SHARE_OUT, C.VIEW_INDICATORS],
+        scope=organisation_wide,
     )
     roles.grant(Role.PROGRAMME_OFFICER, list(C))
     roles.grant(Role.ME_OFFICER, [C.VIEW_GROUP, C.VIEW_INDICATORS])

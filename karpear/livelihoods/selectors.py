@@ -15,7 +15,7 @@ from django.utils import timezone
 from karpear.core import access
 from karpear.core.models import Person, User
 from karpear.core.text import name_key, to_ascii_digits
-from karpear.livelihoods import vsla
+from karpear.livelihoods import savix, vsla
 from karpear.livelihoods.models import (
     Attendance,
     CommitteeRole,
@@ -459,3 +459,179 @@ def share_out_list(*, user: User) -> QuerySet[ShareOut]:
         .prefetch_related("lines__member")
         .order_by("-held_on", "-id")
     )
+
+
+# ---------------------------------------------------------------- SAVIX indicators (livelihoods.savix)
+ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.REPRESENTED)
+
+
+def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = None) -> dict[int, savix.Facts]:
+    """The SAVIX facts of each cycle on a day, in a fixed number of grouped queries whatever the number of cycles
+    (seven): sums and counts by cycle or group, never a row per member, entry or loan."""
+    as_of = as_of or timezone.localdate()
+    cycles = access.visible(user, cycles)
+    rows = list(cycles.values("id", "group_id", "number", "started_on", "share_price"))
+    if not rows:
+        return {}
+    group_ids = cycles.values("group_id")
+    numbers = dict(access.visible(user, Cycle.objects.filter(group__in=group_ids)).values_list("id", "number"))
+
+    members: dict[int, list[tuple[dt.date | None, str, int]]] = {}
+    for group_id, left_on, sex, n in (
+        access.visible(user, GroupMember.objects.filter(group__in=group_ids, joined_on__lte=as_of))
+        .values_list("group_id", "left_on", "person__sex")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        members.setdefault(group_id, []).append((left_on, sex, n))
+
+    attendance: dict[int, list[int]] = {}
+    for cycle_id, status, n in (
+        access.visible(user, Attendance.objects.filter(meeting__cycle__in=cycles, meeting__held_on__lte=as_of))
+        .values_list("meeting__cycle_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts = attendance.setdefault(cycle_id, [0, 0])
+        counts[0] += n if status in ATTENDED else 0
+        counts[1] += n
+
+    ledger: dict[int, list[tuple[int, str, str, Decimal, Decimal, int]]] = {}
+    for group_id, cycle_id, kind, fund, amount, principal, shares in (
+        access.visible(user, LedgerEntry.objects.filter(group__in=group_ids, on__lte=as_of))
+        .values_list("group_id", "cycle_id", "kind", "fund")
+        .annotate(amount=Sum("amount"), principal=Sum("principal"), shares=Sum("shares"))
+        .order_by()
+    ):
+        ledger.setdefault(group_id, []).append((cycle_id, kind, fund, amount, principal, shares))
+
+    lent = {
+        cycle_id: (n, value)
+        for cycle_id, n, value in access.visible(
+            user, Loan.objects.filter(cycle__in=cycles, cancelled=False, disbursed_on__lte=as_of)
+        )
+        .values_list("cycle_id")
+        .annotate(n=Count("id"), value=Sum("principal"))
+        .order_by()
+    }
+
+    # Each loan's principal still owed and its principal due by now; a loan is late when it owes more than
+    # the schedule leaves (paid = principal − owed < due).
+    owed = Subquery(
+        LedgerEntry.objects.filter(loan=OuterRef("pk"), on__lte=as_of)
+        .values("loan")
+        .annotate(total=Sum("principal"))
+        .values("total")[:1]
+    )
+    due = Subquery(
+        LoanInstalment.objects.filter(loan=OuterRef("pk"), due_on__lte=as_of)
+        .values("loan")
+        .annotate(total=Sum("principal"))
+        .values("total")[:1]
+    )
+    open_loans = (
+        access.visible(user, Loan.objects.filter(group__in=group_ids, cancelled=False, disbursed_on__lte=as_of))
+        .annotate(owed=Coalesce(owed, ZERO), due=Coalesce(due, ZERO))
+        .filter(owed__gt=0)
+    )
+    outstanding: dict[int, list[Any]] = {}
+    for group_id, member_id, principal, owed_now, due_now in open_loans.values_list(
+        "group_id", "member_id", "principal", "owed", "due"
+    ):
+        entry = outstanding.setdefault(group_id, [0, set(), ZERO])
+        entry[0] += 1
+        entry[1].add(member_id)
+        if principal - owed_now < due_now:
+            entry[2] += owed_now
+
+    facts: dict[int, savix.Facts] = {}
+    for row in rows:
+        cycle_id, group_id, number = row["id"], row["group_id"], row["number"]
+        started_on: dt.date = row["started_on"]
+        now = left = women = 0
+        for left_on, sex, n in members.get(group_id, []):
+            if left_on is None or left_on > as_of:
+                now += n
+                women += n if sex == "female" else 0
+            elif left_on >= started_on:
+                left += n
+        loan_fund = social_fund = principal_owed = start_fund = written_off = ZERO
+        shares = 0
+        for entry_cycle, kind, fund, amount, principal, entry_shares in ledger.get(group_id, []):
+            principal_owed += principal
+            if fund == vsla.LOAN_FUND:
+                loan_fund += amount
+                if numbers.get(entry_cycle, number) < number:
+                    start_fund += amount
+            else:
+                social_fund += amount
+            if entry_cycle == cycle_id and kind == Kind.SHARES:
+                shares += entry_shares
+            if entry_cycle == cycle_id and kind == Kind.WRITE_OFF:
+                written_off -= principal
+        loans_now, borrowers, at_risk = outstanding.get(group_id, [0, set(), ZERO])
+        attended, expected = attendance.get(cycle_id, [0, 0])
+        n_lent, value_lent = lent.get(cycle_id, (0, ZERO))
+        savings = shares * row["share_price"]
+        days = max((as_of - started_on).days, 0)
+        facts[cycle_id] = savix.Facts(
+            groups=1,
+            members=now,
+            women=women,
+            members_left=left,
+            attended=attended,
+            expected=expected,
+            savings=savings,
+            loan_fund=loan_fund,
+            social_fund=social_fund,
+            outstanding=principal_owed,
+            outstanding_loans=loans_now,
+            borrowers=len(borrowers),
+            at_risk=at_risk,
+            disbursed=value_lent or ZERO,
+            loans_disbursed=n_lent,
+            written_off=written_off,
+            start_fund=start_fund,
+            days=days,
+            savings_days=savings * days,
+        )
+    return facts
+
+
+@dataclass(frozen=True)
+class SavixRow:
+    """The indicators of a set of cycles in one currency: one group's, or a programme's."""
+
+    label: str
+    currency: str
+    facts: savix.Facts
+    values: list[savix.Value]
+
+
+def group_savix(*, user: User, group: Group, as_of: dt.date | None = None) -> tuple[Cycle | None, SavixRow | None]:
+    """The indicators of the group's cycle under way (else its latest)."""
+    cycle = cycles_of(user=user, group=group).order_by("-number").first()
+    if cycle is None:
+        return None, None
+    facts = savix_facts(user=user, cycles=Cycle.objects.filter(pk=cycle.pk), as_of=as_of)[cycle.pk]
+    return cycle, SavixRow(group.name, cycle.currency, facts, savix.values(facts))
+
+
+def programme_savix(*, user: User, as_of: dt.date | None = None) -> list[SavixRow]:
+    """The indicators of every savings group the user sees with a cycle under way, by programme and currency
+    (ratios from the totals, never averages of the groups' ratios)."""
+    from django.utils.translation import gettext as _
+
+    cycles = access.visible(user, Cycle.objects.filter(closed_on__isnull=True))
+    facts = savix_facts(user=user, cycles=cycles, as_of=as_of)
+    keys = {
+        cycle_id: (programme or _("No programme"), currency)
+        for cycle_id, programme, currency in cycles.values_list("id", "group__programme__name", "currency")
+    }
+    totals: dict[tuple[str, str], savix.Facts] = {}
+    for cycle_id, cycle_facts in facts.items():
+        key = keys[cycle_id]
+        totals[key] = totals.get(key, savix.Facts()) + cycle_facts
+    return [
+        SavixRow(label, currency, total, savix.values(total)) for (label, currency), total in sorted(totals.items())
+    ]

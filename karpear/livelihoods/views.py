@@ -6,6 +6,7 @@ is): a hidden submission key makes a second post of the same form find the meeti
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
@@ -84,6 +85,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "kinds": Group.Kind.choices,
         "can_add": _can(request, C.CHANGE_GROUP),
+        "can_see_indicators": _can(request, C.VIEW_INDICATORS),
     }
     return render_page(request, "livelihoods/group_list.html", context, partial="results")
 
@@ -159,6 +161,7 @@ def group_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "size_warning": group.is_savings and members and not 10 <= len(members) <= 30,
         "can_change": _can(request, C.CHANGE_GROUP) and group.dissolved_on is None,
         "can_record": _can(request, C.RECORD_MEETING) and group.dissolved_on is None,
+        "can_see_indicators": _can(request, C.VIEW_INDICATORS),
         "stage_form": StageForm(initial={"reached_on": today().strftime("%d/%m/%Y")}),
         "committee_form": CommitteeForm(members=members),
     }
@@ -519,3 +522,35 @@ def share_out_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     if request.GET.get("format") == "pdf":
         return pdf.response(request, "livelihoods/share_out_pdf.html", context, f"share-out-{done.cycle.number}.pdf")
     return render_page(request, "livelihoods/share_out_detail.html", context)
+
+
+# ---------------------------------------------------------------- indicators (SAVIX)
+def _as_of(request: HttpRequest) -> dt.date:
+    """The day asked for (?on=YYYY-MM-DD), never after today; today when absent or unreadable."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("on", "")[:10])
+    except ValueError:
+        return today()
+    return min(day, today())
+
+
+@login_required
+@require_GET
+def group_indicators(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    access.require(user, C.VIEW_INDICATORS)
+    group = selectors.group_for_user(user=user, uuid=uuid)
+    as_of = _as_of(request)
+    cycle, row = selectors.group_savix(user=user, group=group, as_of=as_of)
+    context = {"group": group, "cycle": cycle, "row": row, "as_of": as_of}
+    return render_page(request, "livelihoods/group_indicators.html", context)
+
+
+@login_required
+@require_GET
+def indicators(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    access.require(user, C.VIEW_INDICATORS)
+    as_of = _as_of(request)
+    context = {"rows": selectors.programme_savix(user=user, as_of=as_of), "as_of": as_of}
+    return render_page(request, "livelihoods/indicators.html", context)

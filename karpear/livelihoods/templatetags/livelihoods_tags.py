@@ -62,3 +62,20 @@ def _ATTENDANCE_CHOICES() -> list[tuple[str, str]]:
     from karpear.livelihoods.models import Attendance
 
     return [(key, str(label)) for key, label in Attendance.Status.choices]
+
+
+@register.filter
+def indicator(value: object, currency: str = "KHR") -> str:
+    """A SAVIX indicator's value (livelihoods.savix.Value) in its unit: 12 · 36.7 % · 12,500 ៛; "—" when it has
+    none (nothing to divide by yet)."""
+    from karpear.livelihoods.savix import Unit
+
+    number = getattr(value, "value", None)
+    if number is None:
+        return "—"
+    unit = value.definition.unit  # type: ignore[attr-defined]
+    if unit == Unit.PERCENT:
+        return local_number(Decimal(number).quantize(Decimal("0.1"))) + " %"
+    if unit == Unit.MONEY:
+        return money(number, currency)
+    return local_number(number)
