@@ -15,7 +15,7 @@ from django.utils import timezone
 from karpear.core import access
 from karpear.core.models import Person, User
 from karpear.core.text import name_key, to_ascii_digits
-from karpear.livelihoods import savix, vsla
+from karpear.livelihoods import books, savix, vsla
 from karpear.livelihoods.models import (
     Attendance,
     CommitteeRole,
@@ -635,3 +635,38 @@ def programme_savix(*, user: User, as_of: dt.date | None = None) -> list[SavixRo
     return [
         SavixRow(label, currency, total, savix.values(total)) for (label, currency), total in sorted(totals.items())
     ]
+
+
+# ---------------------------------------------------------------- the group's books (livelihoods.books)
+def _movements(user: User, group: Group, start: dt.date | None, end: dt.date) -> list[books.Movement]:
+    entries = access.visible(user, LedgerEntry.objects.filter(group=group, on__lte=end))
+    if start is not None:
+        entries = entries.filter(on__gte=start)
+    return [
+        books.Movement(kind, fund, amount, principal)
+        for kind, fund, amount, principal in entries.values_list("kind", "fund")
+        .annotate(amount=Sum("amount"), principal=Sum("principal"))
+        .order_by()
+    ]
+
+
+@dataclass(frozen=True)
+class Books:
+    start: dt.date
+    end: dt.date
+    trial_balance: books.TrialBalance  # the period's movements
+    income_statement: books.IncomeStatement
+    balance_sheet: books.BalanceSheet  # on the last day
+
+
+def group_books(*, user: User, group: Group, start: dt.date, end: dt.date) -> Books:
+    """The group's trial balance and income statement over a period and its balance sheet at the period's end,
+    from the ledger (two grouped queries)."""
+    period = _movements(user, group, start, end)
+    return Books(
+        start,
+        end,
+        books.trial_balance(period),
+        books.income_statement(period),
+        books.balance_sheet(_movements(user, group, None, end)),
+    )

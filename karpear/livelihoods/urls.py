@@ -10,6 +10,7 @@ urlpatterns = [
     path("groups/<uuid:uuid>/", views.group_detail, name="group_detail"),
     path("groups/<uuid:uuid>/edit/", views.group_edit, name="group_edit"),
     path("groups/<uuid:uuid>/indicators/", views.group_indicators, name="group_indicators"),
+    path("groups/<uuid:uuid>/books/", views.group_books, name="group_books"),
     path("groups/<uuid:uuid>/dissolve/", views.group_dissolve, name="group_dissolve"),
     path("groups/<uuid:uuid>/stages/", views.stage_add, name="stage_add"),
     path("groups/<uuid:uuid>/committee/", views.committee_add, name="committee_add"),

@@ -554,3 +554,31 @@ def indicators(request: HttpRequest) -> HttpResponse:
     as_of = _as_of(request)
     context = {"rows": selectors.programme_savix(user=user, as_of=as_of), "as_of": as_of}
     return render_page(request, "livelihoods/indicators.html", context)
+
+
+def _day(request: HttpRequest, name: str) -> dt.date | None:
+    try:
+        return min(dt.date.fromisoformat(request.GET.get(name, "")[:10]), today())
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def group_books(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The group's trial balance, income statement and balance sheet for a period (by default its cycle so far)."""
+    user = user_of(request)
+    group = selectors.group_for_user(user=user, uuid=uuid)
+    latest = selectors.cycles_of(user=user, group=group).order_by("-number").first()
+    end = _day(request, "to") or today()
+    start = _day(request, "from") or (latest.started_on if latest else group.formed_on)
+    swapped = start > end
+    if swapped:
+        start, end = end, start
+    context = {
+        "group": group,
+        "books": selectors.group_books(user=user, group=group, start=start, end=end),
+        "currency": latest.currency if latest else "KHR",
+        "swapped": swapped,
+    }
+    return render_page(request, "livelihoods/group_books.html", context)
