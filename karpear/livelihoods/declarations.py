@@ -50,6 +50,8 @@ def _group_places(prefix: str) -> tuple[str, str]:
 def declare() -> None:
     from karpear.livelihoods.models import (
         Attendance,
+        BusinessPlan,
+        BusinessPlanYear,
         CommitteeRole,
         Cycle,
         Group,
@@ -105,6 +107,8 @@ def declare() -> None:
     ):
         prefix = "meeting__group__" if model is Attendance else "group__"
         access.register(model, view=C.VIEW_GROUP, change=change, places=_group_places(prefix))
+    access.register(BusinessPlan, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("group__"))
+    access.register(BusinessPlanYear, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("plan__group__"))
     access.register(LoanInstalment, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("loan__group__"))
     access.register(ShareOutLine, view=C.VIEW_GROUP, change=C.SHARE_OUT, places=_group_places("share_out__group__"))
     access.register(

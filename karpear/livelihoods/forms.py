@@ -238,3 +238,61 @@ def parse_amount(raw: str) -> Decimal | None:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+class BusinessPlanForm(forms.Form):
+    """The group's three-year plan: one row of amounts per year (investment, expected income, expected costs)."""
+
+    starts_on = KhmerDateField(label=_("First day of the plan"))
+    activities = forms.CharField(
+        label=_("Activities"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the group will do: e.g. buy a rice mill, sell organic rice together, raise pigs."),
+    )
+    funding_sources = forms.CharField(
+        label=_("Funding sources"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The group's savings, a grant, a loan…"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {"investment": _("Investment"), "income": _("Expected income"), "costs": _("Expected costs")}
+        for number in (1, 2, 3):
+            for name, label in labels.items():
+                self.fields[f"year{number}_{name}"] = KhmerDecimalField(
+                    label=label, max_digits=14, decimal_places=2, initial=0
+                )
+
+    def year_rows(self) -> list[tuple[int, list[forms.BoundField]]]:
+        return [(n, [self[f"year{n}_{name}"] for name in ("investment", "income", "costs")]) for n in (1, 2, 3)]
+
+    def plan_input(self) -> services.BusinessPlanInput:
+        data = self.cleaned_data
+        return services.BusinessPlanInput(
+            starts_on=data["starts_on"],
+            activities=data["activities"],
+            funding_sources=data["funding_sources"],
+            years=[
+                services.PlanYearInput(
+                    investment=data[f"year{n}_investment"], income=data[f"year{n}_income"], costs=data[f"year{n}_costs"]
+                )
+                for n in (1, 2, 3)
+            ],
+        )
+
+    @classmethod
+    def initial_of(cls, plan: Any) -> dict[str, Any]:
+        if plan is None:
+            return {"starts_on": timezone.localdate().strftime("%d/%m/%Y")}
+        initial: dict[str, Any] = {
+            "starts_on": plan.starts_on.strftime("%d/%m/%Y"),
+            "activities": plan.activities,
+            "funding_sources": plan.funding_sources,
+        }
+        for year in plan.years.all():
+            for name in ("investment", "income", "costs"):
+                initial[f"year{year.number}_{name}"] = getattr(year, name)
+        return initial

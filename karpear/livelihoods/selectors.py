@@ -18,6 +18,7 @@ from karpear.core.text import name_key, to_ascii_digits
 from karpear.livelihoods import books, savix, vsla
 from karpear.livelihoods.models import (
     Attendance,
+    BusinessPlan,
     CommitteeRole,
     Cycle,
     Group,
@@ -670,3 +671,74 @@ def group_books(*, user: User, group: Group, start: dt.date, end: dt.date) -> Bo
         books.income_statement(period),
         books.balance_sheet(_movements(user, group, None, end)),
     )
+
+
+# ---------------------------------------------------------------- the business plan against the books
+@dataclass(frozen=True)
+class PlanQuarter:
+    year: int  # 1, 2 or 3
+    start: dt.date
+    end: dt.date
+    planned_income: Decimal  # a quarter of the year's plan
+    planned_costs: Decimal
+    income: Decimal  # from the books
+    costs: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.income - self.costs
+
+    @property
+    def planned_net(self) -> Decimal:
+        return self.planned_income - self.planned_costs
+
+
+def business_plan_of(*, user: User, group: Group) -> BusinessPlan | None:
+    return access.visible(user, BusinessPlan.objects.filter(group=group)).prefetch_related("years").first()
+
+
+def plan_quarters(*, user: User, plan: BusinessPlan, as_of: dt.date | None = None) -> list[PlanQuarter]:
+    """Each quarter of the plan begun by `as_of`, the plan's figures beside the books' (one query for the books):
+    income and costs are the income statement's, so they count service charges, fines, other income, expenses and
+    write-offs exactly as the books do."""
+    from karpear.livelihoods.models.plans import YEARS
+
+    as_of = as_of or timezone.localdate()
+    years = {year.number: year for year in plan.years.all()}
+    quarters = []
+    for index in range(YEARS * 4):
+        start = vsla.add_months(plan.starts_on, 3 * index)
+        if start > as_of:
+            break
+        quarters.append(
+            (index // 4 + 1, start, vsla.add_months(plan.starts_on, 3 * (index + 1)) - dt.timedelta(days=1))
+        )
+    if not quarters:
+        return []
+    by_quarter: dict[int, list[books.Movement]] = {}
+    rows = (
+        access.visible(user, LedgerEntry.objects.filter(group=plan.group_id, on__gte=plan.starts_on))
+        .filter(on__lte=quarters[-1][2])
+        .values_list("on", "kind", "fund")
+        .annotate(amount=Sum("amount"), principal=Sum("principal"))
+        .order_by()
+    )
+    for on, kind, fund, amount, principal in rows:
+        index = next(i for i, (_y, start, end) in enumerate(quarters) if start <= on <= end)
+        by_quarter.setdefault(index, []).append(books.Movement(kind, fund, amount, principal))
+    result = []
+    for index, (number, start, end) in enumerate(quarters):
+        statement = books.income_statement(by_quarter.get(index, []))
+        year = years.get(number)
+        result.append(
+            PlanQuarter(
+                number,
+                start,
+                end,
+                (year.income / 4) if year else ZERO,
+                (year.costs / 4) if year else ZERO,
+                statement.total_income,
+                statement.total_expenses,
+            )
+        )
+    return result

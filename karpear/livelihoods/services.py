@@ -34,6 +34,8 @@ from karpear.livelihoods import vsla
 from karpear.livelihoods.declarations import LivelihoodsCapability as C
 from karpear.livelihoods.models import (
     Attendance,
+    BusinessPlan,
+    BusinessPlanYear,
     CommitteeRole,
     Cycle,
     Group,
@@ -231,6 +233,68 @@ def stage_record(*, actor: User, group: Group, stage: int, reached_on: dt.date, 
     record.save()
     audit.record(actor=actor, action="create", obj=record, group=str(group.uuid), stage=stage)
     return record
+
+
+# ---------------------------------------------------------------- business plans
+@dataclass
+class PlanYearInput:
+    investment: Decimal
+    income: Decimal
+    costs: Decimal
+
+
+@dataclass
+class BusinessPlanInput:
+    starts_on: dt.date
+    activities: str
+    funding_sources: str
+    years: list[PlanYearInput]
+
+
+@transaction.atomic
+def business_plan_save(*, actor: User, group: Group, data: BusinessPlanInput) -> BusinessPlan:
+    """Write or revise the group's three-year business plan. Amounts are never negative; a plan starts on or after
+    the group was formed. Audited with what changed."""
+    from karpear.livelihoods.models.plans import YEARS
+
+    _require_own(actor, C.CHANGE_GROUP, group)
+    _active(group)
+    errors: dict[str, str] = {}
+    activities, funding = clean_text(data.activities), clean_text(data.funding_sources)
+    if not activities:
+        errors["activities"] = _("Say what the group plans to do.")
+    if not funding:
+        errors["funding_sources"] = _("Say where the money for the plan comes from.")
+    if data.starts_on < group.formed_on:
+        errors["starts_on"] = _("The plan cannot start before the group was formed.")
+    if len(data.years) != YEARS:
+        errors["years"] = _("A business plan covers three years.")
+    for number, year in enumerate(data.years, start=1):
+        for name in ("investment", "income", "costs"):
+            if getattr(year, name) < 0:
+                errors[f"year{number}_{name}"] = _("Year %(n)s: an amount cannot be negative.") % {"n": number}
+    if errors:
+        raise ValidationError(errors)
+    plan = BusinessPlan.objects.select_for_update().filter(group=group).first()
+    created = plan is None
+    if plan is None:
+        plan = BusinessPlan(organisation_id=group.organisation_id, group=group)
+    plan.starts_on, plan.activities, plan.funding_sources = data.starts_on, activities[:2000], funding[:1000]
+    plan.updated_by = actor
+    plan.save()
+    for number, year in enumerate(data.years, start=1):
+        BusinessPlanYear.objects.update_or_create(
+            plan=plan,
+            number=number,
+            defaults={
+                "organisation_id": group.organisation_id,
+                "investment": year.investment,
+                "income": year.income,
+                "costs": year.costs,
+            },
+        )
+    audit.record(actor=actor, action="create" if created else "update", obj=plan, group=str(group.uuid))
+    return plan
 
 
 # ---------------------------------------------------------------- members

@@ -11,6 +11,7 @@ urlpatterns = [
     path("groups/<uuid:uuid>/edit/", views.group_edit, name="group_edit"),
     path("groups/<uuid:uuid>/indicators/", views.group_indicators, name="group_indicators"),
     path("groups/<uuid:uuid>/books/", views.group_books, name="group_books"),
+    path("groups/<uuid:uuid>/business-plan/", views.business_plan, name="business_plan"),
     path("groups/<uuid:uuid>/dissolve/", views.group_dissolve, name="group_dissolve"),
     path("groups/<uuid:uuid>/stages/", views.stage_add, name="stage_add"),
     path("groups/<uuid:uuid>/committee/", views.committee_add, name="committee_add"),

@@ -27,6 +27,7 @@ from karpear.core.web import form_errors, page_of, redirect_after_post, render_p
 from karpear.livelihoods import pdf, selectors, services
 from karpear.livelihoods.declarations import LivelihoodsCapability as C
 from karpear.livelihoods.forms import (
+    BusinessPlanForm,
     CommitteeForm,
     ConstitutionForm,
     DissolveForm,
@@ -582,3 +583,35 @@ def group_books(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "swapped": swapped,
     }
     return render_page(request, "livelihoods/group_books.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_plan(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The group's three-year business plan beside what its books say, quarter by quarter; revised here."""
+    user = user_of(request)
+    group = selectors.group_for_user(user=user, uuid=uuid)
+    plan = selectors.business_plan_of(user=user, group=group)
+    can_change = _can(request, C.CHANGE_GROUP) and group.dissolved_on is None
+    form = BusinessPlanForm(initial=BusinessPlanForm.initial_of(plan))
+    status = 200
+    if request.method == "POST":
+        group = selectors.group_for_user(user=user, uuid=uuid, write=True)
+        form = BusinessPlanForm(request.POST)
+        if form.is_valid():
+            try:
+                services.business_plan_save(actor=user, group=group, data=form.plan_input())
+                messages.success(request, _("The business plan is saved."))
+                return redirect_after_post(request, reverse("livelihoods:business_plan", args=[group.uuid]))
+            except ValidationError as exc:
+                form_errors(form, exc)
+        status = 400
+    context = {
+        "group": group,
+        "plan": plan,
+        "quarters": selectors.plan_quarters(user=user, plan=plan) if plan else [],
+        "currency": getattr(selectors.cycles_of(user=user, group=group).order_by("-number").first(), "currency", "KHR"),
+        "form": form,
+        "can_change": can_change,
+    }
+    return render_page(request, "livelihoods/business_plan.html", context, status=status)

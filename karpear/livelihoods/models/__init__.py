@@ -1,6 +1,7 @@
 """The livelihoods app's records (a package: groups; savings cycles and the ledger)."""
 
 from karpear.livelihoods.models.groups import CommitteeRole, Group, GroupMember, GroupStage
+from karpear.livelihoods.models.plans import BusinessPlan, BusinessPlanYear
 from karpear.livelihoods.models.savings import (
     Attendance,
     ChargeMethod,
@@ -15,6 +16,8 @@ from karpear.livelihoods.models.savings import (
 
 __all__ = [
     "Attendance",
+    "BusinessPlan",
+    "BusinessPlanYear",
     "ChargeMethod",
     "CommitteeRole",
     "Cycle",

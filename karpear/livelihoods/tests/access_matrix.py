@@ -166,6 +166,7 @@ ROUTES = {
     "livelihoods:group_detail": RouteSpec("liv_group"),
     "livelihoods:indicators": RouteSpec("list", C.VIEW_INDICATORS),
     "livelihoods:group_books": RouteSpec("liv_group"),
+    "livelihoods:business_plan": RouteSpec("liv_group"),
     "livelihoods:group_indicators": RouteSpec("liv_group", C.VIEW_INDICATORS, capability_first=True),
     "livelihoods:group_edit": RouteSpec("liv_group", write=C.CHANGE_GROUP),
     "livelihoods:group_dissolve": RouteSpec("liv_group", write=C.CHANGE_GROUP),
