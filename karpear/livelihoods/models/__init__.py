@@ -1,5 +1,6 @@
-"""The livelihoods app's records (a package: groups; savings cycles and the ledger)."""
+"""The livelihoods app's records (a package: groups; savings cycles and the ledger; in-kind banks)."""
 
+from karpear.livelihoods.models.banks import Animal, AnimalEvent, Bank, BankLoan, StockMovement
 from karpear.livelihoods.models.groups import CommitteeRole, Group, GroupMember, GroupStage
 from karpear.livelihoods.models.savings import (
     Attendance,
@@ -14,7 +15,11 @@ from karpear.livelihoods.models.savings import (
 )
 
 __all__ = [
+    "Animal",
+    "AnimalEvent",
     "Attendance",
+    "Bank",
+    "BankLoan",
     "ChargeMethod",
     "CommitteeRole",
     "Cycle",
@@ -27,4 +32,5 @@ __all__ = [
     "Meeting",
     "ShareOut",
     "ShareOutLine",
+    "StockMovement",
 ]
