@@ -9,7 +9,7 @@ from typing import Any
 from karpear.core.models import User
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.livelihoods.declarations import LivelihoodsCapability
-from karpear.livelihoods.models import Animal, Bank, BankLoan, StockMovement
+from karpear.livelihoods.models import Animal, AnimalEvent, Bank, BankLoan, StockMovement
 
 C = LivelihoodsCapability
 
@@ -81,6 +81,20 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
             )
         return found
 
+    def event(world: World, user: User, actor: str) -> AnimalEvent:
+        beast = animal(world, user, actor)
+        made = AnimalEvent(
+            organisation_id=beast.organisation_id,
+            bank=beast.bank,
+            group=beast.group,
+            animal=beast,
+            kind=AnimalEvent.Kind.RECEIVED,
+            on=day,
+            recorded_by=world.owner_of(user, actor),
+        )
+        made.save()
+        return made
+
     def kind(make: Any) -> ObjectKind:
         return ObjectKind(
             lambda world, user, actor, name: {"uuid": make(world, user, actor).uuid},
@@ -92,6 +106,7 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
         "liv_bank_loan": kind(loan),
         "liv_bank_movement": kind(movement),
         "liv_animal": kind(animal),
+        "liv_animal_event": kind(event),
     }
 
 
@@ -113,4 +128,14 @@ ROUTES = {
     "livelihoods:animal_end": RouteSpec("liv_animal", write=C.RECORD_MEETING, method="post"),
     "livelihoods:animal_replace": RouteSpec("liv_animal", write=C.RECORD_MEETING, method="post"),
     "livelihoods:animal_repay": RouteSpec("liv_animal", write=C.RECORD_MEETING, method="post"),
+    "livelihoods_api:bank-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:bank-detail": RouteSpec("liv_bank", api=True),
+    "livelihoods_api:bank-movement-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:bank-movement-detail": RouteSpec("liv_bank_movement", api=True),
+    "livelihoods_api:bank-loan-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:bank-loan-detail": RouteSpec("liv_bank_loan", api=True),
+    "livelihoods_api:animal-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:animal-detail": RouteSpec("liv_animal", api=True),
+    "livelihoods_api:animal-event-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:animal-event-detail": RouteSpec("liv_animal_event", api=True),
 }
