@@ -47,7 +47,7 @@ class BankForm(forms.Form):
     )
     opened_on = KhmerDateField(label=_("Opened on"))
     interest_percent = KhmerDecimalField(
-        label=_("Interest, % of what is borrowed"),
+        label=_("Interest (%)"),
         max_digits=5,
         decimal_places=2,
         initial=10,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from karpear.core import access
@@ -106,7 +106,8 @@ def loans_of(*, user: User, bank: Bank, open_only: bool = False, as_of: dt.date 
     loans = access.visible(user, BankLoan.objects.filter(bank=bank, cancelled=False))
     if open_only:
         loans = loans.filter(closed_on__isnull=True)
-    loans = loans.select_related("member", "member__person").order_by("closed_on", "due_on", "id")
+    still_owed_first = F("closed_on").asc(nulls_first=True)
+    loans = loans.select_related("member", "member__person").order_by(still_owed_first, "due_on", "id")
     return _positions(user, loans, as_of)
 
 
@@ -260,6 +261,6 @@ def lineage(*, user: User, animal: Animal) -> list[Animal]:
 
 def pass_on_from(animal: Animal) -> dt.date | None:
     """The day the animal may be passed on (its birth + the bank's holding period), for an offspring."""
-    if animal.born_on is None or animal.mother_id is None:
+    if animal.mother_id is None:
         return None
-    return inkind.pass_on_from(animal.born_on, animal.bank.holding_months)
+    return inkind.pass_on_from(animal.born_on or animal.received_on, animal.bank.holding_months)

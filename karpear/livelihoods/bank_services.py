@@ -543,7 +543,7 @@ def animal_birth(*, actor: User, mother: Animal, sex: str, born_on: dt.date, tag
 
 def first_female_waiting(mother: Animal) -> Animal | None:
     """The mother's first female offspring still alive and not passed on, when she has passed none on."""
-    offspring = Animal.objects.filter(mother=mother, sex=Animal.Sex.FEMALE).order_by("born_on", "id")
+    offspring = Animal.objects.filter(mother=mother, sex=Animal.Sex.FEMALE).order_by("received_on", "id")
     if offspring.filter(passed_on=True).exists():
         return None
     return offspring.filter(status=Animal.Status.ALIVE).first()
@@ -552,14 +552,15 @@ def first_female_waiting(mother: Animal) -> Animal | None:
 @transaction.atomic
 def animal_pass_on(*, actor: User, animal: Animal, to: GroupMember, on: dt.date) -> Animal:
     """Pass a mother's first female offspring on to the next household, once the bank's holding period after
-    its birth is over. The receiving household then passes on the first female offspring of its own."""
+    its birth is over (after its arrival, for a replacement of one that died). The receiving household then
+    passes on the first female offspring of its own."""
     access.require(actor, C.RECORD_MEETING, animal)
     bank, animal = _locked_animal(animal)
     _group_active(bank.group)
     _alive(animal)
     mother = animal.mother
-    if mother is None or animal.born_on is None:
-        raise ValidationError(_("Only an offspring born in the bank is passed on."))
+    if mother is None:
+        raise ValidationError(_("Only an offspring born in the bank (or its replacement) is passed on."))
     if animal.sex != Animal.Sex.FEMALE:
         raise ValidationError(_("The first female offspring is passed on, not a male: a male is sold or kept."))
     if animal.passed_on:
@@ -569,14 +570,14 @@ def animal_pass_on(*, actor: User, animal: Animal, to: GroupMember, on: dt.date)
     first = first_female_waiting(mother)
     if first is not None and first.pk != animal.pk:
         raise ValidationError(
-            _("The first female offspring of this mother, %(first)s born on %(day)s, is passed on first.")
-            % {"first": str(first), "day": _day(first.born_on)}
+            _("The first female offspring of this mother, %(first)s (since %(day)s), is passed on first.")
+            % {"first": str(first), "day": _day(first.received_on)}
         )
     errors: dict[str, str] = {}
     _member_of(bank, to, "to", errors)
     if "to" not in errors and to.pk == animal.holder_id:
         errors["to"] = _("Choose the next household: this one holds the animal now.")
-    possible = inkind.pass_on_from(animal.born_on, bank.holding_months)
+    possible = inkind.pass_on_from(animal.born_on or animal.received_on, bank.holding_months)
     if on > _today():
         errors["on"] = _("The date cannot be in the future.")
     elif on < possible:

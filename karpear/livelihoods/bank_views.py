@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from karpear.core import access
+from karpear.core.templatetags.karpear import local_digits
 from karpear.core.web import form_errors, redirect_after_post, render_page, user_of
 from karpear.livelihoods import bank_selectors as selectors
 from karpear.livelihoods import bank_services as services
@@ -307,8 +309,8 @@ def _node(animal: Animal) -> lineage.Node:
     sign = "♀" if animal.sex == Animal.Sex.FEMALE else "♂"
     name = animal.tag or f"#{animal.pk}"
     bits = [
-        _("Generation %(n)s") % {"n": animal.generation},
-        _("household %(n)s") % {"n": animal.holder.number},
+        _("Generation %(n)s") % {"n": local_digits(animal.generation)},
+        _("household %(n)s") % {"n": local_digits(animal.holder.number)},
     ]
     if animal.status != Animal.Status.ALIVE:
         bits.append(str(animal.get_status_display()))
@@ -325,7 +327,10 @@ def _node(animal: Animal) -> lineage.Node:
 
 
 def lineage_svg(animals: list[Animal], root: Animal) -> str:
-    label = _("Lineage of %(animal)s: %(n)s animals") % {"animal": root.tag or f"#{root.pk}", "n": len(animals)}
+    label = ngettext("Lineage of %(animal)s: %(n)s animal", "Lineage of %(animal)s: %(n)s animals", len(animals)) % {
+        "animal": root.tag or f"#{root.pk}",
+        "n": local_digits(len(animals)),
+    }
     return lineage.draw([_node(a) for a in animals], label)
 
 

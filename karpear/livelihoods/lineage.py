@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 340
-ROW = 54
-BOX = 46
-INDENT = 22
+WIDTH = 320  # drawn at the width of a 360 px phone's card: one unit is about one pixel
+ROW = 60
+BOX = 52
+INDENT = 20
 PAD = 2
 
 
@@ -77,9 +77,9 @@ def draw(nodes: list[Node], label: str) -> SafeString:
         box = (
             f'<rect x="{x}" y="{y}" width="{WIDTH - PAD - x}" height="{BOX}" rx="6" fill="currentColor" '
             f'stroke="currentColor" stroke-opacity=".6"{style}/>'
-            f'<text x="{x + 8}" y="{y + 19}" font-size="14" font-weight="600" fill="currentColor">'
+            f'<text x="{x + 8}" y="{y + 21}" font-size="16" font-weight="600" fill="currentColor">'
             f"{escape(node.title)}</text>"
-            f'<text x="{x + 8}" y="{y + 38}" font-size="12" fill="currentColor" fill-opacity=".8">'
+            f'<text x="{x + 8}" y="{y + 43}" font-size="14" fill="currentColor" fill-opacity=".8">'
             f"{escape(node.detail)}</text>"
         )
         if node.href:

@@ -43,7 +43,7 @@ class Bank(OrgOwned):
     )
     opened_on = models.DateField(_("opened on"))
     interest_percent = models.DecimalField(
-        _("interest, % of what is borrowed"),
+        _("interest (%)"),
         max_digits=5,
         decimal_places=2,
         default=10,
@@ -115,7 +115,7 @@ class BankLoan(OrgOwned):
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
     member = models.ForeignKey(GroupMember, on_delete=models.PROTECT, related_name="bank_loans")
     kg = models.DecimalField(_("kg borrowed"), max_digits=12, decimal_places=2)
-    interest_percent = models.DecimalField(_("interest, % of what is borrowed"), max_digits=5, decimal_places=2)
+    interest_percent = models.DecimalField(_("interest (%)"), max_digits=5, decimal_places=2)
     due_kg = models.DecimalField(_("kg to repay"), max_digits=12, decimal_places=2)
     lent_on = models.DateField(_("lent on"))
     due_on = models.DateField(_("due on"))

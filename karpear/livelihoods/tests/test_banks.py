@@ -280,7 +280,7 @@ def test_a_cow_through_two_generations_passes_on_its_first_female_calf_after_the
         (3, calf.pk),
     ]
     svg = str(lineage_svg(family, cow))
-    assert svg.startswith('<svg class="lineage" viewBox="0 0 340 270"')
+    assert svg.startswith('<svg class="lineage" viewBox="0 0 320 300"')
     assert svg.count("<rect") == 5 and svg.count("<path") == 4
     assert "Srey 2" in svg and "Generation 3 · household 2" in svg
 
