@@ -448,6 +448,9 @@ class AnimalEventViewSet(
         bank = _bank_filter(self.request) if self.action == "list" else None
         return bank_selectors.event_list(user=user, bank=bank)
 
+    def get_object(self) -> AnimalEvent:
+        return bank_selectors.event_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = _user(request)
         access.require(user, C.RECORD_MEETING)

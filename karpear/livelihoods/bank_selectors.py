@@ -58,7 +58,8 @@ def stock(*, user: User, bank: Bank, as_of: dt.date | None = None) -> Stock:
         lent=Sum("kg", filter=Q(kind=StockMovement.Kind.LOAN), default=ZERO),
         lost=Sum("kg", filter=Q(kind=StockMovement.Kind.LOSS), default=ZERO),
     )
-    return Stock(sums["on_hand"], sums["owed"], sums["cash"], -sums["lent"], -sums["lost"])
+    q = inkind.kg  # exact sums: SQLite adds decimals up in floating point
+    return Stock(q(sums["on_hand"]), q(sums["owed"]), q(sums["cash"]), -q(sums["lent"]), -q(sums["lost"]))
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def _positions(user: User, loans: QuerySet[BankLoan], as_of: dt.date | None) -> 
         ),
         repaid_cash=Sum("movements__cash", default=ZERO),
     )
-    return [LoanPosition(loan, loan.owed, loan.repaid_kg, loan.repaid_cash, day) for loan in rows]
+    q = inkind.kg
+    return [LoanPosition(loan, q(loan.owed), q(loan.repaid_kg), q(loan.repaid_cash), day) for loan in rows]
 
 
 def loans_of(*, user: User, bank: Bank, open_only: bool = False, as_of: dt.date | None = None) -> list[LoanPosition]:
@@ -203,8 +205,7 @@ def herd(*, user: User, bank: Bank) -> Herd:
 def animal_cash(*, user: User, bank: Bank) -> Decimal:
     """Cash repaid to an animal bank."""
     events = access.visible(user, AnimalEvent.objects.filter(bank=bank, kind=AnimalEvent.Kind.REPAYMENT))
-    total: Decimal = events.aggregate(total=Sum("amount", default=ZERO))["total"]
-    return total
+    return inkind.kg(events.aggregate(total=Sum("amount", default=ZERO))["total"])  # to the cent
 
 
 def animal_for_user(*, user: User, uuid: Any, write: bool = False) -> Animal:
@@ -232,6 +233,16 @@ def bank_events(*, user: User, bank: Bank, limit: int = 50) -> list[AnimalEvent]
         .select_related("animal", "other", "from_member__person", "to_member__person")
         .order_by("-on", "-id")[:limit]
     )
+
+
+def event_for_user(*, user: User, uuid: Any) -> AnimalEvent:
+    event: AnimalEvent = access.get_for_user(
+        user,
+        AnimalEvent,
+        uuid,
+        queryset=AnimalEvent.objects.select_related("bank", "animal", "other", "from_member", "to_member"),
+    )
+    return event
 
 
 def event_list(*, user: User, bank: Bank | None = None) -> QuerySet[AnimalEvent]:

@@ -164,12 +164,12 @@ def bank_update(*, actor: User, bank: Bank, data: BankInput) -> Bank:
 def stock_on_hand(bank: Bank) -> Decimal:
     """The kg in store: the sum of the bank's movements (call it with the bank's row locked)."""
     total = StockMovement.objects.filter(bank=bank).aggregate(total=Sum("kg"))["total"]
-    return total if total is not None else ZERO
+    return inkind.kg(total if total is not None else ZERO)
 
 
 def owed_on(loan: BankLoan) -> Decimal:
     total = StockMovement.objects.filter(loan=loan).aggregate(total=Sum("owed_kg"))["total"]
-    return total if total is not None else ZERO
+    return inkind.kg(total if total is not None else ZERO)
 
 
 def _stock_bank(bank: Bank) -> None:
@@ -379,7 +379,7 @@ def movement_reverse(*, actor: User, movement: StockMovement, reason: str) -> St
     loan = movement.loan
     if movement.kind == Move.LOAN and loan is not None:
         repaid = StockMovement.objects.filter(loan=loan).exclude(kind=Move.LOAN).aggregate(n=Sum("owed_kg"))["n"]
-        if repaid:  # repayments not reversed
+        if inkind.kg(repaid or ZERO):  # repayments not reversed
             raise ValidationError(_("This loan has repayments: reverse them first."))
     reversal = _move(
         bank,

@@ -12,7 +12,8 @@ KG = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
-def kg(value: Decimal | int | str) -> Decimal:
+def kg(value: Decimal | int | float | str) -> Decimal:
+    """A quantity to 10 grams (also a sum that SQLite added up in floating point: 0.0599999… → 0.06)."""
     return Decimal(value).quantize(KG, rounding=ROUND_HALF_UP)
 
 
