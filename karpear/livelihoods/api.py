@@ -1,5 +1,6 @@
 """The livelihoods API under /api/v1/livelihoods/ (DESIGN §9): DRF viewsets over the app's selectors and
-services (no second set of rules). Groups can be formed and meetings recorded; the rest is read.
+services (no second set of rules). Groups can be formed and meetings recorded; the rest is read. The in-kind banks'
+endpoints are in bank_api.
 
 A meeting sent twice with the same `submission` key answers 200 with the meeting recorded the first time
 (nothing saved again); a new meeting answers 201.
@@ -26,7 +27,7 @@ from karpear.core.api import AnswerSerializer
 from karpear.core.api_fields import Text
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import User
-from karpear.livelihoods import selectors, services
+from karpear.livelihoods import bank_api, selectors, services
 from karpear.livelihoods.declarations import LivelihoodsCapability as C
 from karpear.livelihoods.models import (
     Attendance,
@@ -388,4 +389,5 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("entries", LedgerEntryViewSet, basename="entry")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("share-outs", ShareOutViewSet, basename="share-out")
+bank_api.register(router)  # in-kind banks
 urlpatterns = router.urls

@@ -14,9 +14,9 @@ from karpear.core.roles import Role, Scope
 
 
 class LivelihoodsCapability(StrEnum):
-    VIEW_GROUP = "livelihoods_view_group"  # groups, members, meetings, the ledger, loans, share-outs
+    VIEW_GROUP = "livelihoods_view_group"  # groups, members, meetings, the ledger, loans, share-outs, banks
     CHANGE_GROUP = "livelihoods_change_group"  # form groups, add members, committee, stages, cycles, dissolve
-    RECORD_MEETING = "livelihoods_record_meeting"  # the meeting screen, corrections (reversing entries)
+    RECORD_MEETING = "livelihoods_record_meeting"  # the meeting screen, corrections, bank movements and animals
     SHARE_OUT = "livelihoods_share_out"  # close a cycle with its share-out
     VIEW_INDICATORS = "livelihoods_view_indicators"  # SAVIX-style indicators of groups and programmes
 
@@ -49,7 +49,11 @@ def _group_places(prefix: str) -> tuple[str, str]:
 
 def declare() -> None:
     from karpear.livelihoods.models import (
+        Animal,
+        AnimalEvent,
         Attendance,
+        Bank,
+        BankLoan,
         BusinessPlan,
         BusinessPlanYear,
         CommitteeRole,
@@ -63,6 +67,7 @@ def declare() -> None:
         Meeting,
         ShareOut,
         ShareOutLine,
+        StockMovement,
     )
 
     roles.define_capabilities(
@@ -104,6 +109,12 @@ def declare() -> None:
         (LedgerEntry, C.RECORD_MEETING),
         (Loan, C.RECORD_MEETING),
         (ShareOut, C.SHARE_OUT),
+        # in-kind banks: opened by who forms groups, their movements recorded by who records meetings
+        (Bank, C.CHANGE_GROUP),
+        (BankLoan, C.RECORD_MEETING),
+        (StockMovement, C.RECORD_MEETING),
+        (Animal, C.RECORD_MEETING),
+        (AnimalEvent, C.RECORD_MEETING),
     ):
         prefix = "meeting__group__" if model is Attendance else "group__"
         access.register(model, view=C.VIEW_GROUP, change=change, places=_group_places(prefix))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.livelihoods import views
+from karpear.livelihoods import bank_views, views
 
 app_name = "livelihoods"
 urlpatterns = [
@@ -26,4 +26,22 @@ urlpatterns = [
     path("entries/<uuid:uuid>/reverse/", views.entry_reverse, name="entry_reverse"),
     path("loans/<uuid:uuid>/", views.loan_detail, name="loan_detail"),
     path("share-outs/<uuid:uuid>/", views.share_out_detail, name="share_out_detail"),
+    # in-kind banks (bank_views)
+    path("groups/<uuid:uuid>/banks/", bank_views.group_banks, name="group_banks"),
+    path("groups/<uuid:uuid>/banks/new/", bank_views.bank_create, name="bank_create"),
+    path("banks/<uuid:uuid>/", bank_views.bank_detail, name="bank_detail"),
+    path("banks/<uuid:uuid>/edit/", bank_views.bank_edit, name="bank_edit"),
+    path("banks/<uuid:uuid>/stock-in/", bank_views.bank_deposit, name="bank_deposit"),
+    path("banks/<uuid:uuid>/loss/", bank_views.bank_loss, name="bank_loss"),
+    path("banks/<uuid:uuid>/lend/", bank_views.bank_lend, name="bank_lend"),
+    path("banks/<uuid:uuid>/animals/new/", bank_views.animal_create, name="animal_create"),
+    path("bank-loans/<uuid:uuid>/", bank_views.bank_loan_detail, name="bank_loan_detail"),
+    path("bank-loans/<uuid:uuid>/repay/", bank_views.bank_loan_repay, name="bank_loan_repay"),
+    path("bank-movements/<uuid:uuid>/reverse/", bank_views.movement_reverse, name="movement_reverse"),
+    path("animals/<uuid:uuid>/", bank_views.animal_detail, name="animal_detail"),
+    path("animals/<uuid:uuid>/birth/", bank_views.animal_birth, name="animal_birth"),
+    path("animals/<uuid:uuid>/pass-on/", bank_views.animal_pass_on, name="animal_pass_on"),
+    path("animals/<uuid:uuid>/end/", bank_views.animal_end, name="animal_end"),
+    path("animals/<uuid:uuid>/replace/", bank_views.animal_replace, name="animal_replace"),
+    path("animals/<uuid:uuid>/repay/", bank_views.animal_repay, name="animal_repay"),
 ]

@@ -59,6 +59,10 @@ def test_every_request_body_is_declared_once_as_json(schema):
 
     assert bodies == {
         "auth_token_create": ["application/json"],
+        "livelihoods_animal_events_create": ["application/json"],
+        "livelihoods_animals_create": ["application/json"],
+        "livelihoods_bank_movements_create": ["application/json"],
+        "livelihoods_banks_create": ["application/json"],
         "livelihoods_groups_create": ["application/json"],
         "livelihoods_meetings_create": ["application/json"],
         "people_create": ["application/json"],

@@ -1,5 +1,6 @@
-"""The livelihoods app's records (a package: groups; savings cycles and the ledger)."""
+"""The livelihoods app's records (a package: groups; savings cycles and the ledger; in-kind banks)."""
 
+from karpear.livelihoods.models.banks import Animal, AnimalEvent, Bank, BankLoan, StockMovement
 from karpear.livelihoods.models.groups import CommitteeRole, Group, GroupMember, GroupStage
 from karpear.livelihoods.models.plans import BusinessPlan, BusinessPlanYear
 from karpear.livelihoods.models.savings import (
@@ -15,7 +16,11 @@ from karpear.livelihoods.models.savings import (
 )
 
 __all__ = [
+    "Animal",
+    "AnimalEvent",
     "Attendance",
+    "Bank",
+    "BankLoan",
     "BusinessPlan",
     "BusinessPlanYear",
     "ChargeMethod",
@@ -30,4 +35,5 @@ __all__ = [
     "Meeting",
     "ShareOut",
     "ShareOutLine",
+    "StockMovement",
 ]

@@ -8,6 +8,7 @@ from django import template
 from django.forms import BoundField
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from karpear.core.templatetags.karpear import local_number
 
@@ -79,3 +80,14 @@ def indicator(value: object, currency: str = "KHR") -> str:
     if unit == Unit.MONEY:
         return money(number, currency)
     return local_number(number)
+
+
+@register.filter
+def kg(amount: Decimal | int | None) -> str:
+    """110 kg (or ១១០ គ.ក), to 10 grams, without trailing zeros."""
+    if amount is None:
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"))
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return _("%(kg)s kg") % {"kg": local_number(value)}

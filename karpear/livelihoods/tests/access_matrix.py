@@ -11,6 +11,7 @@ from karpear.core.models import User
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.livelihoods.declarations import LivelihoodsCapability
 from karpear.livelihoods.models import Cycle, Group, GroupMember, LedgerEntry, Loan, Meeting, ShareOut
+from karpear.livelihoods.tests import access_matrix_banks as banks
 
 C = LivelihoodsCapability
 DAY = dt.date(2026, 1, 5)
@@ -196,3 +197,5 @@ ROUTES = {
     "livelihoods_api:share-out-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:share-out-detail": RouteSpec("liv_share_out", api=True),
 }
+KINDS.update(banks.kinds(_group, _member, DAY))
+ROUTES.update(banks.ROUTES)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0018_household_poverty_not_assessed'),
-        ('livelihoods', '0001_groups_savings_ledger'),
+        ('livelihoods', '0002_banks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
