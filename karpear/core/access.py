@@ -154,7 +154,7 @@ _FINAL = False
 _known_sections: Callable[[], Iterable[str]] | None = None
 
 
-def _check_field(model: type[models.Model], path: str, what: str) -> None:
+def _check_field(model: type[models.Model], path: str, what: str) -> None:  # pragma: no mutate block (start-up)
     """Fail at start-up when a declared field path does not exist on the model."""
     current: Any = model
     for part in path.split("__"):
@@ -181,7 +181,7 @@ def register(
     section: str | None = None,
     lookup: str = "uuid",
     rows: RowRule | None = None,
-) -> ModelAccess:
+) -> ModelAccess:  # pragma: no mutate block (start-up)
     """Declare how `model`'s rows are scoped. Call it from the app's `AppConfig.ready()`.
 
     - `view` / `change`: the capabilities that read and change a row. `view=None` only with `rows`.
@@ -223,7 +223,7 @@ def register(
     return declaration
 
 
-def register_public(*models_: type[models.Model]) -> None:
+def register_public(*models_: type[models.Model]) -> None:  # pragma: no mutate block (start-up)
     """Reference data every logged-in member may read (places, organisations)."""
     for model in models_:
         if model in _REGISTRY:
@@ -243,13 +243,13 @@ def declarations() -> dict[type[models.Model], ModelAccess]:
     return dict(_REGISTRY)
 
 
-def set_section_source(source: Callable[[], Iterable[str]]) -> None:
+def set_section_source(source: Callable[[], Iterable[str]]) -> None:  # pragma: no mutate block (start-up)
     """core.registry tells the access registry where the declared referral sections are."""
     global _known_sections
     _known_sections = source
 
 
-def _finalise() -> None:
+def _finalise() -> None:  # pragma: no mutate block (start-up)
     """Cross-checks that need every app to have declared itself: run once, on first use."""
     global _FINAL
     if _FINAL:
@@ -267,7 +267,7 @@ def _finalise() -> None:
     _FINAL = True
 
 
-def reset_for_tests() -> None:  # pragma: no cover - used by tests that register throw-away models
+def reset_for_tests() -> None:  # pragma: no cover, no mutate block (tests that register throw-away models)
     global _FINAL
     _FINAL = False
 
@@ -677,7 +677,7 @@ def _possible_duplicate_rows(ctx: Context) -> Q:
     )
 
 
-def declare_core() -> None:
+def declare_core() -> None:  # pragma: no mutate block (start-up)
     """Core's models; called from CoreConfig.ready()."""
     C = Capability
     register_public(Province, District, Commune, Village, Organisation)
