@@ -245,7 +245,8 @@ class Head:
     @classmethod
     def parse(cls, text: str) -> Head:
         """`SEQ:HASH` as `audit_head` prints it (a line of a head file may start with a date and a space)."""
-        token = text.strip().split()[-1]
+        words = text.split()
+        token = words[-1] if words else ""  # an empty --head is refused like any other non-head
         seq, _sep, digest = token.partition(":")
         if not seq.isdigit() or len(digest) != 64:
             raise ValueError(f"not an audit head (SEQ:HASH): {text.strip()!r}")
@@ -255,8 +256,8 @@ class Head:
 def head() -> Head:
     """The chain's newest sealed event, after sealing what can be sealed now."""
     seal_all()
-    current = AuditChainHead.objects.filter(id=1).first()
-    return Head(current.last_seq, current.last_hash) if current else Head(0, GENESIS)
+    current = AuditChainHead.objects.get(id=1)  # seal() made it if there was none
+    return Head(current.last_seq, current.last_hash)
 
 
 # ---------------------------------------------------------------- verifying

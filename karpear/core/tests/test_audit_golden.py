@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from karpear.core import audit
 from karpear.core.models import AuditChainHead, AuditEvent, Organisation, User
@@ -101,3 +102,51 @@ def test_a_fixed_event_stored_read_back_and_sealed_keeps_its_golden_hashes(golde
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.seq, stored.prev_hash, stored.hash) == (1, audit.GENESIS, GOLDEN_CHAIN_HASH)
     assert audit.verify_chain() == (1, None)
+
+
+# ---------------------------------------------------------------- the chain before the audit key (scheme 1)
+def _legacy_chain(count: int) -> list[AuditEvent]:
+    """Events as an installation from before the audit key wrote them: SHA-256 of content and previous hash."""
+    prev, events = audit.GENESIS, []
+    for seq in range(1, count + 1):
+        event = _event(actor_id=None, organisation_id=None, actor_name=f"old-{seq}", scheme=audit.LEGACY)
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = audit._legacy_digest(prev, event)
+        event.save(force_insert=True)
+        events.append(event)
+    AuditChainHead.objects.update_or_create(id=1, defaults={"last_hash": prev, "last_seq": count})
+    return events
+
+
+@pytest.mark.django_db
+def test_an_event_of_the_chain_before_the_audit_key_edited_in_the_database_is_named(golden_key: bytes) -> None:
+    _first, second = _legacy_chain(2)
+    assert audit.verify_chain() == (2, None)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET actor_name = %s WHERE id = %s", ["someone-else", second.id])
+
+    assert audit.verify_chain() == (
+        1,
+        audit.ChainBreak(second.id, "hash does not match the event: this event was changed"),
+    )
+
+
+# ---------------------------------------------------------------- heads recorded elsewhere
+@pytest.mark.parametrize(
+    "text",
+    ["", "12", "12:" + "a" * 63, "12:" + "a" * 65, "x:" + "a" * 64, "-3:" + "a" * 64, "2026-11-28 twelve:" + "a" * 64],
+)
+def test_a_line_that_is_not_an_audit_head_is_refused(text: str) -> None:
+    """A head file someone edited is refused, never read as a head that would pass (`verify_audit --head-file`)."""
+    with pytest.raises(ValueError, match="not an audit head"):
+        audit.Head.parse(text)
+
+
+def test_a_head_line_with_its_date_is_read() -> None:
+    assert audit.Head.parse("2026-11-28T00:00:05+07:00 42:" + "b" * 64 + "\n") == audit.Head(42, "b" * 64)
+    assert str(audit.Head(42, "b" * 64)) == "42:" + "b" * 64
+
+
+@pytest.mark.django_db
+def test_the_head_of_an_empty_log_is_the_genesis() -> None:
+    assert audit.head() == audit.Head(0, audit.GENESIS)
