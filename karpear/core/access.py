@@ -75,7 +75,7 @@ def memberships_of(user: User) -> list[Membership]:
 def invitations_of(user: User) -> list[Membership]:
     """Memberships other organisations offered the user, waiting for their answer (read with memberships_of)."""
     memberships_of(user)
-    invitations: list[Membership] = getattr(user, "_karpear_invitations", [])
+    invitations: list[Membership] = user._karpear_invitations  # type: ignore[attr-defined]  # set by memberships_of
     return invitations
 
 

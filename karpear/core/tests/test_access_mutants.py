@@ -4,6 +4,7 @@ docs/testing.md). Each test is named after the attack it stops; the mutant it ki
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -23,6 +24,10 @@ from karpear.core.models import (
     Membership,
     Organisation,
     Person,
+    PossibleDuplicate,
+    Programme,
+    SubGrant,
+    Target,
     Team,
     User,
 )
@@ -237,3 +242,154 @@ def test_a_member_limited_to_a_province_and_a_commune_sees_both_and_nothing_else
     visible = set(access.visible(fresh(supervisor), Person.objects.all()))
     assert visible == {in_province, in_commune}
     assert elsewhere not in visible
+
+
+# ---------------------------------------------------------------- programmes, sub-grants, targets
+@pytest.fixture
+def consortium(two: dict[str, Organisation]) -> dict[str, Any]:
+    start, end = dt.date(2026, 1, 1), dt.date(2028, 12, 31)
+    parts: dict[str, Any] = {"donor": make_org("donor", kind=Organisation.Kind.DONOR)}
+    for name in ("alpha", "beta"):
+        programme = Programme.objects.create(
+            organisation=two[name],
+            donor=parts["donor"],
+            code=f"p-{name}",
+            name=f"Programme {name}",
+            start_date=start,
+            end_date=end,
+        )
+        parts[f"{name}_subgrant"] = SubGrant.objects.create(
+            programme=programme, organisation=two[name], reference=f"SG-{name}", start_date=start, end_date=end
+        )
+        parts[f"{name}_target"] = Target.objects.create(
+            programme=programme, indicator=f"people-{name}", description="People", value=10, unit="people"
+        )
+    return parts
+
+
+def test_sub_grants_and_targets_of_a_programme_the_organisation_has_no_part_in_are_hidden(
+    two: dict[str, Organisation], consortium: dict[str, Any]
+) -> None:
+    """(Kills `_programme_part_rows` giving every programme's parts when the programme condition is lost.)"""
+    officer = make_user(two["alpha"], Role.PROGRAMME_OFFICER, username="po")
+    assert list(access.visible(fresh(officer), SubGrant.objects.all())) == [consortium["alpha_subgrant"]]
+    assert list(access.visible(fresh(officer), Target.objects.all())) == [consortium["alpha_target"]]
+    assert access.get_subgrant_for_user(fresh(officer), consortium["alpha_subgrant"].uuid).reference == "SG-alpha"
+    with pytest.raises(Http404):
+        access.get_subgrant_for_user(fresh(officer), consortium["beta_subgrant"].uuid)
+
+    admin = make_user(two["gamma"], Role.SYSTEM_ADMIN, username="sysadmin")
+    assert access.visible(fresh(admin), SubGrant.objects.all()).count() == 2
+
+
+# ---------------------------------------------------------------- possible duplicates
+def test_a_place_limited_supervisor_sees_no_duplicate_pair_with_a_person_outside_their_places(
+    two: dict[str, Organisation],
+) -> None:
+    """Both people of a pair must be in the reviewer's scope. (Kills `&` → `|` in `_possible_duplicate_rows`.)"""
+    first = make_user(two["alpha"], Role.CASEWORKER, username="first")
+    second = make_user(two["alpha"], Role.CASEWORKER, username="second")
+    supervisor = make_user(two["alpha"], Role.CASE_SUPERVISOR, username="limited")
+    limit_to_commune(supervisor, COMMUNE)
+    register(first, name_latin="Sok Dara", phone="+85512345678", place=place(COMMUNE))
+    register(second, name_latin="Keo Sophal", phone="+85512345678", place=place(OTHER_COMMUNE))
+    register(first, name_latin="Chan Sreymom", phone="+85598765432", place=place(COMMUNE))
+    register(second, name_latin="Chan Dara", phone="+85598765432", place=place(COMMUNE))
+    mixed, inside = PossibleDuplicate.objects.order_by("id")
+
+    assert list(access.visible(fresh(supervisor), PossibleDuplicate.objects.all())) == [inside]
+    with pytest.raises(Http404):
+        access.get_possible_duplicate_for_user(fresh(supervisor), mixed.uuid)
+    unlimited = make_user(two["alpha"], Role.CASE_SUPERVISOR, username="all")
+    assert set(access.visible(fresh(unlimited), PossibleDuplicate.objects.all())) == {mixed, inside}
+
+
+# ---------------------------------------------------------------- one query for a record and what its page shows
+def test_a_possible_duplicate_is_read_with_its_people_places_and_registrars_in_one_query(
+    two: dict[str, Organisation], django_assert_num_queries: Any
+) -> None:
+    first = make_user(two["alpha"], Role.CASEWORKER, username="first")
+    second = make_user(two["alpha"], Role.CASEWORKER, username="second")
+    supervisor = fresh(make_user(two["alpha"], Role.CASE_SUPERVISOR, username="sup"))
+    register(first, name_latin="Sok Dara", phone="+85512345678")
+    register(second, name_latin="Keo Sophal", phone="+85512345678")
+    pair = PossibleDuplicate.objects.get()
+    access.get_possible_duplicate_for_user(supervisor, pair.uuid)  # the request's membership is read once
+    with django_assert_num_queries(1):
+        read = access.get_possible_duplicate_for_user(supervisor, pair.uuid)
+        shown = (read.person.commune, read.other.commune, read.person.created_by, read.other.created_by)
+        assert (read.resolved_by, shown[2], shown[3]) == (None, second, first)
+
+
+def test_a_person_is_read_with_their_places_household_and_organisation_in_one_query(
+    two: dict[str, Organisation], django_assert_num_queries: Any
+) -> None:
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="cw")
+    household = services.household_create(actor=caseworker, code="HH-1", place=place())
+    person = register(caseworker, name_latin="Sok Dara", household=household)
+    user = fresh(caseworker)
+    access.get_person_for_user(user, person.uuid)
+    with django_assert_num_queries(1):
+        read = access.get_person_for_user(user, person.uuid)
+        assert (read.province.code, read.district.code, read.commune.code) == ("20", "2001", COMMUNE)
+        assert (read.village.commune_id, read.household.code, read.organisation.short_name) == (
+            COMMUNE,
+            "HH-1",
+            "alpha",
+        )
+
+
+def test_a_member_is_read_with_their_user_organisation_and_team_in_one_query(
+    two: dict[str, Organisation], django_assert_num_queries: Any
+) -> None:
+    team = Team.objects.create(organisation=two["alpha"], name="Team A")
+    admin = fresh(make_user(two["alpha"], Role.ORG_ADMIN, username="admin"))
+    member = make_user(two["alpha"], Role.CASEWORKER, username="member", team=team)
+    access.get_membership_for_user(admin, member.uuid)
+    with django_assert_num_queries(1):
+        read = access.get_membership_for_user(admin, member.uuid)
+        assert (read.user.username, read.organisation.short_name, read.team.name) == ("member", "alpha", "Team A")
+
+
+def test_a_programme_and_a_sub_grant_are_read_with_their_organisations_in_one_query(
+    two: dict[str, Organisation], consortium: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    officer = fresh(make_user(two["alpha"], Role.PROGRAMME_OFFICER, username="po"))
+    subgrant = consortium["alpha_subgrant"]
+    access.get_subgrant_for_user(officer, subgrant.uuid)
+    with django_assert_num_queries(1):
+        read = access.get_subgrant_for_user(officer, subgrant.uuid)
+        assert (read.organisation.short_name, read.programme.code) == ("alpha", "p-alpha")
+    with django_assert_num_queries(1):
+        programme = access.get_programme_for_user(officer, subgrant.programme.uuid)
+        assert (programme.organisation.short_name, programme.donor.short_name) == ("alpha", "donor")
+
+
+# ---------------------------------------------------------------- place limits, read once per request
+def test_a_place_limited_members_places_are_read_once_per_request(
+    two: dict[str, Organisation], django_assert_num_queries: Any
+) -> None:
+    supervisor = make_user(two["alpha"], Role.CASE_SUPERVISOR, username="limited")
+    limit_to_commune(supervisor, COMMUNE)
+    user = fresh(supervisor)
+    assert not access.visible(user, Person.objects.all()).exists()  # reads the membership and its places
+    with django_assert_num_queries(1):
+        assert not access.visible(user, Household.objects.all()).exists()
+    assert access.membership_places(access.membership_for(user)) == ([], [COMMUNE])
+
+
+def test_the_places_of_a_membership_that_is_not_limited_do_not_count() -> None:
+    org = make_org("alpha")
+    member = make_user(org, Role.CASE_SUPERVISOR, username="unlimited")
+    membership = member.memberships.get()
+    membership.provinces.set(["20"])
+    assert access.membership_places(membership) == ([], [])
+    membership.place_limited = True
+    assert access.membership_places(membership) == (["20"], [])
+
+
+def test_the_declarations_handed_out_are_a_copy_of_the_registry() -> None:
+    copy = access.declarations()
+    assert copy[Person].view == "view_person" and copy[Identity].section == "identity"
+    copy.clear()
+    assert access.declaration(Person) is not None and Person in access.declarations()
