@@ -60,7 +60,8 @@ def main() -> int:
             diff = subprocess.run(  # noqa: S603  # our own mutmut, with a mutant name it listed
                 [str(ROOT / ".venv" / "bin" / "mutmut"), "show", name], cwd=ROOT, capture_output=True, text=True
             )
-            print("\n".join(line for line in diff.stdout.splitlines()[1:] if line.startswith(("+", "-", "@@"))))
+            lines = diff.stdout.splitlines()[1:]
+            print("\n".join(line for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")))
         total.update(counts)
     tested = sum(total.values()) - total["not run"]
     print(
