@@ -572,7 +572,7 @@ def registrar_window_open(user: User, person: Person) -> bool:
     like any other (`selectors.person_identity`, reason "registrar").
     """
     membership = membership_for(user)
-    if membership is None or not user.is_authenticated:
+    if membership is None:  # also every anonymous or deactivated user (memberships_of)
         return False
     if not (
         person.created_by_id == user.pk
@@ -650,18 +650,17 @@ def _referral_rows(ctx: Context) -> Q:
     they may decide on (receive_referrals) or that are assigned to them or their team."""
     spec, membership = ctx.spec, ctx.membership
     org_id = membership.organisation_id
-    condition = Q(pk__in=[])
     person_scope = spec.scope_for(Capability.VIEW_PERSON)
-    if Capability.VIEW_PERSON in spec.capabilities and person_scope != Scope.NONE:
-        person_ctx = Context(ctx.user, membership, spec, Capability.VIEW_PERSON, person_scope)
-        condition |= Q(organisation_id=org_id) & _person_condition(person_ctx, "person__", None)
     received = Q(receiver_id=org_id)
     if Capability.RECEIVE_REFERRALS not in spec.capabilities:
         mine = Q(assigned_to_id=ctx.user.pk)
         if person_scope == Scope.TEAM and membership.team_id:
             mine |= Q(assigned_team_id=membership.team_id)
         received &= mine
-    return condition | received
+    if Capability.VIEW_PERSON not in spec.capabilities or person_scope == Scope.NONE:
+        return received
+    person_ctx = Context(ctx.user, membership, spec, Capability.VIEW_PERSON, person_scope)
+    return received | (Q(organisation_id=org_id) & _person_condition(person_ctx, "person__", None))
 
 
 def _possible_duplicate_rows(ctx: Context) -> Q:

@@ -393,3 +393,49 @@ def test_the_declarations_handed_out_are_a_copy_of_the_registry() -> None:
     assert copy[Person].view == "view_person" and copy[Identity].section == "identity"
     copy.clear()
     assert access.declaration(Person) is not None and Person in access.declarations()
+
+
+# ---------------------------------------------------------------- memberships
+def test_an_organisation_administrator_sees_the_members_of_their_organisation_only(
+    two: dict[str, Organisation],
+) -> None:
+    """(Kills inverting the system-administrator test in `_membership_rows`: every organisation's members.)"""
+    admin = make_user(two["alpha"], Role.ORG_ADMIN, username="admin")
+    make_user(two["alpha"], Role.CASEWORKER, username="ours")
+    make_user(two["beta"], Role.CASEWORKER, username="theirs")
+    visible = access.visible(fresh(admin), Membership.objects.all())
+    assert {m.user.username for m in visible} == {"admin", "ours"}
+    sysadmin = make_user(two["gamma"], Role.SYSTEM_ADMIN, username="sysadmin")
+    assert access.visible(fresh(sysadmin), Membership.objects.all()).count() == 4
+
+
+def test_a_member_who_does_not_manage_members_sees_only_their_own_memberships(two: dict[str, Organisation]) -> None:
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="cw")
+    make_user(two["alpha"], Role.CASEWORKER, username="colleague")
+    assert list(access.visible(fresh(caseworker), Membership.objects.all())) == [caseworker.memberships.get()]
+
+
+# ---------------------------------------------------------------- identifying details of a person out of scope
+def test_identifying_details_of_a_person_out_of_scope_may_not_be_read(two: dict[str, Organisation]) -> None:
+    """may_read_identity holds the person in the user's scope, not only the capability. (Kills dropping the
+    person from its `can()`.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="cw")
+    colleague = make_user(two["alpha"], Role.CASEWORKER, username="colleague")
+    theirs = make_user(two["beta"], Role.CASEWORKER, username="theirs")
+    of_colleague = register(colleague, name_latin="Sok Dara")
+    of_other_org = register(theirs, name_latin="Keo Sophal")
+    mine = register(caseworker, name_latin="Chan Sreymom")
+    user = fresh(caseworker)
+    assert access.may_read_identity(user, mine)
+    assert not access.may_read_identity(user, of_colleague)
+    assert not access.may_read_identity(user, of_other_org)
+
+
+def test_the_registrar_window_closes_when_the_registrars_membership_ends(two: dict[str, Organisation]) -> None:
+    """A volunteer whose membership was ended the day they registered someone reads nothing through the window."""
+    volunteer = make_user(two["alpha"], Role.VOLUNTEER, username="vol")
+    person = register(volunteer, name_latin="Sok Dara")
+    assert access.registrar_window_open(fresh(volunteer), person)
+    Membership.objects.filter(user=volunteer).update(is_active=False)
+    assert not access.registrar_window_open(fresh(volunteer), person)
+    assert not access.may_read_identity(fresh(volunteer), person)
