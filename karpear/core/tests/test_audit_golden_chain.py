@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from conftest import make_org, make_user
 from karpear.core import audit
 from karpear.core.models import AuditChainHead, AuditEvent
+from karpear.core.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,18 @@ def test_a_head_recorded_elsewhere_beyond_the_chain_is_reported_missing(chain: l
 def test_an_event_that_cannot_be_sealed_is_named(chain: list[AuditEvent]) -> None:
     forged = forge()
     assert audit.verify_chain() == (len(chain), audit.ChainBreak(forged.id, UNSEALABLE))
+
+
+# ---------------------------------------------------------------- writing many events at once
+def test_events_written_together_name_their_actor_and_the_organisation_acted_for() -> None:
+    """record_many (export builds, revoked tokens): each event names who acted, by username, and the organisation
+    given, not the one each object belongs to (a receiver reading a referred person acts for the receiver)."""
+    owner, receiver = make_org("alpha"), make_org("beta")
+    actor = make_user(receiver, Role.CASE_SUPERVISOR, username="reader")
+    objects = [make_org(f"o{i}") for i in range(2)] + [owner]
+    assert audit.record_many(actor=actor, action="view", objects=objects, organisation=receiver, reason="list") == 3
+    events = list(AuditEvent.objects.filter(action="view").order_by("id"))
+    assert [(e.actor_id, e.actor_name, e.organisation_id) for e in events] == [(actor.pk, "reader", receiver.pk)] * 3
+    assert [e.object_id for e in events] == [str(o.uuid) for o in objects]
+    assert all(e.details == {"reason": "list"} for e in events)
+    assert audit.seal_all().sealed == 3 and audit.verify_chain() == (3, None)
