@@ -25,6 +25,7 @@ import contextvars
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -246,11 +247,10 @@ class Head:
     def parse(cls, text: str) -> Head:
         """`SEQ:HASH` as `audit_head` prints it (a line of a head file may start with a date and a space)."""
         words = text.split()
-        token = words[-1] if words else ""  # an empty --head is refused like any other non-head
-        seq, _sep, digest = token.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
+        match = re.fullmatch(r"(\d+):([0-9a-f]{64})", words[-1]) if words else None
+        if match is None:
             raise ValueError(f"not an audit head (SEQ:HASH): {text.strip()!r}")
-        return cls(int(seq), digest)
+        return cls(int(match[1]), match[2])
 
 
 def head() -> Head:

@@ -134,7 +134,18 @@ def test_an_event_of_the_chain_before_the_audit_key_edited_in_the_database_is_na
 # ---------------------------------------------------------------- heads recorded elsewhere
 @pytest.mark.parametrize(
     "text",
-    ["", "12", "12:" + "a" * 63, "12:" + "a" * 65, "x:" + "a" * 64, "-3:" + "a" * 64, "2026-11-28 twelve:" + "a" * 64],
+    [
+        "",
+        "12",
+        "12:" + "a" * 63,
+        "12:" + "a" * 65,
+        "x:" + "a" * 64,
+        "-3:" + "a" * 64,
+        "2026-11-28 twelve:" + "a" * 64,
+        "12:" + "A" * 64,
+        "12:" + "g" * 64,
+        "1:2:" + "a" * 62,
+    ],
 )
 def test_a_line_that_is_not_an_audit_head_is_refused(text: str) -> None:
     """A head file someone edited is refused, never read as a head that would pass (`verify_audit --head-file`)."""
