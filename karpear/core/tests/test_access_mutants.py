@@ -313,12 +313,14 @@ def test_a_possible_duplicate_is_read_with_its_people_places_and_registrars_in_o
     supervisor = fresh(make_user(two["alpha"], Role.CASE_SUPERVISOR, username="sup"))
     register(first, name_latin="Sok Dara", phone="+85512345678")
     register(second, name_latin="Keo Sophal", phone="+85512345678")
-    pair = PossibleDuplicate.objects.get()
+    pair = services.possible_duplicate_resolve(
+        actor=supervisor, flag=PossibleDuplicate.objects.get(), decision="different"
+    )
     access.get_possible_duplicate_for_user(supervisor, pair.uuid)  # the request's membership is read once
     with django_assert_num_queries(1):
         read = access.get_possible_duplicate_for_user(supervisor, pair.uuid)
         shown = (read.person.commune, read.other.commune, read.person.created_by, read.other.created_by)
-        assert (read.resolved_by, shown[2], shown[3]) == (None, second, first)
+        assert (read.resolved_by, shown[2], shown[3]) == (supervisor, second, first)
 
 
 def test_a_person_is_read_with_their_places_household_and_organisation_in_one_query(
