@@ -75,7 +75,7 @@ def memberships_of(user: User) -> list[Membership]:
 def invitations_of(user: User) -> list[Membership]:
     """Memberships other organisations offered the user, waiting for their answer (read with memberships_of)."""
     memberships_of(user)
-    invitations: list[Membership] = getattr(user, "_karpear_invitations", [])
+    invitations: list[Membership] = user._karpear_invitations  # type: ignore[attr-defined]  # set by memberships_of
     return invitations
 
 
@@ -154,7 +154,7 @@ _FINAL = False
 _known_sections: Callable[[], Iterable[str]] | None = None
 
 
-def _check_field(model: type[models.Model], path: str, what: str) -> None:
+def _check_field(model: type[models.Model], path: str, what: str) -> None:  # pragma: no mutate block (start-up)
     """Fail at start-up when a declared field path does not exist on the model."""
     current: Any = model
     for part in path.split("__"):
@@ -181,7 +181,7 @@ def register(
     section: str | None = None,
     lookup: str = "uuid",
     rows: RowRule | None = None,
-) -> ModelAccess:
+) -> ModelAccess:  # pragma: no mutate block (start-up)
     """Declare how `model`'s rows are scoped. Call it from the app's `AppConfig.ready()`.
 
     - `view` / `change`: the capabilities that read and change a row. `view=None` only with `rows`.
@@ -223,7 +223,7 @@ def register(
     return declaration
 
 
-def register_public(*models_: type[models.Model]) -> None:
+def register_public(*models_: type[models.Model]) -> None:  # pragma: no mutate block (start-up)
     """Reference data every logged-in member may read (places, organisations)."""
     for model in models_:
         if model in _REGISTRY:
@@ -243,13 +243,13 @@ def declarations() -> dict[type[models.Model], ModelAccess]:
     return dict(_REGISTRY)
 
 
-def set_section_source(source: Callable[[], Iterable[str]]) -> None:
+def set_section_source(source: Callable[[], Iterable[str]]) -> None:  # pragma: no mutate block (start-up)
     """core.registry tells the access registry where the declared referral sections are."""
     global _known_sections
     _known_sections = source
 
 
-def _finalise() -> None:
+def _finalise() -> None:  # pragma: no mutate block (start-up)
     """Cross-checks that need every app to have declared itself: run once, on first use."""
     global _FINAL
     if _FINAL:
@@ -267,7 +267,7 @@ def _finalise() -> None:
     _FINAL = True
 
 
-def reset_for_tests() -> None:  # pragma: no cover - used by tests that register throw-away models
+def reset_for_tests() -> None:  # pragma: no cover, no mutate block (tests that register throw-away models)
     global _FINAL
     _FINAL = False
 
@@ -572,7 +572,7 @@ def registrar_window_open(user: User, person: Person) -> bool:
     like any other (`selectors.person_identity`, reason "registrar").
     """
     membership = membership_for(user)
-    if membership is None or not user.is_authenticated:
+    if membership is None:  # also every anonymous or deactivated user (memberships_of)
         return False
     if not (
         person.created_by_id == user.pk
@@ -650,18 +650,17 @@ def _referral_rows(ctx: Context) -> Q:
     they may decide on (receive_referrals) or that are assigned to them or their team."""
     spec, membership = ctx.spec, ctx.membership
     org_id = membership.organisation_id
-    condition = Q(pk__in=[])
     person_scope = spec.scope_for(Capability.VIEW_PERSON)
-    if Capability.VIEW_PERSON in spec.capabilities and person_scope != Scope.NONE:
-        person_ctx = Context(ctx.user, membership, spec, Capability.VIEW_PERSON, person_scope)
-        condition |= Q(organisation_id=org_id) & _person_condition(person_ctx, "person__", None)
     received = Q(receiver_id=org_id)
     if Capability.RECEIVE_REFERRALS not in spec.capabilities:
         mine = Q(assigned_to_id=ctx.user.pk)
         if person_scope == Scope.TEAM and membership.team_id:
             mine |= Q(assigned_team_id=membership.team_id)
         received &= mine
-    return condition | received
+    if Capability.VIEW_PERSON not in spec.capabilities or person_scope == Scope.NONE:
+        return received
+    person_ctx = Context(ctx.user, membership, spec, Capability.VIEW_PERSON, person_scope)
+    return received | (Q(organisation_id=org_id) & _person_condition(person_ctx, "person__", None))
 
 
 def _possible_duplicate_rows(ctx: Context) -> Q:
@@ -677,7 +676,7 @@ def _possible_duplicate_rows(ctx: Context) -> Q:
     )
 
 
-def declare_core() -> None:
+def declare_core() -> None:  # pragma: no mutate block (start-up)
     """Core's models; called from CoreConfig.ready()."""
     C = Capability
     register_public(Province, District, Commune, Village, Organisation)

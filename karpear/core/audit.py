@@ -25,6 +25,7 @@ import contextvars
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -269,18 +270,18 @@ class Head:
     @classmethod
     def parse(cls, text: str) -> Head:
         """`SEQ:HASH` as `audit_head` prints it (a line of a head file may start with a date and a space)."""
-        token = text.strip().split()[-1]
-        seq, _sep, digest = token.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
+        words = text.split()
+        match = re.fullmatch(r"(\d+):([0-9a-f]{64})", words[-1]) if words else None
+        if match is None:
             raise ValueError(f"not an audit head (SEQ:HASH): {text.strip()!r}")
-        return cls(int(seq), digest)
+        return cls(int(match[1]), match[2])
 
 
 def head() -> Head:
     """The chain's newest sealed event, after sealing what can be sealed now."""
     seal_all()
-    current = AuditChainHead.objects.filter(id=1).first()
-    return Head(current.last_seq, current.last_hash) if current else Head(0, GENESIS)
+    current = AuditChainHead.objects.get(id=1)  # seal() made it if there was none
+    return Head(current.last_seq, current.last_hash)
 
 
 # ---------------------------------------------------------------- verifying
