@@ -13,22 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core import countries
 from karpear.core.forms import KhmerDateField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
 from karpear.core.models import Consent, Person
+from karpear.core.services import PlaceChoice
 from karpear.protection import services
 from karpear.protection.models import AcknowledgedBy, EmployerType, HandedOverBy, Industry, ReturnType, TransitCentre
 
 EMPTY = [("", "—")]
 CONSENT_ANSWERS = [("", _("Not asked yet")), ("yes", _("Consent given")), ("no", _("Consent refused"))]
-INTAKE_FIELDS = (
-    "transit_centre",
-    "arrived_on",
-    "return_type",
-    "handed_over_by",
-    "handed_over_detail",
-    "origin_country",
-    "origin_place",
-    "employer_type",
-    "industry",
-)
 
 
 def _today() -> dt.date:
@@ -64,7 +54,17 @@ class IntakeFields(forms.Form):
 
     def to_intake(self) -> services.IntakeInput:
         data = self.cleaned_data
-        return services.IntakeInput(**{name: data.get(name) or "" for name in INTAKE_FIELDS})
+        return services.IntakeInput(
+            transit_centre=data["transit_centre"],
+            arrived_on=data["arrived_on"],
+            origin_country=data["origin_country"],
+            return_type=data["return_type"],
+            handed_over_by=data["handed_over_by"],
+            handed_over_detail=data.get("handed_over_detail") or "",
+            origin_place=data.get("origin_place") or "",
+            employer_type=data.get("employer_type") or "",
+            industry=data.get("industry") or "",
+        )
 
 
 class IntakeForm(IntakeFields):
@@ -83,7 +83,9 @@ class ReturneeForm(PersonForm, IntakeFields):
     consent_case_management = forms.ChoiceField(
         label=Consent.Purpose.CASE_MANAGEMENT.label, required=False, choices=CONSENT_ANSWERS
     )
-    consent_statistics = forms.ChoiceField(label=Consent.Purpose.STATISTICS.label, required=False, choices=CONSENT_ANSWERS)
+    consent_statistics = forms.ChoiceField(
+        label=Consent.Purpose.STATISTICS.label, required=False, choices=CONSENT_ANSWERS
+    )
     consent_given_by = forms.CharField(
         label=_("Consent given by"), required=False, max_length=100, help_text=_("The person, or their guardian.")
     )
@@ -125,7 +127,9 @@ class RightsForm(forms.Form):
 
     def to_input(self) -> services.RightsInput:
         data = self.cleaned_data
-        return services.RightsInput(acknowledged_by=data["acknowledged_by"], acknowledged_on=data.get("acknowledged_on"))
+        return services.RightsInput(
+            acknowledged_by=data["acknowledged_by"], acknowledged_on=data.get("acknowledged_on")
+        )
 
 
 class CaseConsentForm(forms.Form):
@@ -194,7 +198,7 @@ class GroupForm(IntakeFields):
                     name=data.get(f"row-{n}-name") or "",
                     sex=data.get(f"row-{n}-sex") or "",
                     age=data.get(f"row-{n}-age"),
-                    place=choice or services.core_services.PlaceChoice(),
+                    place=choice or PlaceChoice(),
                     line=n,
                 )
             )

@@ -203,4 +203,3 @@ class ProtectionCase(OrgOwned):
     @property
     def is_open(self) -> bool:
         return self.status in (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
-

@@ -179,9 +179,7 @@ def group_arrival(request: HttpRequest) -> HttpResponse:
         form = GroupForm(request.POST, row_count=count)
         if form.is_valid():
             try:
-                result = services.group_arrival_register(
-                    actor=user, data=form.to_input(_submission_of(request, user))
-                )
+                result = services.group_arrival_register(actor=user, data=form.to_input(_submission_of(request, user)))
             except ValidationError as exc:
                 _row_errors(form, exc)
             else:

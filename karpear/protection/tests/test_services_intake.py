@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from conftest import make_org, make_user
+from conftest import make_user
 from karpear.core.models import AuditEvent, Consent, Identity, Person
 from karpear.core.roles import Role
 from karpear.core.tests.factories import person_input
@@ -141,7 +141,10 @@ def test_an_empty_group_or_a_bad_row_saves_nothing(users):
         services.group_arrival_register(actor=users["caseworker"], data=services.GroupInput(f.intake(), rows))
 
     assert empty.value.message_dict == {"rows": ["Add at least one person: every row is empty."]}
-    assert bad.value.message_dict == {"row-1-name": ["Enter the name."], "row-2-age": ["Enter an age between 0 and 110."]}
+    assert bad.value.message_dict == {
+        "row-1-name": ["Enter the name."],
+        "row-2-age": ["Enter an age between 0 and 110."],
+    }
     assert counts() == before
     assert GroupArrival.objects.count() == 0
 
