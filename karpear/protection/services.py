@@ -216,6 +216,20 @@ def intake_register(
     return case
 
 
+@transaction.atomic
+def case_open(*, actor: User, person: Person, intake: IntakeInput, rights: RightsInput | None = None) -> ProtectionCase:
+    """Open a protection case for someone already registered (a returnee known from an earlier stay, or a person
+    another programme registered). Needs protection_add_case and the person in the actor's scope, in the actor's
+    organisation (else 404/403). Takes only lock step 2. Audited."""
+    access.require(actor, C.ADD_CASE)
+    person = access.get_person_for_user(actor, person.uuid, write=True)
+    validate_intake(intake)
+    _validate_rights(rights, intake.arrived_on)
+    case = _case_new(actor=actor, person=person, intake=intake, rights=rights)
+    audit.record(actor=actor, action="create", obj=case, person=str(person.uuid), number=case.number)
+    return case
+
+
 def _row_errors(rows: list[GroupRow]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for index, row in enumerate(rows):
