@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -43,8 +44,21 @@ def _load_demo(context: registry.DemoContext) -> None:
     demo.load(context)
 
 
+def _nobody(ctx: access.Context) -> Q:
+    return Q(pk__in=[])
+
+
 def declare() -> None:
-    from karpear.protection.models import GroupArrival, ProtectionCase
+    from karpear.protection.models import (
+        CaseSequence,
+        Determination,
+        GroupArrival,
+        Indicator,
+        ProtectionCase,
+        Screening,
+        ScreeningAnswer,
+        ScreeningRule,
+    )
 
     roles.define_capabilities(
         "protection",
@@ -73,6 +87,22 @@ def declare() -> None:
         section=SECTION_SUMMARY,
     )
     access.register(GroupArrival, view=C.VIEW_CASE, change=C.ADD_CASE, owners=("created_by",))
+    # The screening and the decisions on a case reach as far as the case does (its caseworker, creator, team).
+    for model, prefix in ((Screening, "case__"), (Determination, "case__"), (ScreeningAnswer, "screening__case__")):
+        access.register(
+            model,
+            view=C.VIEW_CASE,
+            change=C.SCREEN,
+            person="person",
+            owners=(f"{prefix}assigned_to", f"{prefix}created_by"),
+            team=f"{prefix}team",
+            section=SECTION_SCREENING,
+            lookup="pk" if model is ScreeningAnswer else "uuid",
+        )
+    # The indicators and rules are reference data (what is asked, and how answers count), not anyone's record.
+    access.register_public(Indicator, ScreeningRule)
+    # Case numbers are handed out by services.py under a lock; no page reads the counter.
+    access.register(CaseSequence, view=None, organisation="organisation", rows=_nobody, lookup="pk")
     registry.referral_section(
         "protection",
         SECTION_SUMMARY,

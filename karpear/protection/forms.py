@@ -15,7 +15,17 @@ from karpear.core.forms import KhmerDateField, KhmerIntegerField, PersonForm, Pl
 from karpear.core.models import Consent, Person
 from karpear.core.services import PlaceChoice
 from karpear.protection import services
-from karpear.protection.models import AcknowledgedBy, EmployerType, HandedOverBy, Industry, ReturnType, TransitCentre
+from karpear.protection.models import (
+    AcknowledgedBy,
+    DecidingBody,
+    EmployerType,
+    HandedOverBy,
+    IdentificationStatus,
+    IndicatorList,
+    Industry,
+    ReturnType,
+    TransitCentre,
+)
 
 EMPTY = [("", "—")]
 CONSENT_ANSWERS = [("", _("Not asked yet")), ("yes", _("Consent given")), ("no", _("Consent refused"))]
@@ -209,3 +219,81 @@ class GroupForm(IntakeFields):
 
     def to_input(self, submission: Any) -> services.GroupInput:
         return services.GroupInput(intake=self.to_intake(), rows=self.cleaned_data["group_rows"], submission=submission)
+
+
+# ---------------------------------------------------------------- screening and identification
+ANSWERS = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def indicator_field(code: str) -> str:
+    return f"ind-{code}"
+
+
+class ScreeningForm(forms.Form):
+    """The questionnaire: one yes/no per indicator of the chosen list (left empty: not answered yet)."""
+
+    forced_criminality = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    screened_on = KhmerDateField(label=_("Screened on"), required=False, help_text=_("Today when left empty."))
+    recruited = forms.ChoiceField(
+        label=_("Was the child recruited, transported, transferred, harboured or received (moved for work)?"),
+        required=False,
+        choices=ANSWERS,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, indicators: list[Any], child: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["list"] = forms.ChoiceField(widget=forms.HiddenInput, choices=IndicatorList.choices)
+        self.indicators = indicators
+        if not child:
+            del self.fields["recruited"]
+        for indicator in indicators:
+            self.fields[indicator_field(indicator.code)] = forms.ChoiceField(
+                required=False, choices=ANSWERS, widget=forms.RadioSelect
+            )
+
+    def to_input(self) -> services.ScreeningInput:
+        data = self.cleaned_data
+        answers = {
+            i.code: data[indicator_field(i.code)] == "yes" for i in self.indicators if data.get(indicator_field(i.code))
+        }
+        recruited = data.get("recruited")
+        return services.ScreeningInput(
+            list=data["list"],
+            answers=answers,
+            forced_criminality=bool(data.get("forced_criminality")),
+            recruited=None if not recruited else recruited == "yes",
+            screened_on=data.get("screened_on"),
+        )
+
+
+class DeterminationForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            *EMPTY,
+            *((v, label) for v, label in IdentificationStatus.choices if v != IdentificationStatus.NOT_SCREENED),
+        ],
+    )
+    deciding_body = forms.ChoiceField(label=_("Deciding body"), choices=[*EMPTY, *DecidingBody.choices])
+    deciding_body_name = forms.CharField(
+        label=_("Name of the deciding body"), required=False, max_length=150, help_text=_("e.g. the provincial police.")
+    )
+    decided_on = KhmerDateField(label=_("Decided on"))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when the decision differs from the screening's suggestion."),
+    )
+
+    def to_input(self) -> services.DeterminationInput:
+        data = self.cleaned_data
+        return services.DeterminationInput(
+            status=data["status"],
+            deciding_body=data["deciding_body"],
+            decided_on=data["decided_on"],
+            deciding_body_name=data.get("deciding_body_name") or "",
+            note=data.get("note") or "",
+        )

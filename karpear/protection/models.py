@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from karpear.core.models import OrgOwned
+from karpear.core.models import BaseModel, OrgOwned
 
 
 class TransitCentre(models.TextChoices):
@@ -203,3 +204,169 @@ class ProtectionCase(OrgOwned):
     @property
     def is_open(self) -> bool:
         return self.status in (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+
+# ---------------------------------------------------------------- screening and identification (DOMAIN §1)
+class IndicatorList(models.TextChoices):
+    """The ILO–EC lists (2009) differ for adults and children and for labour and sexual exploitation; the
+    forced-criminality set (scam compounds, after UNODC's key indicators) is an extension added to either
+    labour list."""
+
+    ADULT_LABOUR = "adult_labour", _("Adult, labour exploitation")
+    CHILD_LABOUR = "child_labour", _("Child, labour exploitation")
+    ADULT_SEXUAL = "adult_sexual", _("Adult, sexual exploitation")
+    CHILD_SEXUAL = "child_sexual", _("Child, sexual exploitation")
+    FORCED_CRIMINALITY = "forced_criminality", _("Forced criminality (scam compounds): extension")
+
+
+SCREENING_LISTS = (
+    IndicatorList.ADULT_LABOUR,
+    IndicatorList.CHILD_LABOUR,
+    IndicatorList.ADULT_SEXUAL,
+    IndicatorList.CHILD_SEXUAL,
+)
+CHILD_LISTS = (IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL)
+
+
+class Dimension(models.TextChoices):
+    DECEPTIVE_RECRUITMENT = "deceptive_recruitment", _("Deceptive recruitment")
+    COERCIVE_RECRUITMENT = "coercive_recruitment", _("Coercive recruitment")
+    RECRUITMENT_ABUSE_OF_VULNERABILITY = (
+        "recruitment_abuse_of_vulnerability",
+        _("Recruitment by abuse of vulnerability"),
+    )
+    EXPLOITATIVE_CONDITIONS = "exploitative_conditions", _("Exploitative conditions of work")
+    COERCION_AT_DESTINATION = "coercion_at_destination", _("Coercion at destination")
+    ABUSE_OF_VULNERABILITY_AT_DESTINATION = (
+        "abuse_of_vulnerability_at_destination",
+        _("Abuse of vulnerability at destination"),
+    )
+
+
+class Strength(models.TextChoices):
+    STRONG = "strong", _("Strong")
+    MEDIUM = "medium", _("Medium")
+    WEAK = "weak", _("Weak")
+
+
+class Indicator(BaseModel):
+    """One operational indicator, as data: an administrator corrects a rating, adds one or a whole list in
+    the back office, and every change is kept in its history (DOMAIN §1, data/ilo/README.md)."""
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    list = models.CharField(_("list"), max_length=20, choices=IndicatorList.choices)
+    dimension = models.CharField(_("dimension"), max_length=40, choices=Dimension.choices)
+    strength = models.CharField(_("strength"), max_length=10, choices=Strength.choices)
+    text_en = models.CharField(_("English text"), max_length=300)
+    text_km = models.CharField(_("Khmer text"), max_length=300)
+    source = models.CharField(_("source"), max_length=300)
+    verified = models.BooleanField(_("checked against the source"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(_("in use"), default=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["list", "order", "id"]
+        verbose_name = _("trafficking indicator")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ScreeningRule(BaseModel):
+    """How answers of one list make a suggestion, as data (DOMAIN §1, "(verify)"): when a dimension is
+    positive (`thresholds`: [strong, medium, weak] counts, any of which suffices) and which dimensions make a
+    presumed victim (`groups`: every group needs one positive dimension; a child list's recruitment group also
+    takes the recruitment act itself, asked as its own question)."""
+
+    list = models.CharField(_("list"), max_length=20, choices=IndicatorList.choices, unique=True)
+    thresholds = models.JSONField(_("when a dimension is positive"))
+    groups = models.JSONField(_("dimensions that make a presumed victim"))
+    source = models.CharField(_("source"), max_length=300)
+    verified = models.BooleanField(_("checked against the source"), default=False)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("screening rule")
+
+    def __str__(self) -> str:
+        return self.list
+
+
+class Screening(OrgOwned):
+    """One screening interview of a case: the answers to a list's indicators (with the forced-criminality
+    extension or not) and the suggestion they gave when it was saved. A case may be screened again."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="screenings")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    list = models.CharField(_("list"), max_length=20, choices=IndicatorList.choices)
+    forced_criminality = models.BooleanField(_("with the forced-criminality indicators"), default=False)
+    # Children: were they recruited, transported, transferred, harboured or received (no "means" needed).
+    recruited = models.BooleanField(_("recruitment act"), null=True, blank=True)
+    screened_on = models.DateField(_("screened on"))
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    suggestion = models.CharField(
+        _("suggestion"), max_length=20, choices=IdentificationStatus.choices, blank=True
+    )  # empty: no suggestion (answers missing)
+    evidence = models.JSONField(default=dict)  # what led to the suggestion, or what is missing (screening.py)
+
+    class Meta:
+        ordering = ["-screened_on", "-id"]
+        verbose_name = _("screening")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.list} {self.screened_on}"
+
+
+class ScreeningAnswer(models.Model):
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="answers")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("present"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "indicator"], name="protection_answer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening_id}:{self.indicator_id}={self.present}"
+
+
+class DecidingBody(models.TextChoices):
+    """HTCDS v2.0 TraffickingStatusDecisionMakingOrg."""
+
+    POLICE = "police", _("Police")
+    NGO = "ngo", _("NGO")
+    COURT = "court", _("Court or prosecution")
+    GOVERNMENT = "government", _("Government body other than the police")
+    OTHER = "other", _("Other")
+
+
+class Determination(OrgOwned):
+    """A human decision on the case's identification status, with who decided it and when: the screening's
+    conclusion at the transit centre, or the formal identification by an authorised body. The determinations
+    of a case, newest first, are the history of its status changes (`previous` → `status`)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="determinations")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    screening = models.ForeignKey(Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    previous = models.CharField(_("before"), max_length=20, choices=IdentificationStatus.choices)
+    status = models.CharField(_("decision"), max_length=20, choices=IdentificationStatus.choices)
+    deciding_body = models.CharField(_("deciding body"), max_length=20, choices=DecidingBody.choices)
+    deciding_body_name = models.CharField(_("name of the deciding body"), max_length=150, blank=True)
+    decided_on = models.DateField(_("decided on"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        verbose_name = _("determination")
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="not_screened"), name="protection_determination_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.previous} → {self.status}"

@@ -12,7 +12,15 @@ from karpear.core import selectors as core_selectors
 from karpear.core.models import Consent, Identity, User
 from karpear.core.roles import Capability
 from karpear.protection.declarations import ProtectionCapability as C
-from karpear.protection.models import CaseStatus, GroupArrival, ProtectionCase
+from karpear.protection.models import (
+    CaseStatus,
+    Determination,
+    GroupArrival,
+    IndicatorList,
+    ProtectionCase,
+    Screening,
+    ScreeningAnswer,
+)
 
 OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
 
@@ -100,3 +108,28 @@ def context_flags(user: User, case: ProtectionCase) -> dict[str, Any]:
         "can_change": changeable,
         "can_screen": changeable and access.has_capability(user, C.SCREEN),
     }
+
+
+# ---------------------------------------------------------------- screening and identification
+def latest_screening(*, user: User, case: ProtectionCase) -> Screening | None:
+    """The case's newest screening the user may see, with its answers (indicator code -> present)."""
+    screening = access.visible(user, Screening.objects.filter(case=case)).order_by("-screened_on", "-id").first()
+    if screening is not None:
+        answers = access.visible(user, ScreeningAnswer.objects.filter(screening=screening))
+        screening.answer_map = dict(answers.values_list("indicator__code", "present"))  # type: ignore[attr-defined]
+    return screening
+
+
+def determinations(*, user: User, case: ProtectionCase) -> QuerySet[Determination]:
+    """The history of the case's identification status, newest first."""
+    return (
+        access.visible(user, Determination.objects.filter(case=case))
+        .select_related("recorded_by")
+        .order_by("-decided_on", "-id")
+    )
+
+
+def default_list(case: ProtectionCase) -> str:
+    """Children's lists for someone under 18 when they arrived (by birth year, so to a year), else adults'."""
+    age = case.person.age_on(case.arrived_on)
+    return IndicatorList.CHILD_LABOUR if age is not None and age.years < 18 else IndicatorList.ADULT_LABOUR

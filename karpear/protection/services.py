@@ -27,16 +27,26 @@ from django.utils.translation import gettext as _
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
 from karpear.core.models import Consent, Organisation, Person, User
+from karpear.protection import screening as engine
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    SCREENING_LISTS,
     AcknowledgedBy,
     CaseSequence,
+    DecidingBody,
+    Determination,
     EmployerType,
     GroupArrival,
     HandedOverBy,
+    IdentificationStatus,
+    Indicator,
+    IndicatorList,
     Industry,
     ProtectionCase,
     ReturnType,
+    Screening,
+    ScreeningAnswer,
+    ScreeningRule,
     TransitCentre,
 )
 
@@ -354,3 +364,177 @@ def case_consent_record(*, actor: User, case: ProtectionCase, consent: ConsentIn
     return core_services.consent_record(
         actor=actor, person=case.person, purpose=consent.purpose, given=consent.given, given_by=consent.given_by
     )
+
+
+# ---------------------------------------------------------------- screening and identification (DOMAIN §1)
+LABOUR_LISTS = (IndicatorList.ADULT_LABOUR, IndicatorList.CHILD_LABOUR)
+
+
+@dataclass
+class ScreeningInput:
+    list: str
+    answers: dict[str, bool]  # indicator code -> present; a code left out is unanswered
+    forced_criminality: bool = False
+    recruited: bool | None = None  # children: the recruitment act itself
+    screened_on: dt.date | None = None  # today when not given
+
+
+@dataclass
+class DeterminationInput:
+    status: str
+    deciding_body: str
+    decided_on: dt.date
+    deciding_body_name: str = ""
+    note: str = ""
+
+
+def engine_dimensions() -> list[str]:
+    """The six dimensions of the ILO–EC indicators, in their order."""
+    from karpear.protection.models import Dimension
+
+    return list(Dimension.values)
+
+
+def indicators_for(list_name: str, forced_criminality: bool = False) -> list[Indicator]:
+    """The questions of a screening: the list's indicators in use, and the extension's when it is asked."""
+    lists = [list_name, IndicatorList.FORCED_CRIMINALITY] if forced_criminality else [list_name]
+    return list(Indicator.objects.filter(active=True, list__in=lists).order_by("order", "id"))
+
+
+def rule_for(list_name: str) -> engine.Rule:
+    rule = ScreeningRule.objects.filter(list=list_name).first()
+    if rule is None:
+        return engine.Rule((), ())
+    return engine.Rule.of(rule.thresholds, rule.groups)
+
+
+def suggestion_for(
+    indicators: list[Indicator], answers: dict[str, bool], list_name: str, recruited: bool | None
+) -> engine.Suggestion:
+    facts = [engine.IndicatorFact(i.code, i.dimension, i.strength) for i in indicators]
+    return engine.suggest(facts, answers, rule_for(list_name), recruited=recruited)
+
+
+@transaction.atomic
+def screening_record(*, actor: User, case: ProtectionCase, data: ScreeningInput) -> Screening:
+    """Save a screening interview of the case: the answers, and the engine's suggestion with the dimensions and
+    indicators that led to it (none while answers are missing: they are named instead). Needs
+    protection_screen on a case of the actor's organisation in their scope. Audited."""
+    access.require(actor, C.SCREEN)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    if data.list not in SCREENING_LISTS:
+        raise ValidationError({"list": _("Choose one of the answers.")})
+    if data.forced_criminality and data.list not in LABOUR_LISTS:
+        raise ValidationError(
+            {"forced_criminality": _("The forced-criminality indicators go with a labour exploitation list.")}
+        )
+    day = data.screened_on or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"screened_on": _("The date cannot be in the future.")})
+    if day < case.arrived_on:
+        raise ValidationError({"screened_on": _("The screening cannot be before the arrival.")})
+    indicators = indicators_for(data.list, data.forced_criminality)
+    known = {i.code: i for i in indicators}
+    unknown = sorted(set(data.answers) - set(known))
+    if unknown:
+        raise ValidationError(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)})
+    suggestion = suggestion_for(indicators, data.answers, data.list, data.recruited)
+    screening = Screening(
+        organisation=case.organisation,
+        case=case,
+        person=case.person,
+        list=data.list,
+        forced_criminality=data.forced_criminality,
+        recruited=data.recruited,
+        screened_on=day,
+        screened_by=actor,
+        suggestion=suggestion.outcome or "",
+        evidence=suggestion.as_evidence(),
+    )
+    screening.full_clean()
+    screening.save()
+    ScreeningAnswer.objects.bulk_create(
+        ScreeningAnswer(
+            organisation=case.organisation,
+            screening=screening,
+            person=case.person,
+            indicator=known[code],
+            present=value,
+        )
+        for code, value in data.answers.items()
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=screening,
+        case=str(case.uuid),
+        suggestion=screening.suggestion,
+        answered=len(data.answers),
+        missing=len(suggestion.missing),
+    )
+    return screening
+
+
+SCREENING_CONCLUSIONS = (
+    IdentificationStatus.POSSIBLE,
+    IdentificationStatus.PRESUMED,
+    IdentificationStatus.NOT_IDENTIFIED,
+)
+
+
+@transaction.atomic
+def determination_record(*, actor: User, case: ProtectionCase, data: DeterminationInput) -> Determination:
+    """Record a human decision on the case's identification: the screening's conclusion or the formal
+    identification, with the deciding body and date. It becomes the case's status, and the change is kept
+    (`previous` → `status`). A decision that departs from the latest screening's suggestion needs a note.
+    Needs protection_screen on the case (own organisation, in scope). The case row is locked, so two decisions
+    at once are recorded one after the other, each with the right previous status. Audited."""
+    access.require(actor, C.SCREEN)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    errors: dict[str, str] = {}
+    if data.status not in IdentificationStatus.values or data.status == IdentificationStatus.NOT_SCREENED:
+        errors["status"] = _("Choose one of the answers.")
+    if data.deciding_body not in DecidingBody.values:
+        errors["deciding_body"] = _("Choose who decided.")
+    if data.decided_on > timezone.localdate():
+        errors["decided_on"] = _("The date cannot be in the future.")
+    elif data.decided_on < case.arrived_on:
+        errors["decided_on"] = _("The decision cannot be before the arrival.")
+    if errors:
+        raise ValidationError(errors)
+    locked = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if locked.identification == data.status:
+        raise ValidationError({"status": _("This is already the case's status.")})
+    latest = Screening.objects.filter(case=locked).order_by("-screened_on", "-id").first()
+    if data.status in SCREENING_CONCLUSIONS and latest is None:
+        raise ValidationError({"status": _("Screen the person first: this conclusion comes from a screening.")})
+    departs = latest is not None and latest.suggestion and data.status in SCREENING_CONCLUSIONS
+    if departs and latest is not None and data.status != latest.suggestion and not data.note.strip():
+        raise ValidationError({"note": _("Say why the decision differs from the screening's suggestion.")})
+    determination = Determination(
+        organisation=locked.organisation,
+        case=locked,
+        person=locked.person,
+        screening=latest,
+        previous=locked.identification,
+        status=data.status,
+        deciding_body=data.deciding_body,
+        deciding_body_name=data.deciding_body_name.strip(),
+        decided_on=data.decided_on,
+        note=data.note.strip(),
+        recorded_by=actor,
+    )
+    determination.full_clean()
+    determination.save()
+    locked.identification = data.status
+    locked.save(update_fields=["identification", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=locked,
+        fields="identification",
+        previous=determination.previous,
+        status=data.status,
+        deciding_body=data.deciding_body,
+    )
+    return determination

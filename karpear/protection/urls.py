@@ -11,4 +11,6 @@ urlpatterns = [
     path("cases/<uuid:uuid>/edit/", views.case_edit, name="case_edit"),
     path("cases/<uuid:uuid>/rights/", views.case_rights, name="case_rights"),
     path("cases/<uuid:uuid>/consent/", views.case_consent, name="case_consent"),
+    path("cases/<uuid:uuid>/screening/", views.case_screening, name="case_screening"),
+    path("cases/<uuid:uuid>/determination/", views.case_determination, name="case_determination"),
 ]

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,12 +31,15 @@ from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.forms import (
     GROUP_ROWS,
     CaseConsentForm,
+    DeterminationForm,
     GroupForm,
     IntakeForm,
     ReturneeForm,
     RightsForm,
+    ScreeningForm,
+    indicator_field,
 )
-from karpear.protection.models import ProtectionCase
+from karpear.protection.models import CHILD_LISTS, SCREENING_LISTS, Dimension, IndicatorList, ProtectionCase, Strength
 
 ROW_KEY = re.compile(r"^row-(\d+)-(\w+)$")
 
@@ -305,3 +309,128 @@ def case_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
             return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
     context = _case_context(request, case, consent_form=form)
     return render_page(request, "protection/case_detail.html", context, status=400)
+
+
+# ---------------------------------------------------------------- screening and identification
+def _chosen_list(request: HttpRequest, case: ProtectionCase) -> tuple[str, bool]:
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = str(source.get("list") or selectors.default_list(case))
+    if chosen not in SCREENING_LISTS:
+        chosen = selectors.default_list(case)
+    labour = chosen in (IndicatorList.ADULT_LABOUR, IndicatorList.CHILD_LABOUR)
+    return chosen, labour and source.get("forced_criminality") in ("1", "on", "True", "true")
+
+
+def _text(indicator: Any) -> str:
+    """An indicator in the reader's script (Khmer where it has its Khmer text)."""
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(indicator.text_km if khmer and indicator.text_km else indicator.text_en)
+
+
+def _questions(form: ScreeningForm) -> list[tuple[str, list[tuple[Any, Any, str, str]]]]:
+    """The questionnaire by dimension: (dimension, [(field, indicator, text in the reader's script, strength)])."""
+    by_dimension: dict[str, list[tuple[Any, Any, str, str]]] = {}
+    for indicator in form.indicators:
+        text = _text(indicator)
+        by_dimension.setdefault(indicator.dimension, []).append(
+            (form[indicator_field(indicator.code)], indicator, text, str(Strength(indicator.strength).label))
+        )
+    return [(str(Dimension(name).label), rows) for name, rows in by_dimension.items()]
+
+
+def _screening_page(
+    request: HttpRequest,
+    case: ProtectionCase,
+    *,
+    form: ScreeningForm | None = None,
+    determination_form: DeterminationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    chosen, forced = _chosen_list(request, case)
+    latest = selectors.latest_screening(user=user, case=case)
+    indicators = services.indicators_for(chosen, forced)
+    if form is None:
+        initial: dict[str, Any] = {"list": chosen, "forced_criminality": forced}
+        if latest is not None and latest.list == chosen:
+            answers = getattr(latest, "answer_map", {})
+            initial.update({indicator_field(code): "yes" if present else "no" for code, present in answers.items()})
+            if latest.recruited is not None:
+                initial["recruited"] = "yes" if latest.recruited else "no"
+        form = ScreeningForm(initial=initial, indicators=indicators, child=chosen in CHILD_LISTS)
+    texts = {i.code: i for i in indicators}
+    evidence = latest.evidence if latest is not None else {}
+    context = {
+        "case": case,
+        "form": form,
+        "questions": _questions(form),
+        "chosen": chosen,
+        "forced": forced,
+        "lists": [(value, label) for value, label in IndicatorList.choices if value in SCREENING_LISTS],
+        "latest": latest,
+        "missing": [_text(texts[code]) for code in evidence.get("missing", []) if code in texts],
+        "missing_recruitment": "recruitment_act" in evidence.get("missing", []),
+        "positive": [
+            (
+                str(Dimension(name).label),
+                [
+                    (_text(texts[c]), texts[c].get_strength_display())
+                    for c in evidence["dimensions"][name]["present"]
+                    if c in texts
+                ],
+            )
+            for name in evidence.get("positive", [])
+        ],
+        "determinations": selectors.determinations(user=user, case=case),
+        "determination_form": determination_form or DeterminationForm(),
+        **selectors.context_flags(user, case),
+    }
+    return render_page(request, "protection/case_screening.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotency.idempotent
+def case_screening(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The screening questionnaire of a case, the engine's suggestion and the decisions taken."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    if request.method == "GET":
+        return _screening_page(request, case)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    chosen, forced = _chosen_list(request, case)
+    form = ScreeningForm(request.POST, indicators=services.indicators_for(chosen, forced), child=chosen in CHILD_LISTS)
+    if form.is_valid():
+        try:
+            saved = services.screening_record(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            if saved.suggestion:
+                messages.success(request, _("The screening is saved."))
+            else:
+                messages.warning(request, _("The screening is saved, without a suggestion: some answers are missing."))
+            url = reverse("protection:case_screening", args=[case.uuid]) + f"?list={chosen}"
+            return redirect_after_post(request, url + ("&forced_criminality=1" if forced else ""))
+    return _screening_page(request, case, form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def case_determination(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record a decision on the case's identification (status, deciding body, date)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    form = DeterminationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.determination_record(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The decision is recorded."))
+            return redirect_after_post(request, reverse("protection:case_screening", args=[case.uuid]))
+    return _screening_page(request, case, determination_form=form, status=400)

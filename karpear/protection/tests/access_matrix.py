@@ -49,4 +49,6 @@ ROUTES = {
     "protection:case_edit": RouteSpec("prot_case", write=C.CHANGE_CASE),
     "protection:case_rights": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post"),
     "protection:case_consent": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post"),
+    "protection:case_screening": RouteSpec("prot_case"),
+    "protection:case_determination": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.SCREEN,)),
 }

@@ -31,11 +31,13 @@ def test_two_intakes_at_the_same_moment_get_two_numbers_without_a_gap() -> None:
     ids = [make_user(organisation, Role.CASEWORKER, username=f"cw{n}").pk for n in range(2)]
 
     def intake(n: int) -> Any:
-        return lambda: services.intake_register(
-            actor=_actor(ids[n]),
-            person=services.core_services.PersonInput(sex="female", name_latin=f"Returnee {n}"),
-            intake=f.intake(),
-        ).number
+        return lambda: (
+            services.intake_register(
+                actor=_actor(ids[n]),
+                person=services.core_services.PersonInput(sex="female", name_latin=f"Returnee {n}"),
+                intake=f.intake(),
+            ).number
+        )
 
     outcomes = run_concurrently([intake(0), intake(1)])
 
