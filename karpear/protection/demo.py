@@ -1,6 +1,7 @@
 """The protection part of the demo consortium (issue 11, item 10): a group of deportees from Thailand received
 at CCPCR's Svay Rieng transit centre, registered from the group screen's service so the demo obeys the same
-rules, one of them with the rights notice acknowledged and consents recorded."""
+rules, one of them with the rights notice acknowledged, consents recorded, screened and concluded a presumed
+victim."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from karpear.core import services as core_services
 from karpear.core.models import Commune, User, Village
 from karpear.core.registry import DemoContext
 from karpear.protection import services
-from karpear.protection.models import GroupArrival, HandedOverBy, ReturnType, TransitCentre
+from karpear.protection.models import GroupArrival, HandedOverBy, ProtectionCase, ReturnType, TransitCentre
 
 # (Khmer name, Latin name, sex): the Khmer is what the transit centre writes on the group's list.
 ARRIVALS = [
@@ -68,4 +69,41 @@ def load(context: DemoContext) -> None:
             case=first,
             consent=services.ConsentInput(purpose=purpose, given=True, given_by=ARRIVALS[0][0]),
         )
+    _screen(caseworker, first, arrived)
     context.created["protection_cases"] = len(result.cases)
+
+
+# The first arrival's screening (DOMAIN §1's examples): deceived about the job and its pay, excessive hours for
+# little pay, documents taken and beaten at destination. The engine suggests a presumed victim; the caseworker
+# records the conclusion. Indicators are matched by dimension and English text, as the migration loads them.
+SCREENED = {
+    ("deceptive_recruitment", "Deceived about the nature of the job, location or employer"),
+    ("deceptive_recruitment", "Deceived about wages/earnings"),
+    ("exploitative_conditions", "Excessive working days or hours"),
+    ("exploitative_conditions", "Low or no salary"),
+    ("coercion_at_destination", "Confiscation of documents"),
+    ("coercion_at_destination", "Violence on victims"),
+}
+
+
+def _screen(caseworker: User, case: ProtectionCase, arrived: dt.date) -> None:
+    indicators = services.indicators_for("adult_labour")
+    if not indicators:
+        return
+    answers = {i.code: (i.dimension, i.text_en) in SCREENED for i in indicators}
+    screening = services.screening_record(
+        actor=caseworker,
+        case=case,
+        data=services.ScreeningInput("adult_labour", answers, screened_on=arrived + dt.timedelta(days=1)),
+    )
+    if screening.suggestion:
+        services.determination_record(
+            actor=caseworker,
+            case=case,
+            data=services.DeterminationInput(
+                status=screening.suggestion,
+                deciding_body="ngo",
+                deciding_body_name="CCPCR Svay Rieng",
+                decided_on=arrived + dt.timedelta(days=1),
+            ),
+        )

@@ -8,7 +8,7 @@ import pytest
 from karpear.core.demo import load_demo
 from karpear.protection.models import GroupArrival, ProtectionCase
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("indicators")]
 
 
 def test_the_demo_has_a_group_of_deportees_at_svay_rieng_loaded_once():
@@ -22,3 +22,4 @@ def test_the_demo_has_a_group_of_deportees_at_svay_rieng_loaded_once():
     assert {c.return_type for c in cases} == {"deported"} and {c.origin_country for c in cases} == {"TH"}
     assert {c.person.province_id for c in cases} == {"20"}  # home villages in Svay Rieng
     assert sum(1 for c in cases if c.rights_acknowledged_on) == 1
+    assert [c.identification for c in cases].count("presumed") == 1  # the first one screened and concluded

@@ -21,7 +21,7 @@ from karpear.protection.models import (
 )
 from karpear.protection.tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("indicators")]
 
 # A deportee from a Thai fishing boat, in the adult labour list's words (DOMAIN §1's strong and medium examples).
 # (dimension, indicator) pairs: some indicators are asked in two dimensions (at recruitment, at destination).

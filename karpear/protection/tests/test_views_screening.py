@@ -12,7 +12,7 @@ from karpear.protection import services
 from karpear.protection.models import Determination, ProtectionCase, Screening
 from karpear.protection.tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("indicators")]
 
 
 def _post(answers: dict[str, str], **extra: str) -> dict[str, str]:
