@@ -170,7 +170,7 @@ class GroupForm(IntakeFields):
     village). Row inputs are named `row-<n>-<field>`, as the service reports its errors; each row's village is
     core's place picker with the prefix `row-<n>`."""
 
-    rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=services.MAX_GROUP, initial=GROUP_ROWS)
+    rows = KhmerIntegerField(widget=forms.HiddenInput, min_value=1, max_value=services.MAX_GROUP, initial=GROUP_ROWS)
 
     def __init__(self, *args: Any, row_count: int = GROUP_ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
