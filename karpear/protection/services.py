@@ -170,10 +170,12 @@ def _case_new(
     intake: IntakeInput,
     group: GroupArrival | None = None,
     rights: RightsInput | None = None,
+    seq: CaseSequence | None = None,
 ) -> ProtectionCase:
-    """A new case for `person` (not audited: the caller records its events at its end)."""
+    """A new case for `person` (not audited: the caller records its events at its end). `seq`: the number lock
+    the caller already holds (a group takes it once for all its cases)."""
     organisation = person.organisation
-    seq = _number_lock(organisation)
+    seq = seq or _number_lock(organisation)
     membership = access.membership_for(actor)
     case = ProtectionCase(
         organisation=organisation,
@@ -189,7 +191,9 @@ def _case_new(
         case.rights_acknowledged_on = rights.acknowledged_on or timezone.localdate()
         case.rights_acknowledged_by = rights.acknowledged_by
         case.rights_explained_by = actor
-    case.full_clean()
+    # The number was taken under the lock and the uuid is new: the unique checks would repeat, per case, what
+    # the lock and the constraints guarantee.
+    case.full_clean(validate_unique=False, validate_constraints=False)
     case.save()
     return case
 
@@ -310,6 +314,7 @@ def group_arrival_register(*, actor: User, data: GroupInput) -> GroupResult:
         done = GroupArrival.objects.get(organisation=organisation, submission=group.submission)
         return GroupResult(done, list(done.cases.order_by("id")), created=False)
     cases = []
+    seq: CaseSequence | None = None
     for index, row in enumerate(data.rows):
         line = row.line if row.line is not None else index
         try:
@@ -318,7 +323,8 @@ def group_arrival_register(*, actor: User, data: GroupInput) -> GroupResult:
             raise ValidationError(
                 {f"row-{line}-{name}": messages for name, messages in exc.message_dict.items()}
             ) from exc
-        cases.append(_case_new(actor=actor, person=person, intake=data.intake, group=group))
+        seq = seq or _number_lock(organisation)  # lock step 2, after the first person's step 1
+        cases.append(_case_new(actor=actor, person=person, intake=data.intake, group=group, seq=seq))
     audit.record(actor=actor, action="create", obj=group, size=len(cases))
     audit.record_many(actor=actor, action="create", objects=cases, group=str(group.uuid))
     return GroupResult(group, cases, created=True)
