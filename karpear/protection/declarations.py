@@ -1,0 +1,132 @@
+"""What the protection app tells core (docs/writing-a-module.md): capabilities and the roles holding them, how
+each model is scoped, the referral sections, URLs, menu, home work lists and demo data.
+
+Who: caseworkers (their own cases) and case supervisors (the organisation's) receive, register, screen and
+follow survivors; shelter staff, legal officers and field officers (the livelihood partners) only read the
+cases assigned to them, or that an accepted referral shares with them. Volunteers, programme officers and M&E
+officers get nothing of protection (M&E counts cases through monitoring, never reads them).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core import access, registry, roles
+from karpear.core.models import User
+from karpear.core.roles import Role
+
+
+class ProtectionCapability(StrEnum):
+    VIEW_CASE = "protection_view_case"  # protection cases, their screening and status history
+    ADD_CASE = "protection_add_case"  # receive returnees: one, or a group arriving together
+    CHANGE_CASE = "protection_change_case"  # intake details, rights notice, consent
+    SCREEN = "protection_screen"  # the indicator questionnaire and the determination
+
+
+C = ProtectionCapability
+SECTION_SUMMARY = "protection_case_summary"
+SECTION_SCREENING = "protection_screening"
+
+
+def _my_cases(user: User) -> int:
+    from karpear.protection import selectors
+
+    return selectors.case_list(user=user, mine=True, open_only=True).count()
+
+
+def _load_demo(context: registry.DemoContext) -> None:
+    from karpear.protection import demo
+
+    demo.load(context)
+
+
+def _nobody(ctx: access.Context) -> Q:
+    return Q(pk__in=[])
+
+
+def declare() -> None:
+    from karpear.protection.models import (
+        CaseSequence,
+        Determination,
+        GroupArrival,
+        Indicator,
+        ProtectionCase,
+        Screening,
+        ScreeningAnswer,
+        ScreeningRule,
+    )
+
+    roles.define_capabilities(
+        "protection",
+        list(C),
+        labels={
+            C.VIEW_CASE: _("See protection cases"),
+            C.ADD_CASE: _("Receive returnees and open protection cases"),
+            C.CHANGE_CASE: _("Change protection cases, their rights notice and consent"),
+            C.SCREEN: _("Screen for trafficking and record the identification"),
+        },
+    )
+    roles.grant(Role.CASEWORKER, list(C))
+    roles.grant(Role.CASE_SUPERVISOR, list(C))
+    # Partners read what is assigned to them or what an accepted referral shares (their own scope).
+    roles.grant(Role.SHELTER_STAFF, [C.VIEW_CASE])
+    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE])
+    roles.grant(Role.FIELD_OFFICER, [C.VIEW_CASE])
+
+    access.register(
+        ProtectionCase,
+        view=C.VIEW_CASE,
+        change=C.CHANGE_CASE,
+        person="person",
+        owners=("assigned_to", "created_by"),
+        team="team",
+        section=SECTION_SUMMARY,
+    )
+    access.register(GroupArrival, view=C.VIEW_CASE, change=C.ADD_CASE, owners=("created_by",))
+    # The screening and the decisions on a case reach as far as the case does (its caseworker, creator, team).
+    for model, prefix in ((Screening, "case__"), (Determination, "case__"), (ScreeningAnswer, "screening__case__")):
+        access.register(
+            model,
+            view=C.VIEW_CASE,
+            change=C.SCREEN,
+            person="person",
+            owners=(f"{prefix}assigned_to", f"{prefix}created_by"),
+            team=f"{prefix}team",
+            section=SECTION_SCREENING,
+            lookup="pk" if model is ScreeningAnswer else "uuid",
+        )
+    # The indicators and rules are reference data (what is asked, and how answers count), not anyone's record.
+    access.register_public(Indicator, ScreeningRule)
+    # Case numbers are handed out by services.py under a lock; no page reads the counter.
+    access.register(CaseSequence, view=None, organisation="organisation", rows=_nobody, lookup="pk")
+    registry.referral_section(
+        "protection",
+        SECTION_SUMMARY,
+        _("Protection case summary"),
+        description=_("The protection case: arrival, where the person came from, how they returned, status."),
+        order=20,
+    )
+    registry.referral_section(
+        "protection",
+        SECTION_SCREENING,
+        _("Screening"),
+        description=_("The trafficking screening: the indicators answered, the suggestion and the decisions."),
+        order=21,
+    )
+    registry.urls("protection", prefix="protection/", module="karpear.protection.urls")
+    registry.menu_item("protection", "protection:case_list", _("Protection cases"), capability=C.VIEW_CASE, order=35)
+    registry.work_list(
+        "protection",
+        "protection_my_cases",
+        _("Your protection cases"),
+        capability=C.ADD_CASE,
+        count=_my_cases,
+        url=lambda user: reverse("protection:case_list") + "?mine=1",
+        empty=_("No open case is assigned to you. Returnees you receive at a transit centre will appear here."),
+        order=15,
+    )
+    registry.demo_loader("protection", "protection", _load_demo, after=["core"])

@@ -1,0 +1,299 @@
+"""User-input validation of the protection pages; business rules stay in services.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core import countries
+from karpear.core.forms import KhmerDateField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
+from karpear.core.models import Consent, Person
+from karpear.core.services import PlaceChoice
+from karpear.protection import services
+from karpear.protection.models import (
+    AcknowledgedBy,
+    DecidingBody,
+    EmployerType,
+    HandedOverBy,
+    IdentificationStatus,
+    IndicatorList,
+    Industry,
+    ReturnType,
+    TransitCentre,
+)
+
+EMPTY = [("", "—")]
+CONSENT_ANSWERS = [("", _("Not asked yet")), ("yes", _("Consent given")), ("no", _("Consent refused"))]
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+class IntakeFields(forms.Form):
+    """Where and when the person arrived, where they came from and how they returned."""
+
+    transit_centre = forms.ChoiceField(label=_("Transit centre"), choices=[*EMPTY, *TransitCentre.choices])
+    arrived_on = KhmerDateField(label=_("Arrival date"))
+    return_type = forms.ChoiceField(label=_("How they returned"), choices=[*EMPTY, *ReturnType.choices])
+    handed_over_by = forms.ChoiceField(label=_("Handed over by"), choices=[*EMPTY, *HandedOverBy.choices])
+    handed_over_detail = forms.CharField(
+        label=_("Which office"), required=False, max_length=150, help_text=_("e.g. the border checkpoint's name.")
+    )
+    origin_country = forms.ChoiceField(label=_("Country they came from"), initial="TH")
+    origin_place = forms.CharField(label=_("Province or town there"), required=False, max_length=100)
+    employer_type = forms.ChoiceField(label=_("Employer"), required=False, choices=[*EMPTY, *EmployerType.choices])
+    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=[*EMPTY, *Industry.choices])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = self.fields["origin_country"]
+        country.widget = QuickSelect()
+        country.choices = [*EMPTY, *countries.choices()]  # type: ignore[attr-defined]
+
+    def clean_arrived_on(self) -> dt.date:
+        value: dt.date = self.cleaned_data["arrived_on"]
+        if value > _today():
+            raise ValidationError(_("The arrival date cannot be in the future."))
+        return value
+
+    def to_intake(self) -> services.IntakeInput:
+        data = self.cleaned_data
+        return services.IntakeInput(
+            transit_centre=data["transit_centre"],
+            arrived_on=data["arrived_on"],
+            origin_country=data["origin_country"],
+            return_type=data["return_type"],
+            handed_over_by=data["handed_over_by"],
+            handed_over_detail=data.get("handed_over_detail") or "",
+            origin_place=data.get("origin_place") or "",
+            employer_type=data.get("employer_type") or "",
+            industry=data.get("industry") or "",
+        )
+
+
+class IntakeForm(IntakeFields):
+    """Completing or correcting a case's intake details."""
+
+
+class ReturneeForm(PersonForm, IntakeFields):
+    """Registering one returnee: core's person form (names, sex, birth, home place, documents) without the
+    household, the intake, the rights notice and the consents."""
+
+    rights_acknowledged_by = forms.ChoiceField(
+        label=_("Rights notice acknowledged by"),
+        required=False,
+        choices=[("", _("Not yet")), *AcknowledgedBy.choices],
+    )
+    consent_case_management = forms.ChoiceField(
+        label=Consent.Purpose.CASE_MANAGEMENT.label, required=False, choices=CONSENT_ANSWERS
+    )
+    consent_statistics = forms.ChoiceField(
+        label=Consent.Purpose.STATISTICS.label, required=False, choices=CONSENT_ANSWERS
+    )
+    consent_given_by = forms.CharField(
+        label=_("Consent given by"), required=False, max_length=100, help_text=_("The person, or their guardian.")
+    )
+
+    LEFT_OUT = ("case_number", "household", "new_household_code", "new_household_poverty", "relationship_to_head")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("households", None)
+        super().__init__(*args, **kwargs)
+        for name in self.LEFT_OUT:
+            del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        answered = data.get("consent_case_management") or data.get("consent_statistics")
+        if answered and not data.get("consent_given_by"):
+            self.add_error("consent_given_by", _("Say who gave or refused the consent."))
+        return data
+
+    def to_rights(self) -> services.RightsInput | None:
+        by = self.cleaned_data.get("rights_acknowledged_by")
+        return services.RightsInput(acknowledged_by=by) if by else None
+
+    def to_consents(self) -> list[services.ConsentInput]:
+        data = self.cleaned_data
+        consents = []
+        for purpose, name in (
+            (Consent.Purpose.CASE_MANAGEMENT, "consent_case_management"),
+            (Consent.Purpose.STATISTICS, "consent_statistics"),
+        ):
+            if data.get(name):
+                consents.append(services.ConsentInput(purpose, data[name] == "yes", data["consent_given_by"]))
+        return consents
+
+
+class RightsForm(forms.Form):
+    acknowledged_by = forms.ChoiceField(label=_("Acknowledged by"), choices=AcknowledgedBy.choices)
+    acknowledged_on = KhmerDateField(label=_("Date"), required=False, help_text=_("Today when left empty."))
+
+    def to_input(self) -> services.RightsInput:
+        data = self.cleaned_data
+        return services.RightsInput(
+            acknowledged_by=data["acknowledged_by"], acknowledged_on=data.get("acknowledged_on")
+        )
+
+
+class CaseConsentForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=[(value, label) for value, label in Consent.Purpose.choices if value != Consent.Purpose.REFERRAL],
+    )
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("yes", _("Consent given")), ("no", _("Consent refused or withdrawn"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    given_by = forms.CharField(label=_("Given by"), max_length=100, help_text=_("The person, or their guardian."))
+
+    def to_input(self) -> services.ConsentInput:
+        data = self.cleaned_data
+        return services.ConsentInput(data["purpose"], data["given"], data["given_by"])
+
+
+# ---------------------------------------------------------------- the group screen
+GROUP_ROWS = 10  # rows shown at first; "More rows" adds as many again
+ROW_FIELDS = ("name", "sex", "age")
+
+
+class GroupForm(IntakeFields):
+    """The group screen: the intake shared by everyone, then one row per person (name, sex, age, home
+    village). Row inputs are named `row-<n>-<field>`, as the service reports its errors; each row's village is
+    core's place picker with the prefix `row-<n>`."""
+
+    rows = KhmerIntegerField(widget=forms.HiddenInput, min_value=1, max_value=services.MAX_GROUP, initial=GROUP_ROWS)
+
+    def __init__(self, *args: Any, row_count: int = GROUP_ROWS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row_count = max(1, min(row_count, services.MAX_GROUP))
+        self.places: list[PlaceForm] = []
+        sexes = [*EMPTY, *((v, label) for v, label in Person.Sex.choices)]
+        for n in range(self.row_count):
+            self.fields[f"row-{n}-name"] = forms.CharField(label=_("Name"), required=False, max_length=150)
+            self.fields[f"row-{n}-sex"] = forms.ChoiceField(label=_("Sex"), required=False, choices=sexes)
+            self.fields[f"row-{n}-age"] = KhmerIntegerField(
+                label=_("Age"), required=False, min_value=0, max_value=services.MAX_AGE
+            )
+            self.places.append(PlaceForm(self.data if self.is_bound else None, prefix=f"row-{n}"))
+
+    def row_fields(self) -> list[list[Any]]:
+        return [[self[f"row-{n}-{name}"] for name in ROW_FIELDS] for n in range(self.row_count)]
+
+    def _row_filled(self, n: int) -> bool:
+        data = self.data
+        keys = [f"row-{n}-{name}" for name in (*ROW_FIELDS, "province", "district", "commune", "village")]
+        return any(str(data.get(key, "") or "").strip() for key in keys)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        rows: list[services.GroupRow] = []
+        for n in range(self.row_count):
+            if not self._row_filled(n):
+                continue
+            place = self.places[n]
+            choice = place.cleaned_data["place"] if place.is_valid() else None
+            if choice is None:  # the picker shows the errors next to its lists
+                self.add_error(None, _("Row %(row)d: check the home village.") % {"row": n + 1})
+            rows.append(
+                services.GroupRow(
+                    name=data.get(f"row-{n}-name") or "",
+                    sex=data.get(f"row-{n}-sex") or "",
+                    age=data.get(f"row-{n}-age"),
+                    place=choice or PlaceChoice(),
+                    line=n,
+                )
+            )
+        if not rows and not self.errors:
+            self.add_error(None, _("Add at least one person: every row is empty."))
+        data["group_rows"] = rows
+        return data
+
+    def to_input(self, submission: Any) -> services.GroupInput:
+        return services.GroupInput(intake=self.to_intake(), rows=self.cleaned_data["group_rows"], submission=submission)
+
+
+# ---------------------------------------------------------------- screening and identification
+ANSWERS = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def indicator_field(code: str) -> str:
+    return f"ind-{code}"
+
+
+class ScreeningForm(forms.Form):
+    """The questionnaire: one yes/no per indicator of the chosen list (left empty: not answered yet)."""
+
+    forced_criminality = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    screened_on = KhmerDateField(label=_("Screened on"), required=False, help_text=_("Today when left empty."))
+    recruited = forms.ChoiceField(
+        label=_("Was the child recruited, transported, transferred, harboured or received (moved for work)?"),
+        required=False,
+        choices=ANSWERS,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, indicators: list[Any], child: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["list"] = forms.ChoiceField(widget=forms.HiddenInput, choices=IndicatorList.choices)
+        self.indicators = indicators
+        if not child:
+            del self.fields["recruited"]
+        for indicator in indicators:
+            self.fields[indicator_field(indicator.code)] = forms.ChoiceField(
+                required=False, choices=ANSWERS, widget=forms.RadioSelect
+            )
+
+    def to_input(self) -> services.ScreeningInput:
+        data = self.cleaned_data
+        answers = {
+            i.code: data[indicator_field(i.code)] == "yes" for i in self.indicators if data.get(indicator_field(i.code))
+        }
+        recruited = data.get("recruited")
+        return services.ScreeningInput(
+            list=data["list"],
+            answers=answers,
+            forced_criminality=bool(data.get("forced_criminality")),
+            recruited=None if not recruited else recruited == "yes",
+            screened_on=data.get("screened_on"),
+        )
+
+
+class DeterminationForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            *EMPTY,
+            *((v, label) for v, label in IdentificationStatus.choices if v != IdentificationStatus.NOT_SCREENED),
+        ],
+    )
+    deciding_body = forms.ChoiceField(label=_("Deciding body"), choices=[*EMPTY, *DecidingBody.choices])
+    deciding_body_name = forms.CharField(
+        label=_("Name of the deciding body"), required=False, max_length=150, help_text=_("e.g. the provincial police.")
+    )
+    decided_on = KhmerDateField(label=_("Decided on"))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when the decision differs from the screening's suggestion."),
+    )
+
+    def to_input(self) -> services.DeterminationInput:
+        data = self.cleaned_data
+        return services.DeterminationInput(
+            status=data["status"],
+            deciding_body=data["deciding_body"],
+            decided_on=data["decided_on"],
+            deciding_body_name=data.get("deciding_body_name") or "",
+            note=data.get("note") or "",
+        )

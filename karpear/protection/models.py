@@ -1,0 +1,372 @@
+"""Protection records: a survivor's case from the transit centre on (issue 11).
+
+A case belongs to a `core.Person`; what identifies the person stays in `core.Identity`, behind view_identity
+and the audit. Rules about these records live in services.py (writes), selectors.py (reads) and, for who may
+do what, in declarations.py (core.access).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from karpear.core.models import BaseModel, OrgOwned
+
+
+class TransitCentre(models.TextChoices):
+    """Where returnees are received. CCPCR runs the Koh Kong and Svay Rieng centres (context/002); Poipet is
+    the government's centre on the Thai border."""
+
+    KOH_KONG = "koh_kong", _("Koh Kong transit centre")
+    SVAY_RIENG = "svay_rieng", _("Svay Rieng transit centre")
+    POIPET = "poipet", _("Poipet transit centre")
+    OTHER = "other", _("Other place of reception")
+
+
+class ReturnType(models.TextChoices):
+    DEPORTED = "deported", _("Deported")
+    RESCUED = "rescued", _("Rescued")
+    SELF_RETURNED = "self_returned", _("Returned on their own")
+
+
+class HandedOverBy(models.TextChoices):
+    """The authority (or other) that handed the person over to the transit centre."""
+
+    FOREIGN_IMMIGRATION = "foreign_immigration", _("Immigration authorities of the destination country")
+    FOREIGN_POLICE = "foreign_police", _("Police of the destination country")
+    CAMBODIAN_IMMIGRATION = "cambodian_immigration", _("Cambodian immigration police")
+    CAMBODIAN_POLICE = "cambodian_police", _("Cambodian police")
+    EMBASSY = "embassy", _("Cambodian embassy or consulate")
+    SOCIAL_AFFAIRS = "social_affairs", _("Department of social affairs")
+    NGO = "ngo", _("NGO or international organisation")
+    NOBODY = "nobody", _("Nobody: came on their own")
+    OTHER = "other", _("Other")
+
+
+class EmployerType(models.TextChoices):
+    COMPANY = "company", _("Company or factory")
+    BROKER = "broker", _("Broker or recruitment agency")
+    HOUSEHOLD = "household", _("Private household")
+    BOAT = "boat", _("Fishing boat")
+    CRIMINAL_GROUP = "criminal_group", _("Compound run by a criminal group")
+    INDIVIDUAL = "individual", _("Individual employer")
+    NONE = "none", _("No employer")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Industry(models.TextChoices):
+    """ISIC sections, as HTCDS v2.0 names the industry of forced labour (data/htcds); the codes are ISIC's."""
+
+    A = "A", _("Agriculture, forestry and fishing")
+    B = "B", _("Mining and quarrying")
+    C = "C", _("Manufacturing")
+    F = "F", _("Construction")
+    G = "G", _("Wholesale and retail trade")
+    H = "H", _("Transportation and storage")
+    I = "I", _("Accommodation and food service activities")  # noqa: E741  # the ISIC letter
+    J = "J", _("Information and communication")
+    R = "R", _("Arts, entertainment and recreation")
+    S = "S", _("Other service activities")
+    T = "T", _("Domestic work in private households")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class CaseStatus(models.TextChoices):
+    """HTCDS v2.0 case status (Active / FollowUp / Closed / ClosedReferred)."""
+
+    ACTIVE = "active", _("Active")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+    CLOSED_REFERRED = "closed_referred", _("Closed: referred")
+
+
+class IdentificationStatus(models.TextChoices):
+    """Where the case stands in identification (DOMAIN §1): the transit centre screens (possible or presumed
+    victim, or not identified), an authorised body identifies formally (a victim, or not a victim)."""
+
+    NOT_SCREENED = "not_screened", _("Not screened yet")
+    POSSIBLE = "possible", _("Possible victim")
+    PRESUMED = "presumed", _("Presumed victim")
+    NOT_IDENTIFIED = "not_identified", _("Not identified as a victim")
+    IDENTIFIED = "identified", _("Identified as a victim")
+    NOT_A_VICTIM = "not_a_victim", _("Not a victim")
+
+
+class AcknowledgedBy(models.TextChoices):
+    PERSON = "person", _("The person")
+    GUARDIAN = "guardian", _("Their parent or guardian")
+
+
+class CaseSequence(models.Model):
+    """The last protection case number issued per organisation and year; locked while the next one is taken
+    (services.py, lock order step 2)."""
+
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="protection_caseseq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last}"
+
+
+class GroupArrival(OrgOwned):
+    """People who arrived together (a group of deportees), registered from one screen in one transaction.
+
+    `submission` comes from the form's one-time key: a second post of the same screen finds this row and saves
+    nothing, even after the key's own record has expired (core.idempotency)."""
+
+    submission = models.UUIDField(editable=False)
+    transit_centre = models.CharField(_("transit centre"), max_length=20, choices=TransitCentre.choices)
+    arrived_on = models.DateField(_("arrival date"))
+    size = models.PositiveSmallIntegerField(_("number of people"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-arrived_on", "-id"]
+        verbose_name = _("group arrival")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "submission"], name="protection_group_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arrived_on} {self.transit_centre} ({self.size})"
+
+
+class ProtectionCase(OrgOwned):
+    """One survivor's protection case, numbered per organisation and year (`CCPCR-P-2026-00123`)."""
+
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="protection_cases")
+    number = models.CharField(_("case number"), max_length=40)
+    group = models.ForeignKey(
+        GroupArrival, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("group")
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("caseworker"),
+    )
+    team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    transit_centre = models.CharField(_("transit centre"), max_length=20, choices=TransitCentre.choices)
+    arrived_on = models.DateField(_("arrival date"))
+    # Where they came from: ISO 3166-1 alpha-2 (core.countries), and the province or town there as typed.
+    origin_country = models.CharField(_("country they came from"), max_length=2)
+    origin_place = models.CharField(_("province or town there"), max_length=100, blank=True)
+    employer_type = models.CharField(_("employer"), max_length=20, choices=EmployerType.choices, blank=True)
+    industry = models.CharField(_("industry"), max_length=10, choices=Industry.choices, blank=True)
+    return_type = models.CharField(_("how they returned"), max_length=20, choices=ReturnType.choices)
+    handed_over_by = models.CharField(_("handed over by"), max_length=30, choices=HandedOverBy.choices)
+    handed_over_detail = models.CharField(_("which office"), max_length=150, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.ACTIVE)
+    identification = models.CharField(
+        _("identification"),
+        max_length=20,
+        choices=IdentificationStatus.choices,
+        default=IdentificationStatus.NOT_SCREENED,
+    )
+    # The rights notice (DOMAIN §1), shown in Khmer and English and acknowledged.
+    rights_acknowledged_on = models.DateField(_("rights notice acknowledged on"), null=True, blank=True)
+    rights_acknowledged_by = models.CharField(
+        _("acknowledged by"), max_length=10, choices=AcknowledgedBy.choices, blank=True
+    )
+    rights_explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("protection case")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="protection_case_unique_number"),
+            models.CheckConstraint(
+                condition=Q(rights_acknowledged_on__isnull=True) | ~Q(rights_acknowledged_by=""),
+                name="protection_case_rights_by_whom",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at", "-id"], name="protection_case_org_recent"),
+            models.Index(fields=["assigned_to", "status"], name="protection_case_assigned"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+
+# ---------------------------------------------------------------- screening and identification (DOMAIN §1)
+class IndicatorList(models.TextChoices):
+    """The ILO–EC lists (2009) differ for adults and children and for labour and sexual exploitation; the
+    forced-criminality set (scam compounds, after UNODC's key indicators) is an extension added to either
+    labour list."""
+
+    ADULT_LABOUR = "adult_labour", _("Adult, labour exploitation")
+    CHILD_LABOUR = "child_labour", _("Child, labour exploitation")
+    ADULT_SEXUAL = "adult_sexual", _("Adult, sexual exploitation")
+    CHILD_SEXUAL = "child_sexual", _("Child, sexual exploitation")
+    FORCED_CRIMINALITY = "forced_criminality", _("Forced criminality (scam compounds): extension")
+
+
+SCREENING_LISTS = (
+    IndicatorList.ADULT_LABOUR,
+    IndicatorList.CHILD_LABOUR,
+    IndicatorList.ADULT_SEXUAL,
+    IndicatorList.CHILD_SEXUAL,
+)
+CHILD_LISTS = (IndicatorList.CHILD_LABOUR, IndicatorList.CHILD_SEXUAL)
+
+
+class Dimension(models.TextChoices):
+    DECEPTIVE_RECRUITMENT = "deceptive_recruitment", _("Deceptive recruitment")
+    COERCIVE_RECRUITMENT = "coercive_recruitment", _("Coercive recruitment")
+    RECRUITMENT_ABUSE_OF_VULNERABILITY = (
+        "recruitment_abuse_of_vulnerability",
+        _("Recruitment by abuse of vulnerability"),
+    )
+    EXPLOITATIVE_CONDITIONS = "exploitative_conditions", _("Exploitative conditions of work")
+    COERCION_AT_DESTINATION = "coercion_at_destination", _("Coercion at destination")
+    ABUSE_OF_VULNERABILITY_AT_DESTINATION = (
+        "abuse_of_vulnerability_at_destination",
+        _("Abuse of vulnerability at destination"),
+    )
+
+
+class Strength(models.TextChoices):
+    STRONG = "strong", _("Strong")
+    MEDIUM = "medium", _("Medium")
+    WEAK = "weak", _("Weak")
+
+
+class Indicator(BaseModel):
+    """One operational indicator, as data: an administrator corrects a rating, adds one or a whole list in
+    the back office, and every change is kept in its history (DOMAIN §1, data/ilo/README.md)."""
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    list = models.CharField(_("list"), max_length=20, choices=IndicatorList.choices)
+    dimension = models.CharField(_("dimension"), max_length=40, choices=Dimension.choices)
+    strength = models.CharField(_("strength"), max_length=10, choices=Strength.choices)
+    text_en = models.CharField(_("English text"), max_length=300)
+    text_km = models.CharField(_("Khmer text"), max_length=300)
+    source = models.CharField(_("source"), max_length=300)
+    verified = models.BooleanField(_("checked against the source"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(_("in use"), default=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["list", "order", "id"]
+        verbose_name = _("trafficking indicator")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ScreeningRule(BaseModel):
+    """How answers of one list make a suggestion, as data (DOMAIN §1, "(verify)"): when a dimension is
+    positive (`thresholds`: [strong, medium, weak] counts, any of which suffices) and which dimensions make a
+    presumed victim (`groups`: every group needs one positive dimension; a child list's recruitment group also
+    takes the recruitment act itself, asked as its own question)."""
+
+    list = models.CharField(_("list"), max_length=20, choices=IndicatorList.choices, unique=True)
+    thresholds = models.JSONField(_("when a dimension is positive"))
+    groups = models.JSONField(_("dimensions that make a presumed victim"))
+    source = models.CharField(_("source"), max_length=300)
+    verified = models.BooleanField(_("checked against the source"), default=False)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("screening rule")
+
+    def __str__(self) -> str:
+        return self.list
+
+
+class Screening(OrgOwned):
+    """One screening interview of a case: the answers to a list's indicators (with the forced-criminality
+    extension or not) and the suggestion they gave when it was saved. A case may be screened again."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="screenings")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    list = models.CharField(_("list"), max_length=20, choices=IndicatorList.choices)
+    forced_criminality = models.BooleanField(_("with the forced-criminality indicators"), default=False)
+    # Children: were they recruited, transported, transferred, harboured or received (no "means" needed).
+    recruited = models.BooleanField(_("recruitment act"), null=True, blank=True)
+    screened_on = models.DateField(_("screened on"))
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    suggestion = models.CharField(
+        _("suggestion"), max_length=20, choices=IdentificationStatus.choices, blank=True
+    )  # empty: no suggestion (answers missing)
+    evidence = models.JSONField(default=dict)  # what led to the suggestion, or what is missing (screening.py)
+
+    class Meta:
+        ordering = ["-screened_on", "-id"]
+        verbose_name = _("screening")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.list} {self.screened_on}"
+
+
+class ScreeningAnswer(models.Model):
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="answers")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("present"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "indicator"], name="protection_answer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening_id}:{self.indicator_id}={self.present}"
+
+
+class DecidingBody(models.TextChoices):
+    """HTCDS v2.0 TraffickingStatusDecisionMakingOrg."""
+
+    POLICE = "police", _("Police")
+    NGO = "ngo", _("NGO")
+    COURT = "court", _("Court or prosecution")
+    GOVERNMENT = "government", _("Government body other than the police")
+    OTHER = "other", _("Other")
+
+
+class Determination(OrgOwned):
+    """A human decision on the case's identification status, with who decided it and when: the screening's
+    conclusion at the transit centre, or the formal identification by an authorised body. The determinations
+    of a case, newest first, are the history of its status changes (`previous` → `status`)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="determinations")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    screening = models.ForeignKey(Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    previous = models.CharField(_("before"), max_length=20, choices=IdentificationStatus.choices)
+    status = models.CharField(_("decision"), max_length=20, choices=IdentificationStatus.choices)
+    deciding_body = models.CharField(_("deciding body"), max_length=20, choices=DecidingBody.choices)
+    deciding_body_name = models.CharField(_("name of the deciding body"), max_length=150, blank=True)
+    decided_on = models.DateField(_("decided on"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        verbose_name = _("determination")
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="not_screened"), name="protection_determination_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.previous} → {self.status}"

@@ -1,0 +1,135 @@
+"""Reads of the protection records: every function takes the acting user and starts from core.access."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import F, QuerySet, Value
+
+from karpear.core import access, audit
+from karpear.core import selectors as core_selectors
+from karpear.core.models import Consent, Identity, User
+from karpear.core.roles import Capability
+from karpear.protection.declarations import ProtectionCapability as C
+from karpear.protection.models import (
+    CaseStatus,
+    Determination,
+    GroupArrival,
+    IndicatorList,
+    ProtectionCase,
+    Screening,
+    ScreeningAnswer,
+)
+
+OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+
+def case_list(
+    *, user: User, mine: bool = False, open_only: bool = False, query: str = "", group: str = ""
+) -> QuerySet[ProtectionCase]:
+    """The cases the user may see, newest first; `mine`: assigned to the user; `query`: a case number's start;
+    `group`: the public id of a group arrival (an id that is not one shows nothing)."""
+    cases = access.visible(user, ProtectionCase.objects.all())
+    if group:
+        try:
+            cases = cases.filter(group__uuid=UUID(group))
+        except ValueError:
+            return cases.none()
+    if mine:
+        cases = cases.filter(assigned_to_id=user.pk)
+    if open_only:
+        cases = cases.filter(status__in=OPEN)
+    query = query.strip().upper()
+    if query:
+        cases = cases.filter(number__startswith=query)
+    return cases.select_related("person", "assigned_to").order_by("-created_at", "-id")
+
+
+def case_for_user(*, user: User, uuid: UUID | str, write: bool = False) -> ProtectionCase:
+    """The case, if the user may see it (else 404); with `write`, 403 when it is read-only to them."""
+    return access.get_for_user(
+        user,
+        ProtectionCase,
+        uuid,
+        write=write,
+        queryset=ProtectionCase.objects.select_related(
+            "person", "person__province", "person__commune", "person__village", "assigned_to", "group"
+        ),
+    )
+
+
+def case_identity(*, user: User, case: ProtectionCase) -> Identity | None:
+    """The person's identifying details, for a role that reads them (view_identity, in the person's scope);
+    each read is written to the audit log as core's reads are (`core.selectors.person_identity`). None for
+    everyone else. Two queries: the identity (scoped by core.access) and the audit event."""
+    if not access.has_capability(user, Capability.VIEW_IDENTITY):
+        return None
+    identity = access.visible(user, Identity.objects.filter(person_id=case.person_id)).first()
+    if identity is not None:
+        audit.record(actor=user, action="view", obj=case.person, fields="identity", reason="protection")
+    return identity
+
+
+def case_consents(*, user: User, case: ProtectionCase, reads_identity: bool) -> QuerySet[Consent]:
+    """The person's consents. Who gave them is often a relative's name: shown (`given_by_shown`) only to a
+    user who reads the person's identity (`reads_identity`, from `case_identity`), as core's list does."""
+    consents = access.visible(user, Consent.objects.filter(person_id=case.person_id)).select_related("recipient")
+    if reads_identity:
+        return consents.annotate(given_by_shown=F("given_by"))
+    return consents.defer("given_by").annotate(given_by_shown=Value(""))
+
+
+def group_cases(*, user: User, group: GroupArrival) -> QuerySet[ProtectionCase]:
+    return case_list(user=user).filter(group=group).order_by("id")
+
+
+def list_names(*, user: User, cases: list[ProtectionCase]) -> list[ProtectionCase]:
+    """Names beside listed cases for roles that read identities (one audit event for the list, by core)."""
+    core_selectors.list_identities(user=user, people=[case.person for case in cases])
+    return cases
+
+
+def may_change(user: User, case: ProtectionCase) -> bool:
+    """May the user change this (visible) case: the capability, and the case belongs to their organisation
+    (what a referral shares is read-only). No query."""
+    membership = access.membership_for(user)
+    return (
+        membership is not None
+        and membership.organisation_id == case.organisation_id
+        and access.has_capability(user, C.CHANGE_CASE)
+    )
+
+
+def context_flags(user: User, case: ProtectionCase) -> dict[str, Any]:
+    """What the case page offers the user (no query)."""
+    changeable = may_change(user, case)
+    return {
+        "can_change": changeable,
+        "can_screen": changeable and access.has_capability(user, C.SCREEN),
+    }
+
+
+# ---------------------------------------------------------------- screening and identification
+def latest_screening(*, user: User, case: ProtectionCase) -> Screening | None:
+    """The case's newest screening the user may see, with its answers (indicator code -> present)."""
+    screening = access.visible(user, Screening.objects.filter(case=case)).order_by("-screened_on", "-id").first()
+    if screening is not None:
+        answers = access.visible(user, ScreeningAnswer.objects.filter(screening=screening))
+        screening.answer_map = dict(answers.values_list("indicator__code", "present"))  # type: ignore[attr-defined]
+    return screening
+
+
+def determinations(*, user: User, case: ProtectionCase) -> QuerySet[Determination]:
+    """The history of the case's identification status, newest first."""
+    return (
+        access.visible(user, Determination.objects.filter(case=case))
+        .select_related("recorded_by")
+        .order_by("-decided_on", "-id")
+    )
+
+
+def default_list(case: ProtectionCase) -> str:
+    """Children's lists for someone under 18 when they arrived (by birth year, so to a year), else adults'."""
+    age = case.person.age_on(case.arrived_on)
+    return IndicatorList.CHILD_LABOUR if age is not None and age.years < 18 else IndicatorList.ADULT_LABOUR

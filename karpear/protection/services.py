@@ -1,0 +1,546 @@
+"""Writes of the protection records. Each service checks its caller's rights through core.access, validates,
+saves inside one transaction and writes its audit events in that transaction, last.
+
+Locks, in this one order (core.services explains why an order; this extends core's):
+0. A group arrival's submission key (`GroupArrival` unique on organisation and submission): inserted first,
+   so a second post of the same screen waits on it and then finds the group saved, before taking any lock.
+1. Core's registration lock (the person `CaseSequence` of the organisation), taken by
+   `core.services.person_create` for each new person.
+2. The organisation's protection case numbers of this year (`protection.CaseSequence`, SELECT ... FOR
+   UPDATE), held until commit: numbers are handed out without gap or clash.
+3. The rows written (case, consents, rights notice), then the audit append, last.
+A service that opens a case for a person it registers always goes 1 then 2, never 2 then 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from karpear.core import access, audit, countries
+from karpear.core import services as core_services
+from karpear.core.models import Consent, Organisation, Person, User
+from karpear.protection import screening as engine
+from karpear.protection.declarations import ProtectionCapability as C
+from karpear.protection.models import (
+    SCREENING_LISTS,
+    AcknowledgedBy,
+    CaseSequence,
+    DecidingBody,
+    Determination,
+    EmployerType,
+    GroupArrival,
+    HandedOverBy,
+    IdentificationStatus,
+    Indicator,
+    IndicatorList,
+    Industry,
+    ProtectionCase,
+    ReturnType,
+    Screening,
+    ScreeningAnswer,
+    ScreeningRule,
+    TransitCentre,
+)
+
+MAX_GROUP = 60  # the most people one group screen registers at once
+MAX_AGE = 110
+
+
+# ---------------------------------------------------------------- input
+@dataclass
+class IntakeInput:
+    """What the transit centre records about one arrival (shared by a whole group on the group screen)."""
+
+    transit_centre: str
+    arrived_on: dt.date
+    origin_country: str
+    return_type: str
+    handed_over_by: str
+    handed_over_detail: str = ""
+    origin_place: str = ""
+    employer_type: str = ""
+    industry: str = ""
+
+
+@dataclass
+class RightsInput:
+    """The rights notice was shown (in Khmer and English) and acknowledged, by the person or their guardian."""
+
+    acknowledged_by: str
+    acknowledged_on: dt.date | None = None  # today when not given
+
+
+@dataclass
+class ConsentInput:
+    purpose: str
+    given: bool
+    given_by: str
+
+
+@dataclass
+class GroupRow:
+    """One person of a group arrival: name, sex, age and home village (the rest is completed per case)."""
+
+    name: str
+    sex: str
+    age: int | None
+    place: core_services.PlaceChoice = field(default_factory=core_services.PlaceChoice)
+    line: int | None = None  # the row of the screen it came from (empty rows are skipped): names its errors
+
+
+@dataclass
+class GroupInput:
+    intake: IntakeInput
+    rows: list[GroupRow]
+    submission: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    group: GroupArrival
+    cases: list[ProtectionCase]
+    created: bool  # False: this submission was saved before; nothing was saved again
+
+
+# ---------------------------------------------------------------- validation
+def validate_intake(intake: IntakeInput) -> None:
+    """Field errors of an intake, in the user's language (nothing is saved when one is raised)."""
+    errors: dict[str, str] = {}
+    if intake.transit_centre not in TransitCentre.values:
+        errors["transit_centre"] = _("Choose the transit centre.")
+    if intake.arrived_on > timezone.localdate():
+        errors["arrived_on"] = _("The arrival date cannot be in the future.")
+    if intake.origin_country not in countries.codes():
+        errors["origin_country"] = _("Choose a country from the list.")
+    if intake.return_type not in ReturnType.values:
+        errors["return_type"] = _("Choose how the person returned.")
+    if intake.handed_over_by not in HandedOverBy.values:
+        errors["handed_over_by"] = _("Choose who handed the person over.")
+    if intake.employer_type and intake.employer_type not in EmployerType.values:
+        errors["employer_type"] = _("Choose one of the answers.")
+    if intake.industry and intake.industry not in Industry.values:
+        errors["industry"] = _("Choose one of the answers.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_rights(rights: RightsInput | None, arrived_on: dt.date | None = None) -> None:
+    if rights is None:
+        return
+    if rights.acknowledged_by not in AcknowledgedBy.values:
+        raise ValidationError({"rights_acknowledged_by": _("Say who acknowledged the rights notice.")})
+    day = rights.acknowledged_on or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"rights_acknowledged_on": _("The date cannot be in the future.")})
+    if arrived_on is not None and day < arrived_on:
+        raise ValidationError({"rights_acknowledged_on": _("The rights notice cannot be acknowledged before arrival.")})
+
+
+# ---------------------------------------------------------------- case numbers
+def _number_lock(organisation: Organisation) -> CaseSequence:
+    """Lock step 2: the organisation's protection case numbers of this year, held until commit."""
+    seq, _created = CaseSequence.objects.select_for_update().get_or_create(
+        organisation=organisation, year=timezone.localdate().year
+    )
+    return seq
+
+
+def _next_number(organisation: Organisation, seq: CaseSequence) -> str:
+    """The next free number, `CCPCR-P-2026-00123`; `seq` must be locked (`_number_lock`)."""
+    while True:
+        seq.last += 1
+        number = f"{organisation.short_name.upper()}-P-{seq.year}-{seq.last:05d}"
+        if not ProtectionCase.objects.filter(organisation=organisation, number=number).exists():
+            seq.save(update_fields=["last"])
+            return number
+
+
+def _case_new(
+    *,
+    actor: User,
+    person: Person,
+    intake: IntakeInput,
+    group: GroupArrival | None = None,
+    rights: RightsInput | None = None,
+    seq: CaseSequence | None = None,
+) -> ProtectionCase:
+    """A new case for `person` (not audited: the caller records its events at its end). `seq`: the number lock
+    the caller already holds (a group takes it once for all its cases)."""
+    organisation = person.organisation
+    seq = seq or _number_lock(organisation)
+    membership = access.membership_for(actor)
+    case = ProtectionCase(
+        organisation=organisation,
+        person=person,
+        number=_next_number(organisation, seq),
+        group=group,
+        assigned_to=actor,
+        team=membership.team if membership else None,
+        created_by=actor,
+        **dataclasses.asdict(intake),
+    )
+    if rights is not None:
+        case.rights_acknowledged_on = rights.acknowledged_on or timezone.localdate()
+        case.rights_acknowledged_by = rights.acknowledged_by
+        case.rights_explained_by = actor
+    # The number was taken under the lock and the uuid is new: the unique checks would repeat, per case, what
+    # the lock and the constraints guarantee.
+    case.full_clean(validate_unique=False, validate_constraints=False)
+    case.save()
+    return case
+
+
+# ---------------------------------------------------------------- intake
+@transaction.atomic
+def intake_register(
+    *,
+    actor: User,
+    person: core_services.PersonInput,
+    intake: IntakeInput,
+    rights: RightsInput | None = None,
+    consents: list[ConsentInput] | None = None,
+) -> ProtectionCase:
+    """Register one returnee at a transit centre: the person (core's registration, with its duplicate flags
+    for the supervisor), their protection case assigned to the actor, the rights notice and the consents given.
+
+    Needs protection_add_case (and core's add_person). Nothing is saved when any part is refused. Audited.
+    """
+    access.require(actor, C.ADD_CASE)
+    validate_intake(intake)
+    _validate_rights(rights, intake.arrived_on)
+    registered = core_services.person_create(actor=actor, data=person)  # lock step 1
+    case = _case_new(actor=actor, person=registered, intake=intake, rights=rights)  # lock step 2
+    for consent in consents or []:
+        core_services.consent_record(
+            actor=actor,
+            person=registered,
+            purpose=consent.purpose,
+            given=consent.given,
+            given_by=consent.given_by,
+        )
+    audit.record(actor=actor, action="create", obj=case, person=str(registered.uuid), number=case.number)
+    return case
+
+
+@transaction.atomic
+def case_open(*, actor: User, person: Person, intake: IntakeInput, rights: RightsInput | None = None) -> ProtectionCase:
+    """Open a protection case for someone already registered (a returnee known from an earlier stay, or a person
+    another programme registered). Needs protection_add_case and the person in the actor's scope, in the actor's
+    organisation (else 404/403). Takes only lock step 2. Audited."""
+    access.require(actor, C.ADD_CASE)
+    person = access.get_person_for_user(actor, person.uuid, write=True)
+    validate_intake(intake)
+    _validate_rights(rights, intake.arrived_on)
+    case = _case_new(actor=actor, person=person, intake=intake, rights=rights)
+    audit.record(actor=actor, action="create", obj=case, person=str(person.uuid), number=case.number)
+    return case
+
+
+def _row_errors(rows: list[GroupRow]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for index, row in enumerate(rows):
+        index = row.line if row.line is not None else index
+        if not row.name.strip():
+            errors[f"row-{index}-name"] = _("Enter the name.")
+        if row.sex not in Person.Sex.values:
+            errors[f"row-{index}-sex"] = _("Choose the sex.")
+        if row.age is not None and not 0 <= row.age <= MAX_AGE:
+            errors[f"row-{index}-age"] = _("Enter an age between 0 and %(max)d.") % {"max": MAX_AGE}
+    return errors
+
+
+def _is_khmer(text: str) -> bool:
+    return any("\u1780" <= ch <= "\u17ff" for ch in text)
+
+
+def _person_of(row: GroupRow, arrived_on: dt.date) -> core_services.PersonInput:
+    name = row.name.strip()
+    return core_services.PersonInput(
+        sex=row.sex,
+        birth_year=arrived_on.year - row.age if row.age is not None else None,
+        birth_year_estimated=row.age is not None,
+        place=row.place,
+        name_km=name if _is_khmer(name) else "",
+        name_latin="" if _is_khmer(name) else name,
+    )
+
+
+@transaction.atomic
+def group_arrival_register(*, actor: User, data: GroupInput) -> GroupResult:
+    """Register people who arrived together: each row becomes a person and a case, in one transaction, with
+    the intake details of the group. A second call with the same `submission` saves nothing and returns the
+    group saved the first time (a double tap, a resubmission after a dropped connection).
+
+    Needs protection_add_case. Row errors are keyed `row-<n>-<field>`. Audited: the group and every case.
+    """
+    access.require(actor, C.ADD_CASE)
+    membership = access.membership_for(actor)
+    if membership is None:
+        raise ValidationError(_("You are not a member of any organisation."))
+    organisation = membership.organisation
+    if data.submission is not None:
+        done = GroupArrival.objects.filter(organisation=organisation, submission=data.submission).first()
+        if done is not None:
+            return GroupResult(done, list(done.cases.order_by("id")), created=False)
+    validate_intake(data.intake)
+    if not data.rows:
+        raise ValidationError({"rows": _("Add at least one person: every row is empty.")})
+    if len(data.rows) > MAX_GROUP:
+        raise ValidationError({"rows": _("Register at most %(count)d people at once.") % {"count": MAX_GROUP}})
+    errors = _row_errors(data.rows)
+    if errors:
+        raise ValidationError(errors)
+    group = GroupArrival(
+        organisation=organisation,
+        submission=data.submission or uuid.uuid4(),
+        transit_centre=data.intake.transit_centre,
+        arrived_on=data.intake.arrived_on,
+        size=len(data.rows),
+        created_by=actor,
+    )
+    group.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():  # lock step 0: a concurrent post of the same screen waits here
+            group.save()
+    except IntegrityError:
+        done = GroupArrival.objects.get(organisation=organisation, submission=group.submission)
+        return GroupResult(done, list(done.cases.order_by("id")), created=False)
+    cases = []
+    seq: CaseSequence | None = None
+    for index, row in enumerate(data.rows):
+        line = row.line if row.line is not None else index
+        try:
+            person = core_services.person_create(actor=actor, data=_person_of(row, data.intake.arrived_on))
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"row-{line}-{name}": messages for name, messages in exc.message_dict.items()}
+            ) from exc
+        seq = seq or _number_lock(organisation)  # lock step 2, after the first person's step 1
+        cases.append(_case_new(actor=actor, person=person, intake=data.intake, group=group, seq=seq))
+    audit.record(actor=actor, action="create", obj=group, size=len(cases))
+    audit.record_many(actor=actor, action="create", objects=cases, group=str(group.uuid))
+    return GroupResult(group, cases, created=True)
+
+
+# ---------------------------------------------------------------- changes to a case
+@transaction.atomic
+def case_update(*, actor: User, case: ProtectionCase, intake: IntakeInput) -> ProtectionCase:
+    """Complete or correct a case's intake details. Needs protection_change_case on the case (own
+    organisation, in scope). Audited with the fields changed."""
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    validate_intake(intake)
+    changed = [name for name, value in dataclasses.asdict(intake).items() if getattr(case, name) != value]
+    for name, value in dataclasses.asdict(intake).items():
+        setattr(case, name, value)
+    case.full_clean()
+    case.save()
+    audit.record(actor=actor, action="update", obj=case, fields=",".join(changed))
+    return case
+
+
+@transaction.atomic
+def rights_acknowledge(*, actor: User, case: ProtectionCase, rights: RightsInput) -> ProtectionCase:
+    """Record that the rights notice was shown and acknowledged. Needs protection_change_case. Audited."""
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    _validate_rights(rights, case.arrived_on)
+    case.rights_acknowledged_on = rights.acknowledged_on or timezone.localdate()
+    case.rights_acknowledged_by = rights.acknowledged_by
+    case.rights_explained_by = actor
+    case.full_clean()
+    case.save(update_fields=["rights_acknowledged_on", "rights_acknowledged_by", "rights_explained_by", "updated_at"])
+    audit.record(actor=actor, action="update", obj=case, fields="rights_notice", by=rights.acknowledged_by)
+    return case
+
+
+@transaction.atomic
+def case_consent_record(*, actor: User, case: ProtectionCase, consent: ConsentInput) -> Consent:
+    """Record a consent given or refused for one purpose, on the case's person (core's consent record). Needs
+    protection_change_case on the case; core checks the person may be changed. Audited by core."""
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    if consent.purpose not in Consent.Purpose.values or consent.purpose == Consent.Purpose.REFERRAL:
+        raise ValidationError({"purpose": _("Choose one of the answers.")})
+    return core_services.consent_record(
+        actor=actor, person=case.person, purpose=consent.purpose, given=consent.given, given_by=consent.given_by
+    )
+
+
+# ---------------------------------------------------------------- screening and identification (DOMAIN §1)
+LABOUR_LISTS = (IndicatorList.ADULT_LABOUR, IndicatorList.CHILD_LABOUR)
+
+
+@dataclass
+class ScreeningInput:
+    list: str
+    answers: dict[str, bool]  # indicator code -> present; a code left out is unanswered
+    forced_criminality: bool = False
+    recruited: bool | None = None  # children: the recruitment act itself
+    screened_on: dt.date | None = None  # today when not given
+
+
+@dataclass
+class DeterminationInput:
+    status: str
+    deciding_body: str
+    decided_on: dt.date
+    deciding_body_name: str = ""
+    note: str = ""
+
+
+def engine_dimensions() -> list[str]:
+    """The six dimensions of the ILO–EC indicators, in their order."""
+    from karpear.protection.models import Dimension
+
+    return list(Dimension.values)
+
+
+def indicators_for(list_name: str, forced_criminality: bool = False) -> list[Indicator]:
+    """The questions of a screening: the list's indicators in use, and the extension's when it is asked."""
+    lists = [list_name, IndicatorList.FORCED_CRIMINALITY] if forced_criminality else [list_name]
+    return list(Indicator.objects.filter(active=True, list__in=lists).order_by("order", "id"))
+
+
+def rule_for(list_name: str) -> engine.Rule:
+    rule = ScreeningRule.objects.filter(list=list_name).first()
+    if rule is None:
+        return engine.Rule((), ())
+    return engine.Rule.of(rule.thresholds, rule.groups)
+
+
+def suggestion_for(
+    indicators: list[Indicator], answers: dict[str, bool], list_name: str, recruited: bool | None
+) -> engine.Suggestion:
+    facts = [engine.IndicatorFact(i.code, i.dimension, i.strength) for i in indicators]
+    return engine.suggest(facts, answers, rule_for(list_name), recruited=recruited)
+
+
+@transaction.atomic
+def screening_record(*, actor: User, case: ProtectionCase, data: ScreeningInput) -> Screening:
+    """Save a screening interview of the case: the answers, and the engine's suggestion with the dimensions and
+    indicators that led to it (none while answers are missing: they are named instead). Needs
+    protection_screen on a case of the actor's organisation in their scope. Audited."""
+    access.require(actor, C.SCREEN)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    if data.list not in SCREENING_LISTS:
+        raise ValidationError({"list": _("Choose one of the answers.")})
+    if data.forced_criminality and data.list not in LABOUR_LISTS:
+        raise ValidationError(
+            {"forced_criminality": _("The forced-criminality indicators go with a labour exploitation list.")}
+        )
+    day = data.screened_on or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"screened_on": _("The date cannot be in the future.")})
+    if day < case.arrived_on:
+        raise ValidationError({"screened_on": _("The screening cannot be before the arrival.")})
+    indicators = indicators_for(data.list, data.forced_criminality)
+    known = {i.code: i for i in indicators}
+    unknown = sorted(set(data.answers) - set(known))
+    if unknown:
+        raise ValidationError(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)})
+    suggestion = suggestion_for(indicators, data.answers, data.list, data.recruited)
+    screening = Screening(
+        organisation=case.organisation,
+        case=case,
+        person=case.person,
+        list=data.list,
+        forced_criminality=data.forced_criminality,
+        recruited=data.recruited,
+        screened_on=day,
+        screened_by=actor,
+        suggestion=suggestion.outcome or "",
+        evidence=suggestion.as_evidence(),
+    )
+    screening.full_clean()
+    screening.save()
+    ScreeningAnswer.objects.bulk_create(
+        ScreeningAnswer(
+            organisation=case.organisation,
+            screening=screening,
+            person=case.person,
+            indicator=known[code],
+            present=value,
+        )
+        for code, value in data.answers.items()
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=screening,
+        case=str(case.uuid),
+        suggestion=screening.suggestion,
+        answered=len(data.answers),
+        missing=len(suggestion.missing),
+    )
+    return screening
+
+
+SCREENING_CONCLUSIONS = (
+    IdentificationStatus.POSSIBLE,
+    IdentificationStatus.PRESUMED,
+    IdentificationStatus.NOT_IDENTIFIED,
+)
+
+
+@transaction.atomic
+def determination_record(*, actor: User, case: ProtectionCase, data: DeterminationInput) -> Determination:
+    """Record a human decision on the case's identification: the screening's conclusion or the formal
+    identification, with the deciding body and date. It becomes the case's status, and the change is kept
+    (`previous` → `status`). A decision that departs from the latest screening's suggestion needs a note.
+    Needs protection_screen on the case (own organisation, in scope). The case row is locked, so two decisions
+    at once are recorded one after the other, each with the right previous status. Audited."""
+    access.require(actor, C.SCREEN)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    errors: dict[str, str] = {}
+    if data.status not in IdentificationStatus.values or data.status == IdentificationStatus.NOT_SCREENED:
+        errors["status"] = _("Choose one of the answers.")
+    if data.deciding_body not in DecidingBody.values:
+        errors["deciding_body"] = _("Choose who decided.")
+    if data.decided_on > timezone.localdate():
+        errors["decided_on"] = _("The date cannot be in the future.")
+    elif data.decided_on < case.arrived_on:
+        errors["decided_on"] = _("The decision cannot be before the arrival.")
+    if errors:
+        raise ValidationError(errors)
+    locked = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if locked.identification == data.status:
+        raise ValidationError({"status": _("This is already the case's status.")})
+    latest = Screening.objects.filter(case=locked).order_by("-screened_on", "-id").first()
+    if data.status in SCREENING_CONCLUSIONS and latest is None:
+        raise ValidationError({"status": _("Screen the person first: this conclusion comes from a screening.")})
+    departs = latest is not None and latest.suggestion and data.status in SCREENING_CONCLUSIONS
+    if departs and latest is not None and data.status != latest.suggestion and not data.note.strip():
+        raise ValidationError({"note": _("Say why the decision differs from the screening's suggestion.")})
+    determination = Determination(
+        organisation=locked.organisation,
+        case=locked,
+        person=locked.person,
+        screening=latest,
+        previous=locked.identification,
+        status=data.status,
+        deciding_body=data.deciding_body,
+        deciding_body_name=data.deciding_body_name.strip(),
+        decided_on=data.decided_on,
+        note=data.note.strip(),
+        recorded_by=actor,
+    )
+    determination.full_clean()
+    determination.save()
+    locked.identification = data.status
+    locked.save(update_fields=["identification", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=locked,
+        fields="identification",
+        previous=determination.previous,
+        status=data.status,
+        deciding_body=data.deciding_body,
+    )
+    return determination

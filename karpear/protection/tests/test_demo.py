@@ -1,0 +1,25 @@
+"""The protection part of the demo consortium: a group of deportees received at CCPCR's Svay Rieng transit
+centre, loaded through the services, once."""
+
+from __future__ import annotations
+
+import pytest
+
+from karpear.core.demo import load_demo
+from karpear.protection.models import GroupArrival, ProtectionCase
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("indicators")]
+
+
+def test_the_demo_has_a_group_of_deportees_at_svay_rieng_loaded_once():
+    load_demo()
+    load_demo()  # refreshing the demo adds nobody twice
+
+    group = GroupArrival.objects.get()
+    cases = list(ProtectionCase.objects.filter(group=group).select_related("person", "organisation"))
+    assert (group.transit_centre, group.size, len(cases)) == ("svay_rieng", 8, 8)
+    assert {c.organisation.short_name for c in cases} == {"ccpcr"}
+    assert {c.return_type for c in cases} == {"deported"} and {c.origin_country for c in cases} == {"TH"}
+    assert {c.person.province_id for c in cases} == {"20"}  # home villages in Svay Rieng
+    assert sum(1 for c in cases if c.rights_acknowledged_on) == 1
+    assert [c.identification for c in cases].count("presumed") == 1  # the first one screened and concluded

@@ -1,0 +1,436 @@
+"""Pages of the protection app: each parses input, calls one service or selector, and renders.
+
+The register and group screens carry core's one-time key and draft (`{% form_protect %}`): a double tap or a
+resubmission after a dropped connection saves once, and what was typed stays on the phone until it is saved.
+The group screen's own submission key is derived from the form's one-time key, so a group is saved once even
+after that key's record has expired.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID, uuid5
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from karpear.core import access, countries, idempotency
+from karpear.core import selectors as core_selectors
+from karpear.core.place_picker import place_picker
+from karpear.core.roles import Capability
+from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
+from karpear.protection import rights, selectors, services
+from karpear.protection.declarations import ProtectionCapability as C
+from karpear.protection.forms import (
+    GROUP_ROWS,
+    CaseConsentForm,
+    DeterminationForm,
+    GroupForm,
+    IntakeForm,
+    ReturneeForm,
+    RightsForm,
+    ScreeningForm,
+    indicator_field,
+)
+from karpear.protection.models import CHILD_LISTS, SCREENING_LISTS, Dimension, IndicatorList, ProtectionCase, Strength
+
+ROW_KEY = re.compile(r"^row-(\d+)-(\w+)$")
+
+
+# ---------------------------------------------------------------- list
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    access.require(user, C.VIEW_CASE)
+    mine = request.GET.get("mine") == "1"
+    query = request.GET.get("q", "")[:40]
+    group = request.GET.get("group", "")
+    page = page_of(request, selectors.case_list(user=user, mine=mine, query=query, group=group))
+    selectors.list_names(user=user, cases=page.object_list)
+    context = {
+        "page": page,
+        "mine": mine,
+        "query": query,
+        "group": group,
+        "can_add": access.has_capability(user, C.ADD_CASE) and access.has_capability(user, Capability.ADD_PERSON),
+    }
+    return render_page(request, "protection/case_list.html", context, partial="results")
+
+
+# ---------------------------------------------------------------- register one returnee
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotency.idempotent
+def case_register(request: HttpRequest) -> HttpResponse:
+    """Register one returnee: the person (core's form and duplicate warning), the intake, the rights notice
+    and the consents, saved together."""
+    user = user_of(request)
+    access.require(user, C.ADD_CASE)
+    access.require(user, Capability.ADD_PERSON)
+    duplicates: list[core_selectors.DuplicateCandidate] = []
+    if request.method == "POST":
+        form = ReturneeForm(request.POST)
+        refreshing = "_place_refresh" in request.POST
+        if refreshing:
+            form = ReturneeForm(initial=request.POST.dict())
+        if not refreshing and form.is_valid():
+            data = form.cleaned_data
+            if not data.get("confirm_not_duplicate"):
+                duplicates = core_selectors.person_likely_duplicates(
+                    user=user,
+                    name_km=data.get("name_km", ""),
+                    name_latin=data.get("name_latin", ""),
+                    birth_year=data.get("birth_year")
+                    or (data["date_of_birth"].year if data.get("date_of_birth") else None),
+                    commune_code=data["place"].commune.code if data["place"].commune else "",
+                    phone=data.get("phone", ""),
+                    national_id=data.get("national_id", ""),
+                    passport_number=data.get("passport_number", ""),
+                )
+                if duplicates:
+                    idempotency.needs_review(
+                        request,
+                        _("This may be someone already registered. Open the entry, compare and save it again."),
+                    )
+            if not duplicates:
+                try:
+                    case = services.intake_register(
+                        actor=user,
+                        person=form.to_input(),
+                        intake=form.to_intake(),
+                        rights=form.to_rights(),
+                        consents=form.to_consents(),
+                    )
+                except ValidationError as exc:
+                    form_errors(form, exc)
+                else:
+                    messages.success(request, _("Saved. Case number %(number)s.") % {"number": case.number})
+                    return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
+        picker_data: Any = request.POST
+    else:
+        form = ReturneeForm()
+        picker_data = request.GET
+    context = {
+        "form": form,
+        "duplicates": duplicates,
+        "picker": place_picker(picker_data, form=form, user=user, legend=_("Home village")),
+        "notice": rights.notice(),
+    }
+    status = 400 if form.errors else 200
+    return render_page(request, "protection/case_register.html", context, status=status)
+
+
+# ---------------------------------------------------------------- a group arriving together
+GROUPS = UUID("0f7f3f2e-51a5-4d8e-9a0c-7c1f4b9e2d10")  # the namespace of group submissions from form keys
+
+
+def _submission_of(request: HttpRequest, user: Any) -> UUID | None:
+    """The group's submission key, from the form's one-time key (new on every opening of the screen): a
+    replay of the same submission carries the same one, so the group is saved once even when the one-time key
+    itself is forgotten (KARPEAR_IDEMPOTENCY_DAYS)."""
+    key = str(request.POST.get(idempotency.FIELD, ""))
+    return uuid5(GROUPS, f"{user.pk}:{key}") if idempotency.valid_key(key) else None
+
+
+def _row_errors(form: GroupForm, exc: ValidationError) -> None:
+    """A service's errors next to the row's input, or above the form naming the row."""
+    if not hasattr(exc, "error_dict"):
+        form_errors(form, exc)
+        return
+    for name, errors in exc.message_dict.items():
+        for error in errors:
+            if name in form.fields:
+                form.add_error(name, error)
+            elif match := ROW_KEY.match(name):
+                form.add_error(None, _("Row %(row)d: %(error)s") % {"row": int(match[1]) + 1, "error": error})
+            else:
+                form.add_error(None, error)
+
+
+def _row_count(request: HttpRequest) -> int:
+    raw = request.POST.get("rows") if request.method == "POST" else request.GET.get("rows")
+    try:
+        count = int(str(raw))
+    except ValueError:
+        count = GROUP_ROWS
+    if request.method == "POST" and "_more" in request.POST:
+        count += GROUP_ROWS
+    return max(1, min(count, services.MAX_GROUP))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotency.offline_page
+@idempotency.idempotent
+def group_arrival(request: HttpRequest) -> HttpResponse:
+    """One screen for people arriving together: the shared intake, then a row per person (name, sex, age,
+    home village). Each row becomes a person and a case, all in one transaction; each case is completed on
+    its own page afterwards."""
+    user = user_of(request)
+    access.require(user, C.ADD_CASE)
+    access.require(user, Capability.ADD_PERSON)
+    count = _row_count(request)
+    more = request.method == "POST" and ("_more" in request.POST or "_place_refresh" in request.POST)
+    if request.method == "POST" and not more:
+        form = GroupForm(request.POST, row_count=count)
+        if form.is_valid():
+            try:
+                result = services.group_arrival_register(actor=user, data=form.to_input(_submission_of(request, user)))
+            except ValidationError as exc:
+                _row_errors(form, exc)
+            else:
+                if result.created:
+                    messages.success(
+                        request,
+                        _("Saved: %(count)d people and their cases. Complete each case from the list below.")
+                        % {"count": len(result.cases)},
+                    )
+                else:
+                    messages.info(request, _("This group was saved already. Nothing was saved twice."))
+                url = reverse("protection:case_list") + f"?group={result.group.uuid}"
+                return redirect_after_post(request, url)
+    elif more:  # more rows, or a row's village list: keep what was typed, report nothing as wrong yet
+        form = GroupForm(initial={**request.POST.dict(), "rows": count}, row_count=count)
+    else:
+        form = GroupForm(initial={"rows": count}, row_count=count)
+    source: Any = request.POST if request.method == "POST" else {}
+    rows = [
+        (n, fields, place_picker(source, prefix=f"row-{n}", form=form.places[n], user=user, legend=_("Home village")))
+        for n, fields in enumerate(form.row_fields())
+    ]
+    context = {"form": form, "rows": rows, "count": count}
+    status = 400 if form.errors else 200
+    return render_page(request, "protection/group_arrival.html", context, status=status)
+
+
+# ---------------------------------------------------------------- one case
+def _case_context(
+    request: HttpRequest,
+    case: ProtectionCase,
+    *,
+    rights_form: RightsForm | None = None,
+    consent_form: CaseConsentForm | None = None,
+) -> dict[str, Any]:
+    user = user_of(request)
+    identity = selectors.case_identity(user=user, case=case)
+    return {
+        "case": case,
+        "person": case.person,
+        "identity": identity,
+        "origin_country": countries.name(case.origin_country),
+        "consents": selectors.case_consents(user=user, case=case, reads_identity=identity is not None),
+        "notice": rights.notice(),
+        "rights_form": rights_form or RightsForm(),
+        "consent_form": consent_form or CaseConsentForm(),
+        **selectors.context_flags(user, case),
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    return render_page(request, "protection/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotency.idempotent
+def case_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Complete or correct the intake details of a case."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.case_update(actor=user, case=case, intake=form.to_intake())
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
+    else:
+        initial = {name: getattr(case, name) for name in form_fields()}
+        initial["arrived_on"] = case.arrived_on.strftime("%d/%m/%Y")
+        form = IntakeForm(initial=initial)
+    status = 400 if form.errors else 200
+    return render_page(request, "protection/case_edit.html", {"case": case, "form": form}, status=status)
+
+
+def form_fields() -> list[str]:
+    return list(IntakeForm.base_fields)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def case_rights(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record that the rights notice was shown and acknowledged."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    form = RightsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rights_acknowledge(actor=user, case=case, rights=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The rights notice is recorded as acknowledged."))
+            return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
+    context = _case_context(request, case, rights_form=form)
+    return render_page(request, "protection/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def case_consent(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record a consent given or refused, for one purpose."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    form = CaseConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_consent_record(actor=user, case=case, consent=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The consent is recorded."))
+            return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
+    context = _case_context(request, case, consent_form=form)
+    return render_page(request, "protection/case_detail.html", context, status=400)
+
+
+# ---------------------------------------------------------------- screening and identification
+def _chosen_list(request: HttpRequest, case: ProtectionCase) -> tuple[str, bool]:
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = str(source.get("list") or selectors.default_list(case))
+    if chosen not in SCREENING_LISTS:
+        chosen = selectors.default_list(case)
+    labour = chosen in (IndicatorList.ADULT_LABOUR, IndicatorList.CHILD_LABOUR)
+    return chosen, labour and source.get("forced_criminality") in ("1", "on", "True", "true")
+
+
+def _text(indicator: Any) -> str:
+    """An indicator in the reader's script (Khmer where it has its Khmer text)."""
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(indicator.text_km if khmer and indicator.text_km else indicator.text_en)
+
+
+def _questions(form: ScreeningForm) -> list[tuple[str, list[tuple[Any, Any, str, str]]]]:
+    """The questionnaire by dimension: (dimension, [(field, indicator, text in the reader's script, strength)])."""
+    by_dimension: dict[str, list[tuple[Any, Any, str, str]]] = {}
+    for indicator in form.indicators:
+        text = _text(indicator)
+        by_dimension.setdefault(indicator.dimension, []).append(
+            (form[indicator_field(indicator.code)], indicator, text, str(Strength(indicator.strength).label))
+        )
+    return [(str(Dimension(name).label), rows) for name, rows in by_dimension.items()]
+
+
+def _screening_page(
+    request: HttpRequest,
+    case: ProtectionCase,
+    *,
+    form: ScreeningForm | None = None,
+    determination_form: DeterminationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    chosen, forced = _chosen_list(request, case)
+    latest = selectors.latest_screening(user=user, case=case)
+    indicators = services.indicators_for(chosen, forced)
+    if form is None:
+        initial: dict[str, Any] = {"list": chosen, "forced_criminality": forced}
+        if latest is not None and latest.list == chosen:
+            answers = getattr(latest, "answer_map", {})
+            initial.update({indicator_field(code): "yes" if present else "no" for code, present in answers.items()})
+            if latest.recruited is not None:
+                initial["recruited"] = "yes" if latest.recruited else "no"
+        form = ScreeningForm(initial=initial, indicators=indicators, child=chosen in CHILD_LISTS)
+    texts = {i.code: i for i in indicators}
+    evidence = latest.evidence if latest is not None else {}
+    context = {
+        "case": case,
+        "form": form,
+        "questions": _questions(form),
+        "chosen": chosen,
+        "forced": forced,
+        "lists": [(value, label) for value, label in IndicatorList.choices if value in SCREENING_LISTS],
+        "latest": latest,
+        "missing": [_text(texts[code]) for code in evidence.get("missing", []) if code in texts],
+        "missing_recruitment": "recruitment_act" in evidence.get("missing", []),
+        "positive": [
+            (
+                str(Dimension(name).label),
+                [
+                    (_text(texts[c]), texts[c].get_strength_display())
+                    for c in evidence["dimensions"][name]["present"]
+                    if c in texts
+                ],
+            )
+            for name in evidence.get("positive", [])
+        ],
+        "determinations": selectors.determinations(user=user, case=case),
+        "determination_form": determination_form or DeterminationForm(),
+        **selectors.context_flags(user, case),
+    }
+    return render_page(request, "protection/case_screening.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotency.idempotent
+def case_screening(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The screening questionnaire of a case, the engine's suggestion and the decisions taken."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    if request.method == "GET":
+        return _screening_page(request, case)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    chosen, forced = _chosen_list(request, case)
+    form = ScreeningForm(request.POST, indicators=services.indicators_for(chosen, forced), child=chosen in CHILD_LISTS)
+    if form.is_valid():
+        try:
+            saved = services.screening_record(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            if saved.suggestion:
+                messages.success(request, _("The screening is saved."))
+            else:
+                messages.warning(request, _("The screening is saved, without a suggestion: some answers are missing."))
+            url = reverse("protection:case_screening", args=[case.uuid]) + f"?list={chosen}"
+            return redirect_after_post(request, url + ("&forced_criminality=1" if forced else ""))
+    return _screening_page(request, case, form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def case_determination(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record a decision on the case's identification (status, deciding body, date)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    form = DeterminationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.determination_record(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The decision is recorded."))
+            return redirect_after_post(request, reverse("protection:case_screening", args=[case.uuid]))
+    return _screening_page(request, case, determination_form=form, status=400)
