@@ -159,4 +159,42 @@ def load(context: DemoContext) -> None:
         second.append(calf)
     for index, calf in enumerate(second[:2]):  # the second generation calves in turn: the third generation
         bank_services.animal_birth(actor=officer, mother=calf, sex="female", born_on=ago(760 + 60 * index))
-    context.created["livelihoods_banks"] = 2
+    context.created["livelihoods_banks"] = context.created.get("livelihoods_banks", 0) + 2
+
+
+def load_sovann(context: DemoContext, group: Group, officer: User) -> None:
+    """Sovann Phoum's banks attached to its savings group (003_*.txt: "animal and crop banks attached to these
+    savings groups so that members can take loans of rice, cows, chickens"): a rice bank with two loans, one
+    repaid, and a chicken bank whose first hen's first pullet has gone on to the next household."""
+    members = {m.number: m for m in GroupMember.objects.filter(group=group)}
+    start = group.formed_on + dt.timedelta(days=20)
+    rice = bank_services.bank_open(
+        actor=officer,
+        group=group,
+        data=bank_services.BankInput(
+            name="ធនាគារស្រូវ សុវណ្ណភូមិ",
+            kind=Bank.Kind.RICE,
+            commodity="អង្ករ (milled rice)",
+            opened_on=start,
+            interest_percent=D(20),
+            term_months=6,
+            price_per_kg=D(2500),
+        ),
+    )
+    bank_services.stock_deposit(actor=officer, bank=rice, kg=D(800), on=start, initial=True)
+    loan = bank_services.bank_lend(actor=officer, bank=rice, member=members[3], kg=D(50), on=start)
+    bank_services.loan_repay(actor=officer, loan=loan, kg=D(60), on=start + dt.timedelta(days=150))
+    bank_services.bank_lend(actor=officer, bank=rice, member=members[4], kg=D(40), on=start + dt.timedelta(days=200))
+    chickens = bank_services.bank_open(
+        actor=officer,
+        group=group,
+        data=bank_services.BankInput(name="ធនាគារមាន់ សុវណ្ណភូមិ", kind=Bank.Kind.ANIMAL, opened_on=start, holding_months=3),
+    )
+    hen = bank_services.animal_receive(
+        actor=officer,
+        bank=chickens,
+        data=bank_services.AnimalInput(species="chicken", sex="female", holder=members[1], received_on=start),
+    )
+    pullet = bank_services.animal_birth(actor=officer, mother=hen, sex="female", born_on=start + dt.timedelta(days=30))
+    bank_services.animal_pass_on(actor=officer, animal=pullet, to=members[2], on=start + dt.timedelta(days=130))
+    context.created["livelihoods_banks"] = context.created.get("livelihoods_banks", 0) + 2

@@ -113,4 +113,5 @@ def load(context: DemoContext) -> None:
             cycle=cycle,
             data=services.MeetingInput(number=week + 1, held_on=start + dt.timedelta(weeks=week), rows=rows),
         )
+    bank_demo.load_sovann(context, group, officer)  # its rice bank and chicken bank
     context.created["livelihoods_groups"] = 1
