@@ -508,3 +508,12 @@ def test_a_referral_assigned_in_one_organisation_is_not_seen_acting_for_another(
     as_gamma = acting(caseworker, two["gamma"])
     assert not access.visible(as_gamma, Referral.objects.all()).exists()
     assert access.visible(acting(caseworker, two["beta"]), Referral.objects.all()).count() == 1
+
+
+def test_a_receiver_keeps_their_own_people_beside_those_referred_to_them(received: dict[str, Any]) -> None:
+    """(Kills `condition |= shared` → `condition = shared` in `_person_condition`: the referred people would
+    replace the user's own.)"""
+    lawyer = received["lawyer"]
+    own = register(lawyer, name_latin="Own client")
+    visible = set(access.visible(fresh(lawyer), Person.objects.all()))
+    assert visible == {own, received["lawyers"].person}
