@@ -26,6 +26,7 @@ from karpear.core.models import (
     Person,
     PossibleDuplicate,
     Programme,
+    Referral,
     SubGrant,
     Target,
     Team,
@@ -441,3 +442,78 @@ def test_the_registrar_window_closes_when_the_registrars_membership_ends(two: di
     Membership.objects.filter(user=volunteer).update(is_active=False)
     assert not access.registrar_window_open(fresh(volunteer), person)
     assert not access.may_read_identity(fresh(volunteer), person)
+
+
+# ---------------------------------------------------------------- referrals received, for members who do not decide on them
+@pytest.fixture
+def received(two: dict[str, Organisation]) -> dict[str, Any]:
+    """Alpha refers three people to Beta: one accepted for a lawyer of team T, one for a caseworker in no team,
+    one still waiting."""
+    team = Team.objects.create(organisation=two["beta"], name="T")
+    beta = {
+        "supervisor": make_user(two["beta"], Role.CASE_SUPERVISOR, username="sup"),
+        "lawyer": make_user(two["beta"], Role.LEGAL_OFFICER, username="lawyer", team=team),
+        "colleague": make_user(two["beta"], Role.LEGAL_OFFICER, username="colleague", team=team),
+        "caseworker": make_user(two["beta"], Role.CASEWORKER, username="cw"),
+        "teammate": make_user(two["beta"], Role.CASEWORKER, username="cw-in-t", team=team),
+    }
+    sender = make_user(two["alpha"], Role.CASEWORKER, username="sender")
+    made = {}
+    for name, assignee in (("lawyers", "lawyer"), ("caseworkers", "caseworker"), ("waiting", None)):
+        person = register(sender, name_latin=f"Person {name}")
+        services.consent_record(
+            actor=sender,
+            person=person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by="self",
+            recipient=two["beta"],
+        )
+        referral = referrals.referral_create(
+            actor=sender, person=person, receiver=two["beta"], sections=["identity"], reason="Legal aid"
+        )
+        if assignee:
+            referrals.referral_accept(actor=beta["supervisor"], referral=referral, assign_to=beta[assignee])
+        made[name] = referral
+    return {**beta, **made, "team": team}
+
+
+def _referrals(user: User, made: dict[str, Any]) -> set[str]:
+    ids = set(access.visible(fresh(user), Referral.objects.all()).values_list("pk", flat=True))
+    return {name for name in ("lawyers", "caseworkers", "waiting") if made[name].pk in ids}
+
+
+def test_members_who_do_not_decide_on_referrals_see_only_those_for_them_or_their_team(received: dict[str, Any]) -> None:
+    """The waiting referral is the deciders' alone; a referral is for its assignee, and for a team-scoped role
+    for the team. (Kills the survivors of `_referral_rows`' "received" rule.)"""
+    assert _referrals(received["supervisor"], received) == {"lawyers", "caseworkers", "waiting"}
+    assert _referrals(received["lawyer"], received) == {"lawyers"}
+    assert _referrals(received["colleague"], received) == {"lawyers"}  # team scope: the team's referral
+    assert _referrals(received["caseworker"], received) == {"caseworkers"}
+    assert _referrals(received["teammate"], received) == set()  # own scope: not the team's
+
+
+def test_a_referral_assigned_to_a_lawyer_stays_theirs_after_they_change_team(received: dict[str, Any]) -> None:
+    other_team = Team.objects.create(organisation=received["team"].organisation, name="U")
+    Membership.objects.filter(user=received["lawyer"]).update(team=other_team)
+    assert _referrals(received["lawyer"], received) == {"lawyers"}
+    assert _referrals(received["colleague"], received) == {"lawyers"}
+
+
+def test_a_referral_assigned_in_one_organisation_is_not_seen_acting_for_another(
+    two: dict[str, Organisation], received: dict[str, Any]
+) -> None:
+    caseworker = received["caseworker"]
+    Membership.objects.create(user=caseworker, organisation=two["gamma"], role=Role.CASEWORKER)
+    as_gamma = acting(caseworker, two["gamma"])
+    assert not access.visible(as_gamma, Referral.objects.all()).exists()
+    assert access.visible(acting(caseworker, two["beta"]), Referral.objects.all()).count() == 1
+
+
+def test_a_receiver_keeps_their_own_people_beside_those_referred_to_them(received: dict[str, Any]) -> None:
+    """(Kills `condition |= shared` → `condition = shared` in `_person_condition`: the referred people would
+    replace the user's own.)"""
+    lawyer = received["lawyer"]
+    own = register(lawyer, name_latin="Own client")
+    visible = set(access.visible(fresh(lawyer), Person.objects.all()))
+    assert visible == {own, received["lawyers"].person}
