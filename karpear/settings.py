@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "karpear.core",
     "karpear.livelihoods",
+    "karpear.outreach",
     # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
 if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
