@@ -48,7 +48,6 @@ C = OutreachCapability
 SUBMIT_RATE = ratelimit.Rate(limit=5, seconds=3600)
 # Per address: a person mistypes a code a few times; trying codes in bulk is stopped (and audited).
 LOOKUP_RATE = ratelimit.Rate(limit=10, seconds=600)
-QUICK_EXIT_URL = "https://www.google.com/"
 
 type View = Callable[..., HttpResponse]
 
