@@ -53,7 +53,7 @@ type View = Callable[..., HttpResponse]
 
 
 def portal_page(view: View) -> View:
-    """A page of the public portal: in the visitor's chosen language, else Khmer; no referrer sent on."""
+    """A page of the public portal: in the visitor's chosen language, else Khmer; no referrer sent to other sites."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -64,18 +64,22 @@ def portal_page(view: View) -> View:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"  # the quick exit and outside links tell nobody where from
+        # The quick exit and outside links tell nobody where the visitor was (our own pages still see it).
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapped
 
 
 def _same_site(request: HttpRequest) -> bool:
-    """Whether a POST comes from one of our own pages (by the headers every current browser sends)."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.get_host()
+    """Whether a POST comes from one of our own pages, by the headers browsers send: Sec-Fetch-Site where
+    the browser sends it (every current one), else the Origin (absent or "null" from old browsers and some
+    privacy settings: then the other protections alone apply)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin", "null")
+    return origin == "null" or urlsplit(origin).netloc == request.get_host()
 
 
 def _over_limit(request: HttpRequest, what: str, rate: ratelimit.Rate) -> int:

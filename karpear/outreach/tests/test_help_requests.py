@@ -171,8 +171,12 @@ def test_a_post_from_another_site_is_refused(org) -> None:
     client = english(HTTP_ORIGIN="https://evil.example", HTTP_SEC_FETCH_SITE="cross-site")
     assert client.post(HELP, f.form_post()).status_code == 403
     assert english(HTTP_ORIGIN="https://evil.example").post(HELP, f.form_post()).status_code == 403
+    assert english(HTTP_SEC_FETCH_SITE="same-site").post(HELP, f.form_post()).status_code == 403
     assert english(HTTP_ORIGIN="http://testserver").post(HELP, f.form_post()).status_code == 200
-    assert HelpRequest.objects.count() == 1
+    # Origin "null" (a no-referrer policy, some privacy settings) with Sec-Fetch-Site from our own page.
+    same = english(HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
+    assert same.post(HELP, f.form_post()).status_code == 200
+    assert HelpRequest.objects.count() == 2
 
 
 def test_submissions_are_rate_limited_per_address(org) -> None:
