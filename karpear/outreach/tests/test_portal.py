@@ -202,3 +202,30 @@ def test_page_weight_first_visit_and_later_pages() -> None:
     print(f"first visit {first} B (assets {assets_size} B); later pages {later}")
     assert first <= 150_000
     assert max(later.values()) <= 30_000
+
+
+@pytest.mark.parametrize(
+    ("url", "budget"),
+    [
+        ("/safe-migration/", 1),
+        ("/safe-migration/passport/", 3),
+        ("/safe-migration/who-can-help/?province=14&district=1401&commune=140101", 7),
+        ("/safe-migration/help/", 1),
+        ("/safe-migration/job-check/?fee=yes", 0),
+    ],
+)
+def test_public_pages_stay_within_their_query_budget(url: str, budget: int, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    HelpContact.objects.bulk_create(
+        HelpContact(
+            kind="ngo",
+            name_en=f"NGO {n}",
+            name_km="x",
+            phone="1",
+            province_id="14",
+            source="s",
+            last_verified=dt.date(2026, 1, 1),
+        )
+        for n in range(30)
+    )
+    with django_assert_max_num_queries(budget):
+        assert Client().get(url).status_code == 200
