@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from karpear.core import access, audit
 from karpear.core.models import Commune, District, Province, User
 from karpear.outreach.models import HelpContact, HelpRequest, PassportFee, PassportOffice, Topic
-from karpear.outreach.services import code_hash
+from karpear.outreach.services import code_hash, without_address
 
 
 # ---------------------------------------------------------------- public portal
@@ -52,16 +52,21 @@ def contacts_for_place(
 
 def help_request_status(code: str) -> HelpRequest | None:
     """The help request with this tracking code (already normalised), for its status alone. Every lookup is
-    audited, found or not, so that someone trying codes shows in the log."""
+    audited: a code that finds nothing with the network address, so that someone trying codes shows in the
+    log; a code that finds a request without it (whoever checks is most likely the person who asked)."""
     request = HelpRequest.objects.filter(code_hash=code_hash(code)).only("uuid", "organisation", "status").first()
-    audit.record(
-        actor=None,
-        action="search",
-        obj=request,
-        actor_name="public portal",
-        kind="help_request_status",
-        found=request is not None,
-    )
+    if request is None:
+        audit.record(actor=None, action="search", actor_name="public portal", kind="help_request_status", found=False)
+    else:
+        with without_address():
+            audit.record(
+                actor=None,
+                action="search",
+                obj=request,
+                actor_name="public portal",
+                kind="help_request_status",
+                found=True,
+            )
     return request
 
 

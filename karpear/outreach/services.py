@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -29,6 +31,22 @@ from karpear.outreach.models import HelpDesk, HelpRequest
 CODE_DIGITS = 16
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+
+
+@contextmanager
+def without_address() -> Iterator[None]:
+    """Audit events written inside name a help request but not the visitor's network address: an anonymous
+    request stays anonymous, even to whoever reads the audit log."""
+    token = audit.current_ip.set(None)
+    try:
+        yield
+    finally:
+        audit.current_ip.reset(token)
+
+
+def address_key(ip: str | None) -> str:
+    """What a rate limit counts a visitor by: a keyed hash of the address, never the address itself."""
+    return salted_hmac("karpear.outreach.rate", ip or "unknown", algorithm="sha256").hexdigest()[:32]
 
 
 def new_form_key() -> str:
@@ -143,7 +161,8 @@ def help_request_submit(*, key: str, data: HelpRequestInput) -> Submitted:
             )
     except IntegrityError:  # the same form sent twice at the same moment: the other one saved it
         return Submitted(HelpRequest.objects.get(code_hash=code_hash(code)), code, created=False)
-    audit.record(actor=None, action="create", obj=request, actor_name="public portal", about=data.about)
+    with without_address():
+        audit.record(actor=None, action="create", obj=request, actor_name="public portal", about=data.about)
     return Submitted(request, code, created=True)
 
 

@@ -84,7 +84,7 @@ def _same_site(request: HttpRequest) -> bool:
 
 def _over_limit(request: HttpRequest, what: str, rate: ratelimit.Rate) -> int:
     """Count this request against the address's allowance; the seconds to wait when it is used up, else 0."""
-    counted = ratelimit.hit(f"outreach-{what}:{client_ip(request) or 'unknown'}", seconds=rate.seconds)
+    counted = ratelimit.hit(f"outreach-{what}:{services.address_key(client_ip(request))}", seconds=rate.seconds)
     return ratelimit.seconds_left(rate.seconds) if counted > rate.limit else 0
 
 

@@ -285,3 +285,17 @@ def test_a_bad_outcome_is_refused_and_nothing_changes(org) -> None:
     response = client.post(f"/safe-migration/staff/requests/{sent.request.uuid}/triage/", {"outcome": "deleted"})
     assert response.status_code == 400
     assert HelpRequest.objects.get().status == "received"
+
+
+def test_events_naming_a_request_carry_no_address_and_counters_no_address(org) -> None:
+    from karpear.core.models import RateCounter
+
+    client = english(REMOTE_ADDR="203.0.113.7")
+    code = _code(client.post(HELP, f.form_post()).content.decode())
+    client.post(STATUS, {"code": code})
+    client.post(STATUS, {"code": "0000 0000 0000 0000"})
+    saved = HelpRequest.objects.get()
+    assert [e.ip for e in AuditEvent.objects.filter(object_id=str(saved.uuid))] == [None, None]
+    guessed = AuditEvent.objects.get(action="search", object_id="")
+    assert guessed.ip == "203.0.113.7"  # trying codes shows who tried
+    assert not any("203.0.113.7" in key for key in RateCounter.objects.values_list("key", flat=True))
