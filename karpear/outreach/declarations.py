@@ -46,11 +46,12 @@ def declare() -> None:
         },
         identifying=[C.VIEW_HELP_REQUEST],
     )
-    # The organisation's help desk is one queue: every hotline officer (and supervisor) of the receiving
-    # organisation sees all of its requests, not only the ones they triaged.
+    # The organisation's help desk is one queue: every hotline officer of the receiving organisation sees and
+    # triages all of its requests, not only the ones they triaged. Case supervisors read them (oversight), and
+    # their home page gains no work list (its query budget, test_modules).
     organisation_wide = Scope.ORGANISATION
     roles.grant(Role.HOTLINE_OFFICER, list(C), scope=organisation_wide)
-    roles.grant(Role.CASE_SUPERVISOR, list(C), scope=organisation_wide)
+    roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_HELP_REQUEST], scope=organisation_wide)
 
     access.register(HelpRequest, view=C.VIEW_HELP_REQUEST, change=C.TRIAGE_HELP_REQUEST, owners=("triaged_by",))
     # Published reference data: what the public portal shows anyway.

@@ -279,9 +279,19 @@ def test_roles_without_the_capability_are_refused(org) -> None:
     assert Client().get("/safe-migration/staff/requests/").status_code == 302  # to the login page
 
 
-def test_a_bad_outcome_is_refused_and_nothing_changes(org) -> None:
+def test_case_supervisors_read_requests_but_the_hotline_triages(org) -> None:
     sent = f.help_request()
     client = login(Client(), make_user(org, Role.CASE_SUPERVISOR))
+    url = f"/safe-migration/staff/requests/{sent.request.uuid}/"
+    page = client.get(url).content.decode()
+    assert "A broker kept my passport." in page and "triage/" not in page
+    assert client.post(f"{url}triage/", {"outcome": "grievance"}).status_code == 403
+    assert HelpRequest.objects.get().status == "received"
+
+
+def test_a_bad_outcome_is_refused_and_nothing_changes(org) -> None:
+    sent = f.help_request()
+    client = login(Client(), make_user(org, Role.HOTLINE_OFFICER))
     response = client.post(f"/safe-migration/staff/requests/{sent.request.uuid}/triage/", {"outcome": "deleted"})
     assert response.status_code == 400
     assert HelpRequest.objects.get().status == "received"
