@@ -25,7 +25,7 @@ class PassportFeeAdmin(AuditedAdmin):
 
 @admin.register(PassportOffice)
 class PassportOfficeAdmin(AuditedAdmin):
-    list_display = ("name_en", "name_km", "province", "last_verified", "is_published")
+    list_display = ("name_en", "name_km", "last_verified", "is_published")
 
 
 @admin.register(HelpContact)

@@ -97,9 +97,6 @@ class PassportOffice(Checked):
     name_en = models.CharField(_("English name"), max_length=200)
     address_km = models.CharField(_("Khmer address"), max_length=300, blank=True)
     address_en = models.CharField(_("English address"), max_length=300, blank=True)
-    province = models.ForeignKey(
-        Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
-    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

@@ -134,13 +134,13 @@ FEES = [
     ("under_6", 1, "160"),
 ]
 
-# (order, Khmer, English, province code): the Chbar Ampov office and its branches (DOMAIN §5).
+# (order, Khmer, English): the Chbar Ampov office and its branches (DOMAIN §5).
 OFFICES = [
-    (1, "ការិយាល័យលិខិតឆ្លងដែន ច្បារអំពៅ", "Passport office, Chbar Ampov", "12"),
-    (2, "សាខា អ៊ីអន ២", "Branch at AEON Mall 2", "12"),
-    (3, "សាខា បាត់ដំបង", "Branch in Battambang", "02"),
-    (4, "សាខា កោះកុង", "Branch in Koh Kong", "09"),
-    (5, "សាខា ប៉ោយប៉ែត", "Branch in Poipet", "01"),
+    (1, "ការិយាល័យលិខិតឆ្លងដែន ច្បារអំពៅ", "Passport office, Chbar Ampov"),
+    (2, "សាខា អ៊ីអន ២", "Branch at AEON Mall 2"),
+    (3, "សាខា បាត់ដំបង", "Branch in Battambang"),
+    (4, "សាខា កោះកុង", "Branch in Koh Kong"),
+    (5, "សាខា ប៉ោយប៉ែត", "Branch in Poipet"),
 ]
 
 HOTLINES = [
@@ -168,7 +168,6 @@ def seed(apps, schema_editor):
     PassportFee = apps.get_model("outreach", "PassportFee")
     PassportOffice = apps.get_model("outreach", "PassportOffice")
     HelpContact = apps.get_model("outreach", "HelpContact")
-    Province = apps.get_model("core", "Province")
     for slug, order, title_km, title_en, body_km, body_en in TOPICS:
         source = PASSPORT_SOURCE if slug == "passport" else CONSORTIUM
         Topic.objects.get_or_create(
@@ -189,17 +188,10 @@ def seed(apps, schema_editor):
             working_days=days,
             defaults=dict(amount_usd=Decimal(amount), source=PASSPORT_SOURCE, last_verified=REPORTED),
         )
-    provinces = set(Province.objects.values_list("code", flat=True))
-    for order, name_km, name_en, province in OFFICES:
+    for order, name_km, name_en in OFFICES:
         PassportOffice.objects.get_or_create(
             name_en=name_en,
-            defaults=dict(
-                order=order,
-                name_km=name_km,
-                province_id=province if province in provinces else None,
-                source=PASSPORT_SOURCE,
-                last_verified=REPORTED,
-            ),
+            defaults=dict(order=order, name_km=name_km, source=PASSPORT_SOURCE, last_verified=REPORTED),
         )
     for order, phone, name_km, name_en, hours_km, hours_en in HOTLINES:
         HelpContact.objects.get_or_create(
