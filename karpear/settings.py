@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "karpear.core",
     "karpear.livelihoods",
     "karpear.protection",
+    "karpear.outreach",
     # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
 if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
