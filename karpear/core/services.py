@@ -731,7 +731,7 @@ def person_take_over(*, actor: User, person: Person, seen_holder: str | None = N
     nobody; None: no check, for the API). When another caseworker took it over in between, the take-over is
     refused with their name instead of silently taking the record from them."""
     person = access.get_for_user(actor, Person, person.uuid, write=True)
-    person = Person.objects.select_for_update().select_related("assigned_to").get(pk=person.pk)
+    person = Person.objects.select_for_update().get(pk=person.pk)  # no join: PostgreSQL locks no outer join's side
     before = person.assigned_to_id
     holder = person.assigned_to
     if seen_holder is not None and holder is not None and holder.pk != actor.pk and str(holder.uuid) != seen_holder:
