@@ -258,6 +258,7 @@ def business_plan_save(*, actor: User, group: Group, data: BusinessPlanInput) ->
     from karpear.livelihoods.models.plans import YEARS
 
     _require_own(actor, C.CHANGE_GROUP, group)
+    group = _locked_group(group)  # two officers saving the first plan at once: the second waits, then revises it
     _active(group)
     errors: dict[str, str] = {}
     activities, funding = clean_text(data.activities), clean_text(data.funding_sources)
@@ -275,7 +276,7 @@ def business_plan_save(*, actor: User, group: Group, data: BusinessPlanInput) ->
                 errors[f"year{number}_{name}"] = _("Year %(n)s: an amount cannot be negative.") % {"n": number}
     if errors:
         raise ValidationError(errors)
-    plan = BusinessPlan.objects.select_for_update().filter(group=group).first()
+    plan = BusinessPlan.objects.filter(group=group).first()
     created = plan is None
     if plan is None:
         plan = BusinessPlan(organisation_id=group.organisation_id, group=group)
