@@ -41,6 +41,7 @@ from karpear.livelihoods.bank_forms import (
 from karpear.livelihoods.declarations import LivelihoodsCapability as C
 from karpear.livelihoods.forms import ReverseForm, today
 from karpear.livelihoods.models import Animal, Bank
+from karpear.livelihoods.views import reverse_posted
 
 DAY = "%d/%m/%Y"
 
@@ -267,18 +268,12 @@ def bank_loan_repay(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def movement_reverse(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = user_of(request)
     movement = selectors.movement_for_user(user=user, uuid=uuid, write=True)
-    form = ReverseForm(request.POST)
-    target = _bank_url(movement.bank)
-    if form.is_valid():
-        try:
-            services.movement_reverse(actor=user, movement=movement, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The movement is reversed; the correction is in the ledger."))
-            return redirect_after_post(request, target)
-        except ValidationError as exc:
-            form_errors(form, exc)
-    for error in form.non_field_errors() + form.errors.get("reason", []):
-        messages.error(request, str(error))
-    return redirect_after_post(request, target)
+    return reverse_posted(
+        request,
+        lambda reason: services.movement_reverse(actor=user, movement=movement, reason=reason),
+        _bank_url(movement.bank),
+        _("The movement is reversed; the correction is in the ledger."),
+    )
 
 
 # ---------------------------------------------------------------- animals

@@ -448,12 +448,23 @@ def meeting_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def entry_reverse(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = user_of(request)
     entry = selectors.entry_for_user(user=user, uuid=uuid, write=True)
-    form = ReverseForm(request.POST)
     target = reverse("livelihoods:meeting_detail", args=[entry.meeting.uuid]) if entry.meeting else "/"
+    return reverse_posted(
+        request,
+        lambda reason: services.entry_reverse(actor=user, entry=entry, reason=reason),
+        target,
+        _("The entry is reversed; the correction is in the ledger."),
+    )
+
+
+def reverse_posted(request: HttpRequest, reverse_with: Any, target: str, done: str) -> HttpResponse:
+    """A correction by a reversing entry or movement, posted with its reason: done, or refused with the service's
+    message; either way back to the page it was asked from."""
+    form = ReverseForm(request.POST)
     if form.is_valid():
         try:
-            services.entry_reverse(actor=user, entry=entry, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The entry is reversed; the correction is in the ledger."))
+            reverse_with(form.cleaned_data["reason"])
+            messages.success(request, done)
             return redirect_after_post(request, target)
         except ValidationError as exc:
             form_errors(form, exc)

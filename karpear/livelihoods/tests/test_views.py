@@ -270,3 +270,20 @@ def test_a_caseworker_has_no_groups_menu_and_is_refused_the_list(officer):
 
     assert 'href="/livelihoods/groups/"' not in caseworker.get("/").content.decode()
     assert caseworker.get("/livelihoods/groups/").status_code == 403
+
+
+def test_an_entry_is_corrected_from_the_meeting_page_with_a_reason_and_refused_without(officer, browser):
+    group = f.group(officer)
+    f.members(officer, group, 2)
+    cycle = f.cycle(officer, group)
+    meeting = f.meet(officer, cycle, 1, f.START, [1, 2], shares={1: 2, 2: 1})
+    entry = LedgerEntry.objects.filter(meeting=meeting, member__number=2).get()
+    url = f"/livelihoods/entries/{entry.uuid}/reverse/"
+
+    refused = browser.post(url, {"reason": "  "}, follow=True)
+    assert refused.redirect_chain[-1][0] == f"/livelihoods/meetings/{meeting.uuid}/"
+    assert not LedgerEntry.objects.filter(reverses=entry).exists()
+
+    done = browser.post(url, {"reason": "Typed 1 share for 2"}, follow=True)
+    assert "The entry is reversed; the correction is in the ledger." in done.content.decode()
+    assert LedgerEntry.objects.get(reverses=entry).shares == -1
