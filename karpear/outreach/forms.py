@@ -8,9 +8,17 @@ from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import countries
-from karpear.core.models import Province
+from karpear.core.forms import (
+    CommuneCodesField,
+    KhmerDateField,
+    KhmerIntegerField,
+    PlaceFieldsMixin,
+    PlaceForm,
+    commune_label,
+)
+from karpear.core.models import Commune, Province
 from karpear.outreach import jobcheck, services
-from karpear.outreach.models import HelpRequest
+from karpear.outreach.models import Activity, Channel, Grievance, HelpRequest, RootCause, Volunteer
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 ANSWERS = [(YES, _("Yes")), (NO, _("No")), (UNSURE, _("I don't know"))]
@@ -137,9 +145,217 @@ class TriageForm(forms.Form):
     note = forms.CharField(
         label=_("Triage note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    root_causes = forms.MultipleChoiceField(
+        label=_("Root causes"), choices=RootCause.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
 
 
 def _km() -> bool:
     from django.utils import translation
 
     return (translation.get_language() or "km").startswith("km")
+
+
+# ---------------------------------------------------------------- staff forms: grievances, volunteers, activities
+def _checkboxes(label: Any, choices: Any, **kwargs: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False, **kwargs
+    )
+
+
+def _count(label: Any, **kwargs: Any) -> KhmerIntegerField:
+    return KhmerIntegerField(label=label, required=False, min_value=0, max_value=1_000_000, **kwargs)
+
+
+def _text(label: Any, max_length: int, rows: int = 3, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=label, max_length=max_length, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+class GrievanceForm(PlaceFieldsMixin):
+    received_on = KhmerDateField(label=_("Received on"))
+    about = forms.ChoiceField(label=_("Complaint made by"), choices=Grievance.About.choices, widget=forms.RadioSelect)
+    complainant = forms.CharField(label=_("Complainant's name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Complainant's phone"), max_length=30, required=False)
+    kinds = _checkboxes(_("What the complaint is about"), Grievance.Kind.choices)
+    description = _text(_("What happened"), 4000, rows=4)
+    country = forms.ChoiceField(label=_("Country where it happened"), required=False, choices=())
+    employer = forms.CharField(label=_("Employer or broker"), max_length=200, required=False)
+    documents_kept = _count(_("Documents kept"), help_text=_("Passports, ID cards or other papers kept from them."))
+    channel = forms.ChoiceField(label=_("Spoke up through"), required=False, choices=())
+    root_causes = _checkboxes(_("Root causes"), RootCause.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country: Any = self.fields["country"]
+        country.choices = [("", "—"), *countries.choices()]
+        channel: Any = self.fields["channel"]
+        channel.choices = [("", "—"), *Channel.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["place"] = self.clean_place()
+        return data
+
+    def to_input(self) -> services.GrievanceInput:
+        data = self.cleaned_data
+        return services.GrievanceInput(
+            received_on=data["received_on"],
+            about=data["about"],
+            description=data["description"],
+            kinds=list(data.get("kinds") or []),
+            place=data["place"],
+            complainant=data.get("complainant", ""),
+            phone=data.get("phone", ""),
+            country=data.get("country") or "",
+            employer=data.get("employer", ""),
+            documents_kept=data.get("documents_kept") or 0,
+            root_causes=list(data.get("root_causes") or []),
+            channel=data.get("channel") or "",
+        )
+
+
+class GrievanceRaiseForm(forms.Form):
+    level = forms.TypedChoiceField(label=_("Raised to"), choices=Grievance.Level.choices, coerce=int)
+    raised_with = forms.CharField(
+        label=_("Raised with"), max_length=200, help_text=_("The office or person, e.g. the district labour office.")
+    )
+    raised_on = KhmerDateField(label=_("Raised on"))
+    note = _text(_("Note"), 2000, rows=2, required=False)
+
+
+class GrievanceAnswerForm(forms.Form):
+    response = _text(_("Answer received"), 2000, rows=2)
+    responded_on = KhmerDateField(label=_("Answer received on"))
+
+
+class GrievanceCloseForm(forms.Form):
+    resolved = forms.TypedChoiceField(
+        label=_("Outcome"),
+        choices=[("1", _("Resolved")), ("0", _("Closed without a solution"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    resolution = _text(_("What came of it"), 4000)
+    closed_on = KhmerDateField(label=_("Closed on"))
+    documents_returned = _count(_("Documents returned"))
+
+
+class GrievanceToldForm(forms.Form):
+    told_on = KhmerDateField(label=_("Told on"))
+    how = forms.CharField(label=_("How"), max_length=200, help_text=_("A visit, a phone call, at a meeting, …"))
+
+
+class VolunteerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("f", _("Female")), ("m", _("Male"))], widget=forms.RadioSelect)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    recruited_on = KhmerDateField(label=_("Recruited on"))
+    trained_on = KhmerDateField(label=_("Trained on"), required=False)
+    username = forms.CharField(
+        label=_("Account"),
+        max_length=150,
+        required=False,
+        help_text=_("The username of their volunteer account, if they log in to record their activities."),
+    )
+    communes = CommuneCodesField(
+        label=_("Communes"),
+        required=False,
+        help_text=_("Add a commune with the place picker below; untick one to remove it."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    AREA_PREFIX = "area"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area = PlaceForm(self.data if self.is_bound else None, prefix=self.AREA_PREFIX)
+        raw = self.data.getlist("communes") if self.is_bound and hasattr(self.data, "getlist") else None
+        chosen = [c for c in (raw if raw is not None else self.initial.get("communes") or []) if c]
+        found = Commune.objects.filter(code__in=chosen).select_related("district__province")
+        communes: Any = self.fields["communes"]
+        communes.choices = [(c.code, commune_label(c)) for c in found]
+
+    def clean_communes(self) -> list[Commune]:
+        codes = list(self.cleaned_data["communes"])
+        if self.area.is_valid():
+            picked = self.area.cleaned_data["place"]
+            if picked.commune is not None and picked.commune.code not in codes:
+                codes.append(picked.commune.code)
+            elif picked.commune is None and picked.province is not None:
+                self.area.add_error("commune", _("Choose the commune."))
+        found = {c.code: c for c in Commune.objects.filter(code__in=codes)}
+        return [found[code] for code in codes if code in found]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.area.errors:
+            self.add_error(None, _("The place picked below is not right; nothing has been saved yet."))
+        return data
+
+    def to_input(self) -> services.VolunteerInput:
+        data = self.cleaned_data
+        return services.VolunteerInput(
+            name=data["name"],
+            sex=data["sex"],
+            phone=data.get("phone", ""),
+            recruited_on=data["recruited_on"],
+            trained_on=data.get("trained_on"),
+            communes=list(data.get("communes") or []),
+            username=data.get("username", ""),
+            is_active=bool(data.get("is_active")),
+        )
+
+
+class ActivityForm(PlaceFieldsMixin):
+    kind = forms.ChoiceField(label=_("What was it?"), choices=Activity.Kind.choices, widget=forms.RadioSelect)
+    held_on = KhmerDateField(label=_("Date"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    volunteer: forms.ModelChoiceField[Volunteer] = forms.ModelChoiceField(
+        label=_("Held by volunteer"), queryset=None, required=False, empty_label="—"
+    )
+    topics = _checkboxes(_("Topics"), Activity.Topic.choices)
+    female_children = _count(_("Girls (under 18)"))
+    male_children = _count(_("Boys (under 18)"))
+    female_adults = _count(_("Women"))
+    male_adults = _count(_("Men"))
+    participants = _count(
+        _("Participants in all"),
+        help_text=_("Leave empty to add up the counts above; give it when some were not counted by sex and age."),
+    )
+    households_visited = _count(_("Households visited"))
+    cases_referred = _count(_("Cases referred"))
+    grievances_referred = _count(_("Grievances referred"))
+    partners = forms.CharField(label=_("Partner organisations"), max_length=300, required=False)
+    channels = _checkboxes(_("Local structures engaged"), Channel.choices)
+    root_causes = _checkboxes(_("Root causes heard"), RootCause.choices)
+    note = _text(_("Note"), 2000, rows=2, required=False)
+
+    def __init__(self, *args: Any, volunteers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if volunteers is None:
+            del self.fields["volunteer"]
+        else:
+            field: Any = self.fields["volunteer"]
+            field.queryset = volunteers
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["place"] = self.clean_place()
+        return data
+
+    def to_input(self) -> services.ActivityInput:
+        data = self.cleaned_data
+        return services.ActivityInput(
+            kind=data["kind"],
+            held_on=data["held_on"],
+            place=data["place"],
+            title=data.get("title", ""),
+            topics=list(data.get("topics") or []),
+            partners=data.get("partners", ""),
+            participants=data.get("participants"),
+            channels=list(data.get("channels") or []),
+            root_causes=list(data.get("root_causes") or []),
+            note=data.get("note", ""),
+            volunteer=data.get("volunteer"),
+            **{field: data.get(field) or 0 for field in services.COUNTS},
+        )

@@ -3,11 +3,24 @@ tracking code, and the triage queue (scoped by core.access)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
 
 from karpear.core import access, audit
 from karpear.core.models import Commune, District, Province, User
-from karpear.outreach.models import HelpContact, HelpRequest, PassportFee, PassportOffice, Topic
+from karpear.outreach.models import (
+    Activity,
+    Grievance,
+    GrievanceStep,
+    HelpContact,
+    HelpRequest,
+    PassportFee,
+    PassportOffice,
+    Topic,
+    Volunteer,
+)
 from karpear.outreach.services import code_hash, without_address
 
 
@@ -76,3 +89,132 @@ def help_requests(*, user: User, waiting: bool = False) -> QuerySet[HelpRequest]
     if waiting:
         rows = rows.filter(status=HelpRequest.Status.RECEIVED)
     return rows.order_by("status", "-created_at")
+
+
+# ---------------------------------------------------------------- grievances
+def grievances(*, user: User, open_only: bool = False, level: int | None = None) -> QuerySet[Grievance]:
+    rows = access.visible(user, Grievance.objects.select_related("province", "commune"))
+    if open_only:
+        rows = rows.filter(status=Grievance.Status.OPEN)
+    if level is not None:
+        rows = rows.filter(level=level)
+    return rows.order_by("-received_on", "-created_at")
+
+
+def grievance_steps(*, user: User, grievance: Grievance) -> list[GrievanceStep]:
+    rows = access.visible(user, GrievanceStep.objects.filter(grievance=grievance).select_related("recorded_by"))
+    return list(rows.order_by("raised_on", "created_at"))
+
+
+@dataclass(frozen=True)
+class GrievanceSummary:
+    open: int
+    resolved: int
+    unresolved: int
+    documents_kept: int
+    documents_returned: int
+    by_level: dict[int, int]  # open grievances at each level
+    not_told: int  # closed, the complainant not yet told
+
+
+def grievance_summary(*, user: User) -> GrievanceSummary:
+    """The counts at the head of the grievance list, in one query."""
+    rows = access.visible(user, Grievance.objects.all())
+    Status = Grievance.Status
+    opened = Q(status=Status.OPEN)
+    totals = rows.aggregate(
+        open=Count("pk", filter=opened),
+        resolved=Count("pk", filter=Q(status=Status.RESOLVED)),
+        unresolved=Count("pk", filter=Q(status=Status.UNRESOLVED)),
+        kept=Sum("documents_kept"),
+        returned=Sum("documents_returned"),
+        not_told=Count("pk", filter=~opened & Q(outcome_told_on__isnull=True)),
+        **{f"level_{level}": Count("pk", filter=opened & Q(level=level)) for level in Grievance.Level.values},
+    )
+    return GrievanceSummary(
+        open=totals["open"],
+        resolved=totals["resolved"],
+        unresolved=totals["unresolved"],
+        documents_kept=totals["kept"] or 0,
+        documents_returned=totals["returned"] or 0,
+        by_level={level: totals[f"level_{level}"] for level in Grievance.Level.values},
+        not_told=totals["not_told"],
+    )
+
+
+# ---------------------------------------------------------------- volunteers and activities
+def volunteers(*, user: User) -> QuerySet[Volunteer]:
+    rows = access.visible(user, Volunteer.objects.select_related("user"))
+    return rows.annotate(
+        activity_count=Count("activities", distinct=True),
+        reached=Sum("activities__participants"),
+    ).order_by("-is_active", "name")
+
+
+def volunteer_of(user: User) -> Volunteer | None:
+    """The volunteer record of a logged-in volunteer, if staff linked their account to one."""
+    return Volunteer.objects.filter(user=user).prefetch_related("communes").first()
+
+
+def activities(
+    *,
+    user: User,
+    kind: str = "",
+    volunteer: Volunteer | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[Activity]:
+    rows = access.visible(user, Activity.objects.select_related("province", "commune", "volunteer"))
+    if kind:
+        rows = rows.filter(kind=kind)
+    if volunteer is not None:
+        rows = rows.filter(volunteer=volunteer)
+    if since is not None:
+        rows = rows.filter(held_on__gte=since)
+    if until is not None:
+        rows = rows.filter(held_on__lte=until)
+    return rows.order_by("-held_on", "-created_at")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a set of activities reached: people by sex and age group, households, referrals."""
+
+    activities: int
+    participants: int
+    female_children: int
+    male_children: int
+    female_adults: int
+    male_adults: int
+    households_visited: int
+    cases_referred: int
+    grievances_referred: int
+
+    @property
+    def female(self) -> int:
+        return self.female_children + self.female_adults
+
+    @property
+    def male(self) -> int:
+        return self.male_children + self.male_adults
+
+    @property
+    def not_by_sex(self) -> int:
+        """People counted in all but not by sex and age (a crowd at an event counted as a whole)."""
+        return self.participants - self.female - self.male
+
+
+def reach(rows: QuerySet[Activity]) -> Reach:
+    """The sums over activities already scoped by `activities()`, in one query."""
+    fields = (
+        "participants",
+        "female_children",
+        "male_children",
+        "female_adults",
+        "male_adults",
+        "households_visited",
+        "cases_referred",
+        "grievances_referred",
+    )
+    totals = rows.order_by().aggregate(activities=Count("pk"), **{f: Sum(f) for f in fields})
+    return Reach(activities=totals["activities"], **{f: totals[f] or 0 for f in fields})
