@@ -343,6 +343,9 @@ SECURE_CSP = {
 # Token lifetime in days (0: tokens never expire); anonymous calls (the token endpoint) per client address.
 API_TOKEN_DAYS = env_int("KARPEAR_API_TOKEN_DAYS", 90)
 API_ANON_RATE = env_rate("KARPEAR_API_ANON_RATE", "20/minute")
+# The outreach portal's help requests and tracking-code lookups per client address (its pages and its API).
+OUTREACH_SUBMIT_RATE = env_rate("KARPEAR_OUTREACH_SUBMIT_RATE", "5/hour")
+OUTREACH_LOOKUP_RATE = env_rate("KARPEAR_OUTREACH_LOOKUP_RATE", "10/10m")
 # Request bodies: the largest JSON body in bytes, and how deeply it may nest.
 API_MAX_BODY_BYTES = env_int("KARPEAR_API_MAX_BODY_BYTES", 1024 * 1024)
 API_MAX_JSON_DEPTH = 20
@@ -390,6 +393,12 @@ SPECTACULAR_SETTINGS = {
         "AnimalSpeciesEnum": "karpear.livelihoods.models.banks.Animal.Species",
         "AnimalOriginEnum": "karpear.livelihoods.models.banks.Animal.Origin",
         "AnimalStatusEnum": "karpear.livelihoods.models.banks.Animal.Status",
+        "ActivityKindEnum": "karpear.outreach.models.Activity.Kind",
+        "HelpRequestStatusEnum": "karpear.outreach.models.HelpRequest.Status",
+        "HelpRequestAboutEnum": "karpear.outreach.models.HelpRequest.About",
+        "GrievanceStatusEnum": "karpear.outreach.models.Grievance.Status",
+        "GrievanceAboutEnum": "karpear.outreach.models.Grievance.About",
+        "ChannelEnum": "karpear.outreach.models.Channel",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -17,10 +17,12 @@ BIN=.venv/bin
 work=$(mktemp -d)
 port=${KARPEAR_FUZZ_PORT:-8765}
 base="http://127.0.0.1:$port"
-# The anonymous rate limit and the lockout after wrong passwords would answer most token requests with 429;
-# lifted so the fuzz reaches the view (both 429 answers are documented and tested in the suite).
+# The anonymous rate limit and the lockout after wrong passwords would answer most token requests with 429,
+# and the portal's allowances most public help requests and lookups; lifted so the fuzz reaches the views
+# (the 429 answers are documented and tested in the suite).
 export KARPEAR_DEBUG=true DATABASE_URL="sqlite:///$work/fuzz.sqlite3" KARPEAR_API_ANON_RATE=100000/minute \
-  KARPEAR_LOGIN_FAILURE_LIMIT=100000 KARPEAR_LOGIN_ADDRESS_FAILURE_LIMIT=100000 KARPEAR_NAME_SEARCH_RATE=100000/minute
+  KARPEAR_LOGIN_FAILURE_LIMIT=100000 KARPEAR_LOGIN_ADDRESS_FAILURE_LIMIT=100000 KARPEAR_NAME_SEARCH_RATE=100000/minute \
+  KARPEAR_OUTREACH_SUBMIT_RATE=100000/minute KARPEAR_OUTREACH_LOOKUP_RATE=100000/minute
 $BIN/python manage.py migrate -v0
 $BIN/python manage.py loaddemo >"$work/logins.txt"
 password=$(awk '$1 == "supervisor" {print $2; exit}' "$work/logins.txt")
@@ -58,7 +60,14 @@ token_for() {  # username password [otp]
 token=$(token_for supervisor "$password" "$($BIN/karpear democode supervisor)")
 officer_password=$(awk '$1 == "fieldofficer" {print $2; exit}' "$work/logins.txt")
 officer_token=$(token_for fieldofficer "$officer_password")
-[ -n "$token" ] && [ -n "$officer_token" ] || { echo "the token endpoint gave no token" >&2; exit 1; }
+# The outreach help desk's hotline officer (a second factor) for help requests and grievances; CARE's field
+# officer (none) for volunteers and activities: again, each operation reached by a role allowed to use it.
+hotline_password=$(awk '$1 == "hotline" {print $2; exit}' "$work/logins.txt")
+hotline_token=$(token_for hotline "$hotline_password" "$($BIN/karpear democode hotline)")
+care_password=$(awk '$1 == "carefield" {print $2; exit}' "$work/logins.txt")
+care_token=$(token_for carefield "$care_password")
+[ -n "$token" ] && [ -n "$officer_token" ] && [ -n "$hotline_token" ] && [ -n "$care_token" ] ||
+  { echo "the token endpoint gave no token" >&2; exit 1; }
 
 fuzz() {  # token, then the options that select the operations
   local auth=$1; shift
@@ -73,8 +82,10 @@ fuzz() {  # token, then the options that select the operations
     --no-color "$@"
 }
 status=0
-fuzz "$token" --exclude-path-regex '^/api/v1/livelihoods/' || status=$?
+fuzz "$token" --exclude-path-regex '^/api/v1/(livelihoods|safe-migration)/' || status=$?
 fuzz "$officer_token" --include-path-regex '^/api/v1/livelihoods/' || status=$?
+fuzz "$hotline_token" --include-path-regex '^/api/v1/safe-migration/(help-requests|grievances)/' || status=$?
+fuzz "$care_token" --include-path-regex '^/api/v1/safe-migration/(activities|volunteers)/' || status=$?
 
 if grep -q "Traceback" "$work/server.log"; then
   echo "The server logged a traceback:"; grep -B2 -A20 "Traceback" "$work/server.log" | head -60; exit 1

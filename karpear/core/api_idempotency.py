@@ -81,6 +81,8 @@ class IdempotentMixin:
         key = request.headers.get(HEADER)
         if key is None or request.method not in METHODS:
             return
+        if getattr(self, str(request.method).lower(), None) is None:  # 405 follows: a refused method claims no key
+            return
         if not idempotency.valid_key(key):
             raise exceptions.ValidationError(
                 {HEADER: [_("Use 8 to 64 letters, digits, '-', '_', '.' or ':', e.g. a UUID.")]}

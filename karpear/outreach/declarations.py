@@ -110,7 +110,9 @@ def declare() -> None:
     # Published reference data: what the public portal shows anyway.
     access.register_public(Topic, PassportFee, PassportOffice, HelpContact, HelpDesk)
 
-    registry.urls("outreach", prefix="safe-migration/", module="karpear.outreach.urls")
+    registry.urls(
+        "outreach", prefix="safe-migration/", module="karpear.outreach.urls", api_module="karpear.outreach.api"
+    )
     registry.menu_item(
         "outreach", "outreach:help_request_list", _("Help requests"), capability=C.VIEW_HELP_REQUEST, order=45
     )

@@ -60,10 +60,19 @@ from karpear.outreach.forms import (
 from karpear.outreach.models import Activity, Channel, Grievance, GrievanceStep, HelpRequest, Topic, Volunteer
 
 C = OutreachCapability
-# Per address: a person sends a request or two; a script sending 50 a minute is stopped after the fifth.
-SUBMIT_RATE = ratelimit.Rate(limit=5, seconds=3600)
-# Per address: a person mistypes a code a few times; trying codes in bulk is stopped (and audited).
-LOOKUP_RATE = ratelimit.Rate(limit=10, seconds=600)
+
+
+def submit_rate() -> ratelimit.Rate:
+    """Per address: a person sends a request or two; a script sending 50 a minute is stopped after the fifth
+    (KARPEAR_OUTREACH_SUBMIT_RATE, 5/hour)."""
+    return ratelimit.parse_rate(settings.OUTREACH_SUBMIT_RATE)
+
+
+def lookup_rate() -> ratelimit.Rate:
+    """Per address: a person mistypes a code a few times; trying codes in bulk is stopped, and audited
+    (KARPEAR_OUTREACH_LOOKUP_RATE, 10/10m)."""
+    return ratelimit.parse_rate(settings.OUTREACH_LOOKUP_RATE)
+
 
 type View = Callable[..., HttpResponse]
 
@@ -210,7 +219,7 @@ def help_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not _same_site(request):
             return _cross_site(request)
-        if wait := _over_limit(request, "help", SUBMIT_RATE):
+        if wait := _over_limit(request, "help", submit_rate()):
             return _too_many(request, wait)
         form = HelpRequestForm(request.POST)
         if form.is_valid():
@@ -235,7 +244,7 @@ def help_status(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not _same_site(request):
             return _cross_site(request)
-        if wait := _over_limit(request, "code", LOOKUP_RATE):
+        if wait := _over_limit(request, "code", lookup_rate()):
             return _too_many(request, wait)
         form = CodeForm(request.POST)
         if form.is_valid():
