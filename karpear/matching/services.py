@@ -158,7 +158,7 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
     progress(total // 4, total)
     a, b = engine.candidate_pairs(prep)
     progress(total // 2, total)
-    fitted = selectors.model()
+    fitted = selectors.model().for_population(total)
     if total >= REFIT_FROM:
         refit = engine.estimate(prep, (a, b))
         fitted = engine.Model(refit.m, refit.u, refit.prior, fitted.threshold, refit.trained_on)

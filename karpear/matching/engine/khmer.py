@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from karpear.core.text import has_khmer, khmer_canonical, words
 
@@ -175,6 +176,7 @@ def _units(word: str) -> list[tuple[str, str]]:
     return units
 
 
+@lru_cache(maxsize=100_000)
 def romanise_word(word: str) -> str:
     """One Khmer word in popular Latin spelling, lower case (`fold` brings the variants together)."""
     word = khmer_canonical(unicodedata.normalize("NFC", word).replace("\u17d2\u178a", "\u17d2\u178f"))
@@ -358,6 +360,7 @@ def ascii_letters(value: str) -> str:
     return "".join(ch for ch in value if ch.isascii() and ch.isalpha()).lower()
 
 
+@lru_cache(maxsize=100_000)
 def fold_word(word: str) -> str:
     """A romanised word folded so that the usual spellings of one Khmer name meet (DOMAIN §6): Sok/Sokh,
     Chea/Chear, Srey/Srei, Pov/Pauv, Chantha/Chanthea, Tep/Teb all fold to one form. Not a phonetic
@@ -385,4 +388,10 @@ def latin_words(name: str) -> list[str]:
 
 def folded_words(name: str) -> list[str]:
     """The name's words romanised (when Khmer) and folded; empty words dropped."""
-    return [folded for word in latin_words(name) if (folded := fold_word(word))]
+    return list(_folded_words(name))
+
+
+@lru_cache(maxsize=100_000)
+def _folded_words(name: str) -> tuple[str, ...]:
+    # names repeat (a few hundred family and given names make most of a population): romanise each once
+    return tuple(folded for word in latin_words(name) if (folded := fold_word(word)))

@@ -162,7 +162,7 @@ def prepare(records: Sequence[Record]) -> Prepared:
         words.append(all_words)
         if record.birth_year:
             year[i] = record.birth_year
-        place[i] = record.village or record.commune
+        place[i] = str(record.village or record.commune or "")
         phone[i] = phone_key(record.phone)
         sex[i] = record.sex if record.sex in ("female", "male") else ""
         ids.append(tuple(sorted({k for k in (id_key(v) for v in record.ids) if k})))
@@ -323,26 +323,25 @@ def compare(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | Non
 BLOCK_CAP = 400  # a block with more records than this pairs nothing (other keys still pair its records)
 
 
-def _band_keys(year: int) -> tuple[str, str]:
-    """Two grids of four-year bands, offset by two: two years at most two apart share a band in one of them."""
+def _years(year: int) -> tuple[str, ...]:
+    """A record's year and the years either side: two records at most two years apart share one of them."""
     if year == -9999:
-        return ("?", "?")
-    return (f"a{year // 4}", f"b{(year + 2) // 4}")
+        return ("?",)
+    return (str(year - 1), str(year), str(year + 1))
 
 
 def block_keys(prep: Prepared, i: int) -> set[str]:
-    """The blocking keys of record i: folded name (words sorted), the first four letters of the name run
-    together in the order typed and reversed, each with a birth-year band; each name word with the place's
-    commune; phone; ID numbers."""
+    """The blocking keys of record i: the first and last three letters of the folded name run together, in
+    the order typed and reversed (so a swapped order still meets), with the birth year or a year either
+    side; each name word with the commune; the phone; each ID number."""
     keys: set[str] = set()
-    bands = _band_keys(int(prep.year[i]))
+    years = _years(int(prep.year[i]))
     commune = prep.place[i][:6]
     for script in (0, 1):
-        if prep.sorted_[script][i]:
-            keys.add("n:" + prep.sorted_[script][i])
-            for start in (prep.joined[script][i][:4], prep.reversed_[script][i][:4]):
-                for band in bands:
-                    keys.add(f"p:{start}:{band}")
+        for text in (prep.joined[script][i], prep.reversed_[script][i]):
+            if text:
+                for year in years:
+                    keys.add(f"p:{text[:3]}{text[-3:]}:{year}")
     if commune:
         for word in prep.words[i]:
             keys.add(f"w:{word}:{commune}")
@@ -395,12 +394,13 @@ def _pairs_from_blocks(block: np.ndarray, record: np.ndarray, cap: int) -> tuple
 
 @dataclass
 class Model:
-    """m and u per comparison level, and the prior share of matches among candidate pairs (`prior`)."""
+    """m and u per comparison level, and the probability that two records taken at random are the same
+    person (`prior`)."""
 
     m: dict[str, list[float]]
     u: dict[str, list[float]]
     prior: float
-    threshold: float = 0.95  # the match probability from which a pair is proposed
+    threshold: float = 0.5  # the match probability from which a pair is proposed
     trained_on: dict[str, Any] = field(default_factory=dict)
 
     def weights(self) -> np.ndarray:
@@ -439,6 +439,17 @@ class Model:
         ]
         return sorted(evidence, key=lambda e: -abs(e.weight))
 
+    def for_population(self, records: int) -> Model:
+        """The model for a set of `records` records: the prior is per pair of records, so it is rescaled
+        to keep the expected number of matches of one record (prior × (records - 1) of the set it was
+        estimated on)."""
+        trained = int(self.trained_on.get("records", 0) or 0)
+        if trained <= 1 or records <= 1:
+            return self
+        per_record = self.prior * (trained - 1)
+        prior = min(max(per_record / (records - 1), 1e-12), 0.5)
+        return Model(self.m, self.u, prior, self.threshold, {**self.trained_on, "records": records})
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -455,7 +466,7 @@ class Model:
     @classmethod
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
-        return cls(data["m"], data["u"], data["prior"], data.get("threshold", 0.95), data.get("trained_on", {}))
+        return cls(data["m"], data["u"], data["prior"], data.get("threshold", 0.5), data.get("trained_on", {}))
 
 
 @dataclass(frozen=True)
@@ -511,19 +522,20 @@ def _shares(levels: np.ndarray, weights: np.ndarray | None = None, smoothing: fl
 DETERMINISTIC_RECALL = 0.6  # the share of true pairs the deterministic rules below are taken to find
 
 
-def estimate_prior(levels: np.ndarray) -> float:
-    """The share of matches among the candidate pairs, as Splink estimates it: the pairs that deterministic
-    rules accept (same ID number; or the same name, birth year and commune; or the same phone and a name
-    that agrees closely), divided by the rules' assumed recall. Held fixed while EM estimates m: left free,
-    EM takes every pair of similar names for a match (blocking made them all similar)."""
+def estimate_prior(levels: np.ndarray, records: int) -> float:
+    """The probability that two records taken at random are the same person, as Splink estimates it: the
+    candidate pairs that deterministic rules accept (same ID number; or the same name, birth year and commune;
+    or the same phone and a name that agrees closely), divided by the rules' assumed recall, over all pairs of
+    records. u comes from random pairs, so the prior must be that of random pairs too (not of the blocked
+    candidates, which are similar by construction)."""
     name, year, place, phone, id_number = (levels[:, k] for k in range(5))
     sure = (
         (id_number == 0)
         | ((name == 0) & (year == 0) & (place >= 0) & (place <= 1))
         | ((phone == 0) & (name >= 0) & (name <= 1))
     )
-    share = float(sure.sum()) / DETERMINISTIC_RECALL / max(len(levels), 1)
-    return min(max(share, 1e-6), 0.5)
+    all_pairs = max(records * (records - 1) / 2, 1)
+    return min(max(float(sure.sum()) / DETERMINISTIC_RECALL / all_pairs, 1e-9), 0.5)
 
 
 def pairs_on(prep: Prepared, rule: str, *, cap: int = 2000) -> tuple[np.ndarray, np.ndarray]:
@@ -595,7 +607,7 @@ def estimate(
     """Estimate the model as Splink does: u from random pairs; m by EM in two training sessions, each on pairs
     blocked on some comparisons and estimating only the others (blocked on birth year and commune, it learns
     how names, phones and IDs of true pairs agree; blocked on the name, how birth years and places do); the
-    prior (the share of matches among candidate pairs) from deterministic rules."""
+    prior (the probability that two random records match) from deterministic rules."""
     if pairs is None:
         pairs = candidate_pairs(prep)
     u = estimate_u(prep, samples=u_samples, seed=seed)
@@ -626,7 +638,7 @@ def estimate(
     if len(id_pairs[0]) >= MIN_ID_PAIRS:
         by_id = _em_session(compare(prep, *id_pairs), u, fitted, {"id_number"}, iterations)
         fitted = {**by_id, "id_number": fitted["id_number"]}
-    prior = estimate_prior(compare(prep, *pairs))
+    prior = estimate_prior(compare(prep, *pairs), len(prep))
     return Model(fitted, u, prior, trained_on={"records": len(prep), "candidate_pairs": int(len(pairs[0]))})
 
 
@@ -686,8 +698,12 @@ def match_one(
     a = np.zeros(len(candidates), dtype=np.int64)
     b = np.arange(len(candidates), dtype=np.int64)
     levels = compare(left, a, b, right)
-    probability = model.probability(levels)
-    weight = model.match_weight(levels)
+    # The model's prior is that of two random records of the set it was estimated on; here the question is
+    # whether one of these candidates is the query's person: spread the expected number of matches of one
+    # record (prior × (records - 1) of that set) over the candidates.
+    local = model.for_population(len(candidates) + 1)
+    probability = local.probability(levels)
+    weight = local.match_weight(levels)
     order = np.argsort(-probability, kind="stable")
     return [
         Match(
@@ -695,7 +711,7 @@ def match_one(
             right.keys[i],
             float(probability[i]),
             float(weight[i]),
-            tuple(model.explain(levels[i].tolist())),
+            tuple(local.explain(levels[i].tolist())),
         )
         for i in order
         if probability[i] >= threshold
