@@ -85,6 +85,7 @@ def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
     cross = {_pair(a, b) for a, b in data.cross_script_pairs}
     a, b = pairs
     keys = prep.keys
+    probability = probability * engine.plausible(levels)
     found = {_pair(keys[a[i]], keys[b[i]]) for i in (probability >= fitted.threshold).nonzero()[0]}
     blocked = {_pair(keys[x], keys[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)}
     result = {
@@ -99,8 +100,10 @@ def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
     }
     # the best threshold, for the record (the default is what counts)
     best = max(
-        ((t, _score({p for p, q in zip(_pairs_list(keys, a, b), probability, strict=True) if q >= t}, truth, cross))
-         for t in (0.1, 0.3, 0.5, 0.7, 0.9, 0.99)),
+        (
+            (t, _score({p for p, q in zip(_pairs_list(keys, a, b), probability, strict=True) if q >= t}, truth, cross))
+            for t in (0.1, 0.3, 0.5, 0.7, 0.9, 0.99)
+        ),
         key=lambda item: item[1]["f1"],
     )
     result["best_threshold"] = {"threshold": best[0], "f1": best[1]["f1"]}
@@ -222,7 +225,8 @@ def run_febrl(which: str) -> dict[str, Any]:
     prep = engine.prepare(records)
     pairs = engine.candidate_pairs(prep)
     fitted = engine.estimate(prep, pairs)
-    probability = fitted.probability(engine.compare(prep, *pairs), engine.pair_name_tf(prep, *pairs))
+    levels = engine.compare(prep, *pairs)
+    probability = fitted.probability(levels, engine.pair_name_tf(prep, *pairs)) * engine.plausible(levels)
     seconds = time.perf_counter() - start
     keys = prep.keys
     a, b = pairs

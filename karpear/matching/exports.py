@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from karpear.core import registry
 from karpear.core.exports import TableWriter
-from karpear.core.models import ExportJob, Person
+from karpear.core.models import ExportJob, Person, User
 from karpear.matching import selectors, services
 from karpear.matching.engine import model as engine
 
@@ -35,5 +35,9 @@ def clusters(job: ExportJob, progress: Callable[[int, int], None]) -> registry.E
         writer.finish(),
         f"likely-matches.{job.format}",
         rows,
-        commit=lambda: services.batch_store(user=user, result=result) and None,
+        commit=lambda: _store(user, result),
     )
+
+
+def _store(user: User, result: services.BatchResult) -> None:
+    services.batch_store(user=user, result=result)

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core.models import OrgOwned, Organisation, Person
+from karpear.core.models import Organisation, OrgOwned, Person
 
 
 class MatchPair(OrgOwned):

@@ -172,23 +172,25 @@ def _likely(user: User, query: engine.Record, exclude: Person | None) -> list[Li
     return [LikelyMatch(found[int(m.b)], m.probability, m.evidence) for m in matches if int(m.b) in found]
 
 
-def match_exists_elsewhere(*, user: User, query: engine.Record) -> list[tuple[int, int, float]]:
+def match_exists_elsewhere(*, user: User, query: engine.Record, audited: bool = True) -> list[tuple[int, int, float]]:
     """Likely matches at other organisations, as (organisation id, person id, score): for services only
     (an inquiry is sent to the organisation); a page may say no more than that one exists. Audited: the
-    kinds of details compared and how many were found, never who."""
+    kinds of details compared and how many were found, never who (`audited=False` for core's duplicate
+    check, whose own event records the check)."""
     membership = access.membership_for(user)
     if membership is None:
         return []
     others = Person.objects.exclude(organisation_id=membership.organisation_id)
     matches = _score(query, others)
     owners = dict(Person.objects.filter(pk__in=[int(m.b) for m in matches]).values_list("pk", "organisation_id"))
-    audit.record(
-        actor=user,
-        action="search",
-        organisation=membership.organisation,
-        kind="match_elsewhere",
-        found=len(matches),
-    )
+    if audited:
+        audit.record(
+            actor=user,
+            action="search",
+            organisation=membership.organisation,
+            kind="match_elsewhere",
+            found=len(matches),
+        )
     return [(owners[int(m.b)], int(m.b), m.probability) for m in matches if int(m.b) in owners]
 
 
@@ -203,7 +205,7 @@ def find_duplicates(*, user: User, keys: DuplicateKeys, exclude: Person | None =
         DuplicateCandidate(m.person, (), round(m.score, 3), evidence_phrases(m.evidence))
         for m in _likely(user, query, exclude)
     ]
-    if match_exists_elsewhere(user=user, query=query):
+    if match_exists_elsewhere(user=user, query=query, audited=False):
         found.append(DuplicateCandidate(None, (), elsewhere=True))
     return found
 
@@ -218,6 +220,13 @@ def pairs_to_review(*, user: User, status: str = MatchPair.Status.OPEN) -> Query
         .select_related("person", "other", "person__commune", "other__commune")
         .order_by("-score", "id")
     )
+
+
+def pair_for_page(*, user: User, uuid: Any) -> MatchPair:
+    """A pair in the user's scope (404 otherwise) with both people and the decider, for its page."""
+    pair = access.get_for_user(user, MatchPair, uuid)
+    access.require(user, Capability.REVIEW_DUPLICATES, pair)
+    return MatchPair.objects.select_related("person__commune", "other__commune", "decided_by").get(pk=pair.pk)
 
 
 def linked_people(*, user: User, person: Person) -> list[Person]:
@@ -245,6 +254,8 @@ def inquiries(*, user: User) -> QuerySet[MatchInquiry]:
     """Inquiries other organisations sent about this organisation's people (in the user's scope)."""
     if not access.has_capability(user, Capability.REVIEW_DUPLICATES):
         return MatchInquiry.objects.none()
-    return access.visible(user, MatchInquiry.objects.all()).select_related("person", "asked_by").order_by(
-        "status", "-created_at"
+    return (
+        access.visible(user, MatchInquiry.objects.all())
+        .select_related("person", "asked_by")
+        .order_by("status", "-created_at")
     )

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +34,9 @@ class CheckResult:
     elsewhere: bool  # a likely match exists at another organisation (nothing more is said)
 
 
-def _store_pairs(organisation_id: int, found: list[tuple[int, int, float, list[list[Any]]]], source: str) -> list[MatchPair]:
+def _store_pairs(
+    organisation_id: int, found: list[tuple[int, int, float, list[list[Any]]]], source: str
+) -> list[MatchPair]:
     """Create or refresh the open pairs; decided pairs are left as decided (a rejected pair never comes back)."""
     stored: list[MatchPair] = []
     for a, b, score, evidence in found:
@@ -65,7 +66,11 @@ def check_person(*, actor: User, person: Person) -> CheckResult:
     matches = selectors.likely_matches(user=actor, query=query, exclude=person)
     pairs = _store_pairs(
         person.organisation_id,
-        [(person.pk, m.person.pk, m.score, _evidence_json(m.evidence)) for m in matches if m.person.organisation_id == person.organisation_id],
+        [
+            (person.pk, m.person.pk, m.score, _evidence_json(m.evidence))
+            for m in matches
+            if m.person.organisation_id == person.organisation_id
+        ],
         MatchPair.Source.CHECK,
     )
     elsewhere = bool(selectors.match_exists_elsewhere(user=actor, query=query))
@@ -165,10 +170,11 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
     levels = engine.compare(prep, a, b)
     probability = fitted.probability(levels, engine.pair_name_tf(prep, a, b))
     progress(total * 3 // 4, total)
-    chosen = (probability >= fitted.threshold).nonzero()[0]
+    chosen = ((probability >= fitted.threshold) & engine.plausible(levels)).nonzero()[0]
     rejected = set(
-        MatchPair.objects.filter(organisation__in=people.values("organisation"), status=MatchPair.Status.DIFFERENT)
-        .values_list("person_id", "other_id")
+        MatchPair.objects.filter(
+            organisation__in=people.values("organisation"), status=MatchPair.Status.DIFFERENT
+        ).values_list("person_id", "other_id")
     )
     found = []
     for i in chosen:
@@ -195,7 +201,9 @@ def batch_store(*, user: User, result: BatchResult) -> int:
             "pk", "organisation_id"
         )
     )
-    same_org = [f for f in result.found if organisation_of.get(f[0]) == organisation_of.get(f[1]) == membership.organisation_id]
+    same_org = [
+        f for f in result.found if organisation_of.get(f[0]) == organisation_of.get(f[1]) == membership.organisation_id
+    ]
     stored = _store_pairs(membership.organisation_id, same_org, MatchPair.Source.BATCH)
     audit.record(
         actor=user,

@@ -42,8 +42,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def pair_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Compare two people found likely to be the same, with the evidence; decide same or different."""
     user = user_of(request)
-    pair = access.get_for_user(user, MatchPair, uuid)
-    access.require(user, Capability.REVIEW_DUPLICATES, pair)
+    pair = selectors.pair_for_page(user=user, uuid=uuid)
     error = ""
     if request.method == "POST":
         try:
@@ -53,7 +52,7 @@ def pair_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect_after_post(request, reverse("matching:review_list"))
-    pair = MatchPair.objects.select_related("person__commune", "other__commune", "decided_by").get(pk=pair.pk)
+    pair = selectors.pair_for_page(user=user, uuid=uuid)
     context = {
         "pair": pair,
         "people": (pair.person, pair.other),
@@ -88,7 +87,12 @@ def person_ask(request: HttpRequest, uuid: UUID) -> HttpResponse:
     access.require(user, Capability.REVIEW_DUPLICATES)
     person = access.get_for_user(user, Person, uuid)
     services.ask_elsewhere(actor=user, person=person)
-    messages.success(request, _("Your request is sent. If the other organisation refers the person to you, the referral will appear in your referrals."))
+    messages.success(
+        request,
+        _(
+            "Your request is sent. If the other organisation refers the person to you, the referral will appear in your referrals."
+        ),
+    )
     return redirect_after_post(request, reverse("matching:person_check", args=[person.uuid]))
 
 

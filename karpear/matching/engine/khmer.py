@@ -28,45 +28,45 @@ from functools import lru_cache
 from karpear.core.text import has_khmer, khmer_canonical, words
 
 # ---------------------------------------------------------------- the table (Khmer-specific)
-A, O = "a", "o"  # the two series
+SERIES_A, SERIES_O = "a", "o"  # the two series
 
 # consonant: (initial, final, series)
 CONSONANTS: dict[str, tuple[str, str, str]] = {
-    "ក": ("k", "k", A),
-    "ខ": ("kh", "k", A),
-    "គ": ("k", "k", O),
-    "ឃ": ("kh", "k", O),
-    "ង": ("ng", "ng", O),
-    "ច": ("ch", "ch", A),
-    "ឆ": ("chh", "ch", A),
-    "ជ": ("ch", "ch", O),
-    "ឈ": ("chh", "ch", O),
-    "ញ": ("nh", "nh", O),
-    "ដ": ("d", "t", A),
-    "ឋ": ("th", "t", A),
-    "ឌ": ("d", "t", O),
-    "ឍ": ("th", "t", O),
-    "ណ": ("n", "n", A),
-    "ត": ("t", "t", A),
-    "ថ": ("th", "t", A),
-    "ទ": ("t", "t", O),
-    "ធ": ("th", "t", O),
-    "ន": ("n", "n", O),
-    "ប": ("b", "p", A),
-    "ផ": ("ph", "p", A),
-    "ព": ("p", "p", O),
-    "ភ": ("ph", "p", O),
-    "ម": ("m", "m", O),
-    "យ": ("y", "y", O),
-    "រ": ("r", "r", O),
-    "ល": ("l", "l", O),
-    "វ": ("v", "v", O),
-    "ឝ": ("s", "s", A),
-    "ឞ": ("s", "s", A),
-    "ស": ("s", "s", A),
-    "ហ": ("h", "h", A),
-    "ឡ": ("l", "l", A),
-    "អ": ("", "", A),
+    "ក": ("k", "k", SERIES_A),
+    "ខ": ("kh", "k", SERIES_A),
+    "គ": ("k", "k", SERIES_O),
+    "ឃ": ("kh", "k", SERIES_O),
+    "ង": ("ng", "ng", SERIES_O),
+    "ច": ("ch", "ch", SERIES_A),
+    "ឆ": ("chh", "ch", SERIES_A),
+    "ជ": ("ch", "ch", SERIES_O),
+    "ឈ": ("chh", "ch", SERIES_O),
+    "ញ": ("nh", "nh", SERIES_O),
+    "ដ": ("d", "t", SERIES_A),
+    "ឋ": ("th", "t", SERIES_A),
+    "ឌ": ("d", "t", SERIES_O),
+    "ឍ": ("th", "t", SERIES_O),
+    "ណ": ("n", "n", SERIES_A),
+    "ត": ("t", "t", SERIES_A),
+    "ថ": ("th", "t", SERIES_A),
+    "ទ": ("t", "t", SERIES_O),
+    "ធ": ("th", "t", SERIES_O),
+    "ន": ("n", "n", SERIES_O),
+    "ប": ("b", "p", SERIES_A),
+    "ផ": ("ph", "p", SERIES_A),
+    "ព": ("p", "p", SERIES_O),
+    "ភ": ("ph", "p", SERIES_O),
+    "ម": ("m", "m", SERIES_O),
+    "យ": ("y", "y", SERIES_O),
+    "រ": ("r", "r", SERIES_O),
+    "ល": ("l", "l", SERIES_O),
+    "វ": ("v", "v", SERIES_O),
+    "ឝ": ("s", "s", SERIES_A),
+    "ឞ": ("s", "s", SERIES_A),
+    "ស": ("s", "s", SERIES_A),
+    "ហ": ("h", "h", SERIES_A),
+    "ឡ": ("l", "l", SERIES_A),
+    "អ": ("", "", SERIES_A),
 }
 
 INDEPENDENT_VOWELS = {
@@ -85,8 +85,8 @@ INDEPENDENT_VOWELS = {
     "ឱ": "ao",
     "ឲ": "ao",
     "ឳ": "au",
-    "ឣ": "a",
-    "ឤ": "a",
+    "\u17a3": "a",  # deprecated letters (write អ), still read
+    "\u17a4": "a",
 }
 
 # vowel (with its signs, in core's canonical order): (a-series, o-series)
@@ -139,13 +139,13 @@ class _Syllable:
     def latin(self) -> str:
         if self.vowel is None:  # the inherent vowel: "a" in an open syllable; in a closed one by series
             text = "a"
-            if self.final and self.series == O:
+            if self.final and self.series == SERIES_O:
                 text = "ea" if self.final in ("k", "ch") else "o"
         elif self.vowel in INDEPENDENT_VOWELS.values():
             text = self.vowel
         else:
             pair = VOWELS.get(self.vowel, ("", ""))
-            text = pair[0] if self.series == A else pair[1]
+            text = pair[0] if self.series == SERIES_A else pair[1]
             if self.final and text.endswith("m") and "\u17c6" in self.vowel:  # តាំង = tang, not tamng
                 text = text[:-1]
         return self.initial + text + self.final
@@ -204,7 +204,7 @@ def romanise_word(word: str) -> str:
             i += 1
             continue
         if kind == "I":
-            syllable = _Syllable("", A)
+            syllable = _Syllable("", SERIES_A)
             syllable.vowel = INDEPENDENT_VOWELS[ch]
             syllables.append(syllable)
             out.append("")  # placeholder kept in step with syllables
@@ -245,12 +245,12 @@ def romanise_word(word: str) -> str:
                 continue
         cluster = initial + "".join(CONSONANTS[s][0] for s in subscripts)
         for sub in subscripts:
-            if CONSONANTS[sub][2] == O and sub not in "ងញនមយរលវ":
-                series = O
+            if CONSONANTS[sub][2] == SERIES_O and sub not in "ងញនមយរលវ":
+                series = SERIES_O
         if _MUUSIKATOAN in signs:
-            series = A
+            series = SERIES_A
         elif _TRIISAP in signs:
-            series = O
+            series = SERIES_O
         syllable = _Syllable(cluster, series)
         syllable.vowel = vowel or None
         syllables.append(syllable)
@@ -271,11 +271,11 @@ def romanise_word(word: str) -> str:
 def _is_bare_last(units: list[tuple[str, str]], index: int) -> bool:
     """Is the consonant at `index` the word's last unit, with no vowel or subscript?"""
     rest = units[index + 1 :]
-    return all(kind == "V" and ch in (_BANTOC, _SILENT) or ch in _IGNORED for kind, ch in rest)
+    return all((kind == "V" and ch in (_BANTOC, _SILENT)) or ch in _IGNORED for kind, ch in rest)
 
 
 def romanise(name: str) -> str:
-    """A Khmer name in popular Latin spelling, its words kept apart ("សុខ ចាន់ធា" -> "sok chantha").
+    """A Khmer name in popular Latin spelling, its words kept apart ("សុខ ចាន់ធា" -> "sok chanthea").
     Latin text in the name is kept as it is (lower case)."""
     return " ".join(romanise_word(word) if has_khmer(word) else word.lower() for word in words(name))
 

@@ -240,9 +240,7 @@ def name_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepar
                 at = idx[two]
                 f1, l1 = list(prep.first[sa][a][at]), list(prep.last[sa][a][at])
                 f2, l2 = list(other.first[sb][b][at]), list(other.last[sb][b][at])
-                words_value = np.maximum(
-                    np.minimum(jw(f1, f2), jw(l1, l2)), np.minimum(jw(f1, l2), jw(l1, f2))
-                )
+                words_value = np.maximum(np.minimum(jw(f1, f2), jw(l1, l2)), np.minimum(jw(f1, l2), jw(l1, f2)))
                 value[two] = words_value
             best[idx] = np.maximum(best[idx], value)
     return best
@@ -426,7 +424,8 @@ class Model:
         return total
 
     def probability(self, levels: np.ndarray, name_tf: np.ndarray | None = None) -> np.ndarray:
-        return 1.0 / (1.0 + np.power(2.0, -self.match_weight(levels, name_tf)))
+        result: np.ndarray = 1.0 / (1.0 + np.power(2.0, -self.match_weight(levels, name_tf)))
+        return result
 
     def explain(self, levels: Sequence[int]) -> list[Evidence]:
         """Each comparison's level and the weight it adds, strongest first (those that could not be made
@@ -639,7 +638,7 @@ def estimate(
         by_id = _em_session(compare(prep, *id_pairs), u, fitted, {"id_number"}, iterations)
         fitted = {**by_id, "id_number": fitted["id_number"]}
     prior = estimate_prior(compare(prep, *pairs), len(prep))
-    return Model(fitted, u, prior, trained_on={"records": len(prep), "candidate_pairs": int(len(pairs[0]))})
+    return Model(fitted, u, prior, trained_on={"records": len(prep), "candidate_pairs": len(pairs[0])})
 
 
 # ---------------------------------------------------------------- results
@@ -647,7 +646,8 @@ def estimate(
 
 def pair_name_tf(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
     """Per pair, how common the more common of the two names is (for the term-frequency adjustment)."""
-    return np.maximum(prep.name_tf[a], (prep_b or prep).name_tf[b])
+    result: np.ndarray = np.maximum(prep.name_tf[a], (prep_b or prep).name_tf[b])
+    return result
 
 
 @dataclass(frozen=True)
@@ -671,7 +671,7 @@ def link(
     tf = pair_name_tf(prep, a, b)
     probability = model.probability(levels, tf)
     weight = model.match_weight(levels, tf)
-    chosen = np.nonzero(probability >= threshold)[0]
+    chosen = np.nonzero((probability >= threshold) & plausible(levels))[0]
     chosen = chosen[np.argsort(-probability[chosen], kind="stable")]
     return [
         Match(
@@ -704,6 +704,7 @@ def match_one(
     local = model.for_population(len(candidates) + 1)
     probability = local.probability(levels)
     weight = local.match_weight(levels)
+    keep = plausible(levels)
     order = np.argsort(-probability, kind="stable")
     return [
         Match(
@@ -714,8 +715,17 @@ def match_one(
             tuple(local.explain(levels[i].tolist())),
         )
         for i in order
-        if probability[i] >= threshold
+        if probability[i] >= threshold and keep[i]
     ]
+
+
+def plausible(levels: np.ndarray) -> np.ndarray:
+    """Pairs worth proposing at all: the names at least somewhat alike (or one side without a name), or the
+    same ID or passport number. Agreeing on village, birth year and phone alone describes a family, not one
+    person; the weights, which assume the comparisons independent, would otherwise propose siblings."""
+    name = levels[:, 0]
+    result: np.ndarray = ((name >= 0) & (name <= 3)) | (name == NULL) | (levels[:, 4] == 0)
+    return result
 
 
 def clusters(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:

@@ -13,12 +13,16 @@ from karpear.matching.engine import model as engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from bench.matching_data import generate  # noqa: E402
+from bench.matching_data import generate
 
 
 def test_a_returnee_registered_in_khmer_meets_a_later_latin_registration_with_a_new_phone_and_age():
-    earlier = engine.Record("ccpcr", name_km="សុខ ចាន់ធា", birth_year=1996, sex="female", commune="200103", phone="012345678")
-    later = engine.Record("other", name_latin="Chanthea Sok", birth_year=1998, sex="female", commune="200103", phone="+85597111222")
+    earlier = engine.Record(
+        "ccpcr", name_km="សុខ ចាន់ធា", birth_year=1996, sex="female", commune="200103", phone="012345678"
+    )
+    later = engine.Record(
+        "other", name_latin="Chanthea Sok", birth_year=1998, sex="female", commune="200103", phone="+85597111222"
+    )
     stranger = engine.Record("x", name_latin="Keo Sophal", birth_year=1970, sex="male", commune="200103")
 
     matches = engine.match_one(later, [stranger, earlier])
@@ -66,7 +70,15 @@ def _records(size: int) -> list[engine.Record]:
     data = generate(size, seed=3)
     return [
         engine.Record(
-            p.key, p.name_km, p.name_latin, p.birth_year, p.sex, p.village, "", p.phone, (p.national_id,) if p.national_id else ()
+            p.key,
+            p.name_km,
+            p.name_latin,
+            p.birth_year,
+            p.sex,
+            p.village,
+            "",
+            p.phone,
+            (p.national_id,) if p.national_id else (),
         )
         for p in data.records
     ]
@@ -75,7 +87,17 @@ def _records(size: int) -> list[engine.Record]:
 def test_the_weights_are_estimated_from_the_data_and_find_the_known_duplicates():
     data = generate(3000, seed=5)
     records = [
-        engine.Record(p.key, p.name_km, p.name_latin, p.birth_year, p.sex, p.village, "", p.phone, tuple(v for v in (p.national_id, p.passport) if v))
+        engine.Record(
+            p.key,
+            p.name_km,
+            p.name_latin,
+            p.birth_year,
+            p.sex,
+            p.village,
+            "",
+            p.phone,
+            tuple(v for v in (p.national_id, p.passport) if v),
+        )
         for p in data.records
     ]
     prep = engine.prepare(records)
@@ -86,7 +108,10 @@ def test_the_weights_are_estimated_from_the_data_and_find_the_known_duplicates()
     assert fitted.m["birth_year"][3] < 0.05 < fitted.u["birth_year"][3]
     probability = fitted.probability(engine.compare(prep, *pairs), engine.pair_name_tf(prep, *pairs))
     keys = prep.keys
-    found = {tuple(sorted((keys[x], keys[y]))) for x, y in zip(pairs[0][probability >= 0.5], pairs[1][probability >= 0.5], strict=True)}
+    found = {
+        tuple(sorted((keys[x], keys[y])))
+        for x, y in zip(pairs[0][probability >= 0.5], pairs[1][probability >= 0.5], strict=True)
+    }
     truth = {tuple(sorted(p)) for p in data.true_pairs}
     precision, recall = len(found & truth) / len(found), len(found & truth) / len(truth)
     assert precision > 0.85 and recall > 0.8
