@@ -77,8 +77,8 @@ def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
     start = time.perf_counter()
     prep = engine.prepare(records)
     pairs = engine.candidate_pairs(prep)
-    fitted = engine.estimate(prep, pairs)
     levels = engine.compare(prep, *pairs)
+    fitted = engine.estimate(prep, pairs, levels=levels)
     probability = fitted.probability(levels, engine.pair_name_tf(prep, *pairs))
     seconds = time.perf_counter() - start
     truth = {_pair(a, b) for a, b in data.true_pairs}
@@ -224,8 +224,8 @@ def run_febrl(which: str) -> dict[str, Any]:
     start = time.perf_counter()
     prep = engine.prepare(records)
     pairs = engine.candidate_pairs(prep)
-    fitted = engine.estimate(prep, pairs)
     levels = engine.compare(prep, *pairs)
+    fitted = engine.estimate(prep, pairs, levels=levels)
     probability = fitted.probability(levels, engine.pair_name_tf(prep, *pairs)) * engine.plausible(levels)
     seconds = time.perf_counter() - start
     keys = prep.keys

@@ -164,10 +164,10 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
     a, b = engine.candidate_pairs(prep)
     progress(total // 2, total)
     fitted = selectors.model().for_population(total)
-    if total >= REFIT_FROM:
-        refit = engine.estimate(prep, (a, b))
-        fitted = engine.Model(refit.m, refit.u, refit.prior, fitted.threshold, refit.trained_on)
     levels = engine.compare(prep, a, b)
+    if total >= REFIT_FROM:
+        refit = engine.estimate(prep, (a, b), levels=levels)
+        fitted = engine.Model(refit.m, refit.u, refit.prior, fitted.threshold, refit.trained_on)
     probability = fitted.probability(levels, engine.pair_name_tf(prep, a, b))
     progress(total * 3 // 4, total)
     chosen = ((probability >= fitted.threshold) & engine.plausible(levels)).nonzero()[0]

@@ -602,6 +602,7 @@ def estimate(
     u_samples: int = 200_000,
     iterations: int = 40,
     seed: int = 1,
+    levels: np.ndarray | None = None,
 ) -> Model:
     """Estimate the model as Splink does: u from random pairs; m by EM in two training sessions, each on pairs
     blocked on some comparisons and estimating only the others (blocked on birth year and commune, it learns
@@ -637,7 +638,8 @@ def estimate(
     if len(id_pairs[0]) >= MIN_ID_PAIRS:
         by_id = _em_session(compare(prep, *id_pairs), u, fitted, {"id_number"}, iterations)
         fitted = {**by_id, "id_number": fitted["id_number"]}
-    prior = estimate_prior(compare(prep, *pairs), len(prep))
+    # `levels`: the candidate pairs' levels when the caller has them already (they are compared once)
+    prior = estimate_prior(compare(prep, *pairs) if levels is None else levels, len(prep))
     return Model(fitted, u, prior, trained_on={"records": len(prep), "candidate_pairs": len(pairs[0])})
 
 
