@@ -65,7 +65,9 @@ def name_forms(name_km: str, name_latin: str) -> list[list[str]]:
 def check_name(value: str) -> str:
     """Raise EmptyName for a name typed but with nothing to match on; return the name otherwise."""
     if value and not folded_words(value):
-        raise EmptyName(value)
+        raise EmptyName(
+            f"{value!r}: a name made only of invisible characters, spaces or punctuation has nothing to match on"
+        )
     return value
 
 

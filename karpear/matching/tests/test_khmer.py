@@ -62,7 +62,7 @@ def test_latin_text_is_folded_case_and_accent_insensitively():
 
 
 def test_a_name_of_only_invisible_characters_is_rejected_with_a_message():
-    with pytest.raises(engine.EmptyName):
+    with pytest.raises(engine.EmptyName, match="nothing to match on"):
         engine.check_name("\u200b\u200c\ufeff ")
     prep = engine.prepare([engine.Record("a", name_km="\u200b\u200d"), engine.Record("b", name_latin="Sok Dara")])
     assert prep.rejected == ["a"]
