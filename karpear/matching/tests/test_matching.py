@@ -3,11 +3,14 @@ and the organisation-wide check (issue 16)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import login, make_user
 from karpear.core import registry
@@ -184,3 +187,26 @@ def test_the_pages_show_the_pairs_and_record_the_decision(users):
     assert client.post(reverse("matching:pair_detail", args=[pair.uuid]), {"decision": "same"}).status_code == 400
     response = client.post(reverse("matching:batch_start"), {"format": "csv"})
     assert response.status_code == 302 and "/jobs/" in response["Location"]
+
+
+def test_receiving_a_returnee_registered_before_in_khmer_shows_the_earlier_record(users):
+    """The protection module's returnee registration calls core's duplicate check, so it lists the likely match
+    too (through the URL only: matching imports no module)."""
+    earlier = _earlier(users["caseworker"])  # "សុខ ចាន់ធា", 1996, registered by CCPCR's caseworker
+    browser = login(Client(), users["case_supervisor"])
+    arrived = (timezone.localdate() - dt.timedelta(days=2)).strftime("%d/%m/%Y")
+    intake = {
+        "transit_centre": "svay_rieng",
+        "arrived_on": arrived,
+        "origin_country": "TH",
+        "return_type": "deported",
+        "handed_over_by": "foreign_immigration",
+    }
+
+    response = browser.post(
+        "/protection/cases/new/", {**form_data(name_latin="Chanthea Sok", birth_year="1998"), **intake}
+    )
+
+    assert response.status_code == 200  # nothing saved: the user compares first
+    page = response.content.decode()
+    assert "This may be someone already registered:" in page and earlier.case_number in page
