@@ -9,6 +9,7 @@ Each app calls these from its `AppConfig.ready()`; core reads them and never imp
 - `export_kind()` — a kind of background export (`ExportJob.kind`): its capability, formats and runner.
 - `referral_section()` — a part of a person's records that a referral may share (see core.access).
 - `periodic()` — a job the task worker runs every so often (expiry, retention, reminders).
+- `duplicate_finder()` — a finder the duplicate check on registration calls besides its exact keys (matching).
 - `target_counter()` — the app that counts what was achieved against programme targets (monitoring); until
   one is declared, the home pages and target tables say when achieved figures will appear.
 
@@ -298,3 +299,20 @@ def periodic(app_label: str, name: str, *, every: dt.timedelta, run: Callable[[]
 
 def periodic_jobs() -> list[PeriodicJob]:
     return sorted(_PERIODIC.values(), key=lambda job: job.name)
+
+
+# ---------------------------------------------------------------- duplicate finders
+# A finder is called by core's duplicate check (selectors.person_likely_duplicates) as
+# `find(user=..., keys=selectors.DuplicateKeys, exclude=Person | None)` and returns selectors.DuplicateCandidate
+# items: people in the user's scope it finds likely to be the same person (with a score and the evidence), and
+# at most one item with `elsewhere=True` when a likely match exists outside the user's organisation (nothing
+# identifying about it). Core keeps its exact-key check and merges what the finders add.
+_DUPLICATE_FINDERS: dict[str, Callable[..., list[Any]]] = {}
+
+
+def duplicate_finder(app_label: str, find: Callable[..., list[Any]]) -> None:
+    _add(_DUPLICATE_FINDERS, app_label, find, "duplicate finder of app")
+
+
+def duplicate_finders() -> list[Callable[..., list[Any]]]:
+    return [_DUPLICATE_FINDERS[key] for key in sorted(_DUPLICATE_FINDERS)]

@@ -12,7 +12,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from karpear.core import access, audit
+from karpear.core import access, audit, registry
 from karpear.core.models import (
     ApiToken,
     AuditEvent,
@@ -284,10 +284,15 @@ def _listed_condition(person: Person) -> Q:
 @dataclass(frozen=True)
 class DuplicateCandidate:
     """A possible earlier registration of the same person. `person` is None for a role that may not read
-    identifying details: it learns only that such a record exists, not which one (the check is an oracle)."""
+    identifying details: it learns only that such a record exists, not which one (the check is an oracle).
+    A duplicate finder (registry.duplicate_finder) adds a `score` (0-1) and the `evidence` for it (phrases
+    for the page); `elsewhere` marks the one item saying a likely match exists at another organisation."""
 
     person: Person | None
     reasons: tuple[str, ...]
+    score: float | None = None
+    evidence: tuple[str, ...] = ()
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -384,21 +389,42 @@ def person_likely_duplicates(
     national_id: str = "",
     passport_number: str = "",
     exclude: Person | None = None,
+    elsewhere: bool = False,
 ) -> list[DuplicateCandidate]:
     """People in the user's scope who may be the same person (never merged automatically; DOMAIN §6).
 
-    Same normalised name + birth year + commune, or the same phone, ID or passport number. Matching on those
-    identifying details is audited (which kinds of details, how many candidates; never the values). A role
-    without view_identity gets at most one anonymous candidate: "someone like this exists, ask your supervisor".
+    Same normalised name + birth year + commune, or the same phone, ID or passport number; and whatever the
+    apps' duplicate finders (registry.duplicate_finder) find likely, with a score, best first. Matching on
+    those identifying details is audited (which kinds of details, how many candidates; never the values). A
+    role without view_identity gets at most one anonymous candidate: "someone like this exists, ask your
+    supervisor". With `elsewhere`, the list ends with an item marked `elsewhere` when a finder reports a
+    likely match at another organisation (the page says only that it exists).
     """
     keys = DuplicateKeys(name_km, name_latin, birth_year, commune_code, phone, national_id, passport_number)
     condition = keys.condition()
-    if condition is None:
+    found: list[DuplicateCandidate] = []
+    for find in registry.duplicate_finders():
+        found.extend(find(user=user, keys=keys, exclude=exclude))
+    if condition is None and not found:
         return []
-    candidates = access.visible(user, Person.objects.all()).filter(condition)
-    if exclude is not None:
-        candidates = candidates.exclude(pk=exclude.pk)
-    people = list(candidates.select_related("identity", "commune")[:10])
+    people: list[Person] = []
+    if condition is not None:
+        candidates = access.visible(user, Person.objects.all()).filter(condition)
+        if exclude is not None:
+            candidates = candidates.exclude(pk=exclude.pk)
+        people = list(candidates.select_related("identity", "commune")[:10])
+    scored = {c.person.pk: c for c in found if c.person is not None and not c.elsewhere}
+    outside = any(c.elsewhere for c in found)
+    listed = [
+        DuplicateCandidate(p, keys.reasons(p), scored[p.pk].score, scored[p.pk].evidence)
+        if p.pk in scored
+        else DuplicateCandidate(p, keys.reasons(p))
+        for p in people
+    ]
+    exact = {p.pk for p in people}
+    listed += [c for pk, c in scored.items() if pk not in exact]
+    # exact keys first (they are certain to be shared), then by score
+    listed.sort(key=lambda c: (not c.reasons, -(c.score or 0.0)))
     membership = access.membership_for(user)
     audit.record(
         actor=user,
@@ -406,11 +432,12 @@ def person_likely_duplicates(
         organisation=membership.organisation if membership else None,
         kind="duplicate_check",
         fields=keys.kinds(),
-        candidates=len(people),
+        candidates=len(listed),
     )
+    tail = [DuplicateCandidate(None, (), elsewhere=True)] if elsewhere and outside else []
     if not access.has_capability(user, Capability.VIEW_IDENTITY):
-        return [DuplicateCandidate(None, ())] if people else []
-    return [DuplicateCandidate(p, keys.reasons(p)) for p in people]
+        return ([DuplicateCandidate(None, ())] if listed else []) + tail
+    return listed + tail
 
 
 def possible_duplicates_to_review(*, user: User) -> QuerySet[PossibleDuplicate]:

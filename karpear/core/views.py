@@ -210,6 +210,7 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
                     national_id=data.get("national_id", ""),
                     passport_number=data.get("passport_number", ""),
                     exclude=person,
+                    elsewhere=True,
                 )
                 if duplicates:
                     idempotency.needs_review(

@@ -46,6 +46,19 @@ def _demo(context: registry.DemoContext) -> None:
         context.created["sample_visits"] = 1
 
 
+def _find_duplicates(*, user: User, keys: object, exclude: object) -> list[object]:
+    """A duplicate finder (registry.duplicate_finder): for the name "Sample Finder", the visible people named
+    "Sample Match" with a score, and the signal that another organisation holds a likely match."""
+    from karpear.core.models import Person
+    from karpear.core.selectors import DuplicateCandidate
+
+    if getattr(keys, "name_latin", "") != "Sample Finder":
+        return []
+    people = access.visible(user, Person.objects.filter(identity__name_latin="Sample Match"))
+    found: list[object] = [DuplicateCandidate(p, (), 0.75, ("sample evidence",)) for p in people]
+    return [*found, DuplicateCandidate(None, (), elsewhere=True)]
+
+
 def declare() -> None:
     from karpear.core.tests.sample_module.models import Visit
 
@@ -83,6 +96,7 @@ def declare() -> None:
         order=50,
     )
     registry.demo_loader("sample_module", "sample_module", _demo, after=["core"])
+    registry.duplicate_finder("sample_module", _find_duplicates)
     registry.export_kind(
         "sample_module", "sample_visits_csv", "Visits", capability=C.VIEW_VISIT, formats=["csv"], run=_export_visits
     )

@@ -1,0 +1,54 @@
+"""What the matching app tells core (docs/writing-a-module.md): how its models are scoped, the duplicate finder
+core's registration check calls, the organisation-wide check (an export kind), URLs, menu and work list.
+
+It adds no capability: deciding on likely matches is core's `review_duplicates` (case supervisors), and the
+registration check runs for whoever registers (core shows names only to roles with view_identity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core import access, registry
+from karpear.core.models import ExportJob, Person
+from karpear.core.roles import Capability
+
+
+def _pair_rows(ctx: access.Context) -> Q:
+    """Pairs of the user's organisation of which both people are in the user's scope."""
+    people = access.visible(ctx.user, Person.objects.all()).values("pk")
+    return Q(organisation_id=ctx.membership.organisation_id, person__in=people, other__in=people)
+
+
+def _run_batch(job: ExportJob, progress: Callable[[int, int], None]) -> registry.ExportOutput:
+    from karpear.matching import exports
+
+    return exports.clusters(job, progress)
+
+
+def declare() -> None:
+    from karpear.matching import selectors
+    from karpear.matching.models import MatchInquiry, MatchPair
+
+    C = Capability
+    access.register(MatchPair, view=C.REVIEW_DUPLICATES, change=C.REVIEW_DUPLICATES, rows=_pair_rows)
+    # An inquiry belongs to the organisation whose person it names, and reaches as far as that person does.
+    access.register(MatchInquiry, view=C.REVIEW_DUPLICATES, change=C.REVIEW_DUPLICATES, person="person")
+    registry.duplicate_finder("matching", selectors.find_duplicates)
+    registry.urls("matching", prefix="matching/", module="karpear.matching.urls")
+    registry.menu_item(
+        "matching", "matching:review_list", _("Likely matches"), capability=C.REVIEW_DUPLICATES, order=65
+    )
+    # No home-page work list: core's "possible duplicates" section is there, and the home page keeps its query
+    # budget (core/tests/test_modules.py); the menu leads to the pairs to review.
+    registry.export_kind(
+        "matching",
+        "matching_clusters",
+        _("Likely matches in the whole organisation"),
+        capability=C.REVIEW_DUPLICATES,
+        formats=["xlsx", "csv", "json"],
+        run=_run_batch,
+    )

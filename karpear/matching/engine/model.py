@@ -1,0 +1,753 @@
+"""Finding records of the same person: comparisons, blocking and a Fellegi–Sunter model (no Django).
+
+A `Record` is what is known of one registration. `prepare()` turns records into arrays once; `candidate_pairs()`
+puts records into blocks (shared keys) and pairs only records that share a block, so the work grows with the
+number of records, not its square; `compare()` gives each pair a level per comparison (name, birth year, place,
+phone, ID, sex); `Model` turns levels into a match weight, log2 of m/u per comparison (m: how often a true
+pair shows this level, u: how often two different people do), and explains each pair by comparison.
+
+The weights are estimated, not guessed: `estimate()` takes u from random pairs of the data (almost all of
+them are different people) and m by expectation-maximisation on the candidate pairs, with u fixed, as Splink
+does. The name comparison is Jaro–Winkler (rapidfuzz) on the folded romanised forms of both names (Khmer
+romanised by `khmer.romanise`, Latin as typed), in the order typed, reversed and with the words sorted, the
+best of them: so "សុខ ចាន់ធា", "Sok Chantha" and "Chanthea Sok" meet.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+
+from karpear.matching.engine.khmer import folded_words
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Record:
+    """One registration. `village` and `commune` are gazetteer codes (PPDDCCVV, PPDDCC); `ids` are ID card
+    and passport numbers as typed; `phone` any form (its last eight digits are compared)."""
+
+    key: str
+    name_km: str = ""
+    name_latin: str = ""
+    birth_year: int | None = None
+    sex: str = ""
+    village: str = ""
+    commune: str = ""
+    phone: str = ""
+    ids: tuple[str, ...] = ()
+
+
+class EmptyName(ValueError):
+    """A name made only of invisible characters, spaces or punctuation: nothing to match on."""
+
+
+def name_forms(name_km: str, name_latin: str) -> list[list[str]]:
+    """The folded words of each script's name that has any (Khmer first)."""
+    forms = []
+    for name in (name_km, name_latin):
+        folded = folded_words(name) if name else []
+        if folded:
+            forms.append(folded)
+    return forms
+
+
+def check_name(value: str) -> str:
+    """Raise EmptyName for a name typed but with nothing to match on; return the name otherwise."""
+    if value and not folded_words(value):
+        raise EmptyName(
+            f"{value!r}: a name made only of invisible characters, spaces or punctuation has nothing to match on"
+        )
+    return value
+
+
+_DIGITS = re.compile(r"\D+")
+_ID_CHARS = re.compile(r"[^0-9A-Z]+")
+
+
+def phone_key(value: str) -> str:
+    digits = _DIGITS.sub("", value.translate(str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")))
+    return digits[-8:] if len(digits) >= 6 else ""
+
+
+def id_key(value: str) -> str:
+    key = _ID_CHARS.sub("", value.upper().translate(str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")))
+    return key if len(key) >= 4 else ""
+
+
+# ---------------------------------------------------------------- comparisons and their levels
+
+# name: Jaro–Winkler of the best arrangement of the folded forms
+NAME_LEVELS = ("name_exact", "name_jw_95", "name_jw_88", "name_jw_80", "name_differs")
+NAME_THRESHOLDS = (1.0, 0.95, 0.88, 0.80)
+YEAR_LEVELS = ("year_exact", "year_1", "year_2", "year_differs")
+PLACE_LEVELS = ("place_village", "place_commune", "place_district", "place_province", "place_differs")
+PHONE_LEVELS = ("phone_same", "phone_differs")
+ID_LEVELS = ("id_same", "id_differs")
+SEX_LEVELS = ("sex_same", "sex_differs")
+
+COMPARISONS: dict[str, tuple[str, ...]] = {
+    "name": NAME_LEVELS,
+    "birth_year": YEAR_LEVELS,
+    "place": PLACE_LEVELS,
+    "phone": PHONE_LEVELS,
+    "id_number": ID_LEVELS,
+    "sex": SEX_LEVELS,
+}
+NULL = -1  # a comparison that cannot be made (one side has no value): it weighs nothing
+
+
+@dataclass
+class Prepared:
+    """The records as arrays, built once."""
+
+    keys: list[str]
+    # per record, per script (0 Khmer, 1 Latin): folded words sorted and space-joined; joined as typed; reversed
+    sorted_: list[np.ndarray]
+    joined: list[np.ndarray]
+    reversed_: list[np.ndarray]
+    name_tf: np.ndarray  # how often the record's name (folded, words sorted) occurs among the records, 0..1
+    first: list[np.ndarray]  # of a name of exactly two words, each word; "" otherwise
+    last: list[np.ndarray]
+    year: np.ndarray  # int, -9999 for unknown
+    place: np.ndarray  # str village code or commune code (what is known), "" unknown
+    place_codes: np.ndarray  # records × 4 (province, district, commune, village) as ints, 0 unknown
+    phone: np.ndarray
+    phone_code: np.ndarray  # int, 0 unknown
+    ids: list[tuple[str, ...]]
+    id_codes: np.ndarray  # records × 2 ints, 0 none
+    sex: np.ndarray
+    words: list[list[str]]  # every folded word of either script, for blocking
+    rejected: list[str] = field(default_factory=list)  # keys of records whose names held nothing to match on
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def prepare(records: Sequence[Record]) -> Prepared:
+    n = len(records)
+    sorted_ = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
+    joined = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
+    reversed_ = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
+    first = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
+    last = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
+    year = np.full(n, -9999, dtype=np.int32)
+    place = np.full(n, "", dtype=object)
+    phone = np.full(n, "", dtype=object)
+    sex = np.full(n, "", dtype=object)
+    ids: list[tuple[str, ...]] = []
+    words: list[list[str]] = []
+    rejected: list[str] = []
+    for i, record in enumerate(records):
+        all_words: list[str] = []
+        for script, name in enumerate((record.name_km, record.name_latin)):
+            folded = folded_words(name) if name else []
+            if name and not folded:
+                rejected.append(record.key)
+            if folded:
+                sorted_[script][i] = " ".join(sorted(folded))
+                joined[script][i] = "".join(folded)
+                reversed_[script][i] = "".join(reversed(folded))
+                if len(folded) == 2:
+                    first[script][i], last[script][i] = folded
+                all_words.extend(folded)
+        words.append(all_words)
+        if record.birth_year:
+            year[i] = record.birth_year
+        place[i] = str(record.village or record.commune or "")
+        phone[i] = phone_key(record.phone)
+        sex[i] = record.sex if record.sex in ("female", "male") else ""
+        ids.append(tuple(sorted({k for k in (id_key(v) for v in record.ids) if k})))
+    frequency: dict[str, int] = {}
+    for script in (0, 1):
+        for value in sorted_[script]:
+            if value:
+                frequency[value] = frequency.get(value, 0) + 1
+    name_tf = np.zeros(n)
+    for i in range(n):
+        known = [frequency[sorted_[s][i]] for s in (0, 1) if sorted_[s][i]]
+        name_tf[i] = min(known) / n if known else 0.0
+    codes: dict[str, int] = {"": 0}
+
+    def code(value: str) -> int:
+        return codes.setdefault(value, len(codes))
+
+    place_codes = np.zeros((n, 4), dtype=np.int64)
+    for i, value in enumerate(place):
+        for level, width in enumerate((2, 4, 6, 8)):
+            place_codes[i, level] = code("p" + value[:width]) if len(value) >= width else 0
+    phone_code = np.array([code("t" + v) if v else 0 for v in phone], dtype=np.int64)
+    id_codes = np.zeros((n, 2), dtype=np.int64)
+    for i, values in enumerate(ids):
+        for j, value in enumerate(values[:2]):
+            id_codes[i, j] = code("i" + value)
+    return Prepared(
+        [r.key for r in records],
+        sorted_,
+        joined,
+        reversed_,
+        name_tf,
+        first,
+        last,
+        year,
+        place,
+        place_codes,
+        phone,
+        phone_code,
+        ids,
+        id_codes,
+        sex,
+        words,
+        rejected,
+    )
+
+
+def name_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
+    """The best Jaro–Winkler similarity of the pairs' names over scripts and arrangements; -1 where a side
+    has no name."""
+    other = prep_b or prep
+    best = np.full(len(a), -1.0)
+    for sa in (0, 1):
+        for sb in (0, 1):
+            left_sorted, right_sorted = prep.sorted_[sa][a], other.sorted_[sb][b]
+            present = (left_sorted != "") & (right_sorted != "")
+            if not present.any():
+                continue
+            idx = np.nonzero(present)[0]
+            left_join, right_join = list(prep.joined[sa][a][idx]), list(other.joined[sb][b][idx])
+            left_rev, right_rev = list(prep.reversed_[sa][a][idx]), list(other.reversed_[sb][b][idx])
+
+            def jw(x: list[str], y: list[str]) -> np.ndarray:
+                return np.asarray(cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=1))
+
+            # each alignment of the words (as typed, or one side's order swapped) read from both ends: a
+            # shared family name makes the start of two siblings' names agree, not their ends
+            same_order = np.minimum(jw(left_join, right_join), jw(left_rev, right_rev))
+            swapped = np.minimum(jw(left_join, right_rev), jw(left_rev, right_join))
+            value = np.maximum(same_order, swapped)
+            # two names of two words each: word against word, the weaker pair of words decides (the given
+            # names of two sisters differ even where "Srey" and the family name agree)
+            two = (prep.first[sa][a][idx] != "") & (other.first[sb][b][idx] != "")
+            if two.any():
+                at = idx[two]
+                f1, l1 = list(prep.first[sa][a][at]), list(prep.last[sa][a][at])
+                f2, l2 = list(other.first[sb][b][at]), list(other.last[sb][b][at])
+                words_value = np.maximum(np.minimum(jw(f1, f2), jw(l1, l2)), np.minimum(jw(f1, l2), jw(l1, f2)))
+                value[two] = words_value
+            best[idx] = np.maximum(best[idx], value)
+    return best
+
+
+def _place_level(x: str, y: str) -> int:
+    if len(x) < 2 or len(y) < 2:
+        return NULL
+    if len(x) == 8 and x == y:
+        return 0
+    for level, width in ((1, 6), (2, 4), (3, 2)):
+        if len(x) >= width and len(y) >= width and x[:width] == y[:width]:
+            return level
+    return 4
+
+
+def _name_level(sim: np.ndarray) -> np.ndarray:
+    level = np.full(len(sim), len(NAME_THRESHOLDS), dtype=np.int8)
+    for i in reversed(range(len(NAME_THRESHOLDS))):
+        level[sim >= NAME_THRESHOLDS[i] - 1e-9] = i
+    level[sim < 0] = NULL
+    return level
+
+
+def compare(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
+    """Levels (pairs × comparisons, int8, NULL where a side lacks the value) for the pairs (a[i], b[i]);
+    with `prep_b`, b indexes that other set of records."""
+    other = prep_b or prep
+    out = np.empty((len(a), len(COMPARISONS)), dtype=np.int8)
+    out[:, 0] = _name_level(name_similarity(prep, a, b, prep_b))
+    ya, yb = prep.year[a], other.year[b]
+    diff = np.abs(ya - yb)
+    year = np.select([diff == 0, diff == 1, diff == 2], [0, 1, 2], 3)
+    year[(ya == -9999) | (yb == -9999)] = NULL
+    out[:, 1] = year
+    # codes are only comparable within one Prepared: across two, compare the strings
+    if prep_b is None:
+        pa, pb = prep.place_codes[a], prep.place_codes[b]
+        place = np.full(len(a), 4, dtype=np.int8)
+        for level, column in ((3, 0), (2, 1), (1, 2), (0, 3)):
+            place[(pa[:, column] == pb[:, column]) & (pa[:, column] != 0)] = level
+        place[(pa[:, 0] == 0) | (pb[:, 0] == 0)] = NULL
+        pha, phb = prep.phone_code[a], prep.phone_code[b]
+        phone = np.where(pha == phb, 0, 1).astype(np.int8)
+        phone[(pha == 0) | (phb == 0)] = NULL
+        ia, ib = prep.id_codes[a], prep.id_codes[b]
+        same = np.zeros(len(a), dtype=bool)
+        for x in (0, 1):
+            for y in (0, 1):
+                same |= (ia[:, x] == ib[:, y]) & (ia[:, x] != 0)
+        id_level = np.where(same, 0, 1).astype(np.int8)
+        id_level[(ia[:, 0] == 0) | (ib[:, 0] == 0)] = NULL
+    else:
+        place = np.array([_place_level(x, y) for x, y in zip(prep.place[a], other.place[b], strict=True)], np.int8)
+        phone = np.array(
+            [NULL if not x or not y else int(x != y) for x, y in zip(prep.phone[a], other.phone[b], strict=True)],
+            np.int8,
+        )
+        id_level = np.array(
+            [
+                NULL if not prep.ids[x] or not other.ids[y] else (0 if set(prep.ids[x]) & set(other.ids[y]) else 1)
+                for x, y in zip(a, b, strict=True)
+            ],
+            np.int8,
+        )
+    out[:, 2] = place
+    out[:, 3] = phone
+    out[:, 4] = id_level
+    sa, sb = prep.sex[a], other.sex[b]
+    sex = np.where(sa == sb, 0, 1).astype(np.int8)
+    sex[(sa == "") | (sb == "")] = NULL
+    out[:, 5] = sex
+    return out
+
+
+# ---------------------------------------------------------------- blocking
+
+BLOCK_CAP = 400  # a block with more records than this pairs nothing (other keys still pair its records)
+
+
+def _years(year: int) -> tuple[str, ...]:
+    """A record's year and the years either side: two records at most two years apart share one of them."""
+    if year == -9999:
+        return ("?",)
+    return (str(year - 1), str(year), str(year + 1))
+
+
+def block_keys(prep: Prepared, i: int) -> set[str]:
+    """The blocking keys of record i: the first and last three letters of the folded name run together, in
+    the order typed and reversed (so a swapped order still meets), with the birth year or a year either
+    side; each name word with the commune; the phone; each ID number."""
+    keys: set[str] = set()
+    years = _years(int(prep.year[i]))
+    commune = prep.place[i][:6]
+    for script in (0, 1):
+        for text in (prep.joined[script][i], prep.reversed_[script][i]):
+            if text:
+                for year in years:
+                    keys.add(f"p:{text[:3]}{text[-3:]}:{year}")
+    if commune:
+        for word in prep.words[i]:
+            keys.add(f"w:{word}:{commune}")
+    if prep.phone[i]:
+        keys.add("t:" + prep.phone[i])
+    for value in prep.ids[i]:
+        keys.add("i:" + value)
+    return keys
+
+
+def candidate_pairs(prep: Prepared, *, cap: int = BLOCK_CAP) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair of records sharing a block, once (a < b)."""
+    key_ids: dict[str, int] = {}
+    block_of: list[int] = []
+    record_of: list[int] = []
+    for i in range(len(prep)):
+        for key in block_keys(prep, i):
+            block_of.append(key_ids.setdefault(key, len(key_ids)))
+            record_of.append(i)
+    return _pairs_from_blocks(np.asarray(block_of, dtype=np.int64), np.asarray(record_of, dtype=np.int64), cap)
+
+
+def _pairs_from_blocks(block: np.ndarray, record: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(block) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    order = np.argsort(block, kind="stable")
+    block, record = block[order], record[order]
+    starts = np.r_[0, np.nonzero(np.diff(block))[0] + 1]
+    sizes = np.diff(np.r_[starts, len(block)])
+    ends = np.repeat(starts + sizes, sizes)
+    position = np.arange(len(block))
+    counts = ends - position - 1
+    counts[np.repeat(sizes > cap, sizes)] = 0
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    left = np.repeat(position, counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    right = left + offsets
+    a, b = record[left], record[right]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    keep = low != high
+    n = int(record.max()) + 1
+    codes = np.unique(low[keep] * n + high[keep])
+    return codes // n, codes % n
+
+
+# ---------------------------------------------------------------- the Fellegi–Sunter model
+
+
+@dataclass
+class Model:
+    """m and u per comparison level, and the probability that two records taken at random are the same
+    person (`prior`)."""
+
+    m: dict[str, list[float]]
+    u: dict[str, list[float]]
+    prior: float
+    threshold: float = 0.5  # the match probability from which a pair is proposed
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def weights(self) -> np.ndarray:
+        """log2(m/u): comparisons × levels (padded with 0)."""
+        width = max(len(levels) for levels in COMPARISONS.values())
+        out = np.zeros((len(COMPARISONS), width + 1))  # the last column is NULL's (index -1): weight 0
+        for k, name in enumerate(COMPARISONS):
+            for level, (m, u) in enumerate(zip(self.m[name], self.u[name], strict=True)):
+                out[k, level] = math.log2(m / u)
+        return out
+
+    def match_weight(self, levels: np.ndarray, name_tf: np.ndarray | None = None) -> np.ndarray:
+        """With `name_tf` (per pair: how common the name is), an exact name weighs by its own frequency
+        (Splink's term-frequency adjustment): two "Sok Sreymom" agree less tellingly than two "Ouk Sovannary"."""
+        table = self.weights()
+        total = np.full(len(levels), math.log2(self.prior / (1 - self.prior)))
+        for k in range(levels.shape[1]):
+            total += table[k, levels[:, k]]
+        if name_tf is not None:
+            u0 = self.u["name"][0]
+            exact = (levels[:, 0] == 0) & (name_tf > u0)
+            total[exact] -= np.log2(name_tf[exact] / u0)
+        return total
+
+    def probability(self, levels: np.ndarray, name_tf: np.ndarray | None = None) -> np.ndarray:
+        result: np.ndarray = 1.0 / (1.0 + np.power(2.0, -self.match_weight(levels, name_tf)))
+        return result
+
+    def explain(self, levels: Sequence[int]) -> list[Evidence]:
+        """Each comparison's level and the weight it adds, strongest first (those that could not be made
+        are left out)."""
+        table = self.weights()
+        evidence = [
+            Evidence(name, COMPARISONS[name][level], round(float(table[k, level]), 2))
+            for k, (name, level) in enumerate(zip(COMPARISONS, levels, strict=True))
+            if level != NULL
+        ]
+        return sorted(evidence, key=lambda e: -abs(e.weight))
+
+    def for_population(self, records: int) -> Model:
+        """The model for a set of `records` records: the prior is per pair of records, so it is rescaled
+        to keep the expected number of matches of one record (prior × (records - 1) of the set it was
+        estimated on)."""
+        trained = int(self.trained_on.get("records", 0) or 0)
+        if trained <= 1 or records <= 1:
+            return self
+        per_record = self.prior * (trained - 1)
+        prior = min(max(per_record / (records - 1), 1e-12), 0.5)
+        return Model(self.m, self.u, prior, self.threshold, {**self.trained_on, "records": records})
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "m": self.m,
+                "u": self.u,
+                "prior": self.prior,
+                "threshold": self.threshold,
+                "trained_on": self.trained_on,
+            },
+            indent=1,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        data = json.loads(text)
+        return cls(data["m"], data["u"], data["prior"], data.get("threshold", 0.5), data.get("trained_on", {}))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    comparison: str  # "name", "birth_year", ...
+    level: str  # "name_exact", "year_1", ...
+    weight: float  # log2(m/u): positive for a match, negative against
+
+
+DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
+
+
+def default_model() -> Model:
+    """The model estimated on the synthetic evaluation set (bench/matching.py --save-model)."""
+    return Model.from_json(DEFAULT_MODEL_PATH.read_text())
+
+
+def estimate_u(prep: Prepared, *, samples: int = 200_000, seed: int = 1) -> dict[str, list[float]]:
+    """u: the share of each level among random pairs (nearly all different people), smoothed."""
+    n = len(prep)
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, samples)
+    b = rng.integers(0, n, samples)
+    keep = a != b
+    levels = compare(prep, a[keep], b[keep])
+    u = _shares(levels, smoothing=1.0)
+    # A family shares a phone, a household its village: random pairs of strangers say too little about
+    # how often different people agree on them. One in a thousand is the floor.
+    for name in ("phone", "place"):
+        u[name][0] = max(u[name][0], U_FLOOR)
+    return u
+
+
+U_FLOOR = 1e-3
+
+
+def _shares(levels: np.ndarray, weights: np.ndarray | None = None, smoothing: float = 0.5) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for k, (name, names) in enumerate(COMPARISONS.items()):
+        col = levels[:, k]
+        counts = np.array(
+            [
+                (weights[col == level].sum() if weights is not None else (col == level).sum())
+                for level in range(len(names))
+            ],
+            dtype=float,
+        )
+        counts += smoothing
+        out[name] = [float(c) for c in counts / counts.sum()]
+    return out
+
+
+DETERMINISTIC_RECALL = 0.6  # the share of true pairs the deterministic rules below are taken to find
+
+
+def estimate_prior(levels: np.ndarray, records: int) -> float:
+    """The probability that two records taken at random are the same person, as Splink estimates it: the
+    candidate pairs that deterministic rules accept (same ID number; or the same name, birth year and commune;
+    or the same phone and a name that agrees closely), divided by the rules' assumed recall, over all pairs of
+    records. u comes from random pairs, so the prior must be that of random pairs too (not of the blocked
+    candidates, which are similar by construction)."""
+    name, year, place, phone, id_number = (levels[:, k] for k in range(5))
+    sure = (
+        (id_number == 0)
+        | ((name == 0) & (year == 0) & (place >= 0) & (place <= 1))
+        | ((phone == 0) & (name >= 0) & (name <= 1))
+    )
+    all_pairs = max(records * (records - 1) / 2, 1)
+    return min(max(float(sure.sum()) / DETERMINISTIC_RECALL / all_pairs, 1e-9), 0.5)
+
+
+def pairs_on(prep: Prepared, rule: str, *, cap: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs sharing a training block: "name" (the folded name, words sorted, in either script),
+    "contact" (phone or ID number) or "year_commune" (birth year and commune both)."""
+    block_of: list[int] = []
+    record_of: list[int] = []
+    key_ids: dict[str, int] = {}
+    for i in range(len(prep)):
+        if rule == "name":
+            keys = {prep.sorted_[s][i] for s in (0, 1) if prep.sorted_[s][i]}
+        elif rule == "id":
+            keys = {f"i{value}" for value in prep.ids[i]}
+        elif rule == "contact":
+            keys = {f"t{prep.phone[i]}"} if prep.phone[i] else set()
+            keys |= {f"i{value}" for value in prep.ids[i]}
+        else:
+            commune = prep.place[i][:6]
+            keys = {f"{prep.year[i]}:{commune}"} if commune and prep.year[i] != -9999 else set()
+        for key in keys:
+            block_of.append(key_ids.setdefault(key, len(key_ids)))
+            record_of.append(i)
+    return _pairs_from_blocks(np.asarray(block_of, dtype=np.int64), np.asarray(record_of, dtype=np.int64), cap)
+
+
+def _em_session(
+    levels: np.ndarray,
+    u: dict[str, list[float]],
+    m: dict[str, list[float]],
+    ignore: set[str],
+    iterations: int,
+    fixed: frozenset[str] = frozenset(),
+) -> dict[str, list[float]]:
+    """EM over one training block's pairs: the comparisons in `ignore` (those the block fixes) weigh nothing
+    and keep their m; those in `fixed` weigh with the m given; the others' m are re-estimated from the
+    pairs, and the share of matches among them with it."""
+    levels = levels.copy()
+    for k, name in enumerate(COMPARISONS):
+        if name in ignore:
+            levels[:, k] = NULL
+    if len(levels) == 0:
+        return m
+    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    prior = 0.05
+    for _ in range(iterations):
+        p = Model(m, u, prior).probability(patterns)
+        expected = p * counts
+        prior = min(max(float(expected.sum() / counts.sum()), 1e-6), 1 - 1e-6)
+        new_m = _shares(patterns, weights=expected, smoothing=0.01)
+        new_m = {name: (m[name] if name in ignore or name in fixed else new_m[name]) for name in COMPARISONS}
+        change = sum(abs(x - y) for name in m for x, y in zip(m[name], new_m[name], strict=True))
+        m = new_m
+        if change < 1e-7:
+            break
+    return m
+
+
+MIN_ID_PAIRS = 50
+
+
+def estimate(
+    prep: Prepared,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    u_samples: int = 200_000,
+    iterations: int = 40,
+    seed: int = 1,
+    levels: np.ndarray | None = None,
+) -> Model:
+    """Estimate the model as Splink does: u from random pairs; m by EM in two training sessions, each on pairs
+    blocked on some comparisons and estimating only the others (blocked on birth year and commune, it learns
+    how names, phones and IDs of true pairs agree; blocked on the name, how birth years and places do); the
+    prior (the probability that two random records match) from deterministic rules."""
+    if pairs is None:
+        pairs = candidate_pairs(prep)
+    u = estimate_u(prep, samples=u_samples, seed=seed)
+    m = {
+        name: [0.7 if i == 0 else 0.3 / (len(names) - 1) for i in range(len(names))]
+        for name, names in COMPARISONS.items()
+    }
+    by_place = _em_session(compare(prep, *pairs_on(prep, "year_commune")), u, m, {"birth_year", "place"}, iterations)
+    # among people sharing a phone or an ID number (families share a phone), the name (as the first session
+    # learnt it) tells the true pairs apart: estimate birth year and place from them
+    by_name = _em_session(
+        compare(prep, *pairs_on(prep, "contact")),
+        u,
+        {**m, **{k: by_place[k] for k in ("name", "sex")}},
+        {"phone", "id_number"},
+        iterations,
+        fixed=frozenset({"name", "sex"}),
+    )
+    fitted = {
+        "name": by_place["name"],
+        "birth_year": by_name["birth_year"],
+        "place": by_name["place"],
+        **{name: by_place[name] for name in ("phone", "id_number", "sex")},
+    }
+    # people sharing an ID card or passport number are nearly always one person: where there are enough
+    # such pairs, they say best how a true pair's name, birth year, place and phone agree
+    id_pairs = pairs_on(prep, "id")
+    if len(id_pairs[0]) >= MIN_ID_PAIRS:
+        by_id = _em_session(compare(prep, *id_pairs), u, fitted, {"id_number"}, iterations)
+        fitted = {**by_id, "id_number": fitted["id_number"]}
+    # `levels`: the candidate pairs' levels when the caller has them already (they are compared once)
+    prior = estimate_prior(compare(prep, *pairs) if levels is None else levels, len(prep))
+    return Model(fitted, u, prior, trained_on={"records": len(prep), "candidate_pairs": len(pairs[0])})
+
+
+# ---------------------------------------------------------------- results
+
+
+def pair_name_tf(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
+    """Per pair, how common the more common of the two names is (for the term-frequency adjustment)."""
+    result: np.ndarray = np.maximum(prep.name_tf[a], (prep_b or prep).name_tf[b])
+    return result
+
+
+@dataclass(frozen=True)
+class Match:
+    a: str  # record keys
+    b: str
+    probability: float
+    weight: float
+    evidence: tuple[Evidence, ...]
+
+
+def link(
+    records: Sequence[Record], model: Model | None = None, *, threshold: float | None = None
+) -> tuple[list[Match], Prepared]:
+    """Every likely pair among the records (probability >= threshold), best first."""
+    model = model or default_model()
+    threshold = model.threshold if threshold is None else threshold
+    prep = prepare(records)
+    a, b = candidate_pairs(prep)
+    levels = compare(prep, a, b)
+    tf = pair_name_tf(prep, a, b)
+    probability = model.probability(levels, tf)
+    weight = model.match_weight(levels, tf)
+    chosen = np.nonzero((probability >= threshold) & plausible(levels))[0]
+    chosen = chosen[np.argsort(-probability[chosen], kind="stable")]
+    return [
+        Match(
+            prep.keys[a[i]],
+            prep.keys[b[i]],
+            float(probability[i]),
+            float(weight[i]),
+            tuple(model.explain(levels[i].tolist())),
+        )
+        for i in chosen
+    ], prep
+
+
+def match_one(
+    query: Record, candidates: Sequence[Record], model: Model | None = None, *, threshold: float | None = None
+) -> list[Match]:
+    """The candidates likely to be the query's person, best first (no blocking: the caller chose them)."""
+    model = model or default_model()
+    threshold = model.threshold if threshold is None else threshold
+    if not candidates:
+        return []
+    left = prepare([query])
+    right = prepare(candidates)
+    a = np.zeros(len(candidates), dtype=np.int64)
+    b = np.arange(len(candidates), dtype=np.int64)
+    levels = compare(left, a, b, right)
+    # The model's prior is that of two random records of the set it was estimated on; here the question is
+    # whether one of these candidates is the query's person: spread the expected number of matches of one
+    # record (prior × (records - 1) of that set) over the candidates.
+    local = model.for_population(len(candidates) + 1)
+    probability = local.probability(levels)
+    weight = local.match_weight(levels)
+    keep = plausible(levels)
+    order = np.argsort(-probability, kind="stable")
+    return [
+        Match(
+            query.key,
+            right.keys[i],
+            float(probability[i]),
+            float(weight[i]),
+            tuple(local.explain(levels[i].tolist())),
+        )
+        for i in order
+        if probability[i] >= threshold and keep[i]
+    ]
+
+
+def plausible(levels: np.ndarray) -> np.ndarray:
+    """Pairs worth proposing at all: the names at least somewhat alike (or one side without a name), or the
+    same ID or passport number. Agreeing on village, birth year and phone alone describes a family, not one
+    person; the weights, which assume the comparisons independent, would otherwise propose siblings."""
+    name = levels[:, 0]
+    result: np.ndarray = ((name >= 0) & (name <= 3)) | (name == NULL) | (levels[:, 4] == 0)
+    return result
+
+
+def clusters(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Connected groups of the pairs (union-find), largest first; each group's keys sorted."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x, y in pairs:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    groups: dict[str, list[str]] = {}
+    for x in parent:
+        groups.setdefault(find(x), []).append(x)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: (-len(g), g))
