@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -25,11 +25,17 @@ class ProtectionCapability(StrEnum):
     ADD_CASE = "protection_add_case"  # receive returnees: one, or a group arriving together
     CHANGE_CASE = "protection_change_case"  # intake details, rights notice, consent
     SCREEN = "protection_screen"  # the indicator questionnaire and the determination
+    PLAN = "protection_plan"  # needs assessment and the service plan
+    APPROVE = "protection_approve"  # approve service plans and case closures (supervisors)
+    RECORD_SERVICE = "protection_record_service"  # record a service delivered (partners too, by referral)
+    FOLLOW_UP = "protection_follow_up"  # placements, lifecycle steps, return home, follow-up visits, closure
 
 
 C = ProtectionCapability
 SECTION_SUMMARY = "protection_case_summary"
 SECTION_SCREENING = "protection_screening"
+SECTION_PLAN = "protection_service_plan"
+SECTION_FOLLOW_UPS = "protection_follow_ups"
 
 
 def _my_cases(user: User) -> int:
@@ -50,14 +56,21 @@ def _nobody(ctx: access.Context) -> Q:
 
 def declare() -> None:
     from karpear.protection.models import (
+        CaseEvent,
         CaseSequence,
         Determination,
         GroupArrival,
         Indicator,
+        NeedsAssessment,
+        PlanEvent,
+        PlannedService,
         ProtectionCase,
         Screening,
         ScreeningAnswer,
         ScreeningRule,
+        ServiceDelivery,
+        ServiceKind,
+        ServicePlan,
     )
 
     roles.define_capabilities(
@@ -68,14 +81,19 @@ def declare() -> None:
             C.ADD_CASE: _("Receive returnees and open protection cases"),
             C.CHANGE_CASE: _("Change protection cases, their rights notice and consent"),
             C.SCREEN: _("Screen for trafficking and record the identification"),
+            C.PLAN: _("Assess needs and plan services"),
+            C.APPROVE: _("Approve service plans and case closures"),
+            C.RECORD_SERVICE: _("Record services delivered to a survivor"),
+            C.FOLLOW_UP: _("Record placements, reintegration steps and follow-up visits, and ask to close cases"),
         },
     )
-    roles.grant(Role.CASEWORKER, list(C))
+    roles.grant(Role.CASEWORKER, [c for c in C if c != C.APPROVE])
     roles.grant(Role.CASE_SUPERVISOR, list(C))
-    # Partners read what is assigned to them or what an accepted referral shares (their own scope).
-    roles.grant(Role.SHELTER_STAFF, [C.VIEW_CASE])
-    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE])
-    roles.grant(Role.FIELD_OFFICER, [C.VIEW_CASE])
+    # Partners read what is assigned to them or what an accepted referral shares (their own scope), and record
+    # the services they deliver to a case referred to them.
+    roles.grant(Role.SHELTER_STAFF, [C.VIEW_CASE, C.RECORD_SERVICE])
+    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE, C.RECORD_SERVICE])
+    roles.grant(Role.FIELD_OFFICER, [C.VIEW_CASE, C.RECORD_SERVICE])
 
     access.register(
         ProtectionCase,
@@ -99,8 +117,37 @@ def declare() -> None:
             section=SECTION_SCREENING,
             lookup="pk" if model is ScreeningAnswer else "uuid",
         )
+    # The assessment, the plan and the services delivered: as far as the case reaches, and shared by a referral
+    # under "Service plan". A partner's member who recorded a delivery keeps seeing it while the case is shared.
+    planned: list[tuple[type[Model], str]] = [
+        (NeedsAssessment, C.PLAN),
+        (ServicePlan, C.PLAN),
+        (PlannedService, C.PLAN),
+        (PlanEvent, C.PLAN),
+        (ServiceDelivery, C.RECORD_SERVICE),
+    ]
+    for plan_model, change in planned:
+        access.register(
+            plan_model,
+            view=C.VIEW_CASE,
+            change=change,
+            person="person",
+            owners=("case__assigned_to", "case__created_by"),
+            team="case__team",
+            section=SECTION_PLAN,
+        )
+    # The timeline reaches as far as the case; a partner reads the lines of the sections shared (selectors).
+    access.register(
+        CaseEvent,
+        view=C.VIEW_CASE,
+        person="person",
+        owners=("case__assigned_to", "case__created_by"),
+        team="case__team",
+        section=SECTION_SUMMARY,
+        lookup="pk",
+    )
     # The indicators and rules are reference data (what is asked, and how answers count), not anyone's record.
-    access.register_public(Indicator, ScreeningRule)
+    access.register_public(Indicator, ScreeningRule, ServiceKind)
     # Case numbers are handed out by services.py under a lock; no page reads the counter.
     access.register(CaseSequence, view=None, organisation="organisation", rows=_nobody, lookup="pk")
     registry.referral_section(
@@ -116,6 +163,20 @@ def declare() -> None:
         _("Screening"),
         description=_("The trafficking screening: the indicators answered, the suggestion and the decisions."),
         order=21,
+    )
+    registry.referral_section(
+        "protection",
+        SECTION_PLAN,
+        _("Service plan"),
+        description=_("The needs assessment, the service plan and the services delivered."),
+        order=22,
+    )
+    registry.referral_section(
+        "protection",
+        SECTION_FOLLOW_UPS,
+        _("Placements and follow-up"),
+        description=_("Placements, reintegration stages, return home, follow-up visits and their scores."),
+        order=23,
     )
     registry.urls("protection", prefix="protection/", module="karpear.protection.urls")
     registry.menu_item("protection", "protection:case_list", _("Protection cases"), capability=C.VIEW_CASE, order=35)

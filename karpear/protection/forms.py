@@ -14,15 +14,18 @@ from karpear.core import countries
 from karpear.core.forms import KhmerDateField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
 from karpear.core.models import Consent, Person
 from karpear.core.services import PlaceChoice
-from karpear.protection import services
+from karpear.protection import selectors, services
 from karpear.protection.models import (
+    NEED_DOMAINS,
     AcknowledgedBy,
+    Currency,
     DecidingBody,
     EmployerType,
     HandedOverBy,
     IdentificationStatus,
     IndicatorList,
     Industry,
+    NeedLevel,
     ReturnType,
     TransitCentre,
 )
@@ -296,4 +299,118 @@ class DeterminationForm(forms.Form):
             decided_on=data["decided_on"],
             deciding_body_name=data.get("deciding_body_name") or "",
             note=data.get("note") or "",
+        )
+
+
+# ---------------------------------------------------------------- assessment and service plan
+class AssessmentForm(forms.Form):
+    assessed_on = KhmerDateField(label=_("Assessed on"), required=False, help_text=_("Today when left empty."))
+    summary = forms.CharField(
+        label=_("What you saw and heard"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for domain, label in NEED_DOMAINS:
+            self.fields[domain] = forms.ChoiceField(
+                label=label, choices=NeedLevel.choices, widget=forms.RadioSelect, initial=NeedLevel.NONE
+            )
+        self.order_fields([d for d, _label in NEED_DOMAINS])
+
+    def to_input(self) -> services.AssessmentInput:
+        data = self.cleaned_data
+        return services.AssessmentInput(
+            needs={d: data[d] for d, _label in NEED_DOMAINS},
+            summary=data.get("summary") or "",
+            assessed_on=data.get("assessed_on"),
+        )
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    from django.utils import translation
+
+    khmer = (translation.get_language() or "").startswith("km")
+    return [*EMPTY, *((k.code, k.name_km if khmer and k.name_km else k.name_en) for k in selectors.catalogue())]
+
+
+def _provider_field(user: Any) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return forms.ModelChoiceField(
+        label=_("Provider organisation"),
+        required=False,
+        queryset=selectors.provider_choices(user=user),
+        to_field_name="uuid",
+        help_text=_("Leave empty for a provider that is not in Karpear, and name it below."),
+    )
+
+
+class PlannedServiceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Service"))
+    provider_name = forms.CharField(label=_("Other provider"), required=False, max_length=150)
+    planned_by_date = KhmerDateField(label=_("By"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices()  # type: ignore[attr-defined]
+        self.fields["provider"] = _provider_field(user)
+        self.order_fields(["kind", "provider", "provider_name", "planned_by_date", "note"])
+
+    def to_input(self) -> services.PlannedServiceInput:
+        data = self.cleaned_data
+        return services.PlannedServiceInput(
+            kind=data["kind"],
+            provider=data.get("provider"),
+            provider_name=data.get("provider_name") or "",
+            planned_by_date=data.get("planned_by_date"),
+            note=data.get("note") or "",
+        )
+
+
+class PlanDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve the plan")), ("return", _("Return it for changes"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed when the plan is returned: say what should change."),
+    )
+
+
+class DeliveryForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Service"))
+    delivered_on = KhmerDateField(label=_("Delivered on"))
+    provider_name = forms.CharField(label=_("Other provider"), required=False, max_length=150)
+    cost = forms.DecimalField(label=_("Cost"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[*EMPTY, *Currency.choices])
+    outcome = forms.CharField(label=_("Outcome"), required=False, max_length=500)
+    business_type = forms.CharField(
+        label=_("Business type"),
+        required=False,
+        max_length=150,
+        help_text=_("For a business grant: the business it starts (its amount is the cost)."),
+    )
+    planned = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices()  # type: ignore[attr-defined]
+        self.fields["provider"] = _provider_field(user)
+        self.order_fields(["kind", "delivered_on", "provider", "provider_name", "cost", "currency"])
+
+    def to_input(self) -> services.DeliveryInput:
+        data = self.cleaned_data
+        return services.DeliveryInput(
+            kind=data["kind"],
+            delivered_on=data["delivered_on"],
+            provider=data.get("provider"),
+            provider_name=data.get("provider_name") or "",
+            cost=data.get("cost"),
+            currency=data.get("currency") or "",
+            outcome=data.get("outcome") or "",
+            business_type=data.get("business_type") or "",
+            planned=data.get("planned") or None,
         )

@@ -9,7 +9,7 @@ from django.db.models import F, QuerySet, Value
 
 from karpear.core import access, audit
 from karpear.core import selectors as core_selectors
-from karpear.core.models import Consent, Identity, User
+from karpear.core.models import Consent, Identity, Organisation, User
 from karpear.core.roles import Capability
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
@@ -17,9 +17,15 @@ from karpear.protection.models import (
     Determination,
     GroupArrival,
     IndicatorList,
+    NeedsAssessment,
+    PlanEvent,
+    PlannedService,
     ProtectionCase,
     Screening,
     ScreeningAnswer,
+    ServiceDelivery,
+    ServiceKind,
+    ServicePlan,
 )
 
 OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
@@ -104,9 +110,14 @@ def may_change(user: User, case: ProtectionCase) -> bool:
 def context_flags(user: User, case: ProtectionCase) -> dict[str, Any]:
     """What the case page offers the user (no query)."""
     changeable = may_change(user, case)
+    open_ = case.is_open
     return {
         "can_change": changeable,
         "can_screen": changeable and access.has_capability(user, C.SCREEN),
+        "can_plan": changeable and open_ and access.has_capability(user, C.PLAN),
+        "can_approve": changeable and open_ and access.has_capability(user, C.APPROVE),
+        "can_deliver": changeable and open_ and access.has_capability(user, C.RECORD_SERVICE),
+        "can_follow_up": changeable and open_ and access.has_capability(user, C.FOLLOW_UP),
     }
 
 
@@ -133,3 +144,63 @@ def default_list(case: ProtectionCase) -> str:
     """Children's lists for someone under 18 when they arrived (by birth year, so to a year), else adults'."""
     age = case.person.age_on(case.arrived_on)
     return IndicatorList.CHILD_LABOUR if age is not None and age.years < 18 else IndicatorList.ADULT_LABOUR
+
+
+# ---------------------------------------------------------------- assessment and service plan
+def latest_assessment(*, user: User, case: ProtectionCase) -> NeedsAssessment | None:
+    return (
+        access.visible(user, NeedsAssessment.objects.filter(case=case))
+        .select_related("assessed_by")
+        .order_by("-assessed_on", "-id")
+        .first()
+    )
+
+
+def service_plan(*, user: User, case: ProtectionCase) -> ServicePlan | None:
+    return access.visible(user, ServicePlan.objects.filter(case=case)).select_related("approved_by").first()
+
+
+def planned_services(*, user: User, case: ProtectionCase) -> QuerySet[PlannedService]:
+    """The services on the case's plan (not those taken off), in the order they were added."""
+    return (
+        access.visible(user, PlannedService.objects.filter(case=case, removed=False))
+        .select_related("kind", "provider")
+        .order_by("id")
+    )
+
+
+def plan_events(*, user: User, case: ProtectionCase) -> QuerySet[PlanEvent]:
+    """The plan's history, newest first."""
+    return access.visible(user, PlanEvent.objects.filter(case=case)).select_related("by").order_by("-created_at", "-id")
+
+
+def deliveries(*, user: User, case: ProtectionCase) -> QuerySet[ServiceDelivery]:
+    """The services delivered to the survivor of the case, newest first (those partners recorded too)."""
+    return (
+        access.visible(user, ServiceDelivery.objects.filter(case=case))
+        .select_related("kind", "provider", "recorded_by", "recorded_by_organisation")
+        .order_by("-delivered_on", "-id")
+    )
+
+
+def catalogue() -> QuerySet[ServiceKind]:
+    """The services of the catalogue in use (reference data)."""
+    return ServiceKind.objects.filter(active=True).order_by("order", "id")
+
+
+def provider_choices(*, user: User) -> QuerySet[Organisation]:
+    """Organisations a service may be planned with or delivered by: those active in Karpear (reference)."""
+    return access.visible(user, Organisation.objects.filter(is_active=True)).order_by("short_name")
+
+
+REINTEGRATION_CHAIN = 4  # vocational training → financial literacy → business grant → business follow-up
+
+
+def reintegration_chain(delivered: list[ServiceDelivery], kinds: list[ServiceKind]) -> list[dict[str, Any]]:
+    """The steps of the reintegration chain, each with the first delivery of its service (or None): drawn from
+    the services delivered, so a business grant recorded shows where the survivor stands. No query."""
+    steps = sorted((k for k in kinds if k.chain), key=lambda k: k.chain or 0)
+    first: dict[int, ServiceDelivery] = {}
+    for delivery in sorted(delivered, key=lambda d: (d.delivered_on, d.pk)):
+        first.setdefault(delivery.kind_id, delivery)
+    return [{"kind": kind, "delivery": first.get(kind.pk)} for kind in steps]

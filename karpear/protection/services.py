@@ -18,21 +18,27 @@ import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
-from karpear.core.models import Consent, Organisation, Person, User
+from karpear.core.models import Consent, Organisation, Person, Referral, User
 from karpear.protection import screening as engine
+from karpear.protection.declarations import SECTION_PLAN, SECTION_SCREENING, SECTION_SUMMARY
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    NEED_DOMAINS,
     SCREENING_LISTS,
     AcknowledgedBy,
+    CaseEvent,
     CaseSequence,
+    Currency,
     DecidingBody,
     Determination,
     EmployerType,
@@ -42,11 +48,20 @@ from karpear.protection.models import (
     Indicator,
     IndicatorList,
     Industry,
+    NeedLevel,
+    NeedsAssessment,
+    PlanAction,
+    PlanEvent,
+    PlannedService,
+    PlanStatus,
     ProtectionCase,
     ReturnType,
     Screening,
     ScreeningAnswer,
     ScreeningRule,
+    ServiceDelivery,
+    ServiceKind,
+    ServicePlan,
     TransitCentre,
 )
 
@@ -195,6 +210,7 @@ def _case_new(
     # the lock and the constraints guarantee.
     case.full_clean(validate_unique=False, validate_constraints=False)
     case.save()
+    _event(case, "opened", SECTION_SUMMARY, case.arrived_on, actor, transit_centre=case.transit_centre)
     return case
 
 
@@ -469,6 +485,7 @@ def screening_record(*, actor: User, case: ProtectionCase, data: ScreeningInput)
         )
         for code, value in data.answers.items()
     )
+    _event(case, "screened", SECTION_SCREENING, day, actor, suggestion=screening.suggestion, list=data.list)
     audit.record(
         actor=actor,
         action="create",
@@ -534,6 +551,15 @@ def determination_record(*, actor: User, case: ProtectionCase, data: Determinati
     determination.save()
     locked.identification = data.status
     locked.save(update_fields=["identification", "updated_at"])
+    _event(
+        locked,
+        "decided",
+        SECTION_SCREENING,
+        data.decided_on,
+        actor,
+        status=data.status,
+        previous=determination.previous,
+    )
     audit.record(
         actor=actor,
         action="update",
@@ -544,3 +570,371 @@ def determination_record(*, actor: User, case: ProtectionCase, data: Determinati
         deciding_body=data.deciding_body,
     )
     return determination
+
+
+# ---------------------------------------------------------------- the timeline
+def _event(
+    case: ProtectionCase,
+    kind: str,
+    section: str,
+    on: dt.date,
+    by: User | None,
+    by_organisation: Organisation | None = None,
+    **detail: Any,
+) -> CaseEvent:
+    """A line of the case's timeline (models.CaseEvent), written in the service's transaction."""
+    return CaseEvent.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        kind=kind,
+        section=section,
+        happened_on=on,
+        detail=detail,
+        by=by,
+        by_organisation_id=by_organisation.pk if by_organisation else case.organisation_id,
+    )
+
+
+def _open_case(actor: User, case: ProtectionCase, capability: str) -> ProtectionCase:
+    """The case for a change: the capability, the case in the actor's scope and organisation (404/403), its
+    row locked until commit (two changes at once are made one after the other), and still open."""
+    access.require(actor, capability)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    locked = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if not locked.is_open:
+        raise ValidationError(_("This case is closed: nothing can be changed in it any more."))
+    return locked
+
+
+def _not_future(day: dt.date, field_name: str, errors: dict[str, str]) -> None:
+    if day > timezone.localdate():
+        errors[field_name] = _("The date cannot be in the future.")
+
+
+# ---------------------------------------------------------------- needs assessment and service plan (item 3)
+@dataclass
+class AssessmentInput:
+    needs: dict[str, str]  # domain (models.NEED_DOMAINS) -> NeedLevel
+    summary: str = ""
+    assessed_on: dt.date | None = None  # today when not given
+
+
+@transaction.atomic
+def assessment_record(*, actor: User, case: ProtectionCase, data: AssessmentInput) -> NeedsAssessment:
+    """Record a needs assessment of the case: a level of need in every domain. Needs protection_plan on an
+    open case of the actor's organisation in their scope. Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    errors: dict[str, str] = {}
+    for domain, _label in NEED_DOMAINS:
+        if data.needs.get(domain) not in NeedLevel.values:
+            errors[domain] = _("Choose the level of need.")
+    day = data.assessed_on or timezone.localdate()
+    _not_future(day, "assessed_on", errors)
+    if day < case.arrived_on and "assessed_on" not in errors:
+        errors["assessed_on"] = _("The assessment cannot be before the arrival.")
+    if errors:
+        raise ValidationError(errors)
+    assessment = NeedsAssessment(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        assessed_on=day,
+        assessed_by=actor,
+        summary=data.summary.strip(),
+        **{domain: data.needs[domain] for domain, _label in NEED_DOMAINS},
+    )
+    assessment.full_clean()
+    assessment.save()
+    urgent = sorted(d for d, _label in NEED_DOMAINS if data.needs[d] == NeedLevel.URGENT)
+    _event(case, "assessed", SECTION_PLAN, day, actor, urgent=urgent)
+    audit.record(actor=actor, action="create", obj=assessment, case=str(case.uuid))
+    return assessment
+
+
+@dataclass
+class PlannedServiceInput:
+    kind: str  # ServiceKind code
+    provider: Organisation | None = None
+    provider_name: str = ""
+    planned_by_date: dt.date | None = None
+    note: str = ""
+
+
+def _kind(code: str, errors: dict[str, str]) -> ServiceKind | None:
+    kind = ServiceKind.objects.filter(code=code, active=True).first()
+    if kind is None:
+        errors["kind"] = _("Choose a service from the list.")
+    return kind
+
+
+def _plan_of(case: ProtectionCase) -> ServicePlan:
+    plan = ServicePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None:
+        plan = ServicePlan.objects.create(organisation_id=case.organisation_id, case=case, person_id=case.person_id)
+    return plan
+
+
+def _plan_changed(plan: ServicePlan, actor: User, action: str, detail: str) -> None:
+    """A change to the plan: an approved or waiting plan becomes a new draft version, to be approved anew."""
+    if plan.status != PlanStatus.DRAFT:
+        plan.status = PlanStatus.DRAFT
+        plan.version += 1
+        plan.approved_by = None
+        plan.approved_at = None
+        plan.save(update_fields=["status", "version", "approved_by", "approved_at", "updated_at"])
+    _plan_event(plan, actor, action, detail)
+
+
+def _plan_event(plan: ServicePlan, actor: User, action: str, detail: str = "") -> PlanEvent:
+    return PlanEvent.objects.create(
+        organisation_id=plan.organisation_id,
+        plan=plan,
+        case_id=plan.case_id,
+        person_id=plan.person_id,
+        action=action,
+        version=plan.version,
+        detail=detail[:300],
+        by=actor,
+    )
+
+
+@transaction.atomic
+def plan_service_add(*, actor: User, case: ProtectionCase, data: PlannedServiceInput) -> PlannedService:
+    """Add a service of the catalogue to the case's plan (made on the first one). An approved plan becomes a
+    new draft to approve again. Needs protection_plan on an open case (a closed case's plan is refused).
+    Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    errors: dict[str, str] = {}
+    kind = _kind(data.kind, errors)
+    if data.planned_by_date is not None and data.planned_by_date < case.arrived_on:
+        errors["planned_by_date"] = _("The date cannot be before the arrival.")
+    if data.provider is not None and not data.provider.is_active:
+        errors["provider"] = _("This organisation is not active in Karpear.")
+    if errors:
+        raise ValidationError(errors)
+    assert kind is not None
+    plan = _plan_of(case)
+    item = PlannedService(
+        organisation_id=case.organisation_id,
+        plan=plan,
+        case=case,
+        person_id=case.person_id,
+        kind=kind,
+        provider=data.provider,
+        provider_name=data.provider_name.strip(),
+        planned_by_date=data.planned_by_date,
+        note=data.note.strip(),
+    )
+    item.full_clean()
+    item.save()
+    _plan_changed(plan, actor, PlanAction.ADDED, kind.code)
+    _event(case, "plan_added", SECTION_PLAN, timezone.localdate(), actor, service=kind.code, version=plan.version)
+    audit.record(actor=actor, action="create", obj=item, case=str(case.uuid), kind=kind.code)
+    return item
+
+
+@transaction.atomic
+def plan_service_remove(*, actor: User, case: ProtectionCase, item_uuid: Any) -> PlannedService:
+    """Take a service off the plan (kept in its history). Needs protection_plan on an open case. Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    try:
+        key = uuid.UUID(str(item_uuid))
+    except ValueError:
+        key = None
+    item = (
+        access.visible(actor, PlannedService.objects.filter(uuid=key, case=case, removed=False))
+        .select_related("kind")
+        .first()
+        if key
+        else None
+    )
+    if item is None:
+        raise ValidationError(_("This service is not on the plan."))
+    plan = _plan_of(case)
+    item.removed = True
+    item.save(update_fields=["removed", "updated_at"])
+    _plan_changed(plan, actor, PlanAction.REMOVED, item.kind.code)
+    _event(
+        case, "plan_removed", SECTION_PLAN, timezone.localdate(), actor, service=item.kind.code, version=plan.version
+    )
+    audit.record(actor=actor, action="update", obj=item, fields="removed")
+    return item
+
+
+@transaction.atomic
+def plan_submit(*, actor: User, case: ProtectionCase) -> ServicePlan:
+    """Send the draft plan to a case supervisor for approval. Needs protection_plan. Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    plan = ServicePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None or not PlannedService.objects.filter(plan=plan, removed=False).exists():
+        raise ValidationError(_("Add at least one service to the plan first."))
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("This plan was sent for approval already."))
+    plan.status = PlanStatus.SUBMITTED
+    plan.save(update_fields=["status", "updated_at"])
+    _plan_event(plan, actor, PlanAction.SUBMITTED)
+    _event(case, "plan_submitted", SECTION_PLAN, timezone.localdate(), actor, version=plan.version)
+    audit.record(actor=actor, action="update", obj=plan, fields="status", status=plan.status)
+    return plan
+
+
+@transaction.atomic
+def plan_decide(*, actor: User, case: ProtectionCase, approve: bool, note: str = "") -> ServicePlan:
+    """A case supervisor approves the plan waiting for approval, or returns it for changes with a note.
+    Needs protection_approve on an open case of their organisation. Audited."""
+    case = _open_case(actor, case, C.APPROVE)
+    plan = ServicePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None or plan.status != PlanStatus.SUBMITTED:
+        raise ValidationError(_("This plan is not waiting for approval."))
+    note = note.strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("Say what should change in the plan.")})
+    if approve:
+        plan.status = PlanStatus.APPROVED
+        plan.approved_by = actor
+        plan.approved_at = timezone.now()
+    else:
+        plan.status = PlanStatus.DRAFT
+    plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    action = PlanAction.APPROVED if approve else PlanAction.RETURNED
+    _plan_event(plan, actor, action, note)
+    _event(case, f"plan_{action}", SECTION_PLAN, timezone.localdate(), actor, version=plan.version)
+    audit.record(actor=actor, action="update", obj=plan, fields="status", status=plan.status)
+    return plan
+
+
+@dataclass
+class DeliveryInput:
+    kind: str  # ServiceKind code
+    delivered_on: dt.date
+    provider: Organisation | None = None
+    provider_name: str = ""
+    cost: Decimal | None = None
+    currency: str = ""
+    outcome: str = ""
+    business_type: str = ""
+    planned: Any = None  # the uuid of the planned service it delivers, if any
+
+
+def _validate_delivery(case: ProtectionCase, data: DeliveryInput) -> ServiceKind:
+    errors: dict[str, str] = {}
+    kind = _kind(data.kind, errors)
+    _not_future(data.delivered_on, "delivered_on", errors)
+    if "delivered_on" not in errors and data.delivered_on < case.arrived_on:
+        errors["delivered_on"] = _("The service cannot be delivered before the arrival.")
+    if data.cost is not None and data.cost < 0:
+        errors["cost"] = _("The cost cannot be negative.")
+    if data.cost is not None and data.currency not in Currency.values:
+        errors["currency"] = _("Choose the currency of the cost.")
+    if data.currency and data.currency not in Currency.values:
+        errors["currency"] = _("Choose one of the answers.")
+    if kind is not None and kind.code == "business_grant":
+        if not data.business_type.strip():
+            errors["business_type"] = _("Say what business the grant starts.")
+        if data.cost is None:
+            errors["cost"] = _("Enter the amount of the grant.")
+    if not data.provider and not data.provider_name.strip():
+        errors["provider_name"] = _("Say who provided the service.")
+    if errors:
+        raise ValidationError(errors)
+    assert kind is not None
+    return kind
+
+
+def _save_delivery(
+    *,
+    actor: User,
+    case: ProtectionCase,
+    data: DeliveryInput,
+    kind: ServiceKind,
+    recorder: Organisation,
+    referral: Referral | None,
+) -> ServiceDelivery:
+    planned = None
+    if data.planned:
+        planned = PlannedService.objects.filter(uuid=data.planned, case=case, removed=False).first()
+        if planned is None:
+            raise ValidationError({"planned": _("This service is not on the plan.")})
+    delivery = ServiceDelivery(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        planned=planned,
+        kind=kind,
+        delivered_on=data.delivered_on,
+        provider=data.provider,
+        provider_name=data.provider_name.strip(),
+        cost=data.cost,
+        currency=data.currency if data.cost is not None or data.currency else "",
+        outcome=data.outcome.strip(),
+        business_type=data.business_type.strip(),
+        recorded_by=actor,
+        recorded_by_organisation=recorder,
+        referral=referral,
+    )
+    delivery.full_clean()
+    delivery.save()
+    _event(
+        case,
+        "service_delivered",
+        SECTION_PLAN,
+        data.delivered_on,
+        actor,
+        recorder,
+        service=kind.code,
+        cost=str(data.cost) if data.cost is not None else "",
+        currency=delivery.currency,
+        provider=(data.provider.short_name if data.provider else delivery.provider_name),
+        referred=referral is not None,
+    )
+    audit.record(actor=actor, action="create", obj=delivery, case=str(case.uuid), kind=kind.code)
+    return delivery
+
+
+@transaction.atomic
+def delivery_record(*, actor: User, case: ProtectionCase, data: DeliveryInput) -> ServiceDelivery:
+    """Record a service delivered to the survivor of the case (date, provider, cost and currency, outcome; a
+    business grant with its amount and business type). Needs protection_record_service on an open case of
+    the actor's organisation in their scope. Audited."""
+    case = _open_case(actor, case, C.RECORD_SERVICE)
+    kind = _validate_delivery(case, data)
+    organisation = Organisation.objects.get(pk=case.organisation_id)
+    return _save_delivery(actor=actor, case=case, data=data, kind=kind, recorder=organisation, referral=None)
+
+
+@transaction.atomic
+def delivery_record_referred(*, actor: User, case: ProtectionCase, data: DeliveryInput) -> ServiceDelivery:
+    """A partner records a service it delivered to a survivor another organisation referred to it: the
+    referral must be accepted, to the actor's organisation, and share the service plan. The record joins the
+    sender's case (its timeline shows who recorded it); the provider is the partner unless another is named.
+    Needs protection_record_service. Audited."""
+    access.require(actor, C.RECORD_SERVICE)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid)  # visible through the referral, read-only
+    membership = access.membership_for(actor)
+    if membership is None or membership.organisation_id == case.organisation_id:
+        raise PermissionDenied
+    referral = (
+        Referral.objects.filter(
+            person_id=case.person_id,
+            organisation_id=case.organisation_id,
+            receiver_id=membership.organisation_id,
+            status=Referral.Status.ACCEPTED,
+            sections__name=SECTION_PLAN,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if referral is None:
+        raise PermissionDenied
+    locked = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if not locked.is_open:
+        raise ValidationError(_("This case is closed: nothing can be changed in it any more."))
+    if data.provider is None and not data.provider_name.strip():
+        data = dataclasses.replace(data, provider=membership.organisation)
+    if data.planned:
+        raise ValidationError({"planned": _("This service is not on the plan.")})
+    kind = _validate_delivery(locked, data)
+    return _save_delivery(
+        actor=actor, case=locked, data=data, kind=kind, recorder=membership.organisation, referral=referral
+    )

@@ -13,4 +13,11 @@ urlpatterns = [
     path("cases/<uuid:uuid>/consent/", views.case_consent, name="case_consent"),
     path("cases/<uuid:uuid>/screening/", views.case_screening, name="case_screening"),
     path("cases/<uuid:uuid>/determination/", views.case_determination, name="case_determination"),
+    path("cases/<uuid:uuid>/plan/", views.case_plan, name="case_plan"),
+    path("cases/<uuid:uuid>/plan/assessment/", views.case_assessment, name="case_assessment"),
+    path("cases/<uuid:uuid>/plan/add/", views.plan_add, name="plan_add"),
+    path("cases/<uuid:uuid>/plan/remove/", views.plan_remove, name="plan_remove"),
+    path("cases/<uuid:uuid>/plan/submit/", views.plan_submit, name="plan_submit"),
+    path("cases/<uuid:uuid>/plan/decision/", views.plan_decision, name="plan_decision"),
+    path("cases/<uuid:uuid>/services/", views.service_delivered, name="service_delivered"),
 ]

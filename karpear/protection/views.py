@@ -30,16 +30,28 @@ from karpear.protection import rights, selectors, services
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.forms import (
     GROUP_ROWS,
+    AssessmentForm,
     CaseConsentForm,
+    DeliveryForm,
     DeterminationForm,
     GroupForm,
     IntakeForm,
+    PlanDecisionForm,
+    PlannedServiceForm,
     ReturneeForm,
     RightsForm,
     ScreeningForm,
     indicator_field,
 )
-from karpear.protection.models import CHILD_LISTS, SCREENING_LISTS, Dimension, IndicatorList, ProtectionCase, Strength
+from karpear.protection.models import (
+    CHILD_LISTS,
+    NEED_DOMAINS,
+    SCREENING_LISTS,
+    Dimension,
+    IndicatorList,
+    ProtectionCase,
+    Strength,
+)
 
 ROW_KEY = re.compile(r"^row-(\d+)-(\w+)$")
 
@@ -434,3 +446,198 @@ def case_determination(request: HttpRequest, uuid: UUID) -> HttpResponse:
             messages.success(request, _("The decision is recorded."))
             return redirect_after_post(request, reverse("protection:case_screening", args=[case.uuid]))
     return _screening_page(request, case, determination_form=form, status=400)
+
+
+# ---------------------------------------------------------------- needs assessment, service plan, services delivered
+def _plan_page(
+    request: HttpRequest,
+    case: ProtectionCase,
+    *,
+    assessment_form: AssessmentForm | None = None,
+    item_form: PlannedServiceForm | None = None,
+    decision_form: PlanDecisionForm | None = None,
+    delivery_form: DeliveryForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    delivered = list(selectors.deliveries(user=user, case=case))
+    kinds = list(selectors.catalogue())
+    assessment = selectors.latest_assessment(user=user, case=case)
+    context = {
+        "case": case,
+        "assessment": assessment,
+        "needs": [(label, getattr(assessment, f"get_{domain}_display")()) for domain, label in NEED_DOMAINS]
+        if assessment
+        else [],
+        "plan": selectors.service_plan(user=user, case=case),
+        "items": selectors.planned_services(user=user, case=case),
+        "plan_events": _shown_events(list(selectors.plan_events(user=user, case=case)), kinds),
+        "deliveries": delivered,
+        "chain": selectors.reintegration_chain(delivered, kinds),
+        "can_deliver_referred": case.is_open
+        and not selectors.may_change(user, case)
+        and access.has_capability(user, C.RECORD_SERVICE)
+        and case.organisation_id != getattr(access.membership_for(user), "organisation_id", None),
+        "assessment_form": assessment_form or AssessmentForm(),
+        "item_form": item_form or PlannedServiceForm(user=user),
+        "decision_form": decision_form or PlanDecisionForm(),
+        "delivery_form": delivery_form or DeliveryForm(user=user),
+        **selectors.context_flags(user, case),
+    }
+    context["all_forms"] = [context[n] for n in ("assessment_form", "item_form", "decision_form", "delivery_form")]
+    return render_page(request, "protection/case_plan.html", context, status=status)
+
+
+def _shown_events(events: list[Any], kinds: list[Any]) -> list[Any]:
+    """The plan's history with the service named in the reader's language (no query)."""
+    names = {k.code: _name(k) for k in kinds}
+    for event in events:
+        event.shown = names.get(event.detail, event.detail) if event.action in ("added", "removed") else event.detail
+    return events
+
+
+def _name(kind: Any) -> str:
+    """A catalogue entry's name in the reader's language."""
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(kind.name_km if khmer and kind.name_km else kind.name_en)
+
+
+@login_required
+@require_GET
+def case_plan(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The case's needs assessment, its service plan (with its approval and history) and the services
+    delivered, with the reintegration chain they make."""
+    case = selectors.case_for_user(user=user_of(request), uuid=uuid)
+    return _plan_page(request, case)
+
+
+def _plan_url(case: ProtectionCase) -> str:
+    return reverse("protection:case_plan", args=[case.uuid])
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def case_assessment(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    form = AssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_record(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The needs assessment is saved."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, assessment_form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    form = PlannedServiceForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            services.plan_service_add(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The service is added to the plan."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, item_form=form, status=400)
+
+
+def _plan_step(request: HttpRequest, case: ProtectionCase, step: Any, done: str) -> HttpResponse:
+    """A plan step without a form of its own: on refusal the page says why, above the plan."""
+    try:
+        step()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _plan_page(request, case, status=400)
+    messages.success(request, done)
+    return redirect_after_post(request, _plan_url(case))
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    item = str(request.POST.get("item", ""))
+    return _plan_step(
+        request,
+        case,
+        lambda: services.plan_service_remove(actor=user, case=case, item_uuid=item),
+        _("The service is taken off the plan."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_submit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    return _plan_step(
+        request,
+        case,
+        lambda: services.plan_submit(actor=user, case=case),
+        _("The plan is sent to a case supervisor for approval."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_decision(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.APPROVE)
+    form = PlanDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.plan_decide(actor=user, case=case, approve=approve, note=form.cleaned_data.get("note") or "")
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The plan is approved.") if approve else _("The plan is returned for changes."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def service_delivered(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record a service delivered: to a case of one's own organisation, or, for a partner, to a case referred
+    to it (the service checks the referral shares the service plan)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    own = case.organisation_id == getattr(access.membership_for(user), "organisation_id", None)
+    if own:
+        case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.RECORD_SERVICE)
+    form = DeliveryForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            if own:
+                services.delivery_record(actor=user, case=case, data=form.to_input())
+            else:
+                services.delivery_record_referred(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The service delivered is recorded."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, delivery_form=form, status=400)
