@@ -58,10 +58,13 @@ def declare() -> None:
     from karpear.protection.models import (
         CaseEvent,
         CaseSequence,
+        CompletedStep,
         Determination,
+        FollowUp,
         GroupArrival,
         Indicator,
         NeedsAssessment,
+        Placement,
         PlanEvent,
         PlannedService,
         ProtectionCase,
@@ -71,6 +74,8 @@ def declare() -> None:
         ServiceDelivery,
         ServiceKind,
         ServicePlan,
+        StageStep,
+        SustainabilityIndicator,
     )
 
     roles.define_capabilities(
@@ -136,6 +141,18 @@ def declare() -> None:
             team="case__team",
             section=SECTION_PLAN,
         )
+    # Placements, lifecycle steps and follow-up visits: shared by a referral under "Placements and follow-up".
+    followed: list[type[Model]] = [Placement, CompletedStep, FollowUp]
+    for follow_model in followed:
+        access.register(
+            follow_model,
+            view=C.VIEW_CASE,
+            change=C.FOLLOW_UP,
+            person="person",
+            owners=("case__assigned_to", "case__created_by"),
+            team="case__team",
+            section=SECTION_FOLLOW_UPS,
+        )
     # The timeline reaches as far as the case; a partner reads the lines of the sections shared (selectors).
     access.register(
         CaseEvent,
@@ -147,7 +164,7 @@ def declare() -> None:
         lookup="pk",
     )
     # The indicators and rules are reference data (what is asked, and how answers count), not anyone's record.
-    access.register_public(Indicator, ScreeningRule, ServiceKind)
+    access.register_public(Indicator, ScreeningRule, ServiceKind, StageStep, SustainabilityIndicator)
     # Case numbers are handed out by services.py under a lock; no page reads the counter.
     access.register(CaseSequence, view=None, organisation="organisation", rows=_nobody, lookup="pk")
     registry.referral_section(

@@ -182,6 +182,20 @@ class ProtectionCase(OrgOwned):
     rights_explained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The MoSVY lifecycle (item 5): the stage, the return home that starts the follow-up, the next visit due
+    # (kept by services.py, so work lists count with one query), and the closure asked for and approved.
+    stage = models.CharField(_("stage"), max_length=20, default="pre_integration")
+    returned_on = models.DateField(_("returned home on"), null=True, blank=True)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    closure_reason = models.CharField(_("reason for closure"), max_length=20, blank=True)
+    closure_note = models.CharField(_("note"), max_length=500, blank=True)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closure_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -196,6 +210,7 @@ class ProtectionCase(OrgOwned):
         indexes = [
             models.Index(fields=["organisation", "-created_at", "-id"], name="protection_case_org_recent"),
             models.Index(fields=["assigned_to", "status"], name="protection_case_assigned"),
+            models.Index(fields=["organisation", "next_follow_up_on"], name="protection_case_next_visit"),
         ]
 
     def __str__(self) -> str:
@@ -597,3 +612,155 @@ class CaseEvent(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.happened_on}"
+
+
+# ---------------------------------------------------------------- placements and reintegration (issue 11, item 5)
+class Stage(models.TextChoices):
+    """MoSVY's case lifecycle (circular of 26 Dec 2022, DOMAIN §1), each stage with its own steps."""
+
+    PRE_INTEGRATION = "pre_integration", _("Pre-integration")
+    INTEGRATION = "integration", _("Integration")
+    MONITORING = "monitoring", _("Monitoring with support")
+    CLOSURE = "closure", _("Case closure")
+
+
+STAGE_ORDER = [Stage.PRE_INTEGRATION, Stage.INTEGRATION, Stage.MONITORING, Stage.CLOSURE]
+
+
+class StageStep(BaseModel):
+    """A step a lifecycle stage requires, as data (the circular's paperwork, to verify against its text): an
+    administrator corrects the list in the back office, every change kept."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    text_en = models.CharField(_("English text"), max_length=200)
+    text_km = models.CharField(_("Khmer text"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("lifecycle step")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CompletedStep(OrgOwned):
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="steps_done")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    step = models.ForeignKey(StageStep, on_delete=models.PROTECT, related_name="+")
+    done_on = models.DateField(_("done on"))
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="protection_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.step_id}"
+
+
+class PlacementKind(models.TextChoices):
+    TRANSIT_CENTRE = "transit_centre", _("Transit centre")
+    SHELTER = "shelter", _("Shelter")
+    COMMUNITY = "community", _("Community-based care")
+    FAMILY = "family", _("Family")
+
+
+class Placement(OrgOwned):
+    """Where the survivor stays, from when to when (MoSVY form 4)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="placements")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("placement"), max_length=20, choices=PlacementKind.choices)
+    place_name = models.CharField(_("where"), max_length=150, blank=True)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name = _("placement")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="protection_placement_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.started_on}"
+
+
+class Domain(models.TextChoices):
+    """The dimensions of IOM's reintegration sustainability survey (DOMAIN §4)."""
+
+    ECONOMIC = "economic", _("Economic")
+    SOCIAL = "social", _("Social")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial")
+
+
+class SustainabilityIndicator(BaseModel):
+    """One of the indicators of the reintegration sustainability survey, as data (DOMAIN §4; wording written for
+    Karpear after IOM's handbook, to verify): answered 1 (worst) to 5 (best) at each follow-up visit."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    domain = models.CharField(_("dimension"), max_length=20, choices=Domain.choices)
+    text_en = models.CharField(_("English text"), max_length=200)
+    text_km = models.CharField(_("Khmer text"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(_("in use"), default=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("reintegration indicator")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class FollowUp(OrgOwned):
+    """A follow-up visit after the survivor's return home: scheduled (`due_on`, at the configured months after
+    return) and, once made, its date, observations and the sustainability scores (0 to 1, per dimension and
+    their mean, the composite)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="follow_ups")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due on"))
+    months = models.PositiveSmallIntegerField(_("months after return"), null=True, blank=True)
+    visited_on = models.DateField(_("visited on"), null=True, blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField(default=dict)  # indicator code -> 1..5
+    economic = models.DecimalField(_("economic"), max_digits=4, decimal_places=3, null=True, blank=True)
+    social = models.DecimalField(_("social"), max_digits=4, decimal_places=3, null=True, blank=True)
+    psychosocial = models.DecimalField(_("psychosocial"), max_digits=4, decimal_places=3, null=True, blank=True)
+    composite = models.DecimalField(_("composite"), max_digits=4, decimal_places=3, null=True, blank=True)
+    feels_safe = models.BooleanField(_("feels safe"), null=True, blank=True)
+    discrimination = models.BooleanField(_("discrimination in family or community"), null=True, blank=True)
+    in_school = models.BooleanField(_("in school (children)"), null=True, blank=True)
+    monthly_income = models.DecimalField(
+        _("monthly income (riel)"), max_digits=14, decimal_places=0, null=True, blank=True
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)  # the daily reminder's last day for this visit
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("follow-up visit")
+        indexes = [models.Index(fields=["organisation", "visited_on", "due_on"], name="protection_followup_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.due_on}"
+
+
+class ClosureReason(models.TextChoices):
+    REINTEGRATED = "reintegrated", _("Reintegrated: the follow-up shows the person is doing well")
+    REFERRED = "referred", _("Referred on to another organisation")
+    MOVED = "moved", _("Moved away or lost contact")
+    DECLINED = "declined", _("The person no longer wants support")
+    DIED = "died", _("Died")

@@ -21,27 +21,34 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
 from karpear.core.models import Consent, Organisation, Person, Referral, User
 from karpear.protection import screening as engine
-from karpear.protection.declarations import SECTION_PLAN, SECTION_SCREENING, SECTION_SUMMARY
+from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN, SECTION_SCREENING, SECTION_SUMMARY
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
     NEED_DOMAINS,
     SCREENING_LISTS,
+    STAGE_ORDER,
     AcknowledgedBy,
     CaseEvent,
     CaseSequence,
+    CaseStatus,
+    ClosureReason,
+    CompletedStep,
     Currency,
     DecidingBody,
     Determination,
+    Domain,
     EmployerType,
+    FollowUp,
     GroupArrival,
     HandedOverBy,
     IdentificationStatus,
@@ -50,6 +57,8 @@ from karpear.protection.models import (
     Industry,
     NeedLevel,
     NeedsAssessment,
+    Placement,
+    PlacementKind,
     PlanAction,
     PlanEvent,
     PlannedService,
@@ -62,6 +71,9 @@ from karpear.protection.models import (
     ServiceDelivery,
     ServiceKind,
     ServicePlan,
+    Stage,
+    StageStep,
+    SustainabilityIndicator,
     TransitCentre,
 )
 
@@ -938,3 +950,321 @@ def delivery_record_referred(*, actor: User, case: ProtectionCase, data: Deliver
     return _save_delivery(
         actor=actor, case=locked, data=data, kind=kind, recorder=membership.organisation, referral=referral
     )
+
+
+# ---------------------------------------------------------------- placements and reintegration (item 5)
+DEFAULT_FOLLOW_UP_MONTHS = (1, 3, 6, 12, 24)
+SCORE = Decimal("0.001")
+
+
+def follow_up_months() -> tuple[int, ...]:
+    """The months after return at which follow-up visits are scheduled (settings.PROTECTION_FOLLOW_UP_MONTHS)."""
+    return tuple(getattr(settings, "PROTECTION_FOLLOW_UP_MONTHS", DEFAULT_FOLLOW_UP_MONTHS))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+@dataclass
+class PlacementInput:
+    kind: str
+    started_on: dt.date
+    ended_on: dt.date | None = None
+    place_name: str = ""
+
+
+@transaction.atomic
+def placement_record(*, actor: User, case: ProtectionCase, data: PlacementInput) -> Placement:
+    """Record where the survivor stays from a date (transit centre, shelter, community-based care, family). The
+    placement still open before it ends the day this one starts. Needs protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    errors: dict[str, str] = {}
+    if data.kind not in PlacementKind.values:
+        errors["kind"] = _("Choose one of the answers.")
+    _not_future(data.started_on, "started_on", errors)
+    if "started_on" not in errors and data.started_on < case.arrived_on:
+        errors["started_on"] = _("The date cannot be before the arrival.")
+    if data.ended_on is not None and data.ended_on < data.started_on:
+        errors["ended_on"] = _("The end cannot be before the start.")
+    if errors:
+        raise ValidationError(errors)
+    Placement.objects.filter(case=case, ended_on=None, started_on__lte=data.started_on).update(
+        ended_on=data.started_on, updated_at=timezone.now()
+    )
+    placement = Placement(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        kind=data.kind,
+        place_name=data.place_name.strip(),
+        started_on=data.started_on,
+        ended_on=data.ended_on,
+        recorded_by=actor,
+    )
+    placement.full_clean()
+    placement.save()
+    _event(case, "placed", SECTION_FOLLOW_UPS, data.started_on, actor, placement=data.kind)
+    audit.record(actor=actor, action="create", obj=placement, case=str(case.uuid), kind=data.kind)
+    return placement
+
+
+@transaction.atomic
+def step_complete(
+    *, actor: User, case: ProtectionCase, step: str, done_on: dt.date | None = None, note: str = ""
+) -> CompletedStep:
+    """Tick a step of the lifecycle as done. Needs protection_follow_up on an open case. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    found = StageStep.objects.filter(code=step).first()
+    if found is None:
+        raise ValidationError({"step": _("Choose one of the answers.")})
+    day = done_on or timezone.localdate()
+    errors: dict[str, str] = {}
+    _not_future(day, "done_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    if CompletedStep.objects.filter(case=case, step=found).exists():
+        raise ValidationError({"step": _("This step is done already.")})
+    done = CompletedStep.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        step=found,
+        done_on=day,
+        done_by=actor,
+        note=note.strip()[:300],
+    )
+    _event(case, "step_done", SECTION_FOLLOW_UPS, day, actor, step=found.code)
+    audit.record(actor=actor, action="create", obj=done, case=str(case.uuid), step=found.code)
+    return done
+
+
+def missing_steps(case: ProtectionCase, stages: list[str]) -> list[StageStep]:
+    """The required steps of these stages not done yet for the case, in their order (one query)."""
+    return list(
+        StageStep.objects.filter(stage__in=stages, required=True)
+        .exclude(pk__in=CompletedStep.objects.filter(case=case).values("step_id"))
+        .order_by("order", "id")
+    )
+
+
+def _step_names(steps: list[StageStep]) -> str:
+    khmer = (translation.get_language() or "").startswith("km")
+    return "; ".join(s.text_km if khmer and s.text_km else s.text_en for s in steps)
+
+
+@transaction.atomic
+def stage_advance(*, actor: User, case: ProtectionCase) -> ProtectionCase:
+    """Move the case to the next lifecycle stage once the required steps of its stage are done (the message
+    names those missing). Monitoring needs the return home recorded. Needs protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    index = STAGE_ORDER.index(Stage(case.stage))
+    if index >= len(STAGE_ORDER) - 1:
+        raise ValidationError(_("This case is at its last stage: ask for its closure."))
+    missing = missing_steps(case, [case.stage])
+    if missing:
+        raise ValidationError(_("These steps are not done yet: %(steps)s.") % {"steps": _step_names(missing)})
+    following = STAGE_ORDER[index + 1]
+    if following == Stage.MONITORING and case.returned_on is None:
+        raise ValidationError(_("Record the return home first: monitoring follows it."))
+    previous = case.stage
+    case.stage = following
+    case.status = CaseStatus.FOLLOW_UP if following == Stage.MONITORING else case.status
+    case.save(update_fields=["stage", "status", "updated_at"])
+    _event(case, "stage", SECTION_FOLLOW_UPS, timezone.localdate(), actor, stage=following, previous=previous)
+    audit.record(actor=actor, action="update", obj=case, fields="stage", stage=following)
+    return case
+
+
+def _next_visit(case: ProtectionCase) -> None:
+    case.next_follow_up_on = (
+        FollowUp.objects.filter(case=case, visited_on=None).order_by("due_on").values_list("due_on", flat=True).first()
+    )
+    case.save(update_fields=["next_follow_up_on", "updated_at"])
+
+
+@transaction.atomic
+def return_home(*, actor: User, case: ProtectionCase, returned_on: dt.date) -> list[FollowUp]:
+    """Record the survivor's return home and schedule the follow-up visits at the configured months after it
+    (PROTECTION_FOLLOW_UP_MONTHS: 1, 3, 6, 12 and 24 by default). Recorded once. Needs protection_follow_up.
+    Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    errors: dict[str, str] = {}
+    _not_future(returned_on, "returned_on", errors)
+    if "returned_on" not in errors and returned_on < case.arrived_on:
+        errors["returned_on"] = _("The date cannot be before the arrival.")
+    if case.returned_on is not None:
+        errors["returned_on"] = _("The return home is recorded already.")
+    if errors:
+        raise ValidationError(errors)
+    case.returned_on = returned_on
+    case.save(update_fields=["returned_on", "updated_at"])
+    visits = FollowUp.objects.bulk_create(
+        FollowUp(
+            organisation_id=case.organisation_id,
+            case=case,
+            person_id=case.person_id,
+            due_on=add_months(returned_on, months),
+            months=months,
+        )
+        for months in follow_up_months()
+    )
+    _next_visit(case)
+    _event(case, "returned", SECTION_FOLLOW_UPS, returned_on, actor, visits=len(visits))
+    audit.record(actor=actor, action="update", obj=case, fields="returned_on", visits=len(visits))
+    return visits
+
+
+def sustainability_scores(answers: dict[str, int], indicators: list[SustainabilityIndicator]) -> dict[str, Decimal]:
+    """Scores from 0 (worst) to 1 (best): per dimension the mean of its indicators' (answer − 1) / 4, and the
+    composite the mean of the three dimensions (equal weights, to verify against IOM's scoring)."""
+    by_domain: dict[str, list[Decimal]] = {d: [] for d in Domain.values}
+    for indicator in indicators:
+        by_domain[indicator.domain].append((Decimal(answers[indicator.code]) - 1) / 4)
+    scores = {d: (sum(v, Decimal(0)) / len(v)).quantize(SCORE) for d, v in by_domain.items() if v}
+    if len(scores) == len(Domain.values):
+        scores["composite"] = (sum(scores.values(), Decimal(0)) / len(Domain.values)).quantize(SCORE)
+    return scores
+
+
+@dataclass
+class VisitInput:
+    visited_on: dt.date
+    answers: dict[str, int]  # indicator code -> 1..5
+    feels_safe: bool | None = None
+    discrimination: bool | None = None
+    in_school: bool | None = None
+    monthly_income: Decimal | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def follow_up_record(*, actor: User, case: ProtectionCase, data: VisitInput) -> FollowUp:
+    """Record a follow-up visit: the earliest scheduled visit not made yet (or an extra one when none is left),
+    with the sustainability survey's answers and scores. A visit before the return home is refused. Needs
+    protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    errors: dict[str, str] = {}
+    if case.returned_on is None:
+        raise ValidationError(_("Record the return home first: follow-up visits come after it."))
+    _not_future(data.visited_on, "visited_on", errors)
+    if "visited_on" not in errors and data.visited_on < case.returned_on:
+        errors["visited_on"] = _("A follow-up visit cannot be before the return home (%(day)s).") % {
+            "day": case.returned_on.strftime("%d/%m/%Y")
+        }
+    indicators = list(SustainabilityIndicator.objects.filter(active=True).order_by("order", "id"))
+    missing = [i for i in indicators if data.answers.get(i.code) not in (1, 2, 3, 4, 5)]
+    if missing:
+        errors["answers"] = _("Answer every question of the survey (1 to 5): %(count)d left.") % {"count": len(missing)}
+    if data.monthly_income is not None and data.monthly_income < 0:
+        errors["monthly_income"] = _("The income cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    visit = FollowUp.objects.select_for_update().filter(case=case, visited_on=None).order_by("due_on", "id").first()
+    if visit is None:
+        visit = FollowUp(
+            organisation_id=case.organisation_id, case=case, person_id=case.person_id, due_on=data.visited_on
+        )
+    scores = sustainability_scores(data.answers, indicators)
+    visit.visited_on = data.visited_on
+    visit.visited_by = actor
+    visit.answers = {i.code: data.answers[i.code] for i in indicators}
+    visit.economic, visit.social = scores["economic"], scores["social"]
+    visit.psychosocial, visit.composite = scores["psychosocial"], scores["composite"]
+    visit.feels_safe, visit.discrimination, visit.in_school = data.feels_safe, data.discrimination, data.in_school
+    visit.monthly_income = data.monthly_income
+    visit.note = data.note.strip()
+    visit.full_clean()
+    visit.save()
+    _next_visit(case)
+    _event(case, "visited", SECTION_FOLLOW_UPS, data.visited_on, actor, composite=str(visit.composite))
+    audit.record(actor=actor, action="update", obj=visit, case=str(case.uuid), composite=str(visit.composite))
+    return visit
+
+
+@transaction.atomic
+def closure_request(*, actor: User, case: ProtectionCase, reason: str, note: str = "") -> ProtectionCase:
+    """Ask a case supervisor to close the case, with the reason. A case closed as reintegrated needs every
+    required step of every stage; any closure needs the closure stage's steps. The refusal names the steps
+    missing. Needs protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    if reason not in ClosureReason.values:
+        raise ValidationError({"closure_reason": _("Choose the reason for closure.")})
+    stages = list(STAGE_ORDER) if reason == ClosureReason.REINTEGRATED else [Stage.CLOSURE]
+    missing = missing_steps(case, stages)
+    if missing:
+        raise ValidationError(
+            {
+                "closure_reason": _("The case cannot be closed: these steps are not done yet: %(steps)s.")
+                % {"steps": _step_names(missing)}
+            }
+        )
+    if (
+        reason == ClosureReason.REINTEGRATED
+        and not FollowUp.objects.filter(case=case).exclude(visited_on=None).exists()
+    ):
+        raise ValidationError(
+            {"closure_reason": _("The case cannot be closed as reintegrated before a follow-up visit.")}
+        )
+    case.closure_reason = reason
+    case.closure_note = note.strip()[:500]
+    case.closure_requested_by = actor
+    case.save(update_fields=["closure_reason", "closure_note", "closure_requested_by", "updated_at"])
+    _event(case, "closure_requested", SECTION_SUMMARY, timezone.localdate(), actor, reason=reason)
+    audit.record(actor=actor, action="update", obj=case, fields="closure_reason", reason=reason)
+    return case
+
+
+@transaction.atomic
+def closure_decide(*, actor: User, case: ProtectionCase, approve: bool, note: str = "") -> ProtectionCase:
+    """A case supervisor approves the closure asked for (the case is closed, and so is the person's record
+    when no other protection case of theirs is open: core's people list shows them under "Closed"), or
+    refuses it with a note. Needs protection_approve. Audited."""
+    case = _open_case(actor, case, C.APPROVE)
+    if not case.closure_reason:
+        raise ValidationError(_("Nobody asked to close this case."))
+    if not approve:
+        if not note.strip():
+            raise ValidationError({"note": _("Say why the case stays open.")})
+        reason = case.closure_reason
+        case.closure_reason, case.closure_requested_by = "", None
+        case.save(update_fields=["closure_reason", "closure_requested_by", "updated_at"])
+        _event(
+            case,
+            "closure_refused",
+            SECTION_SUMMARY,
+            timezone.localdate(),
+            actor,
+            reason=reason,
+            note=note.strip()[:200],
+        )
+        audit.record(actor=actor, action="update", obj=case, fields="closure_reason", approved=False)
+        return case
+    referred = case.closure_reason == ClosureReason.REFERRED
+    case.status = CaseStatus.CLOSED_REFERRED if referred else CaseStatus.CLOSED
+    case.stage = Stage.CLOSURE
+    case.closed_on = timezone.localdate()
+    case.closure_approved_by = actor
+    case.next_follow_up_on = None
+    case.save(update_fields=["status", "stage", "closed_on", "closure_approved_by", "next_follow_up_on", "updated_at"])
+    others_open = ProtectionCase.objects.filter(
+        person_id=case.person_id, status__in=(CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+    )
+    person = Person.objects.select_for_update().get(pk=case.person_id)
+    if not others_open.exists() and person.closed_at is None:
+        person.closed_at = timezone.now()
+        person.save(update_fields=["closed_at", "updated_at"])
+        audit.record(actor=actor, action="update", obj=person, fields="closed_at", reason="protection_closure")
+    _event(case, "closed", SECTION_SUMMARY, case.closed_on, actor, reason=case.closure_reason)
+    audit.record(
+        actor=actor, action="update", obj=case, fields="status", status=case.status, reason=case.closure_reason
+    )
+    return case

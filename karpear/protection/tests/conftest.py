@@ -28,3 +28,12 @@ def catalogue(db: Any) -> None:
     if not ServiceKind.objects.exists():
         migration: Any = importlib.import_module("karpear.protection.migrations.0005_service_catalogue")
         migration.load(apps, None)
+
+
+@pytest.fixture
+def lifecycle(db: Any) -> None:
+    from karpear.protection.models import StageStep
+
+    if not StageStep.objects.exists():
+        migration: Any = importlib.import_module("karpear.protection.migrations.0007_steps_and_sustainability")
+        migration.load(apps, None)
