@@ -18,6 +18,7 @@ from karpear.protection import selectors, services
 from karpear.protection.models import (
     NEED_DOMAINS,
     AcknowledgedBy,
+    ClosureReason,
     Currency,
     DecidingBody,
     EmployerType,
@@ -26,6 +27,7 @@ from karpear.protection.models import (
     IndicatorList,
     Industry,
     NeedLevel,
+    PlacementKind,
     ReturnType,
     TransitCentre,
 )
@@ -414,3 +416,94 @@ class DeliveryForm(forms.Form):
             business_type=data.get("business_type") or "",
             planned=data.get("planned") or None,
         )
+
+
+# ---------------------------------------------------------------- placements and reintegration
+YES_NO_UNKNOWN = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
+SCALE = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return None if not value else value == "yes"
+
+
+class PlacementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Placement"), choices=[*EMPTY, *PlacementKind.choices])
+    place_name = forms.CharField(label=_("Where"), required=False, max_length=150)
+    started_on = KhmerDateField(label=_("From"))
+    ended_on = KhmerDateField(label=_("Until"), required=False)
+
+    def to_input(self) -> services.PlacementInput:
+        data = self.cleaned_data
+        return services.PlacementInput(
+            kind=data["kind"],
+            started_on=data["started_on"],
+            ended_on=data.get("ended_on"),
+            place_name=data.get("place_name") or "",
+        )
+
+
+class StepForm(forms.Form):
+    step = forms.CharField(widget=forms.HiddenInput)
+    done_on = KhmerDateField(label=_("Done on"), required=False, help_text=_("Today when left empty."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ReturnHomeForm(forms.Form):
+    returned_on = KhmerDateField(label=_("Returned home on"))
+
+
+class VisitForm(forms.Form):
+    visited_on = KhmerDateField(label=_("Visited on"))
+    feels_safe = forms.ChoiceField(label=_("Feels safe"), required=False, choices=YES_NO_UNKNOWN)
+    discrimination = forms.ChoiceField(
+        label=_("Discrimination in family or community"), required=False, choices=YES_NO_UNKNOWN
+    )
+    in_school = forms.ChoiceField(label=_("In school (children)"), required=False, choices=YES_NO_UNKNOWN)
+    monthly_income = forms.DecimalField(
+        label=_("Monthly income (riel)"), required=False, min_value=0, max_digits=14, decimal_places=0
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, indicators: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            self.fields[f"rs-{indicator.code}"] = forms.TypedChoiceField(
+                label=_text_of(indicator), choices=SCALE, coerce=int, widget=forms.RadioSelect, required=False
+            )
+
+    def to_input(self) -> services.VisitInput:
+        data = self.cleaned_data
+        return services.VisitInput(
+            visited_on=data["visited_on"],
+            answers={i.code: data[f"rs-{i.code}"] for i in self.indicators if data.get(f"rs-{i.code}")},
+            feels_safe=_yes_no(data.get("feels_safe")),
+            discrimination=_yes_no(data.get("discrimination")),
+            in_school=_yes_no(data.get("in_school")),
+            monthly_income=data.get("monthly_income"),
+            note=data.get("note") or "",
+        )
+
+
+def _text_of(item: Any) -> str:
+    from django.utils import translation
+
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(item.text_km if khmer and item.text_km else item.text_en)
+
+
+class ClosureForm(forms.Form):
+    closure_reason = forms.ChoiceField(label=_("Reason for closure"), choices=[*EMPTY, *ClosureReason.choices])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class ClosureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve the closure")), ("refuse", _("Keep the case open"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=300, help_text=_("Needed when the case stays open: say why.")
+    )

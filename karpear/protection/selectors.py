@@ -13,11 +13,15 @@ from karpear.core.models import Consent, Identity, Organisation, User
 from karpear.core.roles import Capability
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    STAGE_ORDER,
     CaseStatus,
+    CompletedStep,
     Determination,
+    FollowUp,
     GroupArrival,
     IndicatorList,
     NeedsAssessment,
+    Placement,
     PlanEvent,
     PlannedService,
     ProtectionCase,
@@ -26,6 +30,9 @@ from karpear.protection.models import (
     ServiceDelivery,
     ServiceKind,
     ServicePlan,
+    Stage,
+    StageStep,
+    SustainabilityIndicator,
 )
 
 OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
@@ -204,3 +211,64 @@ def reintegration_chain(delivered: list[ServiceDelivery], kinds: list[ServiceKin
     for delivery in sorted(delivered, key=lambda d: (d.delivered_on, d.pk)):
         first.setdefault(delivery.kind_id, delivery)
     return [{"kind": kind, "delivery": first.get(kind.pk)} for kind in steps]
+
+
+# ---------------------------------------------------------------- placements and reintegration
+def placements(*, user: User, case: ProtectionCase) -> QuerySet[Placement]:
+    return access.visible(user, Placement.objects.filter(case=case)).order_by("-started_on", "-id")
+
+
+def stage_steps(*, user: User, case: ProtectionCase) -> list[dict[str, Any]]:
+    """The lifecycle's stages in order, each with its steps and whether (and when) each is done. Two queries."""
+    done = {
+        c.step_id: c for c in access.visible(user, CompletedStep.objects.filter(case=case)).select_related("done_by")
+    }
+    steps = list(StageStep.objects.order_by("order", "id"))
+    return [
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "current": case.stage == stage,
+            "steps": [(s, done.get(s.pk)) for s in steps if s.stage == stage],
+        }
+        for stage in STAGE_ORDER
+    ]
+
+
+def follow_ups(*, user: User, case: ProtectionCase) -> list[FollowUp]:
+    return list(
+        access.visible(user, FollowUp.objects.filter(case=case)).select_related("visited_by").order_by("due_on", "id")
+    )
+
+
+def sustainability_indicators() -> QuerySet[SustainabilityIndicator]:
+    return SustainabilityIndicator.objects.filter(active=True).order_by("order", "id")
+
+
+CHART_W, CHART_H, CHART_PAD = 320, 140, 24
+
+
+def score_chart(visits: list[FollowUp]) -> dict[str, Any] | None:
+    """The sustainability scores over the visits made, as SVG polylines (x by visit, y from 0 to 1): one per
+    dimension and the composite. None before two visits. No query."""
+    made = [v for v in visits if v.visited_on and v.composite is not None]
+    if len(made) < 2:
+        return None
+    step = (CHART_W - 2 * CHART_PAD) / (len(made) - 1)
+
+    def y(value: Any) -> float:
+        return round(CHART_H - CHART_PAD - float(value) * (CHART_H - 2 * CHART_PAD), 1)
+
+    xs = [round(CHART_PAD + n * step, 1) for n in range(len(made))]
+    lines = []
+    for name in ("economic", "social", "psychosocial", "composite"):
+        points = " ".join(f"{x},{y(getattr(v, name))}" for x, v in zip(xs, made, strict=True))
+        lines.append({"name": name, "points": points})
+    return {
+        "width": CHART_W,
+        "height": CHART_H,
+        "lines": lines,
+        "labels": [{"x": x, "day": v.visited_on} for x, v in zip(xs, made, strict=True)],
+        "top": CHART_PAD,
+        "bottom": CHART_H - CHART_PAD,
+    }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -1047,7 +1048,7 @@ def step_complete(
     return done
 
 
-def missing_steps(case: ProtectionCase, stages: list[str]) -> list[StageStep]:
+def missing_steps(case: ProtectionCase, stages: Sequence[str]) -> list[StageStep]:
     """The required steps of these stages not done yet for the case, in their order (one query)."""
     return list(
         StageStep.objects.filter(stage__in=stages, required=True)

@@ -20,4 +20,12 @@ urlpatterns = [
     path("cases/<uuid:uuid>/plan/submit/", views.plan_submit, name="plan_submit"),
     path("cases/<uuid:uuid>/plan/decision/", views.plan_decision, name="plan_decision"),
     path("cases/<uuid:uuid>/services/", views.service_delivered, name="service_delivered"),
+    path("cases/<uuid:uuid>/reintegration/", views.case_reintegration, name="case_reintegration"),
+    path("cases/<uuid:uuid>/reintegration/placement/", views.placement_add, name="placement_add"),
+    path("cases/<uuid:uuid>/reintegration/step/", views.step_done, name="step_done"),
+    path("cases/<uuid:uuid>/reintegration/stage/", views.stage_next, name="stage_next"),
+    path("cases/<uuid:uuid>/reintegration/return/", views.return_home, name="return_home"),
+    path("cases/<uuid:uuid>/reintegration/visit/", views.visit_record, name="visit_record"),
+    path("cases/<uuid:uuid>/closure/", views.closure_request, name="closure_request"),
+    path("cases/<uuid:uuid>/closure/decision/", views.closure_decision, name="closure_decision"),
 ]

@@ -32,24 +32,32 @@ from karpear.protection.forms import (
     GROUP_ROWS,
     AssessmentForm,
     CaseConsentForm,
+    ClosureDecisionForm,
+    ClosureForm,
     DeliveryForm,
     DeterminationForm,
     GroupForm,
     IntakeForm,
+    PlacementForm,
     PlanDecisionForm,
     PlannedServiceForm,
     ReturneeForm,
+    ReturnHomeForm,
     RightsForm,
     ScreeningForm,
+    StepForm,
+    VisitForm,
     indicator_field,
 )
 from karpear.protection.models import (
     CHILD_LISTS,
     NEED_DOMAINS,
     SCREENING_LISTS,
+    ClosureReason,
     Dimension,
     IndicatorList,
     ProtectionCase,
+    Stage,
     Strength,
 )
 
@@ -641,3 +649,193 @@ def service_delivered(request: HttpRequest, uuid: UUID) -> HttpResponse:
             messages.success(request, _("The service delivered is recorded."))
             return redirect_after_post(request, _plan_url(case))
     return _plan_page(request, case, delivery_form=form, status=400)
+
+
+# ---------------------------------------------------------------- placements and reintegration
+def _reintegration_page(request: HttpRequest, case: ProtectionCase, status: int = 200, **forms_: Any) -> HttpResponse:
+    user = user_of(request)
+    indicators = list(selectors.sustainability_indicators())
+    visits = selectors.follow_ups(user=user, case=case)
+    context = {
+        "case": case,
+        "stage_label": Stage(case.stage).label,
+        "stages": selectors.stage_steps(user=user, case=case),
+        "placements": selectors.placements(user=user, case=case),
+        "visits": visits,
+        "chart": selectors.score_chart(visits),
+        "closure_label": ClosureReason(case.closure_reason).label if case.closure_reason else "",
+        "placement_form": forms_.get("placement_form") or PlacementForm(),
+        "return_form": forms_.get("return_form") or ReturnHomeForm(),
+        "visit_form": forms_.get("visit_form") or VisitForm(indicators=indicators),
+        "closure_form": forms_.get("closure_form") or ClosureForm(),
+        "closure_decision_form": forms_.get("closure_decision_form") or ClosureDecisionForm(),
+        **selectors.context_flags(user, case),
+    }
+    context["all_forms"] = [context[n] for n in ("placement_form", "return_form", "visit_form", "closure_form")]
+    return render_page(request, "protection/case_reintegration.html", context, status=status)
+
+
+def _reintegration_url(case: ProtectionCase) -> str:
+    return reverse("protection:case_reintegration", args=[case.uuid])
+
+
+@login_required
+@require_GET
+def case_reintegration(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Placements, the lifecycle stage and its steps, the return home, the follow-up visits with their scores
+    over time, and the closure."""
+    case = selectors.case_for_user(user=user_of(request), uuid=uuid)
+    return _reintegration_page(request, case)
+
+
+def _follow_up_form(
+    request: HttpRequest,
+    uuid: UUID,
+    form_class: Any,
+    name: str,
+    save: Any,
+    done: str,
+    capability: str = C.FOLLOW_UP,
+    **form_kwargs: Any,
+) -> HttpResponse:
+    """A reintegration form: parse, call the service, back to the page (or the form again with its errors)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, capability)
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            save(user, case, form)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect_after_post(request, _reintegration_url(case))
+    return _reintegration_page(request, case, status=400, **{name: form})
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def placement_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        PlacementForm,
+        "placement_form",
+        lambda user, case, form: services.placement_record(actor=user, case=case, data=form.to_input()),
+        _("The placement is recorded."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def return_home(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        ReturnHomeForm,
+        "return_form",
+        lambda user, case, form: services.return_home(
+            actor=user, case=case, returned_on=form.cleaned_data["returned_on"]
+        ),
+        _("The return home is recorded and the follow-up visits are scheduled."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def visit_record(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        VisitForm,
+        "visit_form",
+        lambda user, case, form: services.follow_up_record(actor=user, case=case, data=form.to_input()),
+        _("The follow-up visit is recorded."),
+        indicators=list(selectors.sustainability_indicators()),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def closure_request(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        ClosureForm,
+        "closure_form",
+        lambda user, case, form: services.closure_request(
+            actor=user,
+            case=case,
+            reason=form.cleaned_data["closure_reason"],
+            note=form.cleaned_data.get("note") or "",
+        ),
+        _("The closure is asked for. A case supervisor approves it."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def closure_decision(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        ClosureDecisionForm,
+        "closure_decision_form",
+        lambda user, case, form: services.closure_decide(
+            actor=user,
+            case=case,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data.get("note") or "",
+        ),
+        _("The decision on the closure is saved."),
+        capability=C.APPROVE,
+    )
+
+
+def _step_or_stage(request: HttpRequest, uuid: UUID, action: Any, done: str) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.FOLLOW_UP)
+    try:
+        action(user, case)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _reintegration_page(request, case, status=400)
+    messages.success(request, done)
+    return redirect_after_post(request, _reintegration_url(case))
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def step_done(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    form = StepForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _step_or_stage(
+        request,
+        uuid,
+        lambda user, case: services.step_complete(
+            actor=user, case=case, step=data.get("step") or "", done_on=data.get("done_on"), note=data.get("note") or ""
+        ),
+        _("The step is recorded as done."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def stage_next(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _step_or_stage(
+        request,
+        uuid,
+        lambda user, case: services.stage_advance(actor=user, case=case),
+        _("The case has moved on to its next stage."),
+    )

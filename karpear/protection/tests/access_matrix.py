@@ -60,4 +60,12 @@ ROUTES = {
     "protection:service_delivered": RouteSpec(
         "prot_case", write=C.CHANGE_CASE, method="post", also=(C.RECORD_SERVICE,)
     ),
+    "protection:case_reintegration": RouteSpec("prot_case"),
+    "protection:placement_add": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:step_done": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:stage_next": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:return_home": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:visit_record": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:closure_request": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:closure_decision": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
 }

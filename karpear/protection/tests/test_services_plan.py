@@ -193,14 +193,21 @@ def test_a_service_delivered_is_recorded_with_its_provider_cost_currency_and_out
         ({"cost": Decimal("10")}, {"currency"}),
         ({"cost": Decimal("-1"), "currency": "USD"}, {"cost"}),
         ({"provider_name": ""}, {"provider_name"}),
-        ({"delivered_on": timezone.localdate() + dt.timedelta(days=1)}, {"delivered_on"}),
-        ({"delivered_on": timezone.localdate() - dt.timedelta(days=30)}, {"delivered_on"}),
+        ({"delivered_on": 1}, {"delivered_on"}),  # days from today: tomorrow
+        ({"delivered_on": -30}, {"delivered_on"}),  # before the arrival
         ({"kind": "business_grant"}, {"business_type", "cost"}),
     ],
 )
 def test_a_bad_delivery_names_its_fields_and_saves_nothing(users, fields, errors):
     case = f.case(users["caseworker"])
-    data = {"kind": "meals", "delivered_on": timezone.localdate(), "provider_name": "CCPCR", **fields}
+    fields = dict(fields)
+    shift = fields.pop("delivered_on", 0)
+    data = {
+        "kind": "meals",
+        "delivered_on": timezone.localdate() + dt.timedelta(days=shift),
+        "provider_name": "CCPCR",
+        **fields,
+    }
     with pytest.raises(ValidationError) as caught:
         services.delivery_record(actor=users["caseworker"], case=case, data=services.DeliveryInput(**data))
     assert set(caught.value.message_dict) == errors
