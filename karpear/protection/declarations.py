@@ -9,7 +9,9 @@ officers get nothing of protection (M&E counts cases through monitoring, never r
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Model, Q
 from django.urls import reverse
@@ -38,10 +40,35 @@ SECTION_PLAN = "protection_service_plan"
 SECTION_FOLLOW_UPS = "protection_follow_ups"
 
 
-def _my_cases(user: User) -> int:
-    from karpear.protection import selectors
+def _counts(user: User) -> dict[str, int]:
+    """The protection work lists' counts, one query for all of them, once per request (cached on the user
+    object, which is the request's): the home page stays within its query budget."""
+    cached: dict[str, int] | None = user.__dict__.get("_protection_work_counts")
+    if cached is None:
+        from karpear.protection import selectors
 
-    return selectors.case_list(user=user, mine=True, open_only=True).count()
+        cached = selectors.work_counts(user=user)
+        user.__dict__["_protection_work_counts"] = cached
+    return cached
+
+
+def _work_list(key: str, name: str, title: Any, empty: Any, order: int, capability: str) -> None:
+    registry.work_list(
+        "protection",
+        key,
+        title,
+        capability=capability,
+        count=lambda user: _counts(user)[name],
+        url=lambda user: reverse("protection:case_list") + f"?work={name}",
+        empty=empty,
+        order=order,
+    )
+
+
+def _remind() -> None:
+    from karpear.protection import services
+
+    services.follow_up_reminders_send()
 
 
 def _load_demo(context: registry.DemoContext) -> None:
@@ -197,14 +224,53 @@ def declare() -> None:
     )
     registry.urls("protection", prefix="protection/", module="karpear.protection.urls")
     registry.menu_item("protection", "protection:case_list", _("Protection cases"), capability=C.VIEW_CASE, order=35)
-    registry.work_list(
-        "protection",
+    _work_list(
         "protection_my_cases",
+        "mine",
         _("Your protection cases"),
-        capability=C.ADD_CASE,
-        count=_my_cases,
-        url=lambda user: reverse("protection:case_list") + "?mine=1",
-        empty=_("No open case is assigned to you. Returnees you receive at a transit centre will appear here."),
-        order=15,
+        _("No open case is assigned to you. Returnees you receive at a transit centre will appear here."),
+        15,
+        C.ADD_CASE,
     )
+    _work_list(
+        "protection_follow_ups_overdue",
+        "overdue",
+        _("Follow-up visits overdue"),
+        _("No follow-up visit is overdue."),
+        16,
+        C.FOLLOW_UP,
+    )
+    _work_list(
+        "protection_follow_ups_week",
+        "week",
+        _("Follow-up visits due this week"),
+        _("No follow-up visit is due this week."),
+        17,
+        C.FOLLOW_UP,
+    )
+    _work_list(
+        "protection_unscreened",
+        "unscreened",
+        _("Cases not screened yet"),
+        _("Every case of yours has a screening decision."),
+        18,
+        C.SCREEN,
+    )
+    _work_list(
+        "protection_referrals_waiting",
+        "referred",
+        _("Your cases referred and waiting for an answer"),
+        _("No referral of your cases is waiting for an answer."),
+        19,
+        C.ADD_CASE,
+    )
+    _work_list(
+        "protection_plans_waiting",
+        "plans",
+        _("Service plans waiting for your approval"),
+        _("No service plan is waiting for approval."),
+        20,
+        C.APPROVE,
+    )
+    registry.periodic("protection", "protection_follow_up_reminders", every=dt.timedelta(hours=1), run=_remind)
     registry.demo_loader("protection", "protection", _load_demo, after=["core"])

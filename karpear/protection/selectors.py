@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
 
 from karpear.core import access, audit
 from karpear.core import selectors as core_selectors
-from karpear.core.models import Consent, Identity, Organisation, User
+from karpear.core.models import Consent, Identity, Organisation, Referral, User
 from karpear.core.roles import Capability
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
     STAGE_ORDER,
+    CaseEvent,
     CaseStatus,
     CompletedStep,
     Determination,
     FollowUp,
     GroupArrival,
+    IdentificationStatus,
     IndicatorList,
     NeedsAssessment,
     Placement,
     PlanEvent,
     PlannedService,
+    PlanStatus,
     ProtectionCase,
     Screening,
     ScreeningAnswer,
@@ -38,12 +43,55 @@ from karpear.protection.models import (
 OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
 
 
+def _work_conditions(user: User) -> dict[str, Q]:
+    """The home page's work lists as conditions on the cases the user sees (services.py keeps
+    `next_follow_up_on`, so none needs a join but the plan's and the referral's)."""
+    today = timezone.localdate()
+    mine = Q(assigned_to_id=user.pk, status__in=OPEN)
+    membership = access.membership_for(user)
+    waiting = Referral.objects.filter(
+        person_id=OuterRef("person_id"),
+        organisation_id=membership.organisation_id if membership else 0,
+        status=Referral.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    )
+    return {
+        "mine": mine,
+        "overdue": mine & Q(next_follow_up_on__lt=today),
+        "week": mine & Q(next_follow_up_on__gte=today, next_follow_up_on__lte=today + dt.timedelta(days=7)),
+        "unscreened": mine & Q(identification=IdentificationStatus.NOT_SCREENED),
+        "plans": Q(status__in=OPEN, plan__status=PlanStatus.SUBMITTED),
+        "referred": mine & Q(Exists(waiting)),
+    }
+
+
+WORK_LISTS = ("mine", "overdue", "week", "unscreened", "plans", "referred")
+
+
+def work_counts(*, user: User) -> dict[str, int]:
+    """Every protection work list's count for the home page, in one query."""
+    conditions = _work_conditions(user)
+    counts = access.visible(user, ProtectionCase.objects.all()).aggregate(
+        **{name: Count("pk", filter=conditions[name]) for name in WORK_LISTS}
+    )
+    return {name: int(counts[name] or 0) for name in WORK_LISTS}
+
+
 def case_list(
-    *, user: User, mine: bool = False, open_only: bool = False, query: str = "", group: str = ""
+    *,
+    user: User,
+    mine: bool = False,
+    open_only: bool = False,
+    query: str = "",
+    group: str = "",
+    work: str = "",
 ) -> QuerySet[ProtectionCase]:
     """The cases the user may see, newest first; `mine`: assigned to the user; `query`: a case number's start;
-    `group`: the public id of a group arrival (an id that is not one shows nothing)."""
+    `group`: the public id of a group arrival (an id that is not one shows nothing); `work`: one of the home
+    page's work lists (WORK_LISTS)."""
     cases = access.visible(user, ProtectionCase.objects.all())
+    if work in WORK_LISTS:
+        cases = cases.filter(_work_conditions(user)[work])
     if group:
         try:
             cases = cases.filter(group__uuid=UUID(group))
@@ -125,6 +173,7 @@ def context_flags(user: User, case: ProtectionCase) -> dict[str, Any]:
         "can_approve": changeable and open_ and access.has_capability(user, C.APPROVE),
         "can_deliver": changeable and open_ and access.has_capability(user, C.RECORD_SERVICE),
         "can_follow_up": changeable and open_ and access.has_capability(user, C.FOLLOW_UP),
+        "can_refer": changeable and open_ and access.has_capability(user, Capability.REFER_PERSON),
     }
 
 
@@ -272,3 +321,34 @@ def score_chart(visits: list[FollowUp]) -> dict[str, Any] | None:
         "top": CHART_PAD,
         "bottom": CHART_H - CHART_PAD,
     }
+
+
+# ---------------------------------------------------------------- what a referral shares
+def shared_sections(*, user: User, case: ProtectionCase) -> set[str] | None:
+    """The protection sections the reader sees of this case: None (everything in their scope) for the case's
+    own organisation; for a partner, the sections its accepted referrals of this person share (one query)."""
+    membership = access.membership_for(user)
+    if membership is not None and membership.organisation_id == case.organisation_id:
+        return None
+    if membership is None:
+        return set()
+    names = Referral.objects.filter(
+        person_id=case.person_id,
+        organisation_id=case.organisation_id,
+        receiver_id=membership.organisation_id,
+        status=Referral.Status.ACCEPTED,
+    ).values_list("sections__name", flat=True)
+    return {name for name in names if name}
+
+
+# ---------------------------------------------------------------- the case timeline
+TIMELINE_LENGTH = 30
+
+
+def timeline(*, user: User, case: ProtectionCase, shared: set[str] | None) -> list[CaseEvent]:
+    """The case's newest events, newest first: one query however long the history (CaseEvent is written by
+    the services). A partner (`shared` not None) reads the events of the sections shared with it alone."""
+    events = access.visible(user, CaseEvent.objects.filter(case=case))
+    if shared is not None:
+        events = events.filter(section__in=sorted(shared))
+    return list(events.select_related("by", "by_organisation").order_by("-happened_on", "-id")[:TIMELINE_LENGTH])

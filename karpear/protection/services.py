@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ from karpear.protection.models import (
     SustainabilityIndicator,
     TransitCentre,
 )
+
+logger = logging.getLogger("karpear.protection")
 
 MAX_GROUP = 60  # the most people one group screen registers at once
 MAX_AGE = 110
@@ -742,7 +745,17 @@ def plan_service_add(*, actor: User, case: ProtectionCase, data: PlannedServiceI
     item.full_clean()
     item.save()
     _plan_changed(plan, actor, PlanAction.ADDED, kind.code)
-    _event(case, "plan_added", SECTION_PLAN, timezone.localdate(), actor, service=kind.code, version=plan.version)
+    _event(
+        case,
+        "plan_added",
+        SECTION_PLAN,
+        timezone.localdate(),
+        actor,
+        service=kind.code,
+        name_en=kind.name_en,
+        name_km=kind.name_km,
+        version=plan.version,
+    )
     audit.record(actor=actor, action="create", obj=item, case=str(case.uuid), kind=kind.code)
     return item
 
@@ -769,7 +782,15 @@ def plan_service_remove(*, actor: User, case: ProtectionCase, item_uuid: Any) ->
     item.save(update_fields=["removed", "updated_at"])
     _plan_changed(plan, actor, PlanAction.REMOVED, item.kind.code)
     _event(
-        case, "plan_removed", SECTION_PLAN, timezone.localdate(), actor, service=item.kind.code, version=plan.version
+        case,
+        "plan_removed",
+        SECTION_PLAN,
+        timezone.localdate(),
+        actor,
+        service=item.kind.code,
+        name_en=item.kind.name_en,
+        name_km=item.kind.name_km,
+        version=plan.version,
     )
     audit.record(actor=actor, action="update", obj=item, fields="removed")
     return item
@@ -896,6 +917,8 @@ def _save_delivery(
         actor,
         recorder,
         service=kind.code,
+        name_en=kind.name_en,
+        name_km=kind.name_km,
         cost=str(data.cost) if data.cost is not None else "",
         currency=delivery.currency,
         provider=(data.provider.short_name if data.provider else delivery.provider_name),
@@ -1043,8 +1066,18 @@ def step_complete(
         done_by=actor,
         note=note.strip()[:300],
     )
-    _event(case, "step_done", SECTION_FOLLOW_UPS, day, actor, step=found.code)
-    audit.record(actor=actor, action="create", obj=done, case=str(case.uuid), step=found.code)
+    _event(
+        case, "step_done", SECTION_FOLLOW_UPS, day, actor, step=found.code, name_en=found.text_en, name_km=found.text_km
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=done,
+        case=str(case.uuid),
+        step=found.code,
+        name_en=found.text_en,
+        name_km=found.text_km,
+    )
     return done
 
 
@@ -1269,3 +1302,57 @@ def closure_decide(*, actor: User, case: ProtectionCase, approve: bool, note: st
         actor=actor, action="update", obj=case, fields="status", status=case.status, reason=case.closure_reason
     )
     return case
+
+
+# ---------------------------------------------------------------- reminders of follow-up visits (item 6)
+REMIND_DAYS_AHEAD = 7
+
+
+def follow_up_reminders_send(*, today: dt.date | None = None) -> int:
+    """The daily reminder of follow-up visits due within a week or overdue, to each caseworker: the home page's
+    work lists are the in-app list; an e-mail goes to a caseworker with an address, naming case numbers only
+    (never a name). Each visit is reminded once a day: its row is locked (rows another worker holds are
+    skipped) and marked in the same transaction, and the mails leave after the commit, so two workers at once
+    send nothing twice. Returns the number of visits reminded."""
+    from django.core.mail import send_mail
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        due = list(
+            FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                visited_on=None,
+                due_on__lte=today + dt.timedelta(days=REMIND_DAYS_AHEAD),
+                case__status__in=(CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP),
+            )
+            .exclude(reminded_on=today)
+            .select_related("case", "case__assigned_to")
+            .order_by("due_on", "id")
+        )
+        FollowUp.objects.filter(pk__in=[v.pk for v in due]).update(reminded_on=today)
+        by_worker: dict[int, tuple[User, list[FollowUp]]] = {}
+        for visit in due:
+            worker = visit.case.assigned_to
+            if worker is not None and worker.is_active and worker.email:
+                by_worker.setdefault(worker.pk, (worker, []))[1].append(visit)
+
+        def mail() -> None:
+            for worker, visits in by_worker.values():
+                with translation.override(worker.language or "km"):
+                    lines = [
+                        _("%(number)s: visit due on %(day)s")
+                        % {"number": v.case.number, "day": v.due_on.strftime("%d/%m/%Y")}
+                        for v in visits
+                    ]
+                    try:
+                        send_mail(
+                            _("Karpear: follow-up visits due"),
+                            "\n".join([_("These follow-up visits are due this week or overdue:"), *lines]),
+                            None,
+                            [worker.email],
+                        )
+                    except Exception:  # one address that fails stops no other reminder; the next day tries again
+                        logger.exception("follow-up reminder to user %s not sent", worker.pk)
+
+        transaction.on_commit(mail)
+    return len(due)

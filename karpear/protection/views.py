@@ -26,7 +26,8 @@ from karpear.core import selectors as core_selectors
 from karpear.core.place_picker import place_picker
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
-from karpear.protection import rights, selectors, services
+from karpear.protection import rights, selectors, services, timeline
+from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.forms import (
     GROUP_ROWS,
@@ -73,11 +74,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     query = request.GET.get("q", "")[:40]
     group = request.GET.get("group", "")
-    page = page_of(request, selectors.case_list(user=user, mine=mine, query=query, group=group))
+    work = request.GET.get("work", "")
+    if work not in selectors.WORK_LISTS:
+        work = ""
+    page = page_of(request, selectors.case_list(user=user, mine=mine, query=query, group=group, work=work))
     selectors.list_names(user=user, cases=page.object_list)
     context = {
         "page": page,
         "mine": mine,
+        "work": work,
         "query": query,
         "group": group,
         "can_add": access.has_capability(user, C.ADD_CASE) and access.has_capability(user, Capability.ADD_PERSON),
@@ -241,8 +246,12 @@ def _case_context(
 ) -> dict[str, Any]:
     user = user_of(request)
     identity = selectors.case_identity(user=user, case=case)
+    shared = selectors.shared_sections(user=user, case=case)
+    events = selectors.timeline(user=user, case=case, shared=shared)
     return {
         "case": case,
+        "stage_label": Stage(case.stage).label if case.stage in Stage.values else case.stage,
+        "timeline": [(e, timeline.line(e.kind, e.detail)) for e in events],
         "person": case.person,
         "identity": identity,
         "origin_country": countries.name(case.origin_country),
@@ -471,8 +480,10 @@ def _plan_page(
     delivered = list(selectors.deliveries(user=user, case=case))
     kinds = list(selectors.catalogue())
     assessment = selectors.latest_assessment(user=user, case=case)
+    shared = selectors.shared_sections(user=user, case=case)
     context = {
         "case": case,
+        "section_shared": shared is None or SECTION_PLAN in shared,
         "assessment": assessment,
         "needs": [(label, getattr(assessment, f"get_{domain}_display")()) for domain, label in NEED_DOMAINS]
         if assessment
@@ -656,8 +667,10 @@ def _reintegration_page(request: HttpRequest, case: ProtectionCase, status: int 
     user = user_of(request)
     indicators = list(selectors.sustainability_indicators())
     visits = selectors.follow_ups(user=user, case=case)
+    shared = selectors.shared_sections(user=user, case=case)
     context = {
         "case": case,
+        "section_shared": shared is None or SECTION_FOLLOW_UPS in shared,
         "stage_label": Stage(case.stage).label,
         "stages": selectors.stage_steps(user=user, case=case),
         "placements": selectors.placements(user=user, case=case),
