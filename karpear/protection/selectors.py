@@ -352,3 +352,27 @@ def timeline(*, user: User, case: ProtectionCase, shared: set[str] | None) -> li
     if shared is not None:
         events = events.filter(section__in=sorted(shared))
     return list(events.select_related("by", "by_organisation").order_by("-happened_on", "-id")[:TIMELINE_LENGTH])
+
+
+def case_file(*, user: User, case: ProtectionCase) -> dict[str, Any]:
+    """What the printable case file holds for this reader: the identity for a role that reads it (audited by
+    `case_identity`), and each section only when the reader sees it (their own organisation's case, or a
+    section a referral shares with them)."""
+    shared = shared_sections(user=user, case=case)
+
+    def shows(section: str) -> bool:
+        return shared is None or section in shared
+
+    from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN, SECTION_SCREENING
+
+    sections = [s for s in (SECTION_SCREENING, SECTION_PLAN, SECTION_FOLLOW_UPS) if shows(s)]
+    return {
+        "case": case,
+        "identity": case_identity(user=user, case=case),
+        "show_screening": SECTION_SCREENING in sections,
+        "show_plan": SECTION_PLAN in sections,
+        "show_follow_ups": SECTION_FOLLOW_UPS in sections,
+        "deliveries": list(deliveries(user=user, case=case)) if SECTION_PLAN in sections else [],
+        "visits": follow_ups(user=user, case=case) if SECTION_FOLLOW_UPS in sections else [],
+        "sections": sections,
+    }

@@ -1356,3 +1356,8 @@ def follow_up_reminders_send(*, today: dt.date | None = None) -> int:
 
         transaction.on_commit(mail)
     return len(due)
+
+
+def case_file_downloaded(*, actor: User, case: ProtectionCase, sections: list[str]) -> None:
+    """Write the printing of a case file to the audit log (who, which case, which sections)."""
+    audit.record(actor=actor, action="download", obj=case, fields="case_file", sections=",".join(sections))

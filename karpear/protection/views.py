@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,7 +26,7 @@ from karpear.core import selectors as core_selectors
 from karpear.core.place_picker import place_picker
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
-from karpear.protection import rights, selectors, services, timeline
+from karpear.protection import pdf, rights, selectors, services, timeline
 from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.forms import (
@@ -852,3 +852,28 @@ def stage_next(request: HttpRequest, uuid: UUID) -> HttpResponse:
         lambda user, case: services.stage_advance(actor=user, case=case),
         _("The case has moved on to its next stage."),
     )
+
+
+# ---------------------------------------------------------------- the printable case file (item 8)
+@login_required
+@require_GET
+def case_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The case's summary as a PDF for a court or a shelter: only what the reader may see (identity for a
+    role that reads it, the sections a referral shares to a partner), its download written to the audit log."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    context = selectors.case_file(user=user, case=case)
+    content = pdf.render(
+        "protection/case_file_pdf.html",
+        {
+            **context,
+            "stage_label": Stage(case.stage).label if case.stage in Stage.values else case.stage,
+            "reader": user,
+            "printed": timezone.localdate(),
+        },
+    )
+    services.case_file_downloaded(actor=user, case=case, sections=context["sections"])
+    answer = HttpResponse(content, content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
+    answer["Cache-Control"] = "no-store"
+    return answer
