@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import countries
-from karpear.core.forms import KhmerDateField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
+from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
 from karpear.core.models import Consent, Person
 from karpear.core.services import PlaceChoice
 from karpear.protection import selectors, services
@@ -386,7 +386,7 @@ class DeliveryForm(forms.Form):
     kind = forms.ChoiceField(label=_("Service"))
     delivered_on = KhmerDateField(label=_("Delivered on"))
     provider_name = forms.CharField(label=_("Other provider"), required=False, max_length=150)
-    cost = forms.DecimalField(label=_("Cost"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    cost = KhmerDecimalField(label=_("Cost"), required=False, min_value=0, max_digits=14, decimal_places=2)
     currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[*EMPTY, *Currency.choices])
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=500)
     business_type = forms.CharField(
@@ -460,7 +460,7 @@ class VisitForm(forms.Form):
         label=_("Discrimination in family or community"), required=False, choices=YES_NO_UNKNOWN
     )
     in_school = forms.ChoiceField(label=_("In school (children)"), required=False, choices=YES_NO_UNKNOWN)
-    monthly_income = forms.DecimalField(
+    monthly_income = KhmerDecimalField(
         label=_("Monthly income (riel)"), required=False, min_value=0, max_digits=14, decimal_places=0
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
