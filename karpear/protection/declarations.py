@@ -9,9 +9,11 @@ officers get nothing of protection (M&E counts cases through monitoring, never r
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -25,17 +27,48 @@ class ProtectionCapability(StrEnum):
     ADD_CASE = "protection_add_case"  # receive returnees: one, or a group arriving together
     CHANGE_CASE = "protection_change_case"  # intake details, rights notice, consent
     SCREEN = "protection_screen"  # the indicator questionnaire and the determination
+    PLAN = "protection_plan"  # needs assessment and the service plan
+    APPROVE = "protection_approve"  # approve service plans and case closures (supervisors)
+    RECORD_SERVICE = "protection_record_service"  # record a service delivered (partners too, by referral)
+    FOLLOW_UP = "protection_follow_up"  # placements, lifecycle steps, return home, follow-up visits, closure
 
 
 C = ProtectionCapability
 SECTION_SUMMARY = "protection_case_summary"
 SECTION_SCREENING = "protection_screening"
+SECTION_PLAN = "protection_service_plan"
+SECTION_FOLLOW_UPS = "protection_follow_ups"
 
 
-def _my_cases(user: User) -> int:
-    from karpear.protection import selectors
+def _counts(user: User) -> dict[str, int]:
+    """The protection work lists' counts, one query for all of them, once per request (cached on the user
+    object, which is the request's): the home page stays within its query budget."""
+    cached: dict[str, int] | None = user.__dict__.get("_protection_work_counts")
+    if cached is None:
+        from karpear.protection import selectors
 
-    return selectors.case_list(user=user, mine=True, open_only=True).count()
+        cached = selectors.work_counts(user=user)
+        user.__dict__["_protection_work_counts"] = cached
+    return cached
+
+
+def _work_list(key: str, name: str, title: Any, empty: Any, order: int, capability: str) -> None:
+    registry.work_list(
+        "protection",
+        key,
+        title,
+        capability=capability,
+        count=lambda user: _counts(user)[name],
+        url=lambda user: reverse("protection:case_list") + f"?work={name}",
+        empty=empty,
+        order=order,
+    )
+
+
+def _remind() -> None:
+    from karpear.protection import services
+
+    services.follow_up_reminders_send()
 
 
 def _load_demo(context: registry.DemoContext) -> None:
@@ -50,14 +83,26 @@ def _nobody(ctx: access.Context) -> Q:
 
 def declare() -> None:
     from karpear.protection.models import (
+        CaseEvent,
         CaseSequence,
+        CompletedStep,
         Determination,
+        FollowUp,
         GroupArrival,
         Indicator,
+        NeedsAssessment,
+        Placement,
+        PlanEvent,
+        PlannedService,
         ProtectionCase,
         Screening,
         ScreeningAnswer,
         ScreeningRule,
+        ServiceDelivery,
+        ServiceKind,
+        ServicePlan,
+        StageStep,
+        SustainabilityIndicator,
     )
 
     roles.define_capabilities(
@@ -68,14 +113,19 @@ def declare() -> None:
             C.ADD_CASE: _("Receive returnees and open protection cases"),
             C.CHANGE_CASE: _("Change protection cases, their rights notice and consent"),
             C.SCREEN: _("Screen for trafficking and record the identification"),
+            C.PLAN: _("Assess needs and plan services"),
+            C.APPROVE: _("Approve service plans and case closures"),
+            C.RECORD_SERVICE: _("Record services delivered to a survivor"),
+            C.FOLLOW_UP: _("Record placements, reintegration steps and follow-up visits, and ask to close cases"),
         },
     )
-    roles.grant(Role.CASEWORKER, list(C))
+    roles.grant(Role.CASEWORKER, [c for c in C if c != C.APPROVE])
     roles.grant(Role.CASE_SUPERVISOR, list(C))
-    # Partners read what is assigned to them or what an accepted referral shares (their own scope).
-    roles.grant(Role.SHELTER_STAFF, [C.VIEW_CASE])
-    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE])
-    roles.grant(Role.FIELD_OFFICER, [C.VIEW_CASE])
+    # Partners read what is assigned to them or what an accepted referral shares (their own scope), and record
+    # the services they deliver to a case referred to them.
+    roles.grant(Role.SHELTER_STAFF, [C.VIEW_CASE, C.RECORD_SERVICE])
+    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE, C.RECORD_SERVICE])
+    roles.grant(Role.FIELD_OFFICER, [C.VIEW_CASE, C.RECORD_SERVICE])
 
     access.register(
         ProtectionCase,
@@ -99,8 +149,49 @@ def declare() -> None:
             section=SECTION_SCREENING,
             lookup="pk" if model is ScreeningAnswer else "uuid",
         )
+    # The assessment, the plan and the services delivered: as far as the case reaches, and shared by a referral
+    # under "Service plan". A partner's member who recorded a delivery keeps seeing it while the case is shared.
+    planned: list[tuple[type[Model], str]] = [
+        (NeedsAssessment, C.PLAN),
+        (ServicePlan, C.PLAN),
+        (PlannedService, C.PLAN),
+        (PlanEvent, C.PLAN),
+        (ServiceDelivery, C.RECORD_SERVICE),
+    ]
+    for plan_model, change in planned:
+        access.register(
+            plan_model,
+            view=C.VIEW_CASE,
+            change=change,
+            person="person",
+            owners=("case__assigned_to", "case__created_by"),
+            team="case__team",
+            section=SECTION_PLAN,
+        )
+    # Placements, lifecycle steps and follow-up visits: shared by a referral under "Placements and follow-up".
+    followed: list[type[Model]] = [Placement, CompletedStep, FollowUp]
+    for follow_model in followed:
+        access.register(
+            follow_model,
+            view=C.VIEW_CASE,
+            change=C.FOLLOW_UP,
+            person="person",
+            owners=("case__assigned_to", "case__created_by"),
+            team="case__team",
+            section=SECTION_FOLLOW_UPS,
+        )
+    # The timeline reaches as far as the case; a partner reads the lines of the sections shared (selectors).
+    access.register(
+        CaseEvent,
+        view=C.VIEW_CASE,
+        person="person",
+        owners=("case__assigned_to", "case__created_by"),
+        team="case__team",
+        section=SECTION_SUMMARY,
+        lookup="pk",
+    )
     # The indicators and rules are reference data (what is asked, and how answers count), not anyone's record.
-    access.register_public(Indicator, ScreeningRule)
+    access.register_public(Indicator, ScreeningRule, ServiceKind, StageStep, SustainabilityIndicator)
     # Case numbers are handed out by services.py under a lock; no page reads the counter.
     access.register(CaseSequence, view=None, organisation="organisation", rows=_nobody, lookup="pk")
     registry.referral_section(
@@ -117,16 +208,69 @@ def declare() -> None:
         description=_("The trafficking screening: the indicators answered, the suggestion and the decisions."),
         order=21,
     )
+    registry.referral_section(
+        "protection",
+        SECTION_PLAN,
+        _("Service plan"),
+        description=_("The needs assessment, the service plan and the services delivered."),
+        order=22,
+    )
+    registry.referral_section(
+        "protection",
+        SECTION_FOLLOW_UPS,
+        _("Placements and follow-up"),
+        description=_("Placements, reintegration stages, return home, follow-up visits and their scores."),
+        order=23,
+    )
     registry.urls("protection", prefix="protection/", module="karpear.protection.urls")
     registry.menu_item("protection", "protection:case_list", _("Protection cases"), capability=C.VIEW_CASE, order=35)
-    registry.work_list(
-        "protection",
+    _work_list(
         "protection_my_cases",
+        "mine",
         _("Your protection cases"),
-        capability=C.ADD_CASE,
-        count=_my_cases,
-        url=lambda user: reverse("protection:case_list") + "?mine=1",
-        empty=_("No open case is assigned to you. Returnees you receive at a transit centre will appear here."),
-        order=15,
+        _("No open case is assigned to you. Returnees you receive at a transit centre will appear here."),
+        15,
+        C.ADD_CASE,
     )
+    _work_list(
+        "protection_follow_ups_overdue",
+        "overdue",
+        _("Follow-up visits overdue"),
+        _("No follow-up visit is overdue."),
+        16,
+        C.FOLLOW_UP,
+    )
+    _work_list(
+        "protection_follow_ups_week",
+        "week",
+        _("Follow-up visits due this week"),
+        _("No follow-up visit is due this week."),
+        17,
+        C.FOLLOW_UP,
+    )
+    _work_list(
+        "protection_unscreened",
+        "unscreened",
+        _("Cases not screened yet"),
+        _("Every case of yours has a screening decision."),
+        18,
+        C.SCREEN,
+    )
+    _work_list(
+        "protection_referrals_waiting",
+        "referred",
+        _("Your cases referred and waiting for an answer"),
+        _("No referral of your cases is waiting for an answer."),
+        19,
+        C.ADD_CASE,
+    )
+    _work_list(
+        "protection_plans_waiting",
+        "plans",
+        _("Service plans waiting for your approval"),
+        _("No service plan is waiting for approval."),
+        20,
+        C.APPROVE,
+    )
+    registry.periodic("protection", "protection_follow_up_reminders", every=dt.timedelta(hours=1), run=_remind)
     registry.demo_loader("protection", "protection", _load_demo, after=["core"])

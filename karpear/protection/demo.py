@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -15,7 +16,16 @@ from karpear.core import services as core_services
 from karpear.core.models import Commune, User, Village
 from karpear.core.registry import DemoContext
 from karpear.protection import services
-from karpear.protection.models import GroupArrival, HandedOverBy, ProtectionCase, ReturnType, TransitCentre
+from karpear.protection.models import (
+    GroupArrival,
+    HandedOverBy,
+    ProtectionCase,
+    ReturnType,
+    ServiceKind,
+    StageStep,
+    SustainabilityIndicator,
+    TransitCentre,
+)
 
 # (Khmer name, Latin name, sex): the Khmer is what the transit centre writes on the group's list.
 ARRIVALS = [
@@ -70,7 +80,9 @@ def load(context: DemoContext) -> None:
             consent=services.ConsentInput(purpose=purpose, given=True, given_by=ARRIVALS[0][0]),
         )
     _screen(caseworker, first, arrived)
-    context.created["protection_cases"] = len(result.cases)
+    _plan(caseworker, first, arrived)
+    followed = _followed_for_a_year(caseworker, rng)
+    context.created["protection_cases"] = len(result.cases) + (1 if followed else 0)
 
 
 # The first arrival's screening (DOMAIN §1's examples): deceived about the job and its pay, excessive hours for
@@ -107,3 +119,93 @@ def _screen(caseworker: User, case: ProtectionCase, arrived: dt.date) -> None:
                 decided_on=arrived + dt.timedelta(days=1),
             ),
         )
+
+
+def _plan(caseworker: User, case: ProtectionCase, arrived: dt.date) -> None:
+    """The first arrival's needs assessed, a plan approved by the supervisor, the first services delivered."""
+    supervisor = User.objects.filter(username="supervisor").first()
+    if not ServiceKind.objects.exists() or supervisor is None:
+        return
+    needs = dict.fromkeys(("safety", "shelter", "education", "legal"), "some")
+    needs.update({"health": "urgent", "psychosocial": "some", "family": "some", "livelihood": "urgent"})
+    services.assessment_record(
+        actor=caseworker, case=case, data=services.AssessmentInput(needs, assessed_on=arrived + dt.timedelta(days=1))
+    )
+    for code in ("meals", "medical_check", "counselling", "vocational_training", "legal_aid"):
+        services.plan_service_add(actor=caseworker, case=case, data=services.PlannedServiceInput(code))
+    services.plan_submit(actor=caseworker, case=case)
+    services.plan_decide(actor=supervisor, case=case, approve=True)
+    for code, cost in (("meals", Decimal("24000")), ("medical_check", Decimal("40000"))):
+        services.delivery_record(
+            actor=caseworker,
+            case=case,
+            data=services.DeliveryInput(
+                code, arrived + dt.timedelta(days=1), provider_name="CCPCR Svay Rieng", cost=cost, currency="KHR"
+            ),
+        )
+
+
+def _followed_for_a_year(caseworker: User, rng: random.Random) -> ProtectionCase | None:
+    """A survivor received 14 months ago, sent home, given a business grant and followed up at 1, 3, 6 and 12
+    months: the scores rise (the chart on the reintegration page). Loaded once (by the case's arrival)."""
+    if not StageStep.objects.exists() or not SustainabilityIndicator.objects.exists():
+        return None
+    today = timezone.localdate()
+    arrived = today - dt.timedelta(days=430)
+    if ProtectionCase.objects.filter(created_by=caseworker, arrived_on=arrived, transit_centre="koh_kong").exists():
+        return None
+    village = Village.objects.filter(commune__district__province_id="09").order_by("code", "id").first()
+    place = core_services.resolve_place(village=village.pk) if village else core_services.PlaceChoice()
+    case = services.intake_register(
+        actor=caseworker,
+        person=core_services.PersonInput(
+            sex="male", name_km="សួន វិចិត្រ", name_latin="Suon Vichet", birth_year=today.year - 29, place=place
+        ),
+        intake=services.IntakeInput(
+            transit_centre=TransitCentre.KOH_KONG,
+            arrived_on=arrived,
+            origin_country="TH",
+            origin_place="Songkhla",
+            return_type=ReturnType.RESCUED,
+            handed_over_by=HandedOverBy.FOREIGN_POLICE,
+            employer_type="boat",
+            industry="A",
+        ),
+        rights=services.RightsInput(acknowledged_by="person", acknowledged_on=arrived),
+    )
+    services.placement_record(actor=caseworker, case=case, data=services.PlacementInput("shelter", arrived))
+    for code in ("needs_and_plan", "family_assessed", "agrees_to_plan"):
+        services.step_complete(actor=caseworker, case=case, step=code, done_on=arrived + dt.timedelta(days=20))
+    services.stage_advance(actor=caseworker, case=case)
+    back = arrived + dt.timedelta(days=45)
+    services.placement_record(actor=caseworker, case=case, data=services.PlacementInput("family", back))
+    for code in ("family_prepared", "handover"):
+        services.step_complete(actor=caseworker, case=case, step=code, done_on=back)
+    services.return_home(actor=caseworker, case=case, returned_on=back)
+    services.stage_advance(actor=caseworker, case=case)
+    for code, days, cost, business in (
+        ("vocational_training", 60, None, ""),
+        ("financial_literacy", 100, None, ""),
+        ("business_grant", 110, Decimal("300"), "Motorbike repair"),
+    ):
+        services.delivery_record(
+            actor=caseworker,
+            case=case,
+            data=services.DeliveryInput(
+                code,
+                arrived + dt.timedelta(days=days),
+                provider_name="CCPCR Koh Kong",
+                cost=cost,
+                currency="USD" if cost else "",
+                business_type=business,
+            ),
+        )
+    codes = list(SustainabilityIndicator.objects.order_by("order").values_list("code", flat=True))
+    for n, months in enumerate((1, 3, 6, 12)):
+        answers = {code: min(5, 2 + n + rng.randint(0, 1)) for code in codes}
+        visited = services.add_months(back, months) + dt.timedelta(days=2)
+        if visited <= today:
+            services.follow_up_record(
+                actor=caseworker, case=case, data=services.VisitInput(visited, answers, feels_safe=True)
+            )
+    return case

@@ -11,18 +11,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import countries
-from karpear.core.forms import KhmerDateField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
+from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
 from karpear.core.models import Consent, Person
 from karpear.core.services import PlaceChoice
-from karpear.protection import services
+from karpear.protection import selectors, services
 from karpear.protection.models import (
+    NEED_DOMAINS,
     AcknowledgedBy,
+    ClosureReason,
+    Currency,
     DecidingBody,
     EmployerType,
     HandedOverBy,
     IdentificationStatus,
     IndicatorList,
     Industry,
+    NeedLevel,
+    PlacementKind,
     ReturnType,
     TransitCentre,
 )
@@ -297,3 +302,208 @@ class DeterminationForm(forms.Form):
             deciding_body_name=data.get("deciding_body_name") or "",
             note=data.get("note") or "",
         )
+
+
+# ---------------------------------------------------------------- assessment and service plan
+class AssessmentForm(forms.Form):
+    assessed_on = KhmerDateField(label=_("Assessed on"), required=False, help_text=_("Today when left empty."))
+    summary = forms.CharField(
+        label=_("What you saw and heard"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for domain, label in NEED_DOMAINS:
+            self.fields[domain] = forms.ChoiceField(
+                label=label, choices=NeedLevel.choices, widget=forms.RadioSelect, initial=NeedLevel.NONE
+            )
+        self.order_fields([d for d, _label in NEED_DOMAINS])
+
+    def to_input(self) -> services.AssessmentInput:
+        data = self.cleaned_data
+        return services.AssessmentInput(
+            needs={d: data[d] for d, _label in NEED_DOMAINS},
+            summary=data.get("summary") or "",
+            assessed_on=data.get("assessed_on"),
+        )
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    from django.utils import translation
+
+    khmer = (translation.get_language() or "").startswith("km")
+    return [*EMPTY, *((k.code, k.name_km if khmer and k.name_km else k.name_en) for k in selectors.catalogue())]
+
+
+def _provider_field(user: Any) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return forms.ModelChoiceField(
+        label=_("Provider organisation"),
+        required=False,
+        queryset=selectors.provider_choices(user=user),
+        to_field_name="uuid",
+        help_text=_("Leave empty for a provider that is not in Karpear, and name it below."),
+    )
+
+
+class PlannedServiceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Service"))
+    provider_name = forms.CharField(label=_("Other provider"), required=False, max_length=150)
+    planned_by_date = KhmerDateField(label=_("By"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices()  # type: ignore[attr-defined]
+        self.fields["provider"] = _provider_field(user)
+        self.order_fields(["kind", "provider", "provider_name", "planned_by_date", "note"])
+
+    def to_input(self) -> services.PlannedServiceInput:
+        data = self.cleaned_data
+        return services.PlannedServiceInput(
+            kind=data["kind"],
+            provider=data.get("provider"),
+            provider_name=data.get("provider_name") or "",
+            planned_by_date=data.get("planned_by_date"),
+            note=data.get("note") or "",
+        )
+
+
+class PlanDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve the plan")), ("return", _("Return it for changes"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed when the plan is returned: say what should change."),
+    )
+
+
+class DeliveryForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Service"))
+    delivered_on = KhmerDateField(label=_("Delivered on"))
+    provider_name = forms.CharField(label=_("Other provider"), required=False, max_length=150)
+    cost = KhmerDecimalField(label=_("Cost"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[*EMPTY, *Currency.choices])
+    outcome = forms.CharField(label=_("Outcome"), required=False, max_length=500)
+    business_type = forms.CharField(
+        label=_("Business type"),
+        required=False,
+        max_length=150,
+        help_text=_("For a business grant: the business it starts (its amount is the cost)."),
+    )
+    planned = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = _kind_choices()  # type: ignore[attr-defined]
+        self.fields["provider"] = _provider_field(user)
+        self.order_fields(["kind", "delivered_on", "provider", "provider_name", "cost", "currency"])
+
+    def to_input(self) -> services.DeliveryInput:
+        data = self.cleaned_data
+        return services.DeliveryInput(
+            kind=data["kind"],
+            delivered_on=data["delivered_on"],
+            provider=data.get("provider"),
+            provider_name=data.get("provider_name") or "",
+            cost=data.get("cost"),
+            currency=data.get("currency") or "",
+            outcome=data.get("outcome") or "",
+            business_type=data.get("business_type") or "",
+            planned=data.get("planned") or None,
+        )
+
+
+# ---------------------------------------------------------------- placements and reintegration
+YES_NO_UNKNOWN = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
+SCALE = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return None if not value else value == "yes"
+
+
+class PlacementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Placement"), choices=[*EMPTY, *PlacementKind.choices])
+    place_name = forms.CharField(label=_("Where"), required=False, max_length=150)
+    started_on = KhmerDateField(label=_("From"))
+    ended_on = KhmerDateField(label=_("Until"), required=False)
+
+    def to_input(self) -> services.PlacementInput:
+        data = self.cleaned_data
+        return services.PlacementInput(
+            kind=data["kind"],
+            started_on=data["started_on"],
+            ended_on=data.get("ended_on"),
+            place_name=data.get("place_name") or "",
+        )
+
+
+class StepForm(forms.Form):
+    step = forms.CharField(widget=forms.HiddenInput)
+    done_on = KhmerDateField(label=_("Done on"), required=False, help_text=_("Today when left empty."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ReturnHomeForm(forms.Form):
+    returned_on = KhmerDateField(label=_("Returned home on"))
+
+
+class VisitForm(forms.Form):
+    visited_on = KhmerDateField(label=_("Visited on"))
+    feels_safe = forms.ChoiceField(label=_("Feels safe"), required=False, choices=YES_NO_UNKNOWN)
+    discrimination = forms.ChoiceField(
+        label=_("Discrimination in family or community"), required=False, choices=YES_NO_UNKNOWN
+    )
+    in_school = forms.ChoiceField(label=_("In school (children)"), required=False, choices=YES_NO_UNKNOWN)
+    monthly_income = KhmerDecimalField(
+        label=_("Monthly income (riel)"), required=False, min_value=0, max_digits=14, decimal_places=0
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, indicators: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            self.fields[f"rs-{indicator.code}"] = forms.TypedChoiceField(
+                label=_text_of(indicator), choices=SCALE, coerce=int, widget=forms.RadioSelect, required=False
+            )
+
+    def to_input(self) -> services.VisitInput:
+        data = self.cleaned_data
+        return services.VisitInput(
+            visited_on=data["visited_on"],
+            answers={i.code: data[f"rs-{i.code}"] for i in self.indicators if data.get(f"rs-{i.code}")},
+            feels_safe=_yes_no(data.get("feels_safe")),
+            discrimination=_yes_no(data.get("discrimination")),
+            in_school=_yes_no(data.get("in_school")),
+            monthly_income=data.get("monthly_income"),
+            note=data.get("note") or "",
+        )
+
+
+def _text_of(item: Any) -> str:
+    from django.utils import translation
+
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(item.text_km if khmer and item.text_km else item.text_en)
+
+
+class ClosureForm(forms.Form):
+    closure_reason = forms.ChoiceField(label=_("Reason for closure"), choices=[*EMPTY, *ClosureReason.choices])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class ClosureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve the closure")), ("refuse", _("Keep the case open"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=300, help_text=_("Needed when the case stays open: say why.")
+    )

@@ -182,6 +182,20 @@ class ProtectionCase(OrgOwned):
     rights_explained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The MoSVY lifecycle (item 5): the stage, the return home that starts the follow-up, the next visit due
+    # (kept by services.py, so work lists count with one query), and the closure asked for and approved.
+    stage = models.CharField(_("stage"), max_length=20, default="pre_integration")
+    returned_on = models.DateField(_("returned home on"), null=True, blank=True)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    closure_reason = models.CharField(_("reason for closure"), max_length=20, blank=True)
+    closure_note = models.CharField(_("note"), max_length=500, blank=True)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closure_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -196,6 +210,7 @@ class ProtectionCase(OrgOwned):
         indexes = [
             models.Index(fields=["organisation", "-created_at", "-id"], name="protection_case_org_recent"),
             models.Index(fields=["assigned_to", "status"], name="protection_case_assigned"),
+            models.Index(fields=["organisation", "next_follow_up_on"], name="protection_case_next_visit"),
         ]
 
     def __str__(self) -> str:
@@ -370,3 +385,382 @@ class Determination(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.previous} → {self.status}"
+
+
+# ---------------------------------------------------------------- assessment and service plan (issue 11, item 3)
+class NeedLevel(models.TextChoices):
+    NONE = "none", _("No need")
+    SOME = "some", _("Some need")
+    URGENT = "urgent", _("Urgent need")
+
+
+NEED_DOMAINS = (
+    ("safety", _("Safety and protection")),
+    ("health", _("Health")),
+    ("psychosocial", _("Psychosocial support")),
+    ("shelter", _("Shelter")),
+    ("family", _("Family")),
+    ("education", _("Education")),
+    ("livelihood", _("Livelihood")),
+    ("legal", _("Legal aid")),
+)
+
+
+class NeedsAssessment(OrgOwned):
+    """The needs assessment of a case (MoSVY's initial assessment): one level of need per domain and what the
+    caseworker saw. A case may be assessed again; the newest is the case's."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="assessments")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    assessed_on = models.DateField(_("assessed on"))
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    safety = models.CharField(_("Safety and protection"), max_length=10, choices=NeedLevel.choices)
+    health = models.CharField(_("Health"), max_length=10, choices=NeedLevel.choices)
+    psychosocial = models.CharField(_("Psychosocial support"), max_length=10, choices=NeedLevel.choices)
+    shelter = models.CharField(_("Shelter"), max_length=10, choices=NeedLevel.choices)
+    family = models.CharField(_("Family"), max_length=10, choices=NeedLevel.choices)
+    education = models.CharField(_("Education"), max_length=10, choices=NeedLevel.choices)
+    livelihood = models.CharField(_("Livelihood"), max_length=10, choices=NeedLevel.choices)
+    legal = models.CharField(_("Legal aid"), max_length=10, choices=NeedLevel.choices)
+    summary = models.TextField(_("summary"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        verbose_name = _("needs assessment")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.assessed_on}"
+
+
+class ServiceCategory(models.TextChoices):
+    """HTCDS v2.0 support plan types the catalogue's services fall in."""
+
+    BASIC = "basic_needs", _("Basic needs")
+    HEALTH = "health", _("Health")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
+    SHELTER = "shelter", _("Shelter")
+    FAMILY = "family", _("Family")
+    EDUCATION = "education", _("Education")
+    LIVELIHOOD = "livelihood", _("Livelihood")
+    FINANCIAL = "financial", _("Financial")
+    LEGAL = "legal", _("Legal aid")
+
+
+class ServiceKind(BaseModel):
+    """A service of the catalogue (context/002: what CCPCR provides), as data: an administrator adds or renames
+    one in the back office, every change kept. `chain` places it in the reintegration chain (vocational
+    training → financial literacy → business grant → business follow-up)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    category = models.CharField(_("category"), max_length=20, choices=ServiceCategory.choices)
+    name_en = models.CharField(_("English name"), max_length=150)
+    name_km = models.CharField(_("Khmer name"), max_length=150)
+    duration = models.CharField(_("usual duration"), max_length=60, blank=True)
+    chain = models.PositiveSmallIntegerField(_("step of the reintegration chain"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(_("in use"), default=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("kind of service")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+
+
+class ServicePlan(OrgOwned):
+    """The case's service plan (MoSVY form 3): the services planned, approved by a case supervisor. A change
+    after approval makes it a draft again, to be approved anew; every step is a `PlanEvent`."""
+
+    case = models.OneToOneField(ProtectionCase, on_delete=models.PROTECT, related_name="plan")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("service plan")
+        indexes = [models.Index(fields=["organisation", "status"], name="protection_plan_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} v{self.version} {self.status}"
+
+
+class PlannedService(OrgOwned):
+    plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="items")
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(ServiceKind, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    provider = models.ForeignKey("core.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    provider_name = models.CharField(_("provider"), max_length=150, blank=True)
+    planned_by_date = models.DateField(_("by"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    removed = models.BooleanField(default=False)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("planned service")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}:{self.kind_id}"
+
+
+class PlanAction(models.TextChoices):
+    ADDED = "added", _("Service added")
+    REMOVED = "removed", _("Service removed")
+    SUBMITTED = "submitted", _("Sent for approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class PlanEvent(OrgOwned):
+    """The plan's history: who changed, sent, approved or returned it, when, and the version it made."""
+
+    plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=10, choices=PlanAction.choices)
+    version = models.PositiveIntegerField()
+    detail = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.action}"
+
+
+class Currency(models.TextChoices):
+    KHR = "KHR", _("Riel")
+    USD = "USD", _("US dollar")
+    THB = "THB", _("Thai baht")
+    VND = "VND", _("Vietnamese dong")
+
+
+class ServiceDelivery(OrgOwned):
+    """A service delivered: when, by which organisation, at what cost and with what outcome. `organisation` is
+    the case's (the timeline it belongs to); `recorded_by_organisation` is who recorded it — a partner that
+    received the case by referral records what it delivered there (`referral`), and it comes back to the
+    sender's case. A business grant carries its business type (the livelihoods grant will be linked later)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="deliveries")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    planned = models.ForeignKey(PlannedService, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(ServiceKind, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    delivered_on = models.DateField(_("delivered on"))
+    provider = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("provider organisation"),
+    )
+    provider_name = models.CharField(_("provider"), max_length=150, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+    business_type = models.CharField(_("business type"), max_length=150, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey("core.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-delivered_on", "-id"]
+        verbose_name = _("service delivered")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True) | ~Q(currency=""), name="protection_delivery_cost_currency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind_id} {self.delivered_on}"
+
+
+class CaseEvent(OrgOwned):
+    """One line of the case's timeline, written by the service that made it happen (so the case page reads its
+    history, however long, with one query). `section` is the referral section the event belongs to: a partner
+    reading the case sees the events of the sections shared with it alone. `detail` holds the values the line
+    shows (codes, numbers, dates), never a name."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="events")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30)
+    section = models.CharField(max_length=40)
+    happened_on = models.DateField()
+    detail = models.JSONField(default=dict)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    by_organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+        indexes = [models.Index(fields=["case", "-happened_on", "-id"], name="protection_event_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.happened_on}"
+
+
+# ---------------------------------------------------------------- placements and reintegration (issue 11, item 5)
+class Stage(models.TextChoices):
+    """MoSVY's case lifecycle (circular of 26 Dec 2022, DOMAIN §1), each stage with its own steps."""
+
+    PRE_INTEGRATION = "pre_integration", _("Pre-integration")
+    INTEGRATION = "integration", _("Integration")
+    MONITORING = "monitoring", _("Monitoring with support")
+    CLOSURE = "closure", _("Case closure")
+
+
+STAGE_ORDER = [Stage.PRE_INTEGRATION, Stage.INTEGRATION, Stage.MONITORING, Stage.CLOSURE]
+
+
+class StageStep(BaseModel):
+    """A step a lifecycle stage requires, as data (the circular's paperwork, to verify against its text): an
+    administrator corrects the list in the back office, every change kept."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    text_en = models.CharField(_("English text"), max_length=200)
+    text_km = models.CharField(_("Khmer text"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("lifecycle step")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CompletedStep(OrgOwned):
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="steps_done")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    step = models.ForeignKey(StageStep, on_delete=models.PROTECT, related_name="+")
+    done_on = models.DateField(_("done on"))
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="protection_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.step_id}"
+
+
+class PlacementKind(models.TextChoices):
+    TRANSIT_CENTRE = "transit_centre", _("Transit centre")
+    SHELTER = "shelter", _("Shelter")
+    COMMUNITY = "community", _("Community-based care")
+    FAMILY = "family", _("Family")
+
+
+class Placement(OrgOwned):
+    """Where the survivor stays, from when to when (MoSVY form 4)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="placements")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("placement"), max_length=20, choices=PlacementKind.choices)
+    place_name = models.CharField(_("where"), max_length=150, blank=True)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name = _("placement")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="protection_placement_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.started_on}"
+
+
+class Domain(models.TextChoices):
+    """The dimensions of IOM's reintegration sustainability survey (DOMAIN §4)."""
+
+    ECONOMIC = "economic", _("Economic")
+    SOCIAL = "social", _("Social")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial")
+
+
+class SustainabilityIndicator(BaseModel):
+    """One of the indicators of the reintegration sustainability survey, as data (DOMAIN §4; wording written for
+    Karpear after IOM's handbook, to verify): answered 1 (worst) to 5 (best) at each follow-up visit."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    domain = models.CharField(_("dimension"), max_length=20, choices=Domain.choices)
+    text_en = models.CharField(_("English text"), max_length=200)
+    text_km = models.CharField(_("Khmer text"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(_("in use"), default=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("reintegration indicator")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class FollowUp(OrgOwned):
+    """A follow-up visit after the survivor's return home: scheduled (`due_on`, at the configured months after
+    return) and, once made, its date, observations and the sustainability scores (0 to 1, per dimension and
+    their mean, the composite)."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="follow_ups")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due on"))
+    months = models.PositiveSmallIntegerField(_("months after return"), null=True, blank=True)
+    visited_on = models.DateField(_("visited on"), null=True, blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField(default=dict)  # indicator code -> 1..5
+    economic = models.DecimalField(_("economic"), max_digits=4, decimal_places=3, null=True, blank=True)
+    social = models.DecimalField(_("social"), max_digits=4, decimal_places=3, null=True, blank=True)
+    psychosocial = models.DecimalField(_("psychosocial"), max_digits=4, decimal_places=3, null=True, blank=True)
+    composite = models.DecimalField(_("composite"), max_digits=4, decimal_places=3, null=True, blank=True)
+    feels_safe = models.BooleanField(_("feels safe"), null=True, blank=True)
+    discrimination = models.BooleanField(_("discrimination in family or community"), null=True, blank=True)
+    in_school = models.BooleanField(_("in school (children)"), null=True, blank=True)
+    monthly_income = models.DecimalField(
+        _("monthly income (riel)"), max_digits=14, decimal_places=0, null=True, blank=True
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)  # the daily reminder's last day for this visit
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("follow-up visit")
+        indexes = [models.Index(fields=["organisation", "visited_on", "due_on"], name="protection_followup_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.due_on}"
+
+
+class ClosureReason(models.TextChoices):
+    REINTEGRATED = "reintegrated", _("Reintegrated: the follow-up shows the person is doing well")
+    REFERRED = "referred", _("Referred on to another organisation")
+    MOVED = "moved", _("Moved away or lost contact")
+    DECLINED = "declined", _("The person no longer wants support")
+    DIED = "died", _("Died")

@@ -2,35 +2,96 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
 
 from karpear.core import access, audit
 from karpear.core import selectors as core_selectors
-from karpear.core.models import Consent, Identity, User
+from karpear.core.models import Consent, Identity, Organisation, Referral, User
 from karpear.core.roles import Capability
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    STAGE_ORDER,
+    CaseEvent,
     CaseStatus,
+    CompletedStep,
     Determination,
+    FollowUp,
     GroupArrival,
+    IdentificationStatus,
     IndicatorList,
+    NeedsAssessment,
+    Placement,
+    PlanEvent,
+    PlannedService,
+    PlanStatus,
     ProtectionCase,
     Screening,
     ScreeningAnswer,
+    ServiceDelivery,
+    ServiceKind,
+    ServicePlan,
+    Stage,
+    StageStep,
+    SustainabilityIndicator,
 )
 
 OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
 
 
+def _work_conditions(user: User) -> dict[str, Q]:
+    """The home page's work lists as conditions on the cases the user sees (services.py keeps
+    `next_follow_up_on`, so none needs a join but the plan's and the referral's)."""
+    today = timezone.localdate()
+    mine = Q(assigned_to_id=user.pk, status__in=OPEN)
+    membership = access.membership_for(user)
+    waiting = Referral.objects.filter(
+        person_id=OuterRef("person_id"),
+        organisation_id=membership.organisation_id if membership else 0,
+        status=Referral.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    )
+    return {
+        "mine": mine,
+        "overdue": mine & Q(next_follow_up_on__lt=today),
+        "week": mine & Q(next_follow_up_on__gte=today, next_follow_up_on__lte=today + dt.timedelta(days=7)),
+        "unscreened": mine & Q(identification=IdentificationStatus.NOT_SCREENED),
+        "plans": Q(status__in=OPEN, plan__status=PlanStatus.SUBMITTED),
+        "referred": mine & Q(Exists(waiting)),
+    }
+
+
+WORK_LISTS = ("mine", "overdue", "week", "unscreened", "plans", "referred")
+
+
+def work_counts(*, user: User) -> dict[str, int]:
+    """Every protection work list's count for the home page, in one query."""
+    conditions = _work_conditions(user)
+    counts = access.visible(user, ProtectionCase.objects.all()).aggregate(
+        **{name: Count("pk", filter=conditions[name]) for name in WORK_LISTS}
+    )
+    return {name: int(counts[name] or 0) for name in WORK_LISTS}
+
+
 def case_list(
-    *, user: User, mine: bool = False, open_only: bool = False, query: str = "", group: str = ""
+    *,
+    user: User,
+    mine: bool = False,
+    open_only: bool = False,
+    query: str = "",
+    group: str = "",
+    work: str = "",
 ) -> QuerySet[ProtectionCase]:
     """The cases the user may see, newest first; `mine`: assigned to the user; `query`: a case number's start;
-    `group`: the public id of a group arrival (an id that is not one shows nothing)."""
+    `group`: the public id of a group arrival (an id that is not one shows nothing); `work`: one of the home
+    page's work lists (WORK_LISTS)."""
     cases = access.visible(user, ProtectionCase.objects.all())
+    if work in WORK_LISTS:
+        cases = cases.filter(_work_conditions(user)[work])
     if group:
         try:
             cases = cases.filter(group__uuid=UUID(group))
@@ -104,9 +165,15 @@ def may_change(user: User, case: ProtectionCase) -> bool:
 def context_flags(user: User, case: ProtectionCase) -> dict[str, Any]:
     """What the case page offers the user (no query)."""
     changeable = may_change(user, case)
+    open_ = case.is_open
     return {
         "can_change": changeable,
         "can_screen": changeable and access.has_capability(user, C.SCREEN),
+        "can_plan": changeable and open_ and access.has_capability(user, C.PLAN),
+        "can_approve": changeable and open_ and access.has_capability(user, C.APPROVE),
+        "can_deliver": changeable and open_ and access.has_capability(user, C.RECORD_SERVICE),
+        "can_follow_up": changeable and open_ and access.has_capability(user, C.FOLLOW_UP),
+        "can_refer": changeable and open_ and access.has_capability(user, Capability.REFER_PERSON),
     }
 
 
@@ -133,3 +200,179 @@ def default_list(case: ProtectionCase) -> str:
     """Children's lists for someone under 18 when they arrived (by birth year, so to a year), else adults'."""
     age = case.person.age_on(case.arrived_on)
     return IndicatorList.CHILD_LABOUR if age is not None and age.years < 18 else IndicatorList.ADULT_LABOUR
+
+
+# ---------------------------------------------------------------- assessment and service plan
+def latest_assessment(*, user: User, case: ProtectionCase) -> NeedsAssessment | None:
+    return (
+        access.visible(user, NeedsAssessment.objects.filter(case=case))
+        .select_related("assessed_by")
+        .order_by("-assessed_on", "-id")
+        .first()
+    )
+
+
+def service_plan(*, user: User, case: ProtectionCase) -> ServicePlan | None:
+    return access.visible(user, ServicePlan.objects.filter(case=case)).select_related("approved_by").first()
+
+
+def planned_services(*, user: User, case: ProtectionCase) -> QuerySet[PlannedService]:
+    """The services on the case's plan (not those taken off), in the order they were added."""
+    return (
+        access.visible(user, PlannedService.objects.filter(case=case, removed=False))
+        .select_related("kind", "provider")
+        .order_by("id")
+    )
+
+
+def plan_events(*, user: User, case: ProtectionCase) -> QuerySet[PlanEvent]:
+    """The plan's history, newest first."""
+    return access.visible(user, PlanEvent.objects.filter(case=case)).select_related("by").order_by("-created_at", "-id")
+
+
+def deliveries(*, user: User, case: ProtectionCase) -> QuerySet[ServiceDelivery]:
+    """The services delivered to the survivor of the case, newest first (those partners recorded too)."""
+    return (
+        access.visible(user, ServiceDelivery.objects.filter(case=case))
+        .select_related("kind", "provider", "recorded_by", "recorded_by_organisation")
+        .order_by("-delivered_on", "-id")
+    )
+
+
+def catalogue() -> QuerySet[ServiceKind]:
+    """The services of the catalogue in use (reference data)."""
+    return ServiceKind.objects.filter(active=True).order_by("order", "id")
+
+
+def provider_choices(*, user: User) -> QuerySet[Organisation]:
+    """Organisations a service may be planned with or delivered by: those active in Karpear (reference)."""
+    return access.visible(user, Organisation.objects.filter(is_active=True)).order_by("short_name")
+
+
+REINTEGRATION_CHAIN = 4  # vocational training → financial literacy → business grant → business follow-up
+
+
+def reintegration_chain(delivered: list[ServiceDelivery], kinds: list[ServiceKind]) -> list[dict[str, Any]]:
+    """The steps of the reintegration chain, each with the first delivery of its service (or None): drawn from
+    the services delivered, so a business grant recorded shows where the survivor stands. No query."""
+    steps = sorted((k for k in kinds if k.chain), key=lambda k: k.chain or 0)
+    first: dict[int, ServiceDelivery] = {}
+    for delivery in sorted(delivered, key=lambda d: (d.delivered_on, d.pk)):
+        first.setdefault(delivery.kind_id, delivery)
+    return [{"kind": kind, "delivery": first.get(kind.pk)} for kind in steps]
+
+
+# ---------------------------------------------------------------- placements and reintegration
+def placements(*, user: User, case: ProtectionCase) -> QuerySet[Placement]:
+    return access.visible(user, Placement.objects.filter(case=case)).order_by("-started_on", "-id")
+
+
+def stage_steps(*, user: User, case: ProtectionCase) -> list[dict[str, Any]]:
+    """The lifecycle's stages in order, each with its steps and whether (and when) each is done. Two queries."""
+    done = {
+        c.step_id: c for c in access.visible(user, CompletedStep.objects.filter(case=case)).select_related("done_by")
+    }
+    steps = list(StageStep.objects.order_by("order", "id"))
+    return [
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "current": case.stage == stage,
+            "steps": [(s, done.get(s.pk)) for s in steps if s.stage == stage],
+        }
+        for stage in STAGE_ORDER
+    ]
+
+
+def follow_ups(*, user: User, case: ProtectionCase) -> list[FollowUp]:
+    return list(
+        access.visible(user, FollowUp.objects.filter(case=case)).select_related("visited_by").order_by("due_on", "id")
+    )
+
+
+def sustainability_indicators() -> QuerySet[SustainabilityIndicator]:
+    return SustainabilityIndicator.objects.filter(active=True).order_by("order", "id")
+
+
+CHART_W, CHART_H, CHART_PAD = 320, 140, 24
+
+
+def score_chart(visits: list[FollowUp]) -> dict[str, Any] | None:
+    """The sustainability scores over the visits made, as SVG polylines (x by visit, y from 0 to 1): one per
+    dimension and the composite. None before two visits. No query."""
+    made = [v for v in visits if v.visited_on and v.composite is not None]
+    if len(made) < 2:
+        return None
+    step = (CHART_W - 2 * CHART_PAD) / (len(made) - 1)
+
+    def y(value: Any) -> float:
+        return round(CHART_H - CHART_PAD - float(value) * (CHART_H - 2 * CHART_PAD), 1)
+
+    xs = [round(CHART_PAD + n * step, 1) for n in range(len(made))]
+    lines = []
+    for name in ("economic", "social", "psychosocial", "composite"):
+        points = " ".join(f"{x},{y(getattr(v, name))}" for x, v in zip(xs, made, strict=True))
+        lines.append({"name": name, "points": points})
+    return {
+        "width": CHART_W,
+        "height": CHART_H,
+        "lines": lines,
+        "labels": [{"x": x, "day": v.visited_on} for x, v in zip(xs, made, strict=True)],
+        "top": CHART_PAD,
+        "bottom": CHART_H - CHART_PAD,
+    }
+
+
+# ---------------------------------------------------------------- what a referral shares
+def shared_sections(*, user: User, case: ProtectionCase) -> set[str] | None:
+    """The protection sections the reader sees of this case: None (everything in their scope) for the case's
+    own organisation; for a partner, the sections its accepted referrals of this person share (one query)."""
+    membership = access.membership_for(user)
+    if membership is not None and membership.organisation_id == case.organisation_id:
+        return None
+    if membership is None:
+        return set()
+    names = Referral.objects.filter(
+        person_id=case.person_id,
+        organisation_id=case.organisation_id,
+        receiver_id=membership.organisation_id,
+        status=Referral.Status.ACCEPTED,
+    ).values_list("sections__name", flat=True)
+    return {name for name in names if name}
+
+
+# ---------------------------------------------------------------- the case timeline
+TIMELINE_LENGTH = 30
+
+
+def timeline(*, user: User, case: ProtectionCase, shared: set[str] | None) -> list[CaseEvent]:
+    """The case's newest events, newest first: one query however long the history (CaseEvent is written by
+    the services). A partner (`shared` not None) reads the events of the sections shared with it alone."""
+    events = access.visible(user, CaseEvent.objects.filter(case=case))
+    if shared is not None:
+        events = events.filter(section__in=sorted(shared))
+    return list(events.select_related("by", "by_organisation").order_by("-happened_on", "-id")[:TIMELINE_LENGTH])
+
+
+def case_file(*, user: User, case: ProtectionCase) -> dict[str, Any]:
+    """What the printable case file holds for this reader: the identity for a role that reads it (audited by
+    `case_identity`), and each section only when the reader sees it (their own organisation's case, or a
+    section a referral shares with them)."""
+    shared = shared_sections(user=user, case=case)
+
+    def shows(section: str) -> bool:
+        return shared is None or section in shared
+
+    from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN, SECTION_SCREENING
+
+    sections = [s for s in (SECTION_SCREENING, SECTION_PLAN, SECTION_FOLLOW_UPS) if shows(s)]
+    return {
+        "case": case,
+        "identity": case_identity(user=user, case=case),
+        "show_screening": SECTION_SCREENING in sections,
+        "show_plan": SECTION_PLAN in sections,
+        "show_follow_ups": SECTION_FOLLOW_UPS in sections,
+        "deliveries": list(deliveries(user=user, case=case)) if SECTION_PLAN in sections else [],
+        "visits": follow_ups(user=user, case=case) if SECTION_FOLLOW_UPS in sections else [],
+        "sections": sections,
+    }

@@ -16,39 +16,70 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
-from karpear.core.models import Consent, Organisation, Person, User
+from karpear.core.models import Consent, Organisation, Person, Referral, User
 from karpear.protection import screening as engine
+from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN, SECTION_SCREENING, SECTION_SUMMARY
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    NEED_DOMAINS,
     SCREENING_LISTS,
+    STAGE_ORDER,
     AcknowledgedBy,
+    CaseEvent,
     CaseSequence,
+    CaseStatus,
+    ClosureReason,
+    CompletedStep,
+    Currency,
     DecidingBody,
     Determination,
+    Domain,
     EmployerType,
+    FollowUp,
     GroupArrival,
     HandedOverBy,
     IdentificationStatus,
     Indicator,
     IndicatorList,
     Industry,
+    NeedLevel,
+    NeedsAssessment,
+    Placement,
+    PlacementKind,
+    PlanAction,
+    PlanEvent,
+    PlannedService,
+    PlanStatus,
     ProtectionCase,
     ReturnType,
     Screening,
     ScreeningAnswer,
     ScreeningRule,
+    ServiceDelivery,
+    ServiceKind,
+    ServicePlan,
+    Stage,
+    StageStep,
+    SustainabilityIndicator,
     TransitCentre,
 )
+
+logger = logging.getLogger("karpear.protection")
 
 MAX_GROUP = 60  # the most people one group screen registers at once
 MAX_AGE = 110
@@ -195,6 +226,7 @@ def _case_new(
     # the lock and the constraints guarantee.
     case.full_clean(validate_unique=False, validate_constraints=False)
     case.save()
+    _event(case, "opened", SECTION_SUMMARY, case.arrived_on, actor, transit_centre=case.transit_centre)
     return case
 
 
@@ -469,6 +501,7 @@ def screening_record(*, actor: User, case: ProtectionCase, data: ScreeningInput)
         )
         for code, value in data.answers.items()
     )
+    _event(case, "screened", SECTION_SCREENING, day, actor, suggestion=screening.suggestion, list=data.list)
     audit.record(
         actor=actor,
         action="create",
@@ -534,6 +567,15 @@ def determination_record(*, actor: User, case: ProtectionCase, data: Determinati
     determination.save()
     locked.identification = data.status
     locked.save(update_fields=["identification", "updated_at"])
+    _event(
+        locked,
+        "decided",
+        SECTION_SCREENING,
+        data.decided_on,
+        actor,
+        status=data.status,
+        previous=determination.previous,
+    )
     audit.record(
         actor=actor,
         action="update",
@@ -544,3 +586,778 @@ def determination_record(*, actor: User, case: ProtectionCase, data: Determinati
         deciding_body=data.deciding_body,
     )
     return determination
+
+
+# ---------------------------------------------------------------- the timeline
+def _event(
+    case: ProtectionCase,
+    kind: str,
+    section: str,
+    on: dt.date,
+    by: User | None,
+    by_organisation: Organisation | None = None,
+    **detail: Any,
+) -> CaseEvent:
+    """A line of the case's timeline (models.CaseEvent), written in the service's transaction."""
+    return CaseEvent.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        kind=kind,
+        section=section,
+        happened_on=on,
+        detail=detail,
+        by=by,
+        by_organisation_id=by_organisation.pk if by_organisation else case.organisation_id,
+    )
+
+
+def _open_case(actor: User, case: ProtectionCase, capability: str) -> ProtectionCase:
+    """The case for a change: the capability, the case in the actor's scope and organisation (404/403), its
+    row locked until commit (two changes at once are made one after the other), and still open."""
+    access.require(actor, capability)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    locked = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if not locked.is_open:
+        raise ValidationError(_("This case is closed: nothing can be changed in it any more."))
+    return locked
+
+
+def _not_future(day: dt.date, field_name: str, errors: dict[str, str]) -> None:
+    if day > timezone.localdate():
+        errors[field_name] = _("The date cannot be in the future.")
+
+
+# ---------------------------------------------------------------- needs assessment and service plan (item 3)
+@dataclass
+class AssessmentInput:
+    needs: dict[str, str]  # domain (models.NEED_DOMAINS) -> NeedLevel
+    summary: str = ""
+    assessed_on: dt.date | None = None  # today when not given
+
+
+@transaction.atomic
+def assessment_record(*, actor: User, case: ProtectionCase, data: AssessmentInput) -> NeedsAssessment:
+    """Record a needs assessment of the case: a level of need in every domain. Needs protection_plan on an
+    open case of the actor's organisation in their scope. Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    errors: dict[str, str] = {}
+    for domain, _label in NEED_DOMAINS:
+        if data.needs.get(domain) not in NeedLevel.values:
+            errors[domain] = _("Choose the level of need.")
+    day = data.assessed_on or timezone.localdate()
+    _not_future(day, "assessed_on", errors)
+    if day < case.arrived_on and "assessed_on" not in errors:
+        errors["assessed_on"] = _("The assessment cannot be before the arrival.")
+    if errors:
+        raise ValidationError(errors)
+    assessment = NeedsAssessment(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        assessed_on=day,
+        assessed_by=actor,
+        summary=data.summary.strip(),
+        **{domain: data.needs[domain] for domain, _label in NEED_DOMAINS},
+    )
+    assessment.full_clean()
+    assessment.save()
+    urgent = sorted(d for d, _label in NEED_DOMAINS if data.needs[d] == NeedLevel.URGENT)
+    _event(case, "assessed", SECTION_PLAN, day, actor, urgent=urgent)
+    audit.record(actor=actor, action="create", obj=assessment, case=str(case.uuid))
+    return assessment
+
+
+@dataclass
+class PlannedServiceInput:
+    kind: str  # ServiceKind code
+    provider: Organisation | None = None
+    provider_name: str = ""
+    planned_by_date: dt.date | None = None
+    note: str = ""
+
+
+def _kind(code: str, errors: dict[str, str]) -> ServiceKind | None:
+    kind = ServiceKind.objects.filter(code=code, active=True).first()
+    if kind is None:
+        errors["kind"] = _("Choose a service from the list.")
+    return kind
+
+
+def _plan_of(case: ProtectionCase) -> ServicePlan:
+    plan = ServicePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None:
+        plan = ServicePlan.objects.create(organisation_id=case.organisation_id, case=case, person_id=case.person_id)
+    return plan
+
+
+def _plan_changed(plan: ServicePlan, actor: User, action: str, detail: str) -> None:
+    """A change to the plan: an approved or waiting plan becomes a new draft version, to be approved anew."""
+    if plan.status != PlanStatus.DRAFT:
+        plan.status = PlanStatus.DRAFT
+        plan.version += 1
+        plan.approved_by = None
+        plan.approved_at = None
+        plan.save(update_fields=["status", "version", "approved_by", "approved_at", "updated_at"])
+    _plan_event(plan, actor, action, detail)
+
+
+def _plan_event(plan: ServicePlan, actor: User, action: str, detail: str = "") -> PlanEvent:
+    return PlanEvent.objects.create(
+        organisation_id=plan.organisation_id,
+        plan=plan,
+        case_id=plan.case_id,
+        person_id=plan.person_id,
+        action=action,
+        version=plan.version,
+        detail=detail[:300],
+        by=actor,
+    )
+
+
+@transaction.atomic
+def plan_service_add(*, actor: User, case: ProtectionCase, data: PlannedServiceInput) -> PlannedService:
+    """Add a service of the catalogue to the case's plan (made on the first one). An approved plan becomes a
+    new draft to approve again. Needs protection_plan on an open case (a closed case's plan is refused).
+    Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    errors: dict[str, str] = {}
+    kind = _kind(data.kind, errors)
+    if data.planned_by_date is not None and data.planned_by_date < case.arrived_on:
+        errors["planned_by_date"] = _("The date cannot be before the arrival.")
+    if data.provider is not None and not data.provider.is_active:
+        errors["provider"] = _("This organisation is not active in Karpear.")
+    if errors:
+        raise ValidationError(errors)
+    assert kind is not None
+    plan = _plan_of(case)
+    item = PlannedService(
+        organisation_id=case.organisation_id,
+        plan=plan,
+        case=case,
+        person_id=case.person_id,
+        kind=kind,
+        provider=data.provider,
+        provider_name=data.provider_name.strip(),
+        planned_by_date=data.planned_by_date,
+        note=data.note.strip(),
+    )
+    item.full_clean()
+    item.save()
+    _plan_changed(plan, actor, PlanAction.ADDED, kind.code)
+    _event(
+        case,
+        "plan_added",
+        SECTION_PLAN,
+        timezone.localdate(),
+        actor,
+        service=kind.code,
+        name_en=kind.name_en,
+        name_km=kind.name_km,
+        version=plan.version,
+    )
+    audit.record(actor=actor, action="create", obj=item, case=str(case.uuid), kind=kind.code)
+    return item
+
+
+@transaction.atomic
+def plan_service_remove(*, actor: User, case: ProtectionCase, item_uuid: Any) -> PlannedService:
+    """Take a service off the plan (kept in its history). Needs protection_plan on an open case. Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    try:
+        key = uuid.UUID(str(item_uuid))
+    except ValueError:
+        key = None
+    item = (
+        access.visible(actor, PlannedService.objects.filter(uuid=key, case=case, removed=False))
+        .select_related("kind")
+        .first()
+        if key
+        else None
+    )
+    if item is None:
+        raise ValidationError(_("This service is not on the plan."))
+    plan = _plan_of(case)
+    item.removed = True
+    item.save(update_fields=["removed", "updated_at"])
+    _plan_changed(plan, actor, PlanAction.REMOVED, item.kind.code)
+    _event(
+        case,
+        "plan_removed",
+        SECTION_PLAN,
+        timezone.localdate(),
+        actor,
+        service=item.kind.code,
+        name_en=item.kind.name_en,
+        name_km=item.kind.name_km,
+        version=plan.version,
+    )
+    audit.record(actor=actor, action="update", obj=item, fields="removed")
+    return item
+
+
+@transaction.atomic
+def plan_submit(*, actor: User, case: ProtectionCase) -> ServicePlan:
+    """Send the draft plan to a case supervisor for approval. Needs protection_plan. Audited."""
+    case = _open_case(actor, case, C.PLAN)
+    plan = ServicePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None or not PlannedService.objects.filter(plan=plan, removed=False).exists():
+        raise ValidationError(_("Add at least one service to the plan first."))
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("This plan was sent for approval already."))
+    plan.status = PlanStatus.SUBMITTED
+    plan.save(update_fields=["status", "updated_at"])
+    _plan_event(plan, actor, PlanAction.SUBMITTED)
+    _event(case, "plan_submitted", SECTION_PLAN, timezone.localdate(), actor, version=plan.version)
+    audit.record(actor=actor, action="update", obj=plan, fields="status", status=plan.status)
+    return plan
+
+
+@transaction.atomic
+def plan_decide(*, actor: User, case: ProtectionCase, approve: bool, note: str = "") -> ServicePlan:
+    """A case supervisor approves the plan waiting for approval, or returns it for changes with a note.
+    Needs protection_approve on an open case of their organisation. Audited."""
+    case = _open_case(actor, case, C.APPROVE)
+    plan = ServicePlan.objects.select_for_update().filter(case=case).first()
+    if plan is None or plan.status != PlanStatus.SUBMITTED:
+        raise ValidationError(_("This plan is not waiting for approval."))
+    note = note.strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("Say what should change in the plan.")})
+    if approve:
+        plan.status = PlanStatus.APPROVED
+        plan.approved_by = actor
+        plan.approved_at = timezone.now()
+    else:
+        plan.status = PlanStatus.DRAFT
+    plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    action = PlanAction.APPROVED if approve else PlanAction.RETURNED
+    _plan_event(plan, actor, action, note)
+    _event(case, f"plan_{action}", SECTION_PLAN, timezone.localdate(), actor, version=plan.version)
+    audit.record(actor=actor, action="update", obj=plan, fields="status", status=plan.status)
+    return plan
+
+
+@dataclass
+class DeliveryInput:
+    kind: str  # ServiceKind code
+    delivered_on: dt.date
+    provider: Organisation | None = None
+    provider_name: str = ""
+    cost: Decimal | None = None
+    currency: str = ""
+    outcome: str = ""
+    business_type: str = ""
+    planned: Any = None  # the uuid of the planned service it delivers, if any
+
+
+def _validate_delivery(case: ProtectionCase, data: DeliveryInput) -> ServiceKind:
+    errors: dict[str, str] = {}
+    kind = _kind(data.kind, errors)
+    _not_future(data.delivered_on, "delivered_on", errors)
+    if "delivered_on" not in errors and data.delivered_on < case.arrived_on:
+        errors["delivered_on"] = _("The service cannot be delivered before the arrival.")
+    if data.cost is not None and data.cost < 0:
+        errors["cost"] = _("The cost cannot be negative.")
+    if data.cost is not None and data.currency not in Currency.values:
+        errors["currency"] = _("Choose the currency of the cost.")
+    if data.currency and data.currency not in Currency.values:
+        errors["currency"] = _("Choose one of the answers.")
+    if kind is not None and kind.code == "business_grant":
+        if not data.business_type.strip():
+            errors["business_type"] = _("Say what business the grant starts.")
+        if data.cost is None:
+            errors["cost"] = _("Enter the amount of the grant.")
+    if not data.provider and not data.provider_name.strip():
+        errors["provider_name"] = _("Say who provided the service.")
+    if errors:
+        raise ValidationError(errors)
+    assert kind is not None
+    return kind
+
+
+def _save_delivery(
+    *,
+    actor: User,
+    case: ProtectionCase,
+    data: DeliveryInput,
+    kind: ServiceKind,
+    recorder: Organisation,
+    referral: Referral | None,
+) -> ServiceDelivery:
+    planned = None
+    if data.planned:
+        planned = PlannedService.objects.filter(uuid=data.planned, case=case, removed=False).first()
+        if planned is None:
+            raise ValidationError({"planned": _("This service is not on the plan.")})
+    delivery = ServiceDelivery(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        planned=planned,
+        kind=kind,
+        delivered_on=data.delivered_on,
+        provider=data.provider,
+        provider_name=data.provider_name.strip(),
+        cost=data.cost,
+        currency=data.currency if data.cost is not None or data.currency else "",
+        outcome=data.outcome.strip(),
+        business_type=data.business_type.strip(),
+        recorded_by=actor,
+        recorded_by_organisation=recorder,
+        referral=referral,
+    )
+    delivery.full_clean()
+    delivery.save()
+    _event(
+        case,
+        "service_delivered",
+        SECTION_PLAN,
+        data.delivered_on,
+        actor,
+        recorder,
+        service=kind.code,
+        name_en=kind.name_en,
+        name_km=kind.name_km,
+        cost=str(data.cost) if data.cost is not None else "",
+        currency=delivery.currency,
+        provider=(data.provider.short_name if data.provider else delivery.provider_name),
+        referred=referral is not None,
+    )
+    audit.record(actor=actor, action="create", obj=delivery, case=str(case.uuid), kind=kind.code)
+    return delivery
+
+
+@transaction.atomic
+def delivery_record(*, actor: User, case: ProtectionCase, data: DeliveryInput) -> ServiceDelivery:
+    """Record a service delivered to the survivor of the case (date, provider, cost and currency, outcome; a
+    business grant with its amount and business type). Needs protection_record_service on an open case of
+    the actor's organisation in their scope. Audited."""
+    case = _open_case(actor, case, C.RECORD_SERVICE)
+    kind = _validate_delivery(case, data)
+    organisation = Organisation.objects.get(pk=case.organisation_id)
+    return _save_delivery(actor=actor, case=case, data=data, kind=kind, recorder=organisation, referral=None)
+
+
+@transaction.atomic
+def delivery_record_referred(*, actor: User, case: ProtectionCase, data: DeliveryInput) -> ServiceDelivery:
+    """A partner records a service it delivered to a survivor another organisation referred to it: the
+    referral must be accepted, to the actor's organisation, and share the service plan. The record joins the
+    sender's case (its timeline shows who recorded it); the provider is the partner unless another is named.
+    Needs protection_record_service. Audited."""
+    access.require(actor, C.RECORD_SERVICE)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid)  # visible through the referral, read-only
+    membership = access.membership_for(actor)
+    if membership is None or membership.organisation_id == case.organisation_id:
+        raise PermissionDenied
+    referral = (
+        Referral.objects.filter(
+            person_id=case.person_id,
+            organisation_id=case.organisation_id,
+            receiver_id=membership.organisation_id,
+            status=Referral.Status.ACCEPTED,
+            sections__name=SECTION_PLAN,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if referral is None:
+        raise PermissionDenied
+    locked = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if not locked.is_open:
+        raise ValidationError(_("This case is closed: nothing can be changed in it any more."))
+    if data.provider is None and not data.provider_name.strip():
+        data = dataclasses.replace(data, provider=membership.organisation)
+    if data.planned:
+        raise ValidationError({"planned": _("This service is not on the plan.")})
+    kind = _validate_delivery(locked, data)
+    return _save_delivery(
+        actor=actor, case=locked, data=data, kind=kind, recorder=membership.organisation, referral=referral
+    )
+
+
+# ---------------------------------------------------------------- placements and reintegration (item 5)
+DEFAULT_FOLLOW_UP_MONTHS = (1, 3, 6, 12, 24)
+SCORE = Decimal("0.001")
+
+
+def follow_up_months() -> tuple[int, ...]:
+    """The months after return at which follow-up visits are scheduled (settings.PROTECTION_FOLLOW_UP_MONTHS)."""
+    return tuple(getattr(settings, "PROTECTION_FOLLOW_UP_MONTHS", DEFAULT_FOLLOW_UP_MONTHS))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+@dataclass
+class PlacementInput:
+    kind: str
+    started_on: dt.date
+    ended_on: dt.date | None = None
+    place_name: str = ""
+
+
+@transaction.atomic
+def placement_record(*, actor: User, case: ProtectionCase, data: PlacementInput) -> Placement:
+    """Record where the survivor stays from a date (transit centre, shelter, community-based care, family). The
+    placement still open before it ends the day this one starts. Needs protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    errors: dict[str, str] = {}
+    if data.kind not in PlacementKind.values:
+        errors["kind"] = _("Choose one of the answers.")
+    _not_future(data.started_on, "started_on", errors)
+    if "started_on" not in errors and data.started_on < case.arrived_on:
+        errors["started_on"] = _("The date cannot be before the arrival.")
+    if data.ended_on is not None and data.ended_on < data.started_on:
+        errors["ended_on"] = _("The end cannot be before the start.")
+    if errors:
+        raise ValidationError(errors)
+    Placement.objects.filter(case=case, ended_on=None, started_on__lte=data.started_on).update(
+        ended_on=data.started_on, updated_at=timezone.now()
+    )
+    placement = Placement(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        kind=data.kind,
+        place_name=data.place_name.strip(),
+        started_on=data.started_on,
+        ended_on=data.ended_on,
+        recorded_by=actor,
+    )
+    placement.full_clean()
+    placement.save()
+    _event(case, "placed", SECTION_FOLLOW_UPS, data.started_on, actor, placement=data.kind)
+    audit.record(actor=actor, action="create", obj=placement, case=str(case.uuid), kind=data.kind)
+    return placement
+
+
+@transaction.atomic
+def step_complete(
+    *, actor: User, case: ProtectionCase, step: str, done_on: dt.date | None = None, note: str = ""
+) -> CompletedStep:
+    """Tick a step of the lifecycle as done. Needs protection_follow_up on an open case. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    found = StageStep.objects.filter(code=step).first()
+    if found is None:
+        raise ValidationError({"step": _("Choose one of the answers.")})
+    day = done_on or timezone.localdate()
+    errors: dict[str, str] = {}
+    _not_future(day, "done_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    if CompletedStep.objects.filter(case=case, step=found).exists():
+        raise ValidationError({"step": _("This step is done already.")})
+    done = CompletedStep.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        person_id=case.person_id,
+        step=found,
+        done_on=day,
+        done_by=actor,
+        note=note.strip()[:300],
+    )
+    _event(
+        case, "step_done", SECTION_FOLLOW_UPS, day, actor, step=found.code, name_en=found.text_en, name_km=found.text_km
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=done,
+        case=str(case.uuid),
+        step=found.code,
+        name_en=found.text_en,
+        name_km=found.text_km,
+    )
+    return done
+
+
+def missing_steps(case: ProtectionCase, stages: Sequence[str]) -> list[StageStep]:
+    """The required steps of these stages not done yet for the case, in their order (one query)."""
+    return list(
+        StageStep.objects.filter(stage__in=stages, required=True)
+        .exclude(pk__in=CompletedStep.objects.filter(case=case).values("step_id"))
+        .order_by("order", "id")
+    )
+
+
+def _step_names(steps: list[StageStep]) -> str:
+    khmer = (translation.get_language() or "").startswith("km")
+    return "; ".join(s.text_km if khmer and s.text_km else s.text_en for s in steps)
+
+
+@transaction.atomic
+def stage_advance(*, actor: User, case: ProtectionCase) -> ProtectionCase:
+    """Move the case to the next lifecycle stage once the required steps of its stage are done (the message
+    names those missing). Monitoring needs the return home recorded. Needs protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    index = STAGE_ORDER.index(Stage(case.stage))
+    if index >= len(STAGE_ORDER) - 1:
+        raise ValidationError(_("This case is at its last stage: ask for its closure."))
+    missing = missing_steps(case, [case.stage])
+    if missing:
+        raise ValidationError(_("These steps are not done yet: %(steps)s.") % {"steps": _step_names(missing)})
+    following = STAGE_ORDER[index + 1]
+    if following == Stage.MONITORING and case.returned_on is None:
+        raise ValidationError(_("Record the return home first: monitoring follows it."))
+    previous = case.stage
+    case.stage = following
+    case.status = CaseStatus.FOLLOW_UP if following == Stage.MONITORING else case.status
+    case.save(update_fields=["stage", "status", "updated_at"])
+    _event(case, "stage", SECTION_FOLLOW_UPS, timezone.localdate(), actor, stage=following, previous=previous)
+    audit.record(actor=actor, action="update", obj=case, fields="stage", stage=following)
+    return case
+
+
+def _next_visit(case: ProtectionCase) -> None:
+    case.next_follow_up_on = (
+        FollowUp.objects.filter(case=case, visited_on=None).order_by("due_on").values_list("due_on", flat=True).first()
+    )
+    case.save(update_fields=["next_follow_up_on", "updated_at"])
+
+
+@transaction.atomic
+def return_home(*, actor: User, case: ProtectionCase, returned_on: dt.date) -> list[FollowUp]:
+    """Record the survivor's return home and schedule the follow-up visits at the configured months after it
+    (PROTECTION_FOLLOW_UP_MONTHS: 1, 3, 6, 12 and 24 by default). Recorded once. Needs protection_follow_up.
+    Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    errors: dict[str, str] = {}
+    _not_future(returned_on, "returned_on", errors)
+    if "returned_on" not in errors and returned_on < case.arrived_on:
+        errors["returned_on"] = _("The date cannot be before the arrival.")
+    if case.returned_on is not None:
+        errors["returned_on"] = _("The return home is recorded already.")
+    if errors:
+        raise ValidationError(errors)
+    case.returned_on = returned_on
+    case.save(update_fields=["returned_on", "updated_at"])
+    visits = FollowUp.objects.bulk_create(
+        FollowUp(
+            organisation_id=case.organisation_id,
+            case=case,
+            person_id=case.person_id,
+            due_on=add_months(returned_on, months),
+            months=months,
+        )
+        for months in follow_up_months()
+    )
+    _next_visit(case)
+    _event(case, "returned", SECTION_FOLLOW_UPS, returned_on, actor, visits=len(visits))
+    audit.record(actor=actor, action="update", obj=case, fields="returned_on", visits=len(visits))
+    return visits
+
+
+def sustainability_scores(answers: dict[str, int], indicators: list[SustainabilityIndicator]) -> dict[str, Decimal]:
+    """Scores from 0 (worst) to 1 (best): per dimension the mean of its indicators' (answer − 1) / 4, and the
+    composite the mean of the three dimensions (equal weights, to verify against IOM's scoring)."""
+    by_domain: dict[str, list[Decimal]] = {d: [] for d in Domain.values}
+    for indicator in indicators:
+        by_domain[indicator.domain].append((Decimal(answers[indicator.code]) - 1) / 4)
+    scores = {d: (sum(v, Decimal(0)) / len(v)).quantize(SCORE) for d, v in by_domain.items() if v}
+    if len(scores) == len(Domain.values):
+        scores["composite"] = (sum(scores.values(), Decimal(0)) / len(Domain.values)).quantize(SCORE)
+    return scores
+
+
+@dataclass
+class VisitInput:
+    visited_on: dt.date
+    answers: dict[str, int]  # indicator code -> 1..5
+    feels_safe: bool | None = None
+    discrimination: bool | None = None
+    in_school: bool | None = None
+    monthly_income: Decimal | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def follow_up_record(*, actor: User, case: ProtectionCase, data: VisitInput) -> FollowUp:
+    """Record a follow-up visit: the earliest scheduled visit not made yet (or an extra one when none is left),
+    with the sustainability survey's answers and scores. A visit before the return home is refused. Needs
+    protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    errors: dict[str, str] = {}
+    if case.returned_on is None:
+        raise ValidationError(_("Record the return home first: follow-up visits come after it."))
+    _not_future(data.visited_on, "visited_on", errors)
+    if "visited_on" not in errors and data.visited_on < case.returned_on:
+        errors["visited_on"] = _("A follow-up visit cannot be before the return home (%(day)s).") % {
+            "day": case.returned_on.strftime("%d/%m/%Y")
+        }
+    indicators = list(SustainabilityIndicator.objects.filter(active=True).order_by("order", "id"))
+    missing = [i for i in indicators if data.answers.get(i.code) not in (1, 2, 3, 4, 5)]
+    if missing:
+        errors["answers"] = _("Answer every question of the survey (1 to 5): %(count)d left.") % {"count": len(missing)}
+    if data.monthly_income is not None and data.monthly_income < 0:
+        errors["monthly_income"] = _("The income cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    visit = FollowUp.objects.select_for_update().filter(case=case, visited_on=None).order_by("due_on", "id").first()
+    if visit is None:
+        visit = FollowUp(
+            organisation_id=case.organisation_id, case=case, person_id=case.person_id, due_on=data.visited_on
+        )
+    scores = sustainability_scores(data.answers, indicators)
+    visit.visited_on = data.visited_on
+    visit.visited_by = actor
+    visit.answers = {i.code: data.answers[i.code] for i in indicators}
+    visit.economic, visit.social = scores["economic"], scores["social"]
+    visit.psychosocial, visit.composite = scores["psychosocial"], scores["composite"]
+    visit.feels_safe, visit.discrimination, visit.in_school = data.feels_safe, data.discrimination, data.in_school
+    visit.monthly_income = data.monthly_income
+    visit.note = data.note.strip()
+    visit.full_clean()
+    visit.save()
+    _next_visit(case)
+    _event(case, "visited", SECTION_FOLLOW_UPS, data.visited_on, actor, composite=str(visit.composite))
+    audit.record(actor=actor, action="update", obj=visit, case=str(case.uuid), composite=str(visit.composite))
+    return visit
+
+
+@transaction.atomic
+def closure_request(*, actor: User, case: ProtectionCase, reason: str, note: str = "") -> ProtectionCase:
+    """Ask a case supervisor to close the case, with the reason. A case closed as reintegrated needs every
+    required step of every stage; any closure needs the closure stage's steps. The refusal names the steps
+    missing. Needs protection_follow_up. Audited."""
+    case = _open_case(actor, case, C.FOLLOW_UP)
+    if reason not in ClosureReason.values:
+        raise ValidationError({"closure_reason": _("Choose the reason for closure.")})
+    stages = list(STAGE_ORDER) if reason == ClosureReason.REINTEGRATED else [Stage.CLOSURE]
+    missing = missing_steps(case, stages)
+    if missing:
+        raise ValidationError(
+            {
+                "closure_reason": _("The case cannot be closed: these steps are not done yet: %(steps)s.")
+                % {"steps": _step_names(missing)}
+            }
+        )
+    if (
+        reason == ClosureReason.REINTEGRATED
+        and not FollowUp.objects.filter(case=case).exclude(visited_on=None).exists()
+    ):
+        raise ValidationError(
+            {"closure_reason": _("The case cannot be closed as reintegrated before a follow-up visit.")}
+        )
+    case.closure_reason = reason
+    case.closure_note = note.strip()[:500]
+    case.closure_requested_by = actor
+    case.save(update_fields=["closure_reason", "closure_note", "closure_requested_by", "updated_at"])
+    _event(case, "closure_requested", SECTION_SUMMARY, timezone.localdate(), actor, reason=reason)
+    audit.record(actor=actor, action="update", obj=case, fields="closure_reason", reason=reason)
+    return case
+
+
+@transaction.atomic
+def closure_decide(*, actor: User, case: ProtectionCase, approve: bool, note: str = "") -> ProtectionCase:
+    """A case supervisor approves the closure asked for (the case is closed, and so is the person's record
+    when no other protection case of theirs is open: core's people list shows them under "Closed"), or
+    refuses it with a note. Needs protection_approve. Audited."""
+    case = _open_case(actor, case, C.APPROVE)
+    if not case.closure_reason:
+        raise ValidationError(_("Nobody asked to close this case."))
+    if not approve:
+        if not note.strip():
+            raise ValidationError({"note": _("Say why the case stays open.")})
+        reason = case.closure_reason
+        case.closure_reason, case.closure_requested_by = "", None
+        case.save(update_fields=["closure_reason", "closure_requested_by", "updated_at"])
+        _event(
+            case,
+            "closure_refused",
+            SECTION_SUMMARY,
+            timezone.localdate(),
+            actor,
+            reason=reason,
+            note=note.strip()[:200],
+        )
+        audit.record(actor=actor, action="update", obj=case, fields="closure_reason", approved=False)
+        return case
+    referred = case.closure_reason == ClosureReason.REFERRED
+    case.status = CaseStatus.CLOSED_REFERRED if referred else CaseStatus.CLOSED
+    case.stage = Stage.CLOSURE
+    case.closed_on = timezone.localdate()
+    case.closure_approved_by = actor
+    case.next_follow_up_on = None
+    case.save(update_fields=["status", "stage", "closed_on", "closure_approved_by", "next_follow_up_on", "updated_at"])
+    others_open = ProtectionCase.objects.filter(
+        person_id=case.person_id, status__in=(CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+    )
+    person = Person.objects.select_for_update().get(pk=case.person_id)
+    if not others_open.exists() and person.closed_at is None:
+        person.closed_at = timezone.now()
+        person.save(update_fields=["closed_at", "updated_at"])
+        audit.record(actor=actor, action="update", obj=person, fields="closed_at", reason="protection_closure")
+    _event(case, "closed", SECTION_SUMMARY, case.closed_on, actor, reason=case.closure_reason)
+    audit.record(
+        actor=actor, action="update", obj=case, fields="status", status=case.status, reason=case.closure_reason
+    )
+    return case
+
+
+# ---------------------------------------------------------------- reminders of follow-up visits (item 6)
+REMIND_DAYS_AHEAD = 7
+
+
+def follow_up_reminders_send(*, today: dt.date | None = None) -> int:
+    """The daily reminder of follow-up visits due within a week or overdue, to each caseworker: the home page's
+    work lists are the in-app list; an e-mail goes to a caseworker with an address, naming case numbers only
+    (never a name). Each visit is reminded once a day: its row is locked (rows another worker holds are
+    skipped) and marked in the same transaction, and the mails leave after the commit, so two workers at once
+    send nothing twice. Returns the number of visits reminded."""
+    from django.core.mail import send_mail
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        due = list(
+            FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                visited_on=None,
+                due_on__lte=today + dt.timedelta(days=REMIND_DAYS_AHEAD),
+                case__status__in=(CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP),
+            )
+            .exclude(reminded_on=today)
+            .select_related("case", "case__assigned_to")
+            .order_by("due_on", "id")
+        )
+        FollowUp.objects.filter(pk__in=[v.pk for v in due]).update(reminded_on=today)
+        by_worker: dict[int, tuple[User, list[FollowUp]]] = {}
+        for visit in due:
+            worker = visit.case.assigned_to
+            if worker is not None and worker.is_active and worker.email:
+                by_worker.setdefault(worker.pk, (worker, []))[1].append(visit)
+
+        def mail() -> None:
+            for worker, visits in by_worker.values():
+                with translation.override(worker.language or "km"):
+                    lines = [
+                        _("%(number)s: visit due on %(day)s")
+                        % {"number": v.case.number, "day": v.due_on.strftime("%d/%m/%Y")}
+                        for v in visits
+                    ]
+                    try:
+                        send_mail(
+                            _("Karpear: follow-up visits due"),
+                            "\n".join([_("These follow-up visits are due this week or overdue:"), *lines]),
+                            None,
+                            [worker.email],
+                        )
+                    except Exception:  # one address that fails stops no other reminder; the next day tries again
+                        logger.exception("follow-up reminder to user %s not sent", worker.pk)
+
+        transaction.on_commit(mail)
+    return len(due)
+
+
+def case_file_downloaded(*, actor: User, case: ProtectionCase, sections: list[str]) -> None:
+    """Write the printing of a case file to the audit log (who, which case, which sections)."""
+    audit.record(actor=actor, action="download", obj=case, fields="case_file", sections=",".join(sections))

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,20 +26,41 @@ from karpear.core import selectors as core_selectors
 from karpear.core.place_picker import place_picker
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
-from karpear.protection import rights, selectors, services
+from karpear.protection import pdf, rights, selectors, services, timeline
+from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.forms import (
     GROUP_ROWS,
+    AssessmentForm,
     CaseConsentForm,
+    ClosureDecisionForm,
+    ClosureForm,
+    DeliveryForm,
     DeterminationForm,
     GroupForm,
     IntakeForm,
+    PlacementForm,
+    PlanDecisionForm,
+    PlannedServiceForm,
     ReturneeForm,
+    ReturnHomeForm,
     RightsForm,
     ScreeningForm,
+    StepForm,
+    VisitForm,
     indicator_field,
 )
-from karpear.protection.models import CHILD_LISTS, SCREENING_LISTS, Dimension, IndicatorList, ProtectionCase, Strength
+from karpear.protection.models import (
+    CHILD_LISTS,
+    NEED_DOMAINS,
+    SCREENING_LISTS,
+    ClosureReason,
+    Dimension,
+    IndicatorList,
+    ProtectionCase,
+    Stage,
+    Strength,
+)
 
 ROW_KEY = re.compile(r"^row-(\d+)-(\w+)$")
 
@@ -53,11 +74,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     query = request.GET.get("q", "")[:40]
     group = request.GET.get("group", "")
-    page = page_of(request, selectors.case_list(user=user, mine=mine, query=query, group=group))
+    work = request.GET.get("work", "")
+    if work not in selectors.WORK_LISTS:
+        work = ""
+    page = page_of(request, selectors.case_list(user=user, mine=mine, query=query, group=group, work=work))
     selectors.list_names(user=user, cases=page.object_list)
     context = {
         "page": page,
         "mine": mine,
+        "work": work,
         "query": query,
         "group": group,
         "can_add": access.has_capability(user, C.ADD_CASE) and access.has_capability(user, Capability.ADD_PERSON),
@@ -221,8 +246,12 @@ def _case_context(
 ) -> dict[str, Any]:
     user = user_of(request)
     identity = selectors.case_identity(user=user, case=case)
+    shared = selectors.shared_sections(user=user, case=case)
+    events = selectors.timeline(user=user, case=case, shared=shared)
     return {
         "case": case,
+        "stage_label": Stage(case.stage).label if case.stage in Stage.values else case.stage,
+        "timeline": [(e, timeline.line(e.kind, e.detail)) for e in events],
         "person": case.person,
         "identity": identity,
         "origin_country": countries.name(case.origin_country),
@@ -434,3 +463,417 @@ def case_determination(request: HttpRequest, uuid: UUID) -> HttpResponse:
             messages.success(request, _("The decision is recorded."))
             return redirect_after_post(request, reverse("protection:case_screening", args=[case.uuid]))
     return _screening_page(request, case, determination_form=form, status=400)
+
+
+# ---------------------------------------------------------------- needs assessment, service plan, services delivered
+def _plan_page(
+    request: HttpRequest,
+    case: ProtectionCase,
+    *,
+    assessment_form: AssessmentForm | None = None,
+    item_form: PlannedServiceForm | None = None,
+    decision_form: PlanDecisionForm | None = None,
+    delivery_form: DeliveryForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    delivered = list(selectors.deliveries(user=user, case=case))
+    kinds = list(selectors.catalogue())
+    assessment = selectors.latest_assessment(user=user, case=case)
+    shared = selectors.shared_sections(user=user, case=case)
+    context = {
+        "case": case,
+        "section_shared": shared is None or SECTION_PLAN in shared,
+        "assessment": assessment,
+        "needs": [(label, getattr(assessment, f"get_{domain}_display")()) for domain, label in NEED_DOMAINS]
+        if assessment
+        else [],
+        "plan": selectors.service_plan(user=user, case=case),
+        "items": selectors.planned_services(user=user, case=case),
+        "plan_events": _shown_events(list(selectors.plan_events(user=user, case=case)), kinds),
+        "deliveries": delivered,
+        "chain": selectors.reintegration_chain(delivered, kinds),
+        "can_deliver_referred": case.is_open
+        and not selectors.may_change(user, case)
+        and access.has_capability(user, C.RECORD_SERVICE)
+        and case.organisation_id != getattr(access.membership_for(user), "organisation_id", None),
+        "assessment_form": assessment_form or AssessmentForm(),
+        "item_form": item_form or PlannedServiceForm(user=user),
+        "decision_form": decision_form or PlanDecisionForm(),
+        "delivery_form": delivery_form or DeliveryForm(user=user),
+        **selectors.context_flags(user, case),
+    }
+    context["all_forms"] = [context[n] for n in ("assessment_form", "item_form", "decision_form", "delivery_form")]
+    return render_page(request, "protection/case_plan.html", context, status=status)
+
+
+def _shown_events(events: list[Any], kinds: list[Any]) -> list[Any]:
+    """The plan's history with the service named in the reader's language (no query)."""
+    names = {k.code: _name(k) for k in kinds}
+    for event in events:
+        event.shown = names.get(event.detail, event.detail) if event.action in ("added", "removed") else event.detail
+    return events
+
+
+def _name(kind: Any) -> str:
+    """A catalogue entry's name in the reader's language."""
+    khmer = (translation.get_language() or "").startswith("km")
+    return str(kind.name_km if khmer and kind.name_km else kind.name_en)
+
+
+@login_required
+@require_GET
+def case_plan(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The case's needs assessment, its service plan (with its approval and history) and the services
+    delivered, with the reintegration chain they make."""
+    case = selectors.case_for_user(user=user_of(request), uuid=uuid)
+    return _plan_page(request, case)
+
+
+def _plan_url(case: ProtectionCase) -> str:
+    return reverse("protection:case_plan", args=[case.uuid])
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def case_assessment(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    form = AssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_record(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The needs assessment is saved."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, assessment_form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    form = PlannedServiceForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            services.plan_service_add(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The service is added to the plan."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, item_form=form, status=400)
+
+
+def _plan_step(request: HttpRequest, case: ProtectionCase, step: Any, done: str) -> HttpResponse:
+    """A plan step without a form of its own: on refusal the page says why, above the plan."""
+    try:
+        step()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _plan_page(request, case, status=400)
+    messages.success(request, done)
+    return redirect_after_post(request, _plan_url(case))
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    item = str(request.POST.get("item", ""))
+    return _plan_step(
+        request,
+        case,
+        lambda: services.plan_service_remove(actor=user, case=case, item_uuid=item),
+        _("The service is taken off the plan."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_submit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.PLAN)
+    return _plan_step(
+        request,
+        case,
+        lambda: services.plan_submit(actor=user, case=case),
+        _("The plan is sent to a case supervisor for approval."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def plan_decision(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.APPROVE)
+    form = PlanDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.plan_decide(actor=user, case=case, approve=approve, note=form.cleaned_data.get("note") or "")
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The plan is approved.") if approve else _("The plan is returned for changes."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def service_delivered(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record a service delivered: to a case of one's own organisation, or, for a partner, to a case referred
+    to it (the service checks the referral shares the service plan)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    own = case.organisation_id == getattr(access.membership_for(user), "organisation_id", None)
+    if own:
+        case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.RECORD_SERVICE)
+    form = DeliveryForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            if own:
+                services.delivery_record(actor=user, case=case, data=form.to_input())
+            else:
+                services.delivery_record_referred(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The service delivered is recorded."))
+            return redirect_after_post(request, _plan_url(case))
+    return _plan_page(request, case, delivery_form=form, status=400)
+
+
+# ---------------------------------------------------------------- placements and reintegration
+def _reintegration_page(request: HttpRequest, case: ProtectionCase, status: int = 200, **forms_: Any) -> HttpResponse:
+    user = user_of(request)
+    indicators = list(selectors.sustainability_indicators())
+    visits = selectors.follow_ups(user=user, case=case)
+    shared = selectors.shared_sections(user=user, case=case)
+    context = {
+        "case": case,
+        "section_shared": shared is None or SECTION_FOLLOW_UPS in shared,
+        "stage_label": Stage(case.stage).label,
+        "stages": selectors.stage_steps(user=user, case=case),
+        "placements": selectors.placements(user=user, case=case),
+        "visits": visits,
+        "chart": selectors.score_chart(visits),
+        "closure_label": ClosureReason(case.closure_reason).label if case.closure_reason else "",
+        "placement_form": forms_.get("placement_form") or PlacementForm(),
+        "return_form": forms_.get("return_form") or ReturnHomeForm(),
+        "visit_form": forms_.get("visit_form") or VisitForm(indicators=indicators),
+        "closure_form": forms_.get("closure_form") or ClosureForm(),
+        "closure_decision_form": forms_.get("closure_decision_form") or ClosureDecisionForm(),
+        **selectors.context_flags(user, case),
+    }
+    context["all_forms"] = [context[n] for n in ("placement_form", "return_form", "visit_form", "closure_form")]
+    return render_page(request, "protection/case_reintegration.html", context, status=status)
+
+
+def _reintegration_url(case: ProtectionCase) -> str:
+    return reverse("protection:case_reintegration", args=[case.uuid])
+
+
+@login_required
+@require_GET
+def case_reintegration(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Placements, the lifecycle stage and its steps, the return home, the follow-up visits with their scores
+    over time, and the closure."""
+    case = selectors.case_for_user(user=user_of(request), uuid=uuid)
+    return _reintegration_page(request, case)
+
+
+def _follow_up_form(
+    request: HttpRequest,
+    uuid: UUID,
+    form_class: Any,
+    name: str,
+    save: Any,
+    done: str,
+    capability: str = C.FOLLOW_UP,
+    **form_kwargs: Any,
+) -> HttpResponse:
+    """A reintegration form: parse, call the service, back to the page (or the form again with its errors)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, capability)
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            save(user, case, form)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect_after_post(request, _reintegration_url(case))
+    return _reintegration_page(request, case, status=400, **{name: form})
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def placement_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        PlacementForm,
+        "placement_form",
+        lambda user, case, form: services.placement_record(actor=user, case=case, data=form.to_input()),
+        _("The placement is recorded."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def return_home(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        ReturnHomeForm,
+        "return_form",
+        lambda user, case, form: services.return_home(
+            actor=user, case=case, returned_on=form.cleaned_data["returned_on"]
+        ),
+        _("The return home is recorded and the follow-up visits are scheduled."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def visit_record(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        VisitForm,
+        "visit_form",
+        lambda user, case, form: services.follow_up_record(actor=user, case=case, data=form.to_input()),
+        _("The follow-up visit is recorded."),
+        indicators=list(selectors.sustainability_indicators()),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def closure_request(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        ClosureForm,
+        "closure_form",
+        lambda user, case, form: services.closure_request(
+            actor=user,
+            case=case,
+            reason=form.cleaned_data["closure_reason"],
+            note=form.cleaned_data.get("note") or "",
+        ),
+        _("The closure is asked for. A case supervisor approves it."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def closure_decision(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _follow_up_form(
+        request,
+        uuid,
+        ClosureDecisionForm,
+        "closure_decision_form",
+        lambda user, case, form: services.closure_decide(
+            actor=user,
+            case=case,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data.get("note") or "",
+        ),
+        _("The decision on the closure is saved."),
+        capability=C.APPROVE,
+    )
+
+
+def _step_or_stage(request: HttpRequest, uuid: UUID, action: Any, done: str) -> HttpResponse:
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.FOLLOW_UP)
+    try:
+        action(user, case)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _reintegration_page(request, case, status=400)
+    messages.success(request, done)
+    return redirect_after_post(request, _reintegration_url(case))
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def step_done(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    form = StepForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _step_or_stage(
+        request,
+        uuid,
+        lambda user, case: services.step_complete(
+            actor=user, case=case, step=data.get("step") or "", done_on=data.get("done_on"), note=data.get("note") or ""
+        ),
+        _("The step is recorded as done."),
+    )
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def stage_next(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _step_or_stage(
+        request,
+        uuid,
+        lambda user, case: services.stage_advance(actor=user, case=case),
+        _("The case has moved on to its next stage."),
+    )
+
+
+# ---------------------------------------------------------------- the printable case file (item 8)
+@login_required
+@require_GET
+def case_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The case's summary as a PDF for a court or a shelter: only what the reader may see (identity for a
+    role that reads it, the sections a referral shares to a partner), its download written to the audit log."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    context = selectors.case_file(user=user, case=case)
+    content = pdf.render(
+        "protection/case_file_pdf.html",
+        {
+            **context,
+            "stage_label": Stage(case.stage).label if case.stage in Stage.values else case.stage,
+            "reader": user,
+            "printed": timezone.localdate(),
+        },
+    )
+    services.case_file_downloaded(actor=user, case=case, sections=context["sections"])
+    answer = HttpResponse(content, content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
+    answer["Cache-Control"] = "no-store"
+    return answer

@@ -51,4 +51,22 @@ ROUTES = {
     "protection:case_consent": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post"),
     "protection:case_screening": RouteSpec("prot_case"),
     "protection:case_determination": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.SCREEN,)),
+    "protection:case_plan": RouteSpec("prot_case"),
+    "protection:case_assessment": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.PLAN,)),
+    "protection:plan_add": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.PLAN,)),
+    "protection:plan_remove": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.PLAN,)),
+    "protection:plan_submit": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.PLAN,)),
+    "protection:plan_decision": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
+    "protection:service_delivered": RouteSpec(
+        "prot_case", write=C.CHANGE_CASE, method="post", also=(C.RECORD_SERVICE,)
+    ),
+    "protection:case_reintegration": RouteSpec("prot_case"),
+    "protection:placement_add": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:step_done": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:stage_next": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:return_home": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:visit_record": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:closure_request": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
+    "protection:closure_decision": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
+    "protection:case_file": RouteSpec("prot_case"),
 }
