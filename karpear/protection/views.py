@@ -119,6 +119,7 @@ def case_register(request: HttpRequest) -> HttpResponse:
                     phone=data.get("phone", ""),
                     national_id=data.get("national_id", ""),
                     passport_number=data.get("passport_number", ""),
+                    elsewhere=True,
                 )
                 if duplicates:
                     idempotency.needs_review(
