@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.livelihoods import bank_views, views
+from karpear.livelihoods import bank_views, training_views, views
 
 app_name = "livelihoods"
 urlpatterns = [
@@ -44,4 +44,17 @@ urlpatterns = [
     path("animals/<uuid:uuid>/end/", bank_views.animal_end, name="animal_end"),
     path("animals/<uuid:uuid>/replace/", bank_views.animal_replace, name="animal_replace"),
     path("animals/<uuid:uuid>/repay/", bank_views.animal_repay, name="animal_repay"),
+    # cascade training and advisors (training_views)
+    path("trainings/", training_views.training_list, name="training_list"),
+    path("cascade/", training_views.cascade, name="cascade"),
+    path("groups/<uuid:uuid>/trainings/", training_views.group_trainings, name="group_trainings"),
+    path("groups/<uuid:uuid>/trainings/new/", training_views.training_create, name="training_create"),
+    path("groups/<uuid:uuid>/farmers/new/", training_views.farmer_add, name="farmer_add"),
+    path("trainings/<uuid:uuid>/", training_views.training_detail, name="training_detail"),
+    path("trainings/<uuid:uuid>/attendance/", training_views.training_attendance, name="training_attendance"),
+    path("farmers/<uuid:uuid>/", training_views.farmer_detail, name="farmer_detail"),
+    path("farmers/<uuid:uuid>/end/", training_views.farmer_end, name="farmer_end"),
+    path("farmers/<uuid:uuid>/follow/", training_views.advisor_follow, name="advisor_follow"),
+    path("follows/<uuid:uuid>/visit/", training_views.follow_visit, name="follow_visit"),
+    path("follows/<uuid:uuid>/end/", training_views.follow_end, name="follow_end"),
 ]

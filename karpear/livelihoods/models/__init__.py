@@ -1,6 +1,7 @@
 """The livelihoods app's records (a package: groups; savings cycles and the ledger; in-kind banks)."""
 
 from karpear.livelihoods.models.banks import Animal, AnimalEvent, Bank, BankLoan, StockMovement
+from karpear.livelihoods.models.grants import Grant, GrantFollowUp, GrantGate
 from karpear.livelihoods.models.groups import CommitteeRole, Group, GroupMember, GroupStage
 from karpear.livelihoods.models.plans import BusinessPlan, BusinessPlanYear
 from karpear.livelihoods.models.savings import (
@@ -14,8 +15,11 @@ from karpear.livelihoods.models.savings import (
     ShareOut,
     ShareOutLine,
 )
+from karpear.livelihoods.models.training import AdvisorHousehold, AdvisorVisit, FarmerRole, Training, TrainingAttendance
 
 __all__ = [
+    "AdvisorHousehold",
+    "AdvisorVisit",
     "Animal",
     "AnimalEvent",
     "Attendance",
@@ -26,6 +30,10 @@ __all__ = [
     "ChargeMethod",
     "CommitteeRole",
     "Cycle",
+    "FarmerRole",
+    "Grant",
+    "GrantFollowUp",
+    "GrantGate",
     "Group",
     "GroupMember",
     "GroupStage",
@@ -36,4 +44,6 @@ __all__ = [
     "ShareOut",
     "ShareOutLine",
     "StockMovement",
+    "Training",
+    "TrainingAttendance",
 ]

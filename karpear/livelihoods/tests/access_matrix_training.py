@@ -1,0 +1,82 @@
+"""Cascade training, advisors and small grants in the livelihoods access matrix (access_matrix.py merges it)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from karpear.core.models import User
+from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
+from karpear.livelihoods.declarations import LivelihoodsCapability
+from karpear.livelihoods.models import AdvisorHousehold, FarmerRole, Training
+
+C = LivelihoodsCapability
+
+
+def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
+    def training(world: World, user: User, actor: str) -> Training:
+        group = group_of(world, user, actor)
+        found = group.trainings.first()
+        if found is None:
+            found = Training.objects.create(
+                organisation_id=group.organisation_id,
+                group=group,
+                topic=Training.Topic.FINANCIAL_LITERACY,
+                held_on=day,
+                hours=Decimal(2),
+                trainer_staff=world.owner_of(user, actor),
+                created_by=world.owner_of(user, actor),
+            )
+        return found
+
+    def advisor(world: World, user: User, actor: str) -> FarmerRole:
+        member = member_of(world, user, actor)
+        found = FarmerRole.objects.filter(member=member, kind=FarmerRole.Kind.ADVISOR).first()
+        if found is None:
+            found = FarmerRole.objects.create(
+                organisation_id=member.organisation_id,
+                member=member,
+                group=member.group,
+                person=member.person,
+                kind=FarmerRole.Kind.ADVISOR,
+                since=day,
+                created_by=world.owner_of(user, actor),
+            )
+        return found
+
+    def follow(world: World, user: User, actor: str) -> AdvisorHousehold:
+        role = advisor(world, user, actor)
+        found = role.households.first()
+        if found is None:
+            found = AdvisorHousehold.objects.create(
+                organisation_id=role.organisation_id,
+                advisor=role,
+                person=world.person(user, actor),
+                since=day,
+                created_by=world.owner_of(user, actor),
+            )
+        return found
+
+    def kind(make: Any) -> ObjectKind:
+        return ObjectKind(
+            lambda world, user, actor, name: {"uuid": make(world, user, actor).uuid},
+            lambda role, actor: sees_scoped(C.VIEW_GROUP, role, actor),
+        )
+
+    return {"liv_training": kind(training), "liv_farmer": kind(advisor), "liv_follow": kind(follow)}
+
+
+ROUTES = {
+    "livelihoods:training_list": RouteSpec("list", C.VIEW_GROUP),
+    "livelihoods:cascade": RouteSpec("list", C.VIEW_GROUP),
+    "livelihoods:group_trainings": RouteSpec("liv_group"),
+    "livelihoods:training_create": RouteSpec("liv_group", write=C.RECORD_TRAINING),
+    "livelihoods:farmer_add": RouteSpec("liv_group", write=C.RECORD_TRAINING),
+    "livelihoods:training_detail": RouteSpec("liv_training"),
+    "livelihoods:training_attendance": RouteSpec("liv_training", write=C.RECORD_TRAINING),
+    "livelihoods:farmer_detail": RouteSpec("liv_farmer"),
+    "livelihoods:farmer_end": RouteSpec("liv_farmer", write=C.RECORD_TRAINING, method="post"),
+    "livelihoods:advisor_follow": RouteSpec("liv_farmer", write=C.RECORD_TRAINING),
+    "livelihoods:follow_visit": RouteSpec("liv_follow", write=C.RECORD_TRAINING, method="post"),
+    "livelihoods:follow_end": RouteSpec("liv_follow", write=C.RECORD_TRAINING, method="post"),
+}
