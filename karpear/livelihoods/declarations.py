@@ -41,6 +41,18 @@ def _share_out_due(user: User) -> int:
     return selectors.cycles_due_for_share_out(user=user).count()
 
 
+def _referrals_for_grant(user: User) -> int:
+    from karpear.livelihoods import grant_selectors
+
+    return grant_selectors.referrals_for_grant(user=user).count()
+
+
+def _grant_follow_ups_due(user: User) -> int:
+    from karpear.livelihoods import grant_selectors
+
+    return grant_selectors.follow_ups_due(user=user).count()
+
+
 def _load_demo(context: registry.DemoContext) -> None:
     from karpear.livelihoods import demo
 
@@ -181,6 +193,27 @@ def declare() -> None:
         "livelihoods", prefix="livelihoods/", module="karpear.livelihoods.urls", api_module="karpear.livelihoods.api"
     )
     registry.menu_item("livelihoods", "livelihoods:group_list", _("Groups"), capability=C.VIEW_GROUP, order=40)
+    registry.menu_item("livelihoods", "livelihoods:grant_list", _("Small grants"), capability=C.VIEW_GRANT, order=42)
+    registry.work_list(
+        "livelihoods",
+        "livelihoods_referrals_for_grant",
+        _("Referred people to take in for a grant"),
+        capability=C.MANAGE_GRANT,
+        count=_referrals_for_grant,
+        url=lambda user: reverse("livelihoods:grant_list"),
+        empty=_("No accepted referral is waiting to be taken in for a grant."),
+        order=42,
+    )
+    registry.work_list(
+        "livelihoods",
+        "livelihoods_grant_follow_ups_due",
+        _("Grant follow-ups due"),
+        capability=C.MANAGE_GRANT,
+        count=_grant_follow_ups_due,
+        url=lambda user: reverse("livelihoods:grant_list"),
+        empty=_("No grant follow-up is due."),
+        order=43,
+    )
     registry.work_list(
         "livelihoods",
         "livelihoods_my_groups",

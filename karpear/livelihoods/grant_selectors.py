@@ -22,11 +22,12 @@ def grant_list(*, user: User, status: str = "", programme: Programme | None = No
     return grants.select_related("person", "member", "member__group").order_by("-applied_on", "-id")
 
 
-def grant_for_user(*, user: User, uuid: Any) -> Grant:
+def grant_for_user(*, user: User, uuid: Any, write: bool = False) -> Grant:
     return access.get_for_user(
         user,
         Grant,
         uuid,
+        write=write,
         queryset=Grant.objects.select_related(
             "person", "member", "member__group", "referral", "programme", "decided_by", "disbursed_by", "created_by"
         ),
@@ -37,9 +38,9 @@ def follow_ups_of(*, user: User, grant: Grant) -> QuerySet[GrantFollowUp]:
     return access.visible(user, GrantFollowUp.objects.filter(grant=grant)).order_by("month")
 
 
-def follow_up_for_user(*, user: User, uuid: Any) -> GrantFollowUp:
+def follow_up_for_user(*, user: User, uuid: Any, write: bool = False) -> GrantFollowUp:
     return access.get_for_user(
-        user, GrantFollowUp, uuid, queryset=GrantFollowUp.objects.select_related("grant", "grant__person")
+        user, GrantFollowUp, uuid, write=write, queryset=GrantFollowUp.objects.select_related("grant", "grant__person")
     )
 
 

@@ -128,9 +128,13 @@ def _validate_training(actor: User, group: Group, data: TrainingInput) -> dict[s
         elif data.held_on < farmer.since:
             errors["trainer_farmer"] = _("This person was not a model farmer yet on that day.")
     staff = data.trainer_staff
-    if farmer is None and staff is not None and staff.pk != actor.pk:
-        if not Membership.objects.filter(user=staff, organisation_id=group.organisation_id).exists():
-            errors["trainer_staff"] = _("Choose a member of your organisation's staff.")
+    if (
+        farmer is None
+        and staff is not None
+        and staff.pk != actor.pk
+        and not Membership.objects.filter(user=staff, organisation_id=group.organisation_id).exists()
+    ):
+        errors["trainer_staff"] = _("Choose a member of your organisation's staff.")
     if data.programme is not None and data.programme.organisation_id != group.organisation_id:
         errors["programme"] = _("Choose a programme of your organisation.")
     return errors

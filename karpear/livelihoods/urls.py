@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.livelihoods import bank_views, training_views, views
+from karpear.livelihoods import bank_views, grant_views, training_views, views
 
 app_name = "livelihoods"
 urlpatterns = [
@@ -57,4 +57,14 @@ urlpatterns = [
     path("farmers/<uuid:uuid>/follow/", training_views.advisor_follow, name="advisor_follow"),
     path("follows/<uuid:uuid>/visit/", training_views.follow_visit, name="follow_visit"),
     path("follows/<uuid:uuid>/end/", training_views.follow_end, name="follow_end"),
+    # small grants (grant_views)
+    path("grants/", grant_views.grant_list, name="grant_list"),
+    path("grants/conditions/", grant_views.gate_list, name="gate_list"),
+    path("grants/conditions/new/", grant_views.gate_add, name="gate_add"),
+    path("members/<uuid:uuid>/grant/", grant_views.grant_apply, name="grant_apply"),
+    path("referrals/<uuid:uuid>/grant/", grant_views.grant_from_referral, name="grant_from_referral"),
+    path("grants/<uuid:uuid>/", grant_views.grant_detail, name="grant_detail"),
+    path("grants/<uuid:uuid>/decide/", grant_views.grant_decide, name="grant_decide"),
+    path("grants/<uuid:uuid>/disburse/", grant_views.grant_disburse, name="grant_disburse"),
+    path("grant-follow-ups/<uuid:uuid>/", grant_views.follow_up_record, name="follow_up_record"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from karpear.core.models import User
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.livelihoods.declarations import LivelihoodsCapability
-from karpear.livelihoods.models import AdvisorHousehold, FarmerRole, Training
+from karpear.livelihoods.models import AdvisorHousehold, FarmerRole, Grant, GrantFollowUp, Training
 
 C = LivelihoodsCapability
 
@@ -63,7 +63,42 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
             lambda role, actor: sees_scoped(C.VIEW_GROUP, role, actor),
         )
 
-    return {"liv_training": kind(training), "liv_farmer": kind(advisor), "liv_follow": kind(follow)}
+    def grant(world: World, user: User, actor: str) -> Grant:
+        key = f"liv-grant:{actor}:{user.pk if actor == 'owner' else ''}"
+        if key not in world.cache:
+            member = member_of(world, user, actor)
+            world.cache[key] = Grant.objects.create(
+                organisation_id=member.organisation_id,
+                person=member.person,
+                member=member,
+                purpose="Matrix business",
+                amount_requested=Decimal(100),
+                applied_on=day,
+                created_by=world.owner_of(user, actor),
+            )
+        found: Grant = world.cache[key]
+        return found
+
+    def follow_up(world: World, user: User, actor: str) -> GrantFollowUp:
+        made = grant(world, user, actor)
+        found, _created = GrantFollowUp.objects.get_or_create(
+            grant=made, month=3, defaults={"organisation_id": made.organisation_id, "due_on": day}
+        )
+        return found
+
+    def grant_kind(make: Any) -> ObjectKind:
+        return ObjectKind(
+            lambda world, user, actor, name: {"uuid": make(world, user, actor).uuid},
+            lambda role, actor: sees_scoped(C.VIEW_GRANT, role, actor),
+        )
+
+    return {
+        "liv_training": kind(training),
+        "liv_farmer": kind(advisor),
+        "liv_follow": kind(follow),
+        "liv_grant": grant_kind(grant),
+        "liv_grant_follow_up": grant_kind(follow_up),
+    }
 
 
 ROUTES = {
@@ -79,4 +114,13 @@ ROUTES = {
     "livelihoods:advisor_follow": RouteSpec("liv_farmer", write=C.RECORD_TRAINING),
     "livelihoods:follow_visit": RouteSpec("liv_follow", write=C.RECORD_TRAINING, method="post"),
     "livelihoods:follow_end": RouteSpec("liv_follow", write=C.RECORD_TRAINING, method="post"),
+    "livelihoods:grant_list": RouteSpec("list", C.VIEW_GRANT),
+    "livelihoods:gate_list": RouteSpec("list", C.VIEW_GRANT),
+    "livelihoods:gate_add": RouteSpec("list", C.APPROVE_GRANT),
+    "livelihoods:grant_apply": RouteSpec("liv_member", write=C.MANAGE_GRANT),
+    "livelihoods:grant_from_referral": RouteSpec("referral", C.MANAGE_GRANT, capability_first=True),
+    "livelihoods:grant_detail": RouteSpec("liv_grant"),
+    "livelihoods:grant_decide": RouteSpec("liv_grant", write=C.APPROVE_GRANT),
+    "livelihoods:grant_disburse": RouteSpec("liv_grant", write=C.MANAGE_GRANT),
+    "livelihoods:follow_up_record": RouteSpec("liv_grant_follow_up", write=C.MANAGE_GRANT),
 }

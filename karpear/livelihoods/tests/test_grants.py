@@ -22,6 +22,7 @@ from karpear.livelihoods.tests import factories as f
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 2)
 D = Decimal
+D200 = Decimal(200)
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def member(officer):
     return f.members(officer, grp, 1)[0]
 
 
-def _apply(officer, member, amount=D(200)):  # type: ignore[no-untyped-def]
+def _apply(officer, member, amount=D200):  # type: ignore[no-untyped-def]
     data = grant_services.GrantInput(purpose="Chicken raising", amount_requested=amount, applied_on=DAY)
     return grant_services.grant_apply(actor=officer, member=member, data=data)
 
