@@ -74,8 +74,10 @@ def declare() -> None:
         BankLoan,
         BusinessPlan,
         BusinessPlanYear,
+        Buyer,
         CommitteeRole,
         Cycle,
+        Employer,
         FarmerRole,
         Grant,
         GrantFollowUp,
@@ -83,10 +85,15 @@ def declare() -> None:
         Group,
         GroupMember,
         GroupStage,
+        JobPlacement,
         LedgerEntry,
         Loan,
         LoanInstalment,
+        MarketLink,
         Meeting,
+        Milling,
+        Production,
+        Sale,
         ShareOut,
         ShareOutLine,
         StockMovement,
@@ -161,6 +168,13 @@ def declare() -> None:
         AdvisorHousehold, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("advisor__group__")
     )
     access.register(AdvisorVisit, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("advisor__group__"))
+    # producer groups and markets (item 7): buyers and employers are the organisation's, the rest its groups'
+    access.register(Buyer, view=C.VIEW_GROUP, change=C.CHANGE_GROUP)
+    access.register(Employer, view=C.VIEW_GROUP, change=C.CHANGE_GROUP)
+    access.register(MarketLink, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("group__"))
+    for model in (Production, Sale, Milling):
+        access.register(model, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("group__"))
+    access.register(JobPlacement, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("member__group__"))
     # small grants (item 8): the applicant's scope and place; the officer who took the grant in owns it
     access.register(Grant, view=C.VIEW_GRANT, change=C.MANAGE_GRANT, person="person", owners=("created_by",))
     access.register(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.livelihoods import bank_views, grant_views, training_views, views
+from karpear.livelihoods import bank_views, grant_views, market_views, training_views, views
 
 app_name = "livelihoods"
 urlpatterns = [
@@ -67,4 +67,15 @@ urlpatterns = [
     path("grants/<uuid:uuid>/decide/", grant_views.grant_decide, name="grant_decide"),
     path("grants/<uuid:uuid>/disburse/", grant_views.grant_disburse, name="grant_disburse"),
     path("grant-follow-ups/<uuid:uuid>/", grant_views.follow_up_record, name="follow_up_record"),
+    # producer groups and markets (market_views)
+    path("groups/<uuid:uuid>/market/", market_views.group_market, name="group_market"),
+    path("groups/<uuid:uuid>/harvests/new/", market_views.production_add, name="production_add"),
+    path("groups/<uuid:uuid>/sales/new/", market_views.sale_add, name="sale_add"),
+    path("groups/<uuid:uuid>/milling/new/", market_views.milling_add, name="milling_add"),
+    path("groups/<uuid:uuid>/buyers/new/", market_views.market_link_add, name="market_link_add"),
+    path("buyers/", market_views.buyer_list, name="buyer_list"),
+    path("buyers/new/", market_views.buyer_add, name="buyer_add"),
+    path("employers/", market_views.employer_list, name="employer_list"),
+    path("employers/new/", market_views.employer_add, name="employer_add"),
+    path("members/<uuid:uuid>/job/", market_views.placement_add, name="placement_add"),
 ]

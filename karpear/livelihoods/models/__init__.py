@@ -3,6 +3,17 @@
 from karpear.livelihoods.models.banks import Animal, AnimalEvent, Bank, BankLoan, StockMovement
 from karpear.livelihoods.models.grants import Grant, GrantFollowUp, GrantGate
 from karpear.livelihoods.models.groups import CommitteeRole, Group, GroupMember, GroupStage
+from karpear.livelihoods.models.markets import (
+    Buyer,
+    Employer,
+    JobPlacement,
+    MarketLink,
+    Milling,
+    Product,
+    Production,
+    Sale,
+    Unit,
+)
 from karpear.livelihoods.models.plans import BusinessPlan, BusinessPlanYear
 from karpear.livelihoods.models.savings import (
     Attendance,
@@ -27,9 +38,11 @@ __all__ = [
     "BankLoan",
     "BusinessPlan",
     "BusinessPlanYear",
+    "Buyer",
     "ChargeMethod",
     "CommitteeRole",
     "Cycle",
+    "Employer",
     "FarmerRole",
     "Grant",
     "GrantFollowUp",
@@ -37,13 +50,20 @@ __all__ = [
     "Group",
     "GroupMember",
     "GroupStage",
+    "JobPlacement",
     "LedgerEntry",
     "Loan",
     "LoanInstalment",
+    "MarketLink",
     "Meeting",
+    "Milling",
+    "Product",
+    "Production",
+    "Sale",
     "ShareOut",
     "ShareOutLine",
     "StockMovement",
     "Training",
     "TrainingAttendance",
+    "Unit",
 ]

@@ -1,4 +1,4 @@
-"""Cascade training, advisors and small grants in the livelihoods access matrix (access_matrix.py merges it)."""
+"""Cascade training, advisors, small grants and markets in the livelihoods access matrix (access_matrix.py merges it)."""
 
 from __future__ import annotations
 
@@ -123,4 +123,14 @@ ROUTES = {
     "livelihoods:grant_decide": RouteSpec("liv_grant", write=C.APPROVE_GRANT),
     "livelihoods:grant_disburse": RouteSpec("liv_grant", write=C.MANAGE_GRANT),
     "livelihoods:follow_up_record": RouteSpec("liv_grant_follow_up", write=C.MANAGE_GRANT),
+    "livelihoods:group_market": RouteSpec("liv_group"),
+    "livelihoods:production_add": RouteSpec("liv_group", write=C.RECORD_MEETING),
+    "livelihoods:sale_add": RouteSpec("liv_group", write=C.RECORD_MEETING),
+    "livelihoods:milling_add": RouteSpec("liv_group", write=C.RECORD_MEETING),
+    "livelihoods:market_link_add": RouteSpec("liv_group", write=C.CHANGE_GROUP),
+    "livelihoods:buyer_list": RouteSpec("list", C.VIEW_GROUP),
+    "livelihoods:buyer_add": RouteSpec("list", C.CHANGE_GROUP),
+    "livelihoods:employer_list": RouteSpec("list", C.VIEW_GROUP),
+    "livelihoods:employer_add": RouteSpec("list", C.CHANGE_GROUP),
+    "livelihoods:placement_add": RouteSpec("liv_member", write=C.CHANGE_GROUP),
 }
