@@ -8,7 +8,7 @@ from typing import Any
 from karpear.core.models import User
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.livelihoods.declarations import LivelihoodsCapability
-from karpear.livelihoods.models import AdvisorHousehold, FarmerRole, Grant, GrantFollowUp, Training
+from karpear.livelihoods.models import AdvisorHousehold, FarmerRole, Grant, GrantFollowUp, Sale, Training
 
 C = LivelihoodsCapability
 
@@ -86,6 +86,23 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
         )
         return found
 
+    def sale(world: World, user: User, actor: str) -> Sale:
+        group = group_of(world, user, actor)
+        found = group.sales.first()
+        if found is None:
+            found = Sale.objects.create(
+                organisation_id=group.organisation_id,
+                group=group,
+                product="eggs",
+                on=day,
+                quantity=Decimal(10),
+                unit="piece",
+                unit_price=Decimal(500),
+                amount=Decimal(5000),
+                recorded_by=world.owner_of(user, actor),
+            )
+        return found
+
     def grant_kind(make: Any) -> ObjectKind:
         return ObjectKind(
             lambda world, user, actor, name: {"uuid": make(world, user, actor).uuid},
@@ -96,6 +113,7 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
         "liv_training": kind(training),
         "liv_farmer": kind(advisor),
         "liv_follow": kind(follow),
+        "liv_sale": kind(sale),
         "liv_grant": grant_kind(grant),
         "liv_grant_follow_up": grant_kind(follow_up),
     }
@@ -133,4 +151,21 @@ ROUTES = {
     "livelihoods:employer_list": RouteSpec("list", C.VIEW_GROUP),
     "livelihoods:employer_add": RouteSpec("list", C.CHANGE_GROUP),
     "livelihoods:placement_add": RouteSpec("liv_member", write=C.CHANGE_GROUP),
+    "livelihoods_api:training-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:training-cascade": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:training-detail": RouteSpec("liv_training", api=True),
+    "livelihoods_api:training-attendance": RouteSpec("liv_training", write=C.RECORD_TRAINING, api=True, method="post"),
+    "livelihoods_api:farmer-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:farmer-detail": RouteSpec("liv_farmer", api=True),
+    "livelihoods_api:grant-list": RouteSpec("list", C.VIEW_GRANT, api=True),
+    "livelihoods_api:grant-detail": RouteSpec("liv_grant", api=True),
+    "livelihoods_api:grant-decide": RouteSpec("liv_grant", write=C.APPROVE_GRANT, api=True, method="post"),
+    "livelihoods_api:grant-disburse": RouteSpec("liv_grant", write=C.MANAGE_GRANT, api=True, method="post"),
+    "livelihoods_api:grant-follow-up-list": RouteSpec("list", C.VIEW_GRANT, api=True),
+    "livelihoods_api:grant-follow-up-detail": RouteSpec("liv_grant_follow_up", api=True),
+    "livelihoods_api:grant-follow-up-record": RouteSpec(
+        "liv_grant_follow_up", write=C.MANAGE_GRANT, api=True, method="post"
+    ),
+    "livelihoods_api:sale-list": RouteSpec("list", C.VIEW_GROUP, api=True),
+    "livelihoods_api:sale-detail": RouteSpec("liv_sale", api=True),
 }
