@@ -172,8 +172,8 @@ def declare() -> None:
     access.register(Buyer, view=C.VIEW_GROUP, change=C.CHANGE_GROUP)
     access.register(Employer, view=C.VIEW_GROUP, change=C.CHANGE_GROUP)
     access.register(MarketLink, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("group__"))
-    for model in (Production, Sale, Milling):
-        access.register(model, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("group__"))
+    for recorded in (Production, Sale, Milling):
+        access.register(recorded, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("group__"))
     access.register(JobPlacement, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("member__group__"))
     # small grants (item 8): the applicant's scope and place; the officer who took the grant in owns it
     access.register(Grant, view=C.VIEW_GRANT, change=C.MANAGE_GRANT, person="person", owners=("created_by",))

@@ -13,6 +13,12 @@ from karpear.livelihoods.forms import MoneyField
 from karpear.livelihoods.models import Buyer, Employer, GroupMember, Product, Unit
 
 
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 def _quantity(label: Any) -> KhmerDecimalField:
     return KhmerDecimalField(label=label, min_value=0, max_digits=12, decimal_places=2)
 
@@ -25,10 +31,12 @@ class _Members(forms.Form):
     def __init__(self, *args: Any, members: list[GroupMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.uuid): m for m in members}
-        choices = [(key, f"#{m.number} {m.person.initials}".strip()) for key, m in self.members.items()]
+        choices: list[tuple[str, Any]] = [
+            (key, f"#{m.number} {m.person.initials}".strip()) for key, m in self.members.items()
+        ]
         if self.optional:
             choices = [("", _("The group together")), *choices]
-        self.fields["member"].choices = choices
+        _choice(self, "member").choices = choices
         self.fields["member"].required = not self.optional
 
     def picked_member(self) -> GroupMember | None:
@@ -57,7 +65,7 @@ class SaleForm(_Members):
     def __init__(self, *args: Any, buyers: list[Buyer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.buyers = {str(b.uuid): b for b in buyers}
-        self.fields["buyer"].choices = [("", "—"), *((key, b.name) for key, b in self.buyers.items())]
+        _choice(self, "buyer").choices = [("", "—"), *((key, b.name) for key, b in self.buyers.items())]
 
     def picked_buyer(self) -> Buyer | None:
         return self.buyers.get(self.cleaned_data.get("buyer") or "")
@@ -81,7 +89,7 @@ class MarketLinkForm(forms.Form):
     def __init__(self, *args: Any, buyers: list[Buyer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.buyers = {str(b.uuid): b for b in buyers}
-        self.fields["buyer"].choices = [(key, b.name) for key, b in self.buyers.items()]
+        _choice(self, "buyer").choices = [(key, b.name) for key, b in self.buyers.items()]
 
 
 class BuyerForm(forms.Form):
@@ -107,4 +115,4 @@ class PlacementForm(forms.Form):
     def __init__(self, *args: Any, employers: list[Employer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.employers = {str(e.uuid): e for e in employers}
-        self.fields["employer"].choices = [(key, e.name) for key, e in self.employers.items()]
+        _choice(self, "employer").choices = [(key, e.name) for key, e in self.employers.items()]

@@ -5,6 +5,7 @@ service or selector, and renders."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -162,7 +163,7 @@ def milling_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
             on=data["on"],
             paddy_kg=data["paddy_kg"],
             rice_kg=data["rice_kg"],
-            fee=data["fee"] or 0,
+            fee=data["fee"] or Decimal(0),
             currency=data["currency"],
         )
         return _market_url(group)

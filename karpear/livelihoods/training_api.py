@@ -5,6 +5,7 @@ group member, decided, disbursed once and followed up; sales recorded. The rest 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -47,7 +48,7 @@ def _user(request: Request) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _found[T](field: str, message: str, find: Any) -> T:
+def _found[T](field: str, message: str, find: Callable[[], T]) -> T:
     try:
         found: T = find()
     except Http404 as exc:
@@ -55,13 +56,15 @@ def _found[T](field: str, message: str, find: Any) -> T:
     return found
 
 
-UUID_SLUG = {"read_only": True, "slug_field": "uuid"}
+def _key(*, null: bool = False) -> serializers.SlugRelatedField[Any]:
+    """A related row named by its uuid (read only)."""
+    return serializers.SlugRelatedField(read_only=True, slug_field="uuid", allow_null=null)
 
 
 # ---------------------------------------------------------------- trainings and the cascade
 class TrainingSerializer(AnswerSerializer[Training]):
-    group: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(**UUID_SLUG)
-    trainer_farmer: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(allow_null=True, **UUID_SLUG)
+    group: serializers.SlugRelatedField[Any] = _key()
+    trainer_farmer: serializers.SlugRelatedField[Any] = _key(null=True)
     by_staff = serializers.SerializerMethodField()
     attended = serializers.SerializerMethodField()
 
@@ -190,8 +193,8 @@ class TrainingViewSet(
 
 
 class FarmerRoleSerializer(AnswerSerializer[FarmerRole]):
-    group: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(**UUID_SLUG)
-    member: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(**UUID_SLUG)
+    group: serializers.SlugRelatedField[Any] = _key()
+    member: serializers.SlugRelatedField[Any] = _key()
     kind = serializers.ChoiceField(choices=FarmerRole.Kind.choices, read_only=True)
     since = serializers.DateField(read_only=True)
     until = serializers.DateField(read_only=True, allow_null=True)
@@ -219,7 +222,7 @@ class FarmerRoleViewSet(viewsets.ReadOnlyModelViewSet[FarmerRole]):
 
 # ---------------------------------------------------------------- grants
 class GrantFollowUpSerializer(AnswerSerializer[GrantFollowUp]):
-    grant: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(**UUID_SLUG)
+    grant: serializers.SlugRelatedField[Any] = _key()
 
     class Meta:
         model = GrantFollowUp
@@ -227,7 +230,7 @@ class GrantFollowUpSerializer(AnswerSerializer[GrantFollowUp]):
 
 
 class GrantSerializer(AnswerSerializer[Grant]):
-    member: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(allow_null=True, **UUID_SLUG)
+    member: serializers.SlugRelatedField[Any] = _key(null=True)
     referred = serializers.BooleanField(read_only=True)
     case_number = serializers.CharField(source="person.case_number", read_only=True)
 
@@ -399,9 +402,9 @@ class GrantFollowUpViewSet(viewsets.ReadOnlyModelViewSet[GrantFollowUp]):
 
 # ---------------------------------------------------------------- sales
 class SaleSerializer(AnswerSerializer[Sale]):
-    group: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(**UUID_SLUG)
-    member: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(allow_null=True, **UUID_SLUG)
-    buyer: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(allow_null=True, **UUID_SLUG)
+    group: serializers.SlugRelatedField[Any] = _key()
+    member: serializers.SlugRelatedField[Any] = _key(null=True)
+    buyer: serializers.SlugRelatedField[Any] = _key(null=True)
 
     class Meta:
         model = Sale

@@ -16,6 +16,12 @@ from karpear.livelihoods.models import FarmerRole, GroupMember, Training
 STAFF = "staff"
 
 
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class TrainingForm(forms.Form):
     topic = forms.ChoiceField(label=_("Topic"), choices=Training.Topic.choices)
     title = forms.CharField(label=_("Title"), required=False, max_length=150)
@@ -29,9 +35,9 @@ class TrainingForm(forms.Form):
     def __init__(self, *args: Any, farmers: list[FarmerRole], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.farmers = {str(role.uuid): role for role in farmers}
-        choices = [(STAFF, _("Me (staff)"))]
+        choices: list[tuple[str, Any]] = [(STAFF, _("Me (staff)"))]
         choices += [(key, f"{role.group.name} #{role.member.number}") for key, role in self.farmers.items()]
-        self.fields["trainer"].choices = choices
+        _choice(self, "trainer").choices = choices
 
     def to_input(self, actor: User) -> services.TrainingInput:
         data = self.cleaned_data
@@ -50,7 +56,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["people"].choices = choices
+        _choice(self, "people").choices = choices
 
 
 class FarmerRoleForm(forms.Form):
@@ -61,7 +67,7 @@ class FarmerRoleForm(forms.Form):
     def __init__(self, *args: Any, members: list[GroupMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.uuid): m for m in members}
-        self.fields["member"].choices = [(key, f"#{m.number} {m.person.initials}") for key, m in self.members.items()]
+        _choice(self, "member").choices = [(key, f"#{m.number} {m.person.initials}") for key, m in self.members.items()]
 
 
 class FollowForm(forms.Form):
@@ -74,7 +80,7 @@ class FollowForm(forms.Form):
     def __init__(self, *args: Any, members: list[GroupMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.uuid): m for m in members}
-        self.fields["member"].choices = [(key, f"#{m.number} {m.person.initials}") for key, m in self.members.items()]
+        _choice(self, "member").choices = [(key, f"#{m.number} {m.person.initials}") for key, m in self.members.items()]
 
 
 class VisitForm(forms.Form):
