@@ -202,7 +202,7 @@ def grant_apply(*, actor: User, member: GroupMember, data: GrantInput) -> Grant:
     access.require(actor, C.MANAGE_GRANT)
     access.require(actor, C.VIEW_GROUP, member)
     membership = _membership(actor)
-    member = GroupMember.objects.select_for_update().select_related("group").get(pk=member.pk)
+    member = GroupMember.objects.select_for_update(of=("self",)).select_related("group").get(pk=member.pk)
     if member.group.organisation_id != membership.organisation_id:
         raise PermissionDenied
     errors = _validate_input(data, member.joined_on)
@@ -243,7 +243,7 @@ def grant_from_referral(*, actor: User, referral: Referral, data: GrantInput) ->
 
 
 def _locked(grant: Grant) -> Grant:
-    return Grant.objects.select_for_update().select_related("person").get(pk=grant.pk)
+    return Grant.objects.select_for_update(of=("self",)).select_related("person").get(pk=grant.pk)
 
 
 # ---------------------------------------------------------------- decision

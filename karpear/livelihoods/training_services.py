@@ -172,9 +172,10 @@ def attendance_set(*, actor: User, training: Training, people: Iterable[Person])
     """Who was at the training: rows are added for new people and removed for those no longer ticked (the
     screen sends the whole list, so sending it twice changes nothing). The training's row is locked."""
     access.require(actor, C.RECORD_TRAINING, training)
-    training = Training.objects.select_for_update().select_related("trainer_farmer").get(pk=training.pk)
+    training = Training.objects.select_for_update().get(pk=training.pk)  # no join: FOR UPDATE refuses outer joins
     wanted = {person.pk: person for person in people}
-    if training.trainer_farmer is not None and training.trainer_farmer.person_id in wanted:
+    trainer = FarmerRole.objects.filter(pk=training.trainer_farmer_id).values_list("person_id", flat=True).first()
+    if trainer is not None and trainer in wanted:
         raise ValidationError({"people": _("The model farmer who gave the training is its trainer, not a trainee.")})
     present = {row.person_id: row for row in TrainingAttendance.objects.filter(training=training)}
     removed = [pk for pk in present if pk not in wanted]

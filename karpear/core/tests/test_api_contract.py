@@ -63,8 +63,11 @@ def test_every_request_body_is_declared_once_as_json(schema):
         "livelihoods_animals_create": ["application/json"],
         "livelihoods_bank_movements_create": ["application/json"],
         "livelihoods_banks_create": ["application/json"],
+        "livelihoods_grants_create": ["application/json"],
         "livelihoods_groups_create": ["application/json"],
         "livelihoods_meetings_create": ["application/json"],
+        "livelihoods_sales_create": ["application/json"],
+        "livelihoods_trainings_create": ["application/json"],
         "people_create": ["application/json"],
         "people_update": ["application/json"],
     }
