@@ -174,7 +174,9 @@ def attendance_set(*, actor: User, training: Training, people: Iterable[Person])
     access.require(actor, C.RECORD_TRAINING, training)
     training = Training.objects.select_for_update().get(pk=training.pk)  # no join: FOR UPDATE refuses outer joins
     wanted = {person.pk: person for person in people}
-    trainer = FarmerRole.objects.filter(pk=training.trainer_farmer_id).values_list("person_id", flat=True).first()
+    trainer = None
+    if training.trainer_farmer_id is not None:
+        trainer = FarmerRole.objects.filter(pk=training.trainer_farmer_id).values_list("person_id", flat=True).first()
     if trainer is not None and trainer in wanted:
         raise ValidationError({"people": _("The model farmer who gave the training is its trainer, not a trainee.")})
     present = {row.person_id: row for row in TrainingAttendance.objects.filter(training=training)}
