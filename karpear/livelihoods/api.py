@@ -27,7 +27,7 @@ from karpear.core.api import AnswerSerializer
 from karpear.core.api_fields import Text
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import User
-from karpear.livelihoods import bank_api, selectors, services
+from karpear.livelihoods import bank_api, selectors, services, training_api
 from karpear.livelihoods.declarations import LivelihoodsCapability as C
 from karpear.livelihoods.models import (
     Attendance,
@@ -390,4 +390,5 @@ router.register("entries", LedgerEntryViewSet, basename="entry")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("share-outs", ShareOutViewSet, basename="share-out")
 bank_api.register(router)  # in-kind banks
+training_api.register(router)  # trainings, the cascade, grants and sales
 urlpatterns = router.urls

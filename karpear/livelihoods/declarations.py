@@ -19,6 +19,10 @@ class LivelihoodsCapability(StrEnum):
     RECORD_MEETING = "livelihoods_record_meeting"  # the meeting screen, corrections, bank movements and animals
     SHARE_OUT = "livelihoods_share_out"  # close a cycle with its share-out
     VIEW_INDICATORS = "livelihoods_view_indicators"  # SAVIX-style indicators of groups and programmes
+    RECORD_TRAINING = "livelihoods_record_training"  # trainings, attendance, model farmers, advisors, visits
+    VIEW_GRANT = "livelihoods_view_grant"  # small grants (of group members and of referred survivors)
+    MANAGE_GRANT = "livelihoods_manage_grant"  # apply, disburse, follow up; take a referral into a grant
+    APPROVE_GRANT = "livelihoods_approve_grant"  # approve or refuse a grant, set the eligibility conditions
 
 
 C = LivelihoodsCapability
@@ -37,6 +41,18 @@ def _share_out_due(user: User) -> int:
     return selectors.cycles_due_for_share_out(user=user).count()
 
 
+def _referrals_for_grant(user: User) -> int:
+    from karpear.livelihoods import grant_selectors
+
+    return grant_selectors.referrals_for_grant(user=user).count()
+
+
+def _grant_follow_ups_due(user: User) -> int:
+    from karpear.livelihoods import grant_selectors
+
+    return grant_selectors.follow_ups_due(user=user).count()
+
+
 def _load_demo(context: registry.DemoContext) -> None:
     from karpear.livelihoods import demo
 
@@ -49,6 +65,8 @@ def _group_places(prefix: str) -> tuple[str, str]:
 
 def declare() -> None:
     from karpear.livelihoods.models import (
+        AdvisorHousehold,
+        AdvisorVisit,
         Animal,
         AnimalEvent,
         Attendance,
@@ -56,18 +74,31 @@ def declare() -> None:
         BankLoan,
         BusinessPlan,
         BusinessPlanYear,
+        Buyer,
         CommitteeRole,
         Cycle,
+        Employer,
+        FarmerRole,
+        Grant,
+        GrantFollowUp,
+        GrantGate,
         Group,
         GroupMember,
         GroupStage,
+        JobPlacement,
         LedgerEntry,
         Loan,
         LoanInstalment,
+        MarketLink,
         Meeting,
+        Milling,
+        Production,
+        Sale,
         ShareOut,
         ShareOutLine,
         StockMovement,
+        Training,
+        TrainingAttendance,
     )
 
     roles.define_capabilities(
@@ -79,6 +110,10 @@ def declare() -> None:
             C.RECORD_MEETING: _("Record group meetings and correct them"),
             C.SHARE_OUT: _("Close a savings cycle with its share-out"),
             C.VIEW_INDICATORS: _("See group indicators"),
+            C.RECORD_TRAINING: _("Record trainings, model farmers and advisors' visits"),
+            C.VIEW_GRANT: _("See small grants"),
+            C.MANAGE_GRANT: _("Apply for, disburse and follow up small grants"),
+            C.APPROVE_GRANT: _("Approve or refuse small grants"),
         },
     )
     # Field officers run the groups of their organisation (every group, whoever formed it), though in core they
@@ -87,11 +122,14 @@ def declare() -> None:
     organisation_wide = Scope.ORGANISATION
     roles.grant(
         Role.FIELD_OFFICER,
-        [C.VIEW_GROUP, C.CHANGE_GROUP, C.RECORD_MEETING, C.SHARE_OUT, C.VIEW_INDICATORS],
+        [C.VIEW_GROUP, C.CHANGE_GROUP, C.RECORD_MEETING, C.SHARE_OUT, C.VIEW_INDICATORS, C.RECORD_TRAINING],
         scope=organisation_wide,
     )
+    # Small grants may be a referred survivor's: a field officer sees and handles the grants they took in
+    # (their role's own scope); a programme officer approves them and sees all of the organisation's.
+    roles.grant(Role.FIELD_OFFICER, [C.VIEW_GRANT, C.MANAGE_GRANT])
     roles.grant(Role.PROGRAMME_OFFICER, list(C))
-    roles.grant(Role.ME_OFFICER, [C.VIEW_GROUP, C.VIEW_INDICATORS])
+    roles.grant(Role.ME_OFFICER, [C.VIEW_GROUP, C.VIEW_INDICATORS, C.VIEW_GRANT])
 
     access.register(
         Group,
@@ -120,6 +158,33 @@ def declare() -> None:
         access.register(model, view=C.VIEW_GROUP, change=change, places=_group_places(prefix))
     access.register(BusinessPlan, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("group__"))
     access.register(BusinessPlanYear, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("plan__group__"))
+    # cascade training and advisors (item 6): scoped by the group they come from or are held with
+    access.register(Training, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("group__"))
+    access.register(FarmerRole, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("group__"))
+    access.register(
+        TrainingAttendance, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("training__group__")
+    )
+    access.register(
+        AdvisorHousehold, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("advisor__group__")
+    )
+    access.register(AdvisorVisit, view=C.VIEW_GROUP, change=C.RECORD_TRAINING, places=_group_places("advisor__group__"))
+    # producer groups and markets (item 7): buyers and employers are the organisation's, the rest its groups'
+    access.register(Buyer, view=C.VIEW_GROUP, change=C.CHANGE_GROUP)
+    access.register(Employer, view=C.VIEW_GROUP, change=C.CHANGE_GROUP)
+    access.register(MarketLink, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("group__"))
+    for recorded in (Production, Sale, Milling):
+        access.register(recorded, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("group__"))
+    access.register(JobPlacement, view=C.VIEW_GROUP, change=C.CHANGE_GROUP, places=_group_places("member__group__"))
+    # small grants (item 8): the applicant's scope and place; the officer who took the grant in owns it
+    access.register(Grant, view=C.VIEW_GRANT, change=C.MANAGE_GRANT, person="person", owners=("created_by",))
+    access.register(
+        GrantFollowUp,
+        view=C.VIEW_GRANT,
+        change=C.MANAGE_GRANT,
+        person="grant__person",
+        owners=("grant__created_by",),
+    )
+    access.register(GrantGate, view=C.VIEW_GRANT, change=C.APPROVE_GRANT)
     access.register(LoanInstalment, view=C.VIEW_GROUP, change=C.RECORD_MEETING, places=_group_places("loan__group__"))
     access.register(ShareOutLine, view=C.VIEW_GROUP, change=C.SHARE_OUT, places=_group_places("share_out__group__"))
     access.register(
@@ -142,6 +207,27 @@ def declare() -> None:
         "livelihoods", prefix="livelihoods/", module="karpear.livelihoods.urls", api_module="karpear.livelihoods.api"
     )
     registry.menu_item("livelihoods", "livelihoods:group_list", _("Groups"), capability=C.VIEW_GROUP, order=40)
+    registry.menu_item("livelihoods", "livelihoods:grant_list", _("Small grants"), capability=C.VIEW_GRANT, order=42)
+    registry.work_list(
+        "livelihoods",
+        "livelihoods_referrals_for_grant",
+        _("Referred people to take in for a grant"),
+        capability=C.MANAGE_GRANT,
+        count=_referrals_for_grant,
+        url=lambda user: reverse("livelihoods:grant_list"),
+        empty=_("No accepted referral is waiting to be taken in for a grant."),
+        order=42,
+    )
+    registry.work_list(
+        "livelihoods",
+        "livelihoods_grant_follow_ups_due",
+        _("Grant follow-ups due"),
+        capability=C.MANAGE_GRANT,
+        count=_grant_follow_ups_due,
+        url=lambda user: reverse("livelihoods:grant_list"),
+        empty=_("No grant follow-up is due."),
+        order=43,
+    )
     registry.work_list(
         "livelihoods",
         "livelihoods_my_groups",

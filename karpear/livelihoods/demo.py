@@ -1,8 +1,8 @@
 """The livelihoods part of the demo consortium (issue 12, item 10): a savings group of Sovann Phoum in Kampong
 Cham with last year's cycle of monthly meetings shared out (a loan netted from its borrower's payout) and this
 year's cycle of weekly meetings under way (shares, social fund, a loan repaid), loaded through the services so
-the demo obeys the same rules; CCPCR's rice and cow bank in Svay Rieng are bank_demo's. CEDAC's producer
-groups come with slice 3."""
+the demo obeys the same rules; CCPCR's rice and cow bank in Svay Rieng are bank_demo's; CEDAC's producer
+groups, cascade and advisors and CCPCR's small grants are cascade_demo's."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from karpear.core import services as core_services
 from karpear.core.models import User, Village
 from karpear.core.registry import DemoContext
-from karpear.livelihoods import bank_demo, services
+from karpear.livelihoods import bank_demo, cascade_demo, services
 from karpear.livelihoods.models import Group
 
 NAMES = [("សុខ ស្រីមុំ", "Sok Sreymom"), ("ចាន់ ដារ៉ា", "Chan Dara"), ("កែវ សុភា", "Keo Sophea"), ("ហេង សុវណ្ណ", "Heng Sovann")]
@@ -23,6 +23,7 @@ NAMES = [("សុខ ស្រីមុំ", "Sok Sreymom"), ("ចាន់ ដ�
 
 def load(context: DemoContext) -> None:
     bank_demo.load(context)  # CCPCR's rice and cow bank in Svay Rieng
+    cascade_demo.load(context)  # CEDAC's producer groups, cascade and advisors; CCPCR's small grants
     officer = User.objects.filter(username="fieldofficer").first()
     if officer is None or Group.objects.filter(organisation__short_name="sovann").exists():
         return

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.livelihoods import bank_views, views
+from karpear.livelihoods import bank_views, grant_views, market_views, training_views, views
 
 app_name = "livelihoods"
 urlpatterns = [
@@ -44,4 +44,38 @@ urlpatterns = [
     path("animals/<uuid:uuid>/end/", bank_views.animal_end, name="animal_end"),
     path("animals/<uuid:uuid>/replace/", bank_views.animal_replace, name="animal_replace"),
     path("animals/<uuid:uuid>/repay/", bank_views.animal_repay, name="animal_repay"),
+    # cascade training and advisors (training_views)
+    path("trainings/", training_views.training_list, name="training_list"),
+    path("cascade/", training_views.cascade, name="cascade"),
+    path("groups/<uuid:uuid>/trainings/", training_views.group_trainings, name="group_trainings"),
+    path("groups/<uuid:uuid>/trainings/new/", training_views.training_create, name="training_create"),
+    path("groups/<uuid:uuid>/farmers/new/", training_views.farmer_add, name="farmer_add"),
+    path("trainings/<uuid:uuid>/", training_views.training_detail, name="training_detail"),
+    path("trainings/<uuid:uuid>/attendance/", training_views.training_attendance, name="training_attendance"),
+    path("farmers/<uuid:uuid>/", training_views.farmer_detail, name="farmer_detail"),
+    path("farmers/<uuid:uuid>/end/", training_views.farmer_end, name="farmer_end"),
+    path("farmers/<uuid:uuid>/follow/", training_views.advisor_follow, name="advisor_follow"),
+    path("follows/<uuid:uuid>/visit/", training_views.follow_visit, name="follow_visit"),
+    path("follows/<uuid:uuid>/end/", training_views.follow_end, name="follow_end"),
+    # small grants (grant_views)
+    path("grants/", grant_views.grant_list, name="grant_list"),
+    path("grants/conditions/", grant_views.gate_list, name="gate_list"),
+    path("grants/conditions/new/", grant_views.gate_add, name="gate_add"),
+    path("members/<uuid:uuid>/grant/", grant_views.grant_apply, name="grant_apply"),
+    path("referrals/<uuid:uuid>/grant/", grant_views.grant_from_referral, name="grant_from_referral"),
+    path("grants/<uuid:uuid>/", grant_views.grant_detail, name="grant_detail"),
+    path("grants/<uuid:uuid>/decide/", grant_views.grant_decide, name="grant_decide"),
+    path("grants/<uuid:uuid>/disburse/", grant_views.grant_disburse, name="grant_disburse"),
+    path("grant-follow-ups/<uuid:uuid>/", grant_views.follow_up_record, name="follow_up_record"),
+    # producer groups and markets (market_views)
+    path("groups/<uuid:uuid>/market/", market_views.group_market, name="group_market"),
+    path("groups/<uuid:uuid>/harvests/new/", market_views.production_add, name="production_add"),
+    path("groups/<uuid:uuid>/sales/new/", market_views.sale_add, name="sale_add"),
+    path("groups/<uuid:uuid>/milling/new/", market_views.milling_add, name="milling_add"),
+    path("groups/<uuid:uuid>/buyers/new/", market_views.market_link_add, name="market_link_add"),
+    path("buyers/", market_views.buyer_list, name="buyer_list"),
+    path("buyers/new/", market_views.buyer_add, name="buyer_add"),
+    path("employers/", market_views.employer_list, name="employer_list"),
+    path("employers/new/", market_views.employer_add, name="employer_add"),
+    path("members/<uuid:uuid>/job/", market_views.placement_add, name="placement_add"),
 ]

@@ -280,6 +280,7 @@ def member_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "share_outs": list(selectors.member_share_outs(user=user, member=member)),
         "leave_form": LeaveForm(initial={"on": today().strftime("%d/%m/%Y")}),
         "can_change": _can(request, C.CHANGE_GROUP) and member.left_on is None,
+        "can_apply": _can(request, C.MANAGE_GRANT) and member.left_on is None,
     }
     if request.GET.get("format") == "pdf":
         return pdf.response(request, "livelihoods/passbook_pdf.html", context, f"passbook-{member.number}.pdf")

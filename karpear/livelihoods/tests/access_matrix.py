@@ -12,6 +12,7 @@ from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.livelihoods.declarations import LivelihoodsCapability
 from karpear.livelihoods.models import Cycle, Group, GroupMember, LedgerEntry, Loan, Meeting, ShareOut
 from karpear.livelihoods.tests import access_matrix_banks as banks
+from karpear.livelihoods.tests import access_matrix_training as training
 
 C = LivelihoodsCapability
 DAY = dt.date(2026, 1, 5)
@@ -199,3 +200,5 @@ ROUTES = {
 }
 KINDS.update(banks.kinds(_group, _member, DAY))
 ROUTES.update(banks.ROUTES)
+KINDS.update(training.kinds(_group, _member, DAY))
+ROUTES.update(training.ROUTES)
