@@ -39,11 +39,11 @@ class IndicatorSerializer(serializers.Serializer[Any]):
 
 class CellSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
-    value = serializers.SerializerMethodField()
+    name = serializers.CharField(source="label")
+    count = serializers.SerializerMethodField()
     shown = serializers.CharField()
 
-    def get_value(self, cell: selectors.Cell) -> int | None:
+    def get_count(self, cell: selectors.Cell) -> int | None:
         return None if cell.mark else cell.value
 
 

@@ -94,7 +94,7 @@ def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) 
     counted = [f.indicator for f in figures if f.indicator in mappable and f.value]
     chosen = declared.indicator_for(request.GET.get("indicator", ""))
     if chosen not in mappable:
-        chosen = (counted or mappable or [None])[0]
+        chosen = (counted or mappable)[0] if mappable else None
     map_svg = trend_svg = None
     if chosen is not None:
         shown = selectors.figure(user, chosen, reach, period, dimensions=[Dimension.PROVINCE, Dimension.PERIOD])
