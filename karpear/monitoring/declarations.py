@@ -3,11 +3,13 @@ URLs and menu, that it counts achievements against targets, and the indicators e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import access, indicators, registry, roles
+from karpear.core.models import ExportJob
 from karpear.core.roles import Capability, Role
 
 
@@ -23,6 +25,12 @@ def _load_demo(context: registry.DemoContext) -> None:
     from karpear.monitoring import demo
 
     demo.load(context)
+
+
+def _donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> registry.ExportOutput:
+    from karpear.monitoring import reports
+
+    return reports.donor_report(job, progress)
 
 
 def declare() -> None:
@@ -42,6 +50,14 @@ def declare() -> None:
         "monitoring", "monitoring:index", _("Monitoring"), capability=Capability.VIEW_AGGREGATES, order=80
     )
     registry.target_counter("monitoring")
+    registry.export_kind(
+        "monitoring",
+        "monitoring_donor_report",
+        _("Donor report"),
+        capability=Capability.VIEW_AGGREGATES,
+        formats=["xlsx"],
+        run=_donor_report,
+    )
     registry.demo_loader("monitoring", "monitoring", _load_demo, after=["core", "livelihoods", "outreach"])
     # Every installed app's indicators.py (this app's own included) declares what it counts.
     indicators.discover()

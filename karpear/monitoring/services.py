@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from karpear.core import access, audit
 from karpear.core import indicators as declared
-from karpear.core.models import Programme, SubGrant, User
+from karpear.core import services as core_services
+from karpear.core.models import ExportJob, Programme, SubGrant, User
+from karpear.core.roles import Capability
 from karpear.monitoring.declarations import MonitoringCapability
 from karpear.monitoring.models import ManualValue
 
@@ -81,3 +83,21 @@ def manual_value_record(
     )
     audit.record(actor=actor, action="create", obj=entry, indicator=indicator, value=str(value))
     return entry
+
+
+def report_request(*, actor: User, programme: Programme, period: str) -> ExportJob:
+    """Ask for the programme's donor report for a period (XLSX), built in the background as the actor (their
+    reach and small-cell suppression hold in the file). Needs view_aggregates; audited as an export by core."""
+    from karpear.monitoring import selectors
+
+    access.require(actor, Capability.VIEW_AGGREGATES)
+    programme = access.get_programme_for_user(actor, programme.uuid)
+    chosen = selectors.parse_period(period)
+    return core_services.export_request(
+        actor=actor,
+        kind="monitoring_donor_report",
+        fmt="xlsx",
+        params={"programme": str(programme.uuid), "period": chosen.key},
+        programme=programme.code,
+        period=chosen.key,
+    )

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from karpear.core import access, audit
 from karpear.core import indicators as declared
@@ -267,3 +267,14 @@ def manual_value_add(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The figure is saved, marked as entered by hand."))
             return redirect_after_post(request, reverse("monitoring:index"))
     return render_page(request, "monitoring/manual_value_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def report(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Ask for the programme's donor report (XLSX) for the period shown; the job page follows its progress."""
+    user = user_of(request)
+    access.require(user, Capability.VIEW_AGGREGATES)
+    programme = access.get_programme_for_user(user, uuid)
+    job = services.report_request(actor=user, programme=programme, period=request.POST.get("period", ""))
+    return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))

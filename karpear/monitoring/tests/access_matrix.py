@@ -23,6 +23,8 @@ ROUTES = {
     "monitoring:index": RouteSpec("list", AGGREGATES),
     "monitoring:organisation": RouteSpec("list", AGGREGATES),
     "monitoring:programme": RouteSpec("programme", AGGREGATES, capability_first=True),
+    # POST: queues the report and redirects to the job page.
+    "monitoring:report": RouteSpec("programme", AGGREGATES, capability_first=True, method="post"),
     "monitoring:indicator": RouteSpec("monitoring_indicator", AGGREGATES, capability_first=True),
     "monitoring:records": RouteSpec("monitoring_indicator", AGGREGATES, capability_first=True),
     "monitoring:manual_value_add": RouteSpec("list", MonitoringCapability.ENTER_FIGURES),
