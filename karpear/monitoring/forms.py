@@ -6,18 +6,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import indicators as declared
+from karpear.core.forms import KhmerDateField, KhmerDecimalField
 from karpear.core.models import Programme, SubGrant
 
 
 class ManualValueForm(forms.Form):
     indicator = forms.ChoiceField(label=_("Indicator"))
-    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none(), to_field_name="uuid")
-    subgrant = forms.ModelChoiceField(
-        label=_("Sub-grant"), queryset=SubGrant.objects.none(), to_field_name="uuid", required=False
+    # The querysets are the viewer's (selectors.entry_choices), set in __init__.
+    programme: forms.ModelChoiceField[Programme] = forms.ModelChoiceField(
+        label=_("Programme"), queryset=None, to_field_name="uuid"
     )
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    value = forms.DecimalField(label=_("Figure"), min_value=0, max_digits=14, decimal_places=2)
+    subgrant: forms.ModelChoiceField[SubGrant] = forms.ModelChoiceField(
+        label=_("Sub-grant"), queryset=None, to_field_name="uuid", required=False
+    )
+    period_start = KhmerDateField(label=_("From"))
+    period_end = KhmerDateField(label=_("To"))
+    value = KhmerDecimalField(label=_("Figure"), min_value=0, max_digits=14, decimal_places=2)
     source = forms.CharField(
         label=_("Where the figure comes from"),
         max_length=300,

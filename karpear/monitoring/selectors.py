@@ -91,6 +91,15 @@ def programmes(*, user: User) -> QuerySet[Programme]:
     return access.visible(user, Programme.objects.select_related("donor", "organisation")).order_by("name")
 
 
+def entry_choices(*, user: User) -> tuple[QuerySet[Programme], QuerySet[SubGrant]]:
+    """The programmes and the organisation's own sub-grants a figure entered by hand may be for."""
+    membership = access.membership_for(user)
+    assert membership is not None
+    programmes = access.visible(user, Programme.objects.all()).order_by("name")
+    subgrants = access.visible(user, SubGrant.objects.filter(organisation_id=membership.organisation_id))
+    return programmes, subgrants.order_by("reference")
+
+
 # ---------------------------------------------------------------- periods
 @dataclass(frozen=True)
 class Period:

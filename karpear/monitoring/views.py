@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from karpear.core import access, audit
 from karpear.core import indicators as declared
 from karpear.core.indicators import Dimension, Indicator
-from karpear.core.models import Programme, SubGrant, User
+from karpear.core.models import Programme, User
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, redirect_after_post, render_page, user_of
 from karpear.monitoring import charts, selectors, services, suppression
@@ -243,10 +243,7 @@ def records(request: HttpRequest, code: str) -> HttpResponse:
 def manual_value_add(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     access.require(user, MonitoringCapability.ENTER_FIGURES)
-    membership = access.membership_for(user)
-    assert membership is not None
-    programmes = access.visible(user, Programme.objects.all())
-    subgrants = access.visible(user, SubGrant.objects.filter(organisation_id=membership.organisation_id))
+    programmes, subgrants = selectors.entry_choices(user=user)
     form = ManualValueForm(request.POST or None, programmes=programmes, subgrants=subgrants)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
