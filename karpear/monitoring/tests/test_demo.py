@@ -49,3 +49,19 @@ def test_progress_against_the_seeds_targets_for_a_sub_grantee_and_the_donor() ->
     ctip = Programme.objects.get(code="ctip")
     ctip_rows = selectors.progress(donor, selectors.reach(donor, ctip), selectors.parse_period(""))
     assert {row.target.indicator for row in ctip_rows} >= {"savings_groups_formed", "savings_group_members"}
+
+
+def test_the_demo_dashboards_render_for_the_donor_and_the_me_officer(client: Any) -> None:
+    from django.urls import reverse
+
+    from conftest import login
+
+    load_demo()
+    donor, officer = User.objects.get(username="donor"), User.objects.get(username="monitoring")
+    ctip = Programme.objects.get(code="ctip")
+    login(client, donor)
+    page = client.get(reverse("monitoring:programme", args=[ctip.uuid])).content.decode()
+    assert "Savings groups formed" in page and 'class="map"' in page
+    login(client, officer)
+    assert client.get(reverse("monitoring:organisation")).status_code == 200
+    assert client.get(reverse("monitoring:indicator", args=["protection_cases_opened"])).status_code == 200
