@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "karpear.protection",
     "karpear.outreach",
     "karpear.matching",
+    "karpear.monitoring",
     # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
 if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):

@@ -1,0 +1,80 @@
+"""What monitoring may count of savings groups (docs/writing-a-module.md): the groups and their members, counted
+from the records, and the SAVIX-style ratios of `savix`, computed from the ledger of the groups under way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core.indicators import Indicator, Records, Scope, declare
+from karpear.core.models import User
+from karpear.livelihoods import savix, selectors
+from karpear.livelihoods.models import Cycle, Group, GroupMember
+
+SAVINGS_GROUPS_FORMED = declare(
+    Indicator(
+        code="savings_groups_formed",
+        name=_("Savings groups formed"),
+        definition=_("Savings groups formed in the period (dissolved groups included)."),
+        unit="groups",
+        app_label="livelihoods",
+        records=Records(
+            queryset=lambda: Group.objects.filter(kind=Group.Kind.SAVINGS),
+            date="formed_on",
+            programme="programme",
+            province="province",
+        ),
+        drilldown="livelihoods:group_detail",
+    )
+)
+
+SAVINGS_GROUP_MEMBERS = declare(
+    Indicator(
+        code="savings_group_members",
+        name=_("Savings group members"),
+        definition=_("People who joined a savings group in the period (each person once, whatever the groups)."),
+        unit="people",
+        app_label="livelihoods",
+        records=Records(
+            queryset=lambda: GroupMember.objects.filter(group__kind=Group.Kind.SAVINGS),
+            date="joined_on",
+            distinct="person",
+            programme="group__programme",
+            province="group__province",
+            person="person",
+        ),
+    )
+)
+
+
+def _savix(code: str) -> Callable[[User, Scope], Decimal | None]:
+    """A SAVIX ratio of the savings groups under way in the scope, from the facts the viewer may read (ratios
+    from the totals, never an average of the groups' ratios)."""
+
+    def compute(user: User, scope: Scope) -> Decimal | None:
+        cycles = Cycle.objects.filter(closed_on__isnull=True, group__kind=Group.Kind.SAVINGS)
+        if scope.organisations is not None:
+            cycles = cycles.filter(organisation_id__in=scope.organisations)
+        if scope.programmes is not None:
+            cycles = cycles.filter(group__programme_id__in=scope.programmes)
+        facts = savix.total(selectors.savix_facts(user=user, cycles=cycles, as_of=scope.end).values())
+        value = savix.value(code, facts)
+        return None if value is None else Decimal(value).quantize(Decimal("0.1"))
+
+    return compute
+
+
+for _code in ("women_pct", "attendance_pct", "dropout_pct", "members_with_loans_pct", "portfolio_at_risk_pct"):
+    _definition = savix.BY_CODE[_code]
+    declare(
+        Indicator(
+            code=f"savix_{_code}",
+            name=_definition.name,
+            definition=_definition.formula,
+            unit="percent",
+            app_label="livelihoods",
+            compute=_savix(_code),
+        )
+    )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core import indicators as declared
+from karpear.core.forms import KhmerDateField, KhmerDecimalField
+from karpear.core.models import Programme, SubGrant
+
+
+class ManualValueForm(forms.Form):
+    indicator = forms.ChoiceField(label=_("Indicator"))
+    # The querysets are the viewer's (selectors.entry_choices), set in __init__.
+    programme: forms.ModelChoiceField[Programme] = forms.ModelChoiceField(
+        label=_("Programme"), queryset=None, to_field_name="uuid"
+    )
+    subgrant: forms.ModelChoiceField[SubGrant] = forms.ModelChoiceField(
+        label=_("Sub-grant"), queryset=None, to_field_name="uuid", required=False
+    )
+    period_start = KhmerDateField(label=_("From"))
+    period_end = KhmerDateField(label=_("To"))
+    value = KhmerDecimalField(label=_("Figure"), min_value=0, max_digits=14, decimal_places=2)
+    source = forms.CharField(
+        label=_("Where the figure comes from"),
+        max_length=300,
+        help_text=_("The attendance sheet or head count it was read from, so that it can be checked."),
+    )
+
+    def __init__(self, *args: Any, programmes: Any, subgrants: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [  # type: ignore[attr-defined]
+            (indicator.code, indicator.name) for indicator in declared.indicators() if indicator.manual
+        ]
+        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        self.fields["subgrant"].queryset = subgrants  # type: ignore[attr-defined]

@@ -1,0 +1,41 @@
+"""What monitoring stores itself: the figures no record holds, entered by hand and shown as such."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core.models import OrgOwned, Programme, SubGrant
+
+
+class ManualValue(OrgOwned):
+    """A figure of a manual indicator for a period (e.g. people at an event), entered by the organisation that
+    did the work. Never a number the records hold: only indicators declared `manual` take one."""
+
+    indicator = models.SlugField(_("indicator"), max_length=60)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme"))
+    subgrant = models.ForeignKey(
+        SubGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("sub-grant")
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    source = models.CharField(_("where the figure comes from"), max_length=300)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-period_end", "indicator", "id"]
+        verbose_name = _("figure entered by hand")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="monitoring_manual_value_dates"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="monitoring_manual_value_not_negative"),
+        ]
+        indexes = [models.Index(fields=["indicator", "programme", "period_end"], name="monitoring_manual_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.value}"

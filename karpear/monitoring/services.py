@@ -1,0 +1,103 @@
+"""Writes of monitoring: the figures of manual indicators (DESIGN §4: keyword-only, atomic, access first,
+audit last)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from karpear.core import access, audit
+from karpear.core import indicators as declared
+from karpear.core import services as core_services
+from karpear.core.models import ExportJob, Programme, SubGrant, User
+from karpear.core.roles import Capability
+from karpear.monitoring.declarations import MonitoringCapability
+from karpear.monitoring.models import ManualValue
+
+
+@transaction.atomic
+def manual_value_record(
+    *,
+    actor: User,
+    indicator: str,
+    programme: Programme,
+    subgrant: SubGrant | None,
+    period_start: dt.date,
+    period_end: dt.date,
+    value: Decimal,
+    source: str,
+) -> ManualValue:
+    """Record a figure of a manual indicator for the actor's organisation, in a programme it takes part in."""
+    access.require(actor, MonitoringCapability.ENTER_FIGURES)
+    membership = access.membership_for(actor)
+    assert membership is not None  # require() passed
+    # The programme row is locked: two officers entering the same period at once cannot both pass the check below.
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    errors: dict[str, str] = {}
+    declaration = declared.indicator_for(indicator)
+    if declaration is None or not declaration.manual:
+        errors["indicator"] = _("Only the figures no record holds are entered by hand; this one is counted.")
+    if period_end < period_start:
+        errors["period_end"] = _("The end of the period is before its start.")
+    if value < 0:
+        errors["value"] = _("A figure cannot be negative.")
+    if not source.strip():
+        errors["source"] = _("Say where the figure comes from (an attendance sheet, a head count).")
+    takes_part = (
+        programme.organisation_id == membership.organisation_id
+        or SubGrant.objects.filter(programme=programme, organisation_id=membership.organisation_id).exists()
+    )
+    if not takes_part:
+        errors["programme"] = _("Your organisation takes no part in this programme.")
+    if subgrant is not None and (
+        subgrant.programme_id != programme.pk or subgrant.organisation_id != membership.organisation_id
+    ):
+        errors["subgrant"] = _("Choose one of your organisation's sub-grants of this programme.")
+    if (
+        not errors
+        and ManualValue.objects.filter(
+            indicator=indicator,
+            programme=programme,
+            organisation_id=membership.organisation_id,
+            period_start__lte=period_end,
+            period_end__gte=period_start,
+        ).exists()
+    ):
+        errors["period_start"] = _("A figure of this indicator is already entered for a period overlapping this one.")
+    if errors:
+        raise ValidationError(errors)
+    entry = ManualValue.objects.create(
+        organisation_id=membership.organisation_id,
+        indicator=indicator,
+        programme=programme,
+        subgrant=subgrant,
+        period_start=period_start,
+        period_end=period_end,
+        value=value,
+        source=source.strip(),
+        entered_by=actor,
+    )
+    audit.record(actor=actor, action="create", obj=entry, indicator=indicator, value=str(value))
+    return entry
+
+
+def report_request(*, actor: User, programme: Programme, period: str) -> ExportJob:
+    """Ask for the programme's donor report for a period (XLSX), built in the background as the actor (their
+    reach and small-cell suppression hold in the file). Needs view_aggregates; audited as an export by core."""
+    from karpear.monitoring import selectors
+
+    access.require(actor, Capability.VIEW_AGGREGATES)
+    programme = access.get_programme_for_user(actor, programme.uuid)
+    chosen = selectors.parse_period(period)
+    return core_services.export_request(
+        actor=actor,
+        kind="monitoring_donor_report",
+        fmt="xlsx",
+        params={"programme": str(programme.uuid), "period": chosen.key},
+        programme=programme.code,
+        period=chosen.key,
+    )

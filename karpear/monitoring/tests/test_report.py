@@ -1,0 +1,60 @@
+"""The donor report (XLSX) through core's export mechanism: built as the user who asked, with their reach and
+small-cell suppression, a sheet per module; asked for only with view_aggregates, audited."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import login
+from karpear.core.models import AuditEvent, ExportJob
+from karpear.core.tests.factories import this_year
+from karpear.monitoring import services
+from karpear.monitoring.tests.factories import Consortium, consortium, people, target
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def c() -> Consortium:
+    made = consortium()
+    people(made.caseworker, [("female", 1990)] * 6 + [("male", 1990)] * 2)
+    target(made, "people_registered", 40)
+    return made
+
+
+def test_the_report_has_targets_and_a_sheet_per_module_with_small_cells_hidden(
+    c: Consortium, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.report_request(actor=c.manager, programme=c.programme, period=str(this_year()))
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE, job.error
+    assert AuditEvent.objects.filter(action="export", actor=c.manager, details__kind="monitoring_donor_report").exists()
+    book = load_workbook(io.BytesIO(bytes(job.content)))
+    assert {"Summary", "Targets", "Monitoring", "Livelihoods", "Protection", "Outreach"} <= set(book.sheetnames)
+    targets = list(book["Targets"].iter_rows(values_only=True))
+    assert targets[1][0] == "people_registered" and targets[1][5] == 8 and targets[1][6] == 20
+    rows = list(book["Monitoring"].iter_rows(values_only=True))
+    people_rows = [row for row in rows if row[2] == "Sex"]
+    assert {(row[3], row[4]) for row in people_rows} == {("Female", "x"), ("Male", "<5")}
+
+
+def test_a_role_without_view_aggregates_asks_for_no_report(c: Consortium) -> None:
+    with pytest.raises(PermissionDenied):
+        services.report_request(actor=c.caseworker, programme=c.programme, period="")
+    assert not ExportJob.objects.exists()
+
+
+def test_the_dashboard_button_queues_the_report_and_shows_its_job(client: Client, c: Consortium) -> None:
+    login(client, c.manager)
+    answer = client.post(reverse("monitoring:report", args=[c.programme.uuid]), {"period": "2026-Q1"})
+    job = ExportJob.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == reverse("job_detail", args=[job.uuid])
+    assert job.params == {"programme": str(c.programme.uuid), "period": "2026-Q1"}

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from karpear.monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("organisation/", views.organisation_dashboard, name="organisation"),
+    path("programmes/<uuid:uuid>/", views.programme_dashboard, name="programme"),
+    path("programmes/<uuid:uuid>/report/", views.report, name="report"),
+    path("indicators/<slug:code>/", views.indicator_detail, name="indicator"),
+    path("indicators/<slug:code>/records/", views.records, name="records"),
+    path("figures/new/", views.manual_value_add, name="manual_value_add"),
+]
