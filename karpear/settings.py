@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "karpear.livelihoods",
     "karpear.protection",
     "karpear.outreach",
+    "karpear.justice",
     # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
 if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
