@@ -67,6 +67,7 @@ def declare() -> None:
         LegalCase,
         Offence,
         Party,
+        Repatriation,
         Statement,
         Submission,
         Verdict,
@@ -110,6 +111,7 @@ def declare() -> None:
         Submission,
         Hearing,
         Verdict,
+        Repatriation,
     ):
         access.register(
             model,
@@ -139,7 +141,7 @@ def declare() -> None:
         description=_("The legal case: offences, parties, investigation, evidence, submissions and court."),
         order=30,
     )
-    registry.urls("justice", prefix="justice/", module="karpear.justice.urls")
+    registry.urls("justice", prefix="justice/", module="karpear.justice.urls", api_module="karpear.justice.api")
     registry.menu_item("justice", "justice:case_list", _("Legal cases"), capability=C.VIEW_CASE, order=36)
     registry.work_list(
         "justice",

@@ -65,6 +65,14 @@ def load(context: DemoContext) -> None:
             deadline=ago(1),
         ),
     )
+    repatriation = services.repatriation_add(
+        actor=lawyer,
+        case=direct,
+        data=services.RepatriationInput(
+            country="MY", persons=1, authority="Royal Embassy of Cambodia, Kuala Lumpur", requested_on=ago(14)
+        ),
+    )
+    services.repatriation_status_set(actor=lawyer, repatriation=repatriation, status="approved")
     context.created["justice_cases"] = LegalCase.objects.filter(organisation__short_name="adhoc").count()
 
 

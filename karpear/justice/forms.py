@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from karpear.core import countries
 from karpear.core import services as core_services
 from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField
 from karpear.core.models import BudgetLine, Currency, Person
@@ -21,6 +22,7 @@ from karpear.justice.models import (
     CustodyAction,
     EvidenceKind,
     PartyKind,
+    RepatriationStatus,
     VerdictOutcome,
 )
 
@@ -265,3 +267,34 @@ class CostForm(forms.Form):
             budget_line=data.get("budget_line"),
             note=data.get("note", ""),
         )
+
+
+class RepatriationForm(forms.Form):
+    prefix = "repatriation"
+    country = forms.ChoiceField(label=_("Country"), choices=[])
+    persons = KhmerIntegerField(label=_("Number of people"), min_value=1, max_value=500)
+    authority = forms.CharField(
+        label=_("Authority asked"), max_length=200, help_text=_("e.g. the Cambodian embassy in Kuala Lumpur.")
+    )
+    requested_on = KhmerDateField(label=_("Requested on"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [*EMPTY, *countries.choices()]  # type: ignore[attr-defined]
+
+    def to_input(self) -> services.RepatriationInput:
+        data = self.cleaned_data
+        return services.RepatriationInput(
+            country=data["country"],
+            persons=data["persons"],
+            authority=data["authority"],
+            requested_on=data["requested_on"],
+            note=data.get("note", ""),
+        )
+
+
+class RepatriationStatusForm(forms.Form):
+    prefix = "repstatus"
+    status = forms.ChoiceField(label=_("Status"), choices=RepatriationStatus.choices)
+    arrived_on = KhmerDateField(label=_("Arrived on"), required=False)

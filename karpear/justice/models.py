@@ -421,3 +421,40 @@ class Cost(CaseRecord):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+# ---------------------------------------------------------------- repatriation
+class RepatriationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    ARRIVED = "arrived", _("Arrived home")
+    REFUSED = "refused", _("Refused")
+
+
+class Repatriation(CaseRecord):
+    """A request to bring victims stranded abroad home: the country, how many people, the authority asked (an
+    embassy, a foreign authority), the dates and where it stands. Its costs are the case's repatriation costs."""
+
+    country = models.CharField(_("country"), max_length=2)
+    persons = models.PositiveSmallIntegerField(_("number of people"))
+    authority = models.CharField(_("authority asked"), max_length=200)
+    requested_on = models.DateField(_("requested on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RepatriationStatus.choices, default=RepatriationStatus.REQUESTED
+    )
+    arrived_on = models.DateField(_("arrived on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_on", "-id"]
+        verbose_name = _("repatriation request")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arrived_on__isnull=True) | Q(arrived_on__gte=models.F("requested_on")),
+                name="justice_repatriation_dates",
+            ),
+            models.CheckConstraint(condition=Q(persons__gte=1), name="justice_repatriation_persons"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.requested_on}"

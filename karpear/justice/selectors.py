@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from karpear.core import access, audit
+from karpear.core import access, audit, countries
 from karpear.core.models import Identity, Person, Referral, User
 from karpear.core.roles import Capability
 from karpear.justice.declarations import JusticeCapability as C
@@ -27,6 +27,7 @@ from karpear.justice.models import (
     LegalCase,
     Offence,
     Party,
+    Repatriation,
     Statement,
     Submission,
     Verdict,
@@ -232,8 +233,13 @@ def investigation(*, user: User, case: LegalCase) -> dict[str, Any]:
 
 
 def court(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Letters, repatriation requests, hearings and judgments (four queries)."""
+    repatriations = list(access.visible(user, Repatriation.objects.filter(case=case)))
+    for row in repatriations:
+        row.country_name = countries.name(row.country)  # type: ignore[attr-defined]
     return {
         "submissions": list(access.visible(user, Submission.objects.filter(case=case))),
+        "repatriations": repatriations,
         "hearings": list(access.visible(user, Hearing.objects.filter(case=case))),
         "verdicts": list(access.visible(user, Verdict.objects.filter(case=case))),
     }

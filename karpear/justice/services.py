@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from karpear.core import access, audit
+from karpear.core import access, audit, countries
 from karpear.core import services as core_services
 from karpear.core.models import BudgetLine, Membership, Person, Referral, SubGrant, User
 from karpear.core.roles import spec_for
@@ -54,6 +54,8 @@ from karpear.justice.models import (
     Offence,
     Party,
     PartyKind,
+    Repatriation,
+    RepatriationStatus,
     Statement,
     Submission,
     Verdict,
@@ -815,3 +817,74 @@ def cost_add(*, actor: User, case: LegalCase, data: CostInput) -> Cost:
         actor=actor, action="create", obj=cost, case=str(locked.uuid), amount=data.amount, currency=data.currency
     )
     return cost
+
+
+# ---------------------------------------------------------------- repatriation
+@dataclass
+class RepatriationInput:
+    country: str
+    persons: int
+    authority: str
+    requested_on: dt.date
+    note: str = ""
+
+
+@transaction.atomic
+def repatriation_add(*, actor: User, case: LegalCase, data: RepatriationInput) -> Repatriation:
+    """A request to repatriate victims stranded abroad (country, how many, the authority asked, the date).
+    Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.country not in countries.codes() or data.country == "KH":
+        errors["country"] = _("Choose the country they are stranded in.")
+    if data.persons < 1:
+        errors["persons"] = _("Enter how many people are to come home.")
+    if not data.authority.strip():
+        errors["authority"] = _("Enter the authority asked.")
+    _not_future(data.requested_on, "requested_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    row = Repatriation(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        country=data.country,
+        persons=data.persons,
+        authority=data.authority.strip(),
+        requested_on=data.requested_on,
+        note=data.note.strip(),
+        recorded_by=actor,
+    )
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), country=data.country)
+    return row
+
+
+@transaction.atomic
+def repatriation_status_set(
+    *, actor: User, repatriation: Repatriation, status: str, arrived_on: dt.date | None = None
+) -> Repatriation:
+    """Where a repatriation request stands; "arrived home" needs the arrival date (not before the request, not in
+    the future). Audited with the previous status."""
+    repatriation = access.get_for_user(actor, Repatriation, repatriation.uuid, write=True)
+    _case_for_write(actor, repatriation.case)
+    locked = Repatriation.objects.select_for_update().get(pk=repatriation.pk)
+    errors: dict[str, str] = {}
+    if status not in RepatriationStatus.values:
+        errors["status"] = _("Choose one of the answers.")
+    if status == RepatriationStatus.ARRIVED:
+        if arrived_on is None:
+            errors["arrived_on"] = _("Enter the date they arrived.")
+        else:
+            _not_future(arrived_on, "arrived_on", errors)
+            if arrived_on < locked.requested_on:
+                errors["arrived_on"] = _("They cannot arrive before the request was made.")
+    if errors:
+        raise ValidationError(errors)
+    previous = locked.status
+    locked.status = status
+    locked.arrived_on = arrived_on if status == RepatriationStatus.ARRIVED else None
+    locked.full_clean()
+    locked.save(update_fields=["status", "arrived_on", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
+    return locked

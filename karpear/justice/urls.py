@@ -27,5 +27,7 @@ urlpatterns = [
     path("evidence/<uuid:uuid>/custody/", views.evidence_custody, name="evidence_custody"),
     path("evidence/<uuid:uuid>/file/", views.evidence_download, name="evidence_download"),
     path("witnesses/<uuid:uuid>/statements/", views.witness_statement, name="witness_statement"),
+    path("cases/<uuid:uuid>/repatriations/new/", views.case_repatriation, name="case_repatriation"),
+    path("repatriations/<uuid:uuid>/status/", views.repatriation_status, name="repatriation_status"),
     path("submissions/<uuid:uuid>/reply/", views.submission_reply, name="submission_reply"),
 ]

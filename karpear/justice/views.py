@@ -26,7 +26,7 @@ from karpear.core.storage import private_storage
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
 from karpear.justice import forms, selectors, services
 from karpear.justice.declarations import JusticeCapability as C
-from karpear.justice.models import Evidence, LegalCase, Submission, Witness
+from karpear.justice.models import Evidence, LegalCase, Repatriation, Submission, Witness
 
 
 # ---------------------------------------------------------------- list
@@ -111,7 +111,7 @@ PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]], tuple[str, ...]]] = {
     "court": (
         "justice:case_court",
         lambda user, case: selectors.court(user=user, case=case),
-        ("submission_form", "reply_form", "hearing_form", "verdict_form"),
+        ("submission_form", "reply_form", "repatriation_form", "repstatus_form", "hearing_form", "verdict_form"),
     ),
     "costs": ("justice:case_costs", lambda user, case: {}, ("cost_form",)),
 }
@@ -128,6 +128,8 @@ FORMS: dict[str, Callable[[User], Any]] = {
     "submission_form": lambda user: forms.SubmissionForm(),
     "reply_form": lambda user: forms.ReplyForm(),
     "hearing_form": lambda user: forms.HearingForm(),
+    "repatriation_form": lambda user: forms.RepatriationForm(),
+    "repstatus_form": lambda user: forms.RepatriationStatusForm(),
     "verdict_form": lambda user: forms.VerdictForm(),
     "cost_form": lambda user: forms.CostForm(lines=services.budget_lines_for(user)),
 }
@@ -309,6 +311,21 @@ case_verdict = _case_action(
     forms.VerdictForm,
     "verdict_form",
     lambda user, case, form, request: services.verdict_record(actor=user, case=case, data=form.to_input()),
+    gettext_lazy("Saved."),
+)
+case_repatriation = _case_action(
+    forms.RepatriationForm,
+    "repatriation_form",
+    lambda user, case, form, request: services.repatriation_add(actor=user, case=case, data=form.to_input()),
+    gettext_lazy("Saved."),
+)
+repatriation_status = _part_action(
+    Repatriation,
+    forms.RepatriationStatusForm,
+    "repstatus_form",
+    lambda user, repatriation, form, request: services.repatriation_status_set(
+        actor=user, repatriation=repatriation, **_data(form)
+    ),
     gettext_lazy("Saved."),
 )
 evidence_custody = _part_action(

@@ -14,7 +14,7 @@ from karpear.core.roles import Capability, role_specs
 from karpear.core.storage import private_storage
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.justice.declarations import JusticeCapability
-from karpear.justice.models import Evidence, LegalCase, Submission, Witness
+from karpear.justice.models import Evidence, Hearing, LegalCase, Repatriation, Submission, Witness
 from karpear.justice.tests.factories import PDF
 
 C = JusticeCapability
@@ -79,6 +79,30 @@ def _submission(world: World, user: User, actor: str) -> Submission:
     )
 
 
+def _hearing(world: World, user: User, actor: str) -> Hearing:
+    case = _case(world, user, actor)
+    return Hearing.objects.create(
+        organisation=case.organisation,
+        case=case,
+        level="provincial",
+        held_on=dt.date(2026, 2, 1),
+        recorded_by=case.created_by,
+    )
+
+
+def _repatriation(world: World, user: User, actor: str) -> Repatriation:
+    case = _case(world, user, actor)
+    return Repatriation.objects.create(
+        organisation=case.organisation,
+        case=case,
+        country="MY",
+        persons=2,
+        authority="Embassy",
+        requested_on=dt.date(2026, 2, 1),
+        recorded_by=case.created_by,
+    )
+
+
 def _referral(world: World, user: User, actor: str) -> Referral:
     """An accepted referral to the user's organisation assigned to the user (owner) or to a colleague in another
     team (same_org); for other_org, one between two other organisations."""
@@ -119,6 +143,12 @@ KINDS = {
     "legal_submission": ObjectKind(
         lambda world, user, actor, name: {"uuid": _submission(world, user, actor).uuid}, _sees_case
     ),
+    "legal_hearing": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _hearing(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_repatriation": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _repatriation(world, user, actor).uuid}, _sees_case
+    ),
     "legal_referral": ObjectKind(
         lambda world, user, actor, name: {"uuid": _referral(world, user, actor).uuid}, _sees_referral
     ),
@@ -154,4 +184,12 @@ ROUTES = {
     "justice:evidence_download": RouteSpec("legal_evidence"),
     "justice:witness_statement": _post("legal_witness"),
     "justice:submission_reply": _post("legal_submission"),
+    "justice:case_repatriation": _post("legal_case"),
+    "justice:repatriation_status": _post("legal_repatriation"),
+    "justice_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "justice_api:case-detail": RouteSpec("legal_case", api=True),
+    "justice_api:hearing-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "justice_api:hearing-detail": RouteSpec("legal_hearing", api=True),
+    "justice_api:submission-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "justice_api:submission-detail": RouteSpec("legal_submission", api=True),
 }

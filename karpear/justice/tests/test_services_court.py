@@ -239,3 +239,28 @@ def test_a_caseworker_cannot_record_a_hearing(users):
             data=services.HearingInput(level="provincial", held_on=f.days_ago(1)),
         )
     assert Hearing.objects.count() == 0
+
+
+def test_a_repatriation_is_requested_and_arrives_after_its_request(users):
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer, opened=40)
+    rep = services.repatriation_add(
+        actor=lawyer,
+        case=case,
+        data=services.RepatriationInput(country="MY", persons=2, authority="Embassy", requested_on=f.days_ago(30)),
+    )
+    with pytest.raises(ValidationError) as error:
+        services.repatriation_status_set(actor=lawyer, repatriation=rep, status="arrived", arrived_on=f.days_ago(31))
+    assert set(error.value.message_dict) == {"arrived_on"}
+    with pytest.raises(ValidationError):
+        services.repatriation_status_set(actor=lawyer, repatriation=rep, status="arrived")
+    services.repatriation_status_set(actor=lawyer, repatriation=rep, status="arrived", arrived_on=f.days_ago(3))
+    rep.refresh_from_db()
+    assert (rep.status, rep.arrived_on) == ("arrived", f.days_ago(3))
+    with pytest.raises(ValidationError) as error:
+        services.repatriation_add(
+            actor=lawyer,
+            case=case,
+            data=services.RepatriationInput(country="KH", persons=0, authority="", requested_on=f.days_ago(1)),
+        )
+    assert set(error.value.message_dict) == {"country", "persons", "authority"}
