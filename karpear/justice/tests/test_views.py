@@ -184,3 +184,34 @@ def test_the_home_page_shows_the_lawyers_work_lists(users):
     assert "Hearings this week" in page and "Your legal cases" in page
     due = as_user(lawyer).get(reverse("justice:case_list") + "?due=hearings").content.decode()
     assert case.number in due
+
+
+def test_a_witness_added_on_the_page_is_listed_with_their_name_for_the_lawyer(users):
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer)
+    client = as_user(lawyer)
+    response = client.post(
+        reverse("justice:case_witness", args=[case.uuid]),
+        {"witness-description": "Crew member", "witness-name_latin": "Heng Vanna", "witness-sex": "male"},
+    )
+    assert response.status_code == 302 and response.url == reverse("justice:case_witnesses", args=[case.uuid])
+    page = client.get(response.url).content.decode()
+    assert "Crew member" in page and "Heng Vanna" in page
+
+
+def test_a_repatriation_is_requested_on_the_court_page(users):
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer)
+    client = as_user(lawyer)
+    response = client.post(
+        reverse("justice:case_repatriation", args=[case.uuid]),
+        {
+            "repatriation-country": "MY",
+            "repatriation-persons": "២",
+            "repatriation-authority": "Embassy in Kuala Lumpur",
+            "repatriation-requested_on": f.days_ago(1).strftime("%d/%m/%Y"),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("justice:case_court", args=[case.uuid])).content.decode()
+    assert "Malaysia" in page and "Embassy in Kuala Lumpur" in page
