@@ -164,13 +164,10 @@ class HearingViewSet(
         user = _user(self.request)
         access.require(user, C.VIEW_CASE)
         case = _case_filter(self.request) if self.action == "list" else None
-        rows = access.visible(user, Hearing.objects.select_related("case"))
-        return (rows.filter(case=case) if case else rows).order_by("-held_on", "-id")
+        return selectors.hearing_list(user=user, case=case)
 
     def get_object(self) -> Hearing:
-        return access.get_for_user(
-            _user(self.request), Hearing, self.kwargs["uuid"], queryset=Hearing.objects.select_related("case")
-        )
+        return selectors.hearing_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = _user(request)
@@ -198,13 +195,10 @@ class SubmissionViewSet(
         user = _user(self.request)
         access.require(user, C.VIEW_CASE)
         case = _case_filter(self.request) if self.action == "list" else None
-        rows = access.visible(user, Submission.objects.select_related("case"))
-        return (rows.filter(case=case) if case else rows).order_by("-sent_on", "-id")
+        return selectors.submission_list(user=user, case=case)
 
     def get_object(self) -> Submission:
-        return access.get_for_user(
-            _user(self.request), Submission, self.kwargs["uuid"], queryset=Submission.objects.select_related("case")
-        )
+        return selectors.submission_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = _user(request)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core import countries
 from karpear.core import services as core_services
 from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField
-from karpear.core.models import BudgetLine, Currency, Person
-from karpear.justice import services
+from karpear.core.models import Currency, Person
+from karpear.justice import selectors, services
 from karpear.justice.models import (
     AddresseeKind,
     Article,
@@ -92,13 +92,13 @@ class PartyForm(forms.Form):
 
 class OffenceForm(forms.Form):
     prefix = "offence"
-    article = forms.ModelChoiceField(label=_("Article of the 2008 law"), queryset=Article.objects.none())
+    article = forms.ModelChoiceField(label=_("Article of the 2008 law"), queryset=selectors.articles())
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["article"]
-        field.queryset = Article.objects.filter(active=True).order_by("number")  # type: ignore[attr-defined]
+        field.queryset = selectors.articles()  # type: ignore[attr-defined]
         field.label_from_instance = article_label  # type: ignore[attr-defined]
 
 
@@ -247,7 +247,7 @@ class CostForm(forms.Form):
     amount = KhmerDecimalField(label=_("Amount"), min_value=0, max_digits=14, decimal_places=2)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial="USD")
     budget_line: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Budget line"), queryset=BudgetLine.objects.none(), required=False
+        label=_("Budget line"), queryset=selectors.no_budget_lines(), required=False
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 

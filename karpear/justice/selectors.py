@@ -11,7 +11,7 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, V
 from django.utils import timezone
 
 from karpear.core import access, audit, countries
-from karpear.core.models import Identity, Person, Referral, User
+from karpear.core.models import BudgetLine, Identity, Person, Referral, User
 from karpear.core.roles import Capability
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
@@ -299,3 +299,26 @@ def due_list(*, user: User, due: str) -> QuerySet[Any] | None:
     if due == "overdue":
         return submissions_awaiting(user=user, overdue=True)
     return None
+
+
+def hearing_list(*, user: User, case: LegalCase | None = None) -> QuerySet[Hearing]:
+    rows = access.visible(user, Hearing.objects.select_related("case"))
+    return (rows.filter(case=case) if case is not None else rows).order_by("-held_on", "-id")
+
+
+def hearing_for_user(*, user: User, uuid: UUID | str) -> Hearing:
+    return access.get_for_user(user, Hearing, uuid, queryset=Hearing.objects.select_related("case"))
+
+
+def submission_list(*, user: User, case: LegalCase | None = None) -> QuerySet[Submission]:
+    rows = access.visible(user, Submission.objects.select_related("case"))
+    return (rows.filter(case=case) if case is not None else rows).order_by("-sent_on", "-id")
+
+
+def submission_for_user(*, user: User, uuid: UUID | str) -> Submission:
+    return access.get_for_user(user, Submission, uuid, queryset=Submission.objects.select_related("case"))
+
+
+def no_budget_lines() -> QuerySet[BudgetLine]:
+    """An empty choice list, until the form is given the user's lines (services.budget_lines_for)."""
+    return BudgetLine.objects.none()
