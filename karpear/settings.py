@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "karpear.outreach",
     "karpear.matching",
     "karpear.monitoring",
+    "karpear.justice",
     # Module apps go here, after core (core's AppConfig.ready() declares what they build on).
 ]
 if TESTING and not env_bool("KARPEAR_WITHOUT_SAMPLE_MODULE", False):
@@ -401,6 +402,8 @@ SPECTACULAR_SETTINGS = {
         "GrievanceStatusEnum": "karpear.outreach.models.Grievance.Status",
         "GrievanceAboutEnum": "karpear.outreach.models.Grievance.About",
         "ChannelEnum": "karpear.outreach.models.Channel",
+        "GrievanceLevelEnum": "karpear.outreach.models.Grievance.Level",
+        "CourtLevelEnum": "karpear.justice.models.CourtLevel",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

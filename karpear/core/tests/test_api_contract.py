@@ -59,6 +59,9 @@ def test_every_request_body_is_declared_once_as_json(schema):
 
     assert bodies == {
         "auth_token_create": ["application/json"],
+        "justice_cases_create": ["application/json"],
+        "justice_hearings_create": ["application/json"],
+        "justice_submissions_create": ["application/json"],
         "livelihoods_animal_events_create": ["application/json"],
         "livelihoods_animals_create": ["application/json"],
         "livelihoods_bank_movements_create": ["application/json"],

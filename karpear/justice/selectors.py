@@ -1,0 +1,324 @@
+"""Reads of the legal-aid records: every function takes the acting user and starts from core.access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.utils import timezone
+
+from karpear.core import access, audit, countries
+from karpear.core.models import BudgetLine, Identity, Person, Referral, User
+from karpear.core.roles import Capability
+from karpear.justice.declarations import JusticeCapability as C
+from karpear.justice.models import (
+    OPEN_STATUSES,
+    Article,
+    CaseClient,
+    ClientRelation,
+    Cost,
+    CustodyEntry,
+    Evidence,
+    Hearing,
+    InvestigationStep,
+    LegalCase,
+    Offence,
+    Party,
+    Repatriation,
+    Statement,
+    Submission,
+    Verdict,
+    Witness,
+)
+
+
+def case_list(*, user: User, mine: bool = False, open_only: bool = False, query: str = "") -> QuerySet[LegalCase]:
+    """The legal cases the user may see, newest first; `mine`: assigned to the user; `query`: a number's start."""
+    cases = access.visible(user, LegalCase.objects.all())
+    if mine:
+        cases = cases.filter(lawyer_id=user.pk)
+    if open_only:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    query = query.strip().upper()
+    if query:
+        cases = cases.filter(number__startswith=query)
+    return cases.select_related("lawyer").order_by("-opened_on", "-id")
+
+
+def case_for_user(*, user: User, uuid: UUID | str, write: bool = False) -> LegalCase:
+    """The case, if the user may see it (else 404); with `write`, 403 when it is read-only to them."""
+    return access.get_for_user(
+        user, LegalCase, uuid, write=write, queryset=LegalCase.objects.select_related("lawyer", "referral")
+    )
+
+
+def hearings_this_week(*, user: User, today: dt.date | None = None) -> QuerySet[Hearing]:
+    """Hearings of the user's cases from today to six days ahead, soonest first (one query)."""
+    today = today or timezone.localdate()
+    rows = access.visible(user, Hearing.objects.filter(held_on__gte=today, held_on__lte=today + dt.timedelta(days=6)))
+    return rows.select_related("case").order_by("held_on", "id")
+
+
+def submissions_awaiting(*, user: User, overdue: bool = False, today: dt.date | None = None) -> QuerySet[Submission]:
+    """Submissions with no reply yet; `overdue`: past their deadline. Oldest first (one query)."""
+    rows = access.visible(user, Submission.objects.filter(reply_on__isnull=True))
+    if overdue:
+        rows = rows.filter(deadline__lt=today or timezone.localdate())
+    return rows.select_related("case").order_by("deadline", "sent_on", "id")
+
+
+class _Count(Subquery):
+    """A queryset's row count as a scalar subquery, so several counts come back in one query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+def work_counts(*, user: User) -> dict[str, int]:
+    """The four home work lists' counts (my open cases, hearings this week, submissions awaiting a reply, replies
+    overdue) in one query, kept on the user object for the rest of the request."""
+    cached: dict[str, int] | None = user.__dict__.get("_justice_work_counts")
+    if cached is None:
+        parts = {
+            "mine": case_list(user=user, mine=True, open_only=True),
+            "hearings": hearings_this_week(user=user),
+            "awaiting": submissions_awaiting(user=user),
+            "overdue": submissions_awaiting(user=user, overdue=True),
+        }
+        row = (
+            User.objects.filter(pk=user.pk)
+            .annotate(**{name: _Count(rows.order_by().values("pk")) for name, rows in parts.items()})
+            .values(*parts)
+            .first()
+        )
+        cached = {name: int((row or {}).get(name) or 0) for name in parts}
+        user.__dict__["_justice_work_counts"] = cached
+    return cached
+
+
+def referrals_to_open(*, user: User) -> QuerySet[Referral]:
+    """Accepted referrals to the user's organisation that the user sees and no legal case was opened from."""
+    membership = access.membership_for(user)
+    if membership is None or not access.has_capability(user, C.OPEN_CASE):
+        return Referral.objects.none()
+    opened = LegalCase.objects.filter(organisation_id=membership.organisation_id, referral__isnull=False)
+    return (
+        access.visible(
+            user, Referral.objects.filter(receiver_id=membership.organisation_id, status=Referral.Status.ACCEPTED)
+        )
+        .exclude(pk__in=opened.values("referral_id"))
+        .select_related("organisation", "person")
+        .order_by("-decided_at", "-id")
+    )
+
+
+def referral_for_opening(*, user: User, uuid: UUID | str) -> Referral:
+    return access.get_for_user(user, Referral, str(uuid), queryset=Referral.objects.select_related("organisation"))
+
+
+def articles() -> QuerySet[Article]:
+    return Article.objects.filter(active=True).order_by("number")
+
+
+@dataclass
+class Client:
+    person: Person
+    relation: str  # "" for the main client
+    identity: Identity | None
+
+
+def case_clients(*, user: User, case: LegalCase) -> list[Client]:
+    """The case's clients the user may see (a referred client only while the referral shares them), with
+    their identifying details for a role that reads them, every read audited (one event per person, one insert).
+    Three queries: the people (the further clients by a subquery: their rows reach as far as the case, which
+    the user sees), their identities, the audit events."""
+    further = CaseClient.objects.filter(case=case)
+    relation = Subquery(further.filter(person=OuterRef("pk")).values("relation")[:1])
+    people = list(
+        access.visible(user, Person.objects.filter(Q(pk=case.client_id) | Q(pk__in=further.values("person_id"))))
+        .annotate(relation=relation)
+        .order_by("id")
+    )
+    identities: dict[int, Identity] = {}
+    if access.has_capability(user, Capability.VIEW_IDENTITY) and people:
+        identities = {
+            i.person_id: i for i in access.visible(user, Identity.objects.filter(person_id__in=[p.pk for p in people]))
+        }
+        read = [p for p in people if p.pk in identities]
+        if read:
+            audit.record_many(actor=user, action="view", objects=read, fields="identity", reason="justice")
+    people.sort(key=lambda p: p.pk != case.client_id)
+    return [
+        Client(p, str(ClientRelation(p.relation).label) if p.relation else "", identities.get(p.pk)) for p in people
+    ]
+
+
+def witnesses(*, user: User, case: LegalCase) -> list[Witness]:
+    """The case's witnesses with their statements (`statement_list`), and for a role that reads identities the
+    witness's identifying details (`identity`), each read audited as a survivor's."""
+    rows = list(access.visible(user, Witness.objects.filter(case=case)).select_related("person").order_by("id"))
+    statements = access.visible(user, Statement.objects.filter(case=case)).order_by("-taken_on", "-id")
+    by_witness: dict[int, list[Statement]] = {}
+    for statement in statements:
+        by_witness.setdefault(statement.witness_id, []).append(statement)
+    identities: dict[int, Identity] = {}
+    if rows and access.has_capability(user, Capability.VIEW_IDENTITY):
+        people = [w.person_id for w in rows]
+        identities = {i.person_id: i for i in access.visible(user, Identity.objects.filter(person_id__in=people))}
+        read = [w.person for w in rows if w.person_id in identities]
+        if read:
+            audit.record_many(actor=user, action="view", objects=read, fields="identity", reason="witness")
+    for witness in rows:
+        witness.statement_list = by_witness.get(witness.pk, [])  # type: ignore[attr-defined]
+        witness.identity = identities.get(witness.person_id)  # type: ignore[attr-defined]
+    return rows
+
+
+@dataclass
+class TimelineEntry:
+    day: dt.date
+    kind: str
+    text: str
+
+
+TIMELINE_KINDS: dict[str, tuple[type[Any], str, str]] = {
+    "step": (InvestigationStep, "done_on", "action"),
+    "evidence": (Evidence, "obtained_on", "description"),
+    "submission": (Submission, "sent_on", "subject"),
+    "reply": (Submission, "reply_on", "subject"),
+    "hearing": (Hearing, "held_on", "court_name"),
+    "verdict": (Verdict, "decided_on", "sentence"),
+}
+
+
+def timeline(*, user: User, case: LegalCase, limit: int = 60) -> list[TimelineEntry]:
+    """What happened on the case, newest first: steps, evidence, letters and replies, hearings, judgments, and
+    the opening. One query (a UNION of each kind's rows the user may see)."""
+    parts = []
+    for kind, (model, day, text) in TIMELINE_KINDS.items():
+        rows = access.visible(user, model._default_manager.filter(case=case, **{f"{day}__isnull": False}))
+        parts.append(
+            rows.order_by()
+            .annotate(t_day=F(day), t_kind=Value(kind), t_text=F(text))
+            .values_list("t_day", "t_kind", "t_text")
+        )
+    first, *rest = parts
+    entries = [
+        TimelineEntry(day, kind, text) for day, kind, text in first.union(*rest, all=True).order_by("-t_day")[:limit]
+    ]
+    entries.append(TimelineEntry(case.opened_on, "opened", case.title))
+    return entries
+
+
+def parties_and_offences(*, user: User, case: LegalCase) -> dict[str, Any]:
+    return {
+        "parties": list(access.visible(user, Party.objects.filter(case=case))),
+        "offences": list(access.visible(user, Offence.objects.filter(case=case)).select_related("article")),
+    }
+
+
+def investigation(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Steps, and evidence items each with its chain of custody (three queries)."""
+    evidence = list(access.visible(user, Evidence.objects.filter(case=case)))
+    chain: dict[int, list[CustodyEntry]] = {}
+    for entry in access.visible(user, CustodyEntry.objects.filter(case=case)):
+        chain.setdefault(entry.evidence_id, []).append(entry)
+    for item in evidence:
+        item.chain = chain.get(item.pk, [])  # type: ignore[attr-defined]
+    steps = access.visible(user, InvestigationStep.objects.filter(case=case)).select_related("done_by")
+    return {"steps": list(steps), "evidence": evidence}
+
+
+def court(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Letters, repatriation requests, hearings and judgments (four queries)."""
+    repatriations = list(access.visible(user, Repatriation.objects.filter(case=case)))
+    for row in repatriations:
+        row.country_name = countries.name(row.country)  # type: ignore[attr-defined]
+    return {
+        "submissions": list(access.visible(user, Submission.objects.filter(case=case))),
+        "repatriations": repatriations,
+        "hearings": list(access.visible(user, Hearing.objects.filter(case=case))),
+        "verdicts": list(access.visible(user, Verdict.objects.filter(case=case))),
+    }
+
+
+def case_costs(*, user: User, case: LegalCase) -> tuple[list[Cost], dict[str, Any]]:
+    """The case's costs, and their totals per currency."""
+    costs = list(
+        access.visible(user, Cost.objects.filter(case=case)).select_related("budget_line").order_by("-spent_on", "-id")
+    )
+    totals: dict[str, Any] = {}
+    for cost in costs:
+        totals[cost.currency] = totals.get(cost.currency, 0) + cost.amount
+    return costs, totals
+
+
+def evidence_for_download(*, user: User, uuid: UUID | str) -> Evidence:
+    """An evidence item whose file the user may download (404 outside scope or without a file)."""
+    from django.http import Http404
+
+    evidence = access.get_for_user(user, Evidence, uuid, queryset=Evidence.objects.select_related("case"))
+    if not evidence.file:
+        raise Http404
+    return evidence
+
+
+def record_download(*, user: User, evidence: Evidence) -> None:
+    """Each download of an evidence file is written to the audit log (who, which item, its checksum)."""
+    audit.record(actor=user, action="download", obj=evidence, case=str(evidence.case.uuid), sha256=evidence.sha256)
+
+
+def may_change(user: User, case: LegalCase) -> bool:
+    """May the user change this (visible) case: the capability, and the case is their organisation's (what a
+    referral shares is read-only). No query."""
+    membership = access.membership_for(user)
+    return (
+        membership is not None
+        and membership.organisation_id == case.organisation_id
+        and access.has_capability(user, C.CHANGE_CASE)
+    )
+
+
+def context_flags(user: User, case: LegalCase) -> dict[str, bool]:
+    changeable = may_change(user, case)
+    return {
+        "can_change": changeable,
+        "can_cost": changeable and access.has_capability(user, C.RECORD_COST),
+    }
+
+
+def due_list(*, user: User, due: str) -> QuerySet[Any] | None:
+    """The rows behind a home work list (`due`: hearings, awaiting, overdue), or None for the case list."""
+    if due == "hearings":
+        return hearings_this_week(user=user)
+    if due == "awaiting":
+        return submissions_awaiting(user=user)
+    if due == "overdue":
+        return submissions_awaiting(user=user, overdue=True)
+    return None
+
+
+def hearing_list(*, user: User, case: LegalCase | None = None) -> QuerySet[Hearing]:
+    rows = access.visible(user, Hearing.objects.select_related("case"))
+    return (rows.filter(case=case) if case is not None else rows).order_by("-held_on", "-id")
+
+
+def hearing_for_user(*, user: User, uuid: UUID | str) -> Hearing:
+    return access.get_for_user(user, Hearing, uuid, queryset=Hearing.objects.select_related("case"))
+
+
+def submission_list(*, user: User, case: LegalCase | None = None) -> QuerySet[Submission]:
+    rows = access.visible(user, Submission.objects.select_related("case"))
+    return (rows.filter(case=case) if case is not None else rows).order_by("-sent_on", "-id")
+
+
+def submission_for_user(*, user: User, uuid: UUID | str) -> Submission:
+    return access.get_for_user(user, Submission, uuid, queryset=Submission.objects.select_related("case"))
+
+
+def no_budget_lines() -> QuerySet[BudgetLine]:
+    """An empty choice list, until the form is given the user's lines (services.budget_lines_for)."""
+    return BudgetLine.objects.none()

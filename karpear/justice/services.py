@@ -1,0 +1,890 @@
+"""Writes of the legal-aid records. Each service checks its caller's rights through core.access, validates,
+saves inside one transaction and writes its audit events in that transaction, last.
+
+Locks, in this one order (core.services explains why an order; this extends core's):
+1. Core's registration lock, taken by `core.services.person_create` for a client or witness registered here.
+2. The organisation's legal case numbers of this year (`justice.CaseSequence`, SELECT ... FOR UPDATE).
+3. The legal case row (`LegalCase`, SELECT ... FOR UPDATE) for a write that depends on the case's state (its
+   status, its opening date): two officers recording at once are recorded one after the other.
+4. The rows written, then the audit append, last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from karpear.core import access, audit, countries
+from karpear.core import services as core_services
+from karpear.core.models import BudgetLine, Membership, Person, Referral, SubGrant, User
+from karpear.core.roles import spec_for
+from karpear.core.storage import private_storage
+from karpear.justice.declarations import JusticeCapability as C
+from karpear.justice.models import (
+    AddresseeKind,
+    Article,
+    CaseClient,
+    CaseSequence,
+    CaseStatus,
+    ClientRelation,
+    Cost,
+    CostKind,
+    CourtLevel,
+    CustodyAction,
+    CustodyEntry,
+    Evidence,
+    EvidenceKind,
+    Hearing,
+    InvestigationStep,
+    LegalCase,
+    Offence,
+    Party,
+    PartyKind,
+    Repatriation,
+    RepatriationStatus,
+    Statement,
+    Submission,
+    Verdict,
+    VerdictOutcome,
+    Witness,
+)
+
+# What an evidence file may be, recognised by its content (magic bytes), never by its name alone.
+ALLOWED_TYPES = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-wav": "wav",
+    "audio/ogg": "ogg",
+    "audio/amr": "amr",
+    "video/mp4": "mp4",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+}
+DEFAULT_MAX_EVIDENCE_BYTES = 25 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+def max_evidence_bytes() -> int:
+    """The largest evidence file accepted (KARPEAR_EVIDENCE_MAX_BYTES in the settings, else 25 MB)."""
+    return int(getattr(settings, "KARPEAR_EVIDENCE_MAX_BYTES", DEFAULT_MAX_EVIDENCE_BYTES))
+
+
+# ---------------------------------------------------------------- helpers
+def _membership(actor: User) -> Membership:
+    membership = access.membership_for(actor)
+    if membership is None:
+        raise ValidationError(_("You are not a member of any organisation."))
+    return membership
+
+
+def _not_future(day: dt.date, field: str, errors: dict[str, str]) -> None:
+    if day > timezone.localdate():
+        errors[field] = _("The date cannot be in the future.")
+
+
+def _case_for_write(actor: User, case: LegalCase, capability: str = C.CHANGE_CASE) -> LegalCase:
+    """The case, for a change (404 outside scope, 403 read-only), locked (lock step 3)."""
+    access.require(actor, capability)
+    case = access.get_for_user(actor, LegalCase, case.uuid, write=capability == C.CHANGE_CASE)
+    if capability != C.CHANGE_CASE and case.organisation_id != _membership(actor).organisation_id:
+        raise ValidationError(_("This case belongs to another organisation."))
+    return LegalCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _number_lock(organisation_id: int) -> CaseSequence:
+    seq, _created = CaseSequence.objects.select_for_update().get_or_create(
+        organisation_id=organisation_id, year=timezone.localdate().year
+    )
+    return seq
+
+
+def _next_number(short_name: str, organisation_id: int, seq: CaseSequence) -> str:
+    """The next free number, `ADHOC-L-2026-00001`; `seq` must be locked."""
+    while True:
+        seq.last += 1
+        number = f"{short_name.upper()}-L-{seq.year}-{seq.last:05d}"
+        if not LegalCase.objects.filter(organisation_id=organisation_id, number=number).exists():
+            seq.save(update_fields=["last"])
+            return number
+
+
+# ---------------------------------------------------------------- opening a case
+@dataclass
+class CaseInput:
+    title: str
+    opened_on: dt.date | None = None  # today when not given
+    lawyer: User | None = None  # the actor when not given
+
+
+def _validate_case(data: CaseInput) -> dt.date:
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = _("Describe the case in a few words.")
+    day = data.opened_on or timezone.localdate()
+    _not_future(day, "opened_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    return day
+
+
+def _lawyer(actor: User, membership: Membership, lawyer: User | None) -> User:
+    if lawyer is None:
+        return actor
+    member = Membership.objects.filter(user=lawyer, organisation_id=membership.organisation_id, is_active=True).first()
+    if member is None or C.CHANGE_CASE not in spec_for(member.role).capabilities:
+        raise ValidationError({"lawyer": _("Choose a legal officer of your organisation.")})
+    return lawyer
+
+
+def _new_case(actor: User, client: Person, data: CaseInput, referral: Referral | None) -> LegalCase:
+    membership = _membership(actor)
+    day = _validate_case(data)
+    lawyer = _lawyer(actor, membership, data.lawyer)
+    seq = _number_lock(membership.organisation_id)  # lock step 2
+    case = LegalCase(
+        organisation_id=membership.organisation_id,
+        number=_next_number(membership.organisation.short_name, membership.organisation_id, seq),
+        client=client,
+        referral=referral,
+        title=data.title.strip(),
+        opened_on=day,
+        lawyer=lawyer,
+        team=membership.team,
+        created_by=actor,
+    )
+    case.full_clean(validate_unique=False, validate_constraints=False)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_open(*, actor: User, client: core_services.PersonInput | Person, data: CaseInput) -> LegalCase:
+    """Open a legal case directly (someone who came to the office, a case found by a monitor): for a client
+    registered now (core's registration: needs add_person) or already registered and in the actor's scope, of
+    the actor's organisation. Needs justice_open_case. Audited."""
+    access.require(actor, C.OPEN_CASE)
+    _validate_case(data)
+    if isinstance(client, Person):
+        person = access.get_person_for_user(actor, client.uuid)
+        if person.organisation_id != _membership(actor).organisation_id:
+            raise ValidationError(_("Open a case for someone referred to you from the referral."))
+    else:
+        person = core_services.person_create(actor=actor, data=client)  # lock step 1
+    case = _new_case(actor, person, data, None)
+    audit.record(actor=actor, action="create", obj=case, number=case.number, client=str(person.uuid))
+    return case
+
+
+@transaction.atomic
+def case_open_from_referral(*, actor: User, referral: Referral, data: CaseInput) -> LegalCase:
+    """Open a legal case for the person of an accepted referral to the actor's organisation (a protection case
+    CCPCR referred for legal aid). The client stays the sender's person: the legal case sees them only as far
+    as the referral shares (core.access). Needs justice_open_case and the referral visible to the actor
+    (assigned to them or their team, or a supervisor). One legal case per referral. Audited."""
+    access.require(actor, C.OPEN_CASE)
+    membership = _membership(actor)
+    referral = access.get_for_user(actor, Referral, referral.uuid)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.receiver_id != membership.organisation_id or locked.status != Referral.Status.ACCEPTED:
+        raise ValidationError(_("Only a referral to your organisation that was accepted opens a legal case."))
+    if LegalCase.objects.filter(referral=locked).exists():
+        raise ValidationError(_("A legal case was already opened from this referral."))
+    person = access.get_person_for_user(actor, locked.person.uuid)
+    case = _new_case(actor, person, data, locked)
+    audit.record(actor=actor, action="create", obj=case, number=case.number, referral=str(locked.uuid))
+    return case
+
+
+@transaction.atomic
+def case_status_set(*, actor: User, case: LegalCase, status: str) -> LegalCase:
+    """Move the case to another status. Needs justice_change_case. Audited with the previous status."""
+    locked = _case_for_write(actor, case)
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": _("Choose one of the answers.")})
+    previous = locked.status
+    if previous == status:
+        return locked
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
+    return locked
+
+
+@transaction.atomic
+def client_add(
+    *, actor: User, case: LegalCase, client: core_services.PersonInput | Person, relation: str
+) -> CaseClient:
+    """A further client of the case (a family member, another survivor of the same events): registered now, or
+    already registered by the organisation. Audited."""
+    locked = _case_for_write(actor, case)
+    if relation not in ClientRelation.values:
+        raise ValidationError({"relation": _("Choose one of the answers.")})
+    if isinstance(client, Person):
+        person = access.get_person_for_user(actor, client.uuid)
+    else:
+        person = core_services.person_create(actor=actor, data=client)
+    if person.pk == locked.client_id or CaseClient.objects.filter(case=locked, person=person).exists():
+        raise ValidationError(_("This person is already a client of the case."))
+    row = CaseClient(
+        organisation_id=locked.organisation_id, case=locked, person=person, relation=relation, recorded_by=actor
+    )
+    row.full_clean(validate_constraints=False)
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), person=str(person.uuid))
+    return row
+
+
+@transaction.atomic
+def party_add(*, actor: User, case: LegalCase, kind: str, name: str, notes: str = "") -> Party:
+    """A suspect, broker, recruitment agency, company or official the case is about. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if kind not in PartyKind.values:
+        errors["kind"] = _("Choose one of the answers.")
+    if not name.strip():
+        errors["name"] = _("Enter the name.")
+    if errors:
+        raise ValidationError(errors)
+    party = Party(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        kind=kind,
+        name=name.strip(),
+        notes=notes.strip(),
+        recorded_by=actor,
+    )
+    party.full_clean()
+    party.save()
+    audit.record(actor=actor, action="create", obj=party, case=str(locked.uuid), kind=kind)
+    return party
+
+
+@transaction.atomic
+def offence_add(*, actor: User, case: LegalCase, article: Article, note: str = "") -> Offence:
+    """An offence of the case, by article of the 2008 law. Audited."""
+    locked = _case_for_write(actor, case)
+    if not Article.objects.filter(pk=article.pk, active=True).exists():
+        raise ValidationError({"article": _("Choose an article from the list.")})
+    if Offence.objects.filter(case=locked, article=article).exists():
+        raise ValidationError({"article": _("This article is already among the case's offences.")})
+    offence = Offence(
+        organisation_id=locked.organisation_id, case=locked, article=article, note=note.strip(), recorded_by=actor
+    )
+    offence.full_clean(validate_constraints=False)
+    offence.save()
+    audit.record(actor=actor, action="create", obj=offence, case=str(locked.uuid), article=article.number)
+    return offence
+
+
+# ---------------------------------------------------------------- investigation
+@transaction.atomic
+def step_add(
+    *, actor: User, case: LegalCase, done_on: dt.date, action: str, finding: str = "", done_by: User | None = None
+) -> InvestigationStep:
+    """A dated investigation step, by whom (the actor unless another member of the organisation), and what it
+    found. Not before the case was opened, nor in the future. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    _not_future(done_on, "done_on", errors)
+    if not action.strip():
+        errors["action"] = _("Say what was done.")
+    if errors:
+        raise ValidationError(errors)
+    by = done_by or actor
+    if (
+        by.pk != actor.pk
+        and not Membership.objects.filter(user=by, organisation_id=locked.organisation_id, is_active=True).exists()
+    ):
+        raise ValidationError({"done_by": _("Choose a member of your organisation.")})
+    step = InvestigationStep(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        done_on=done_on,
+        done_by=by,
+        action=action.strip(),
+        finding=finding.strip(),
+        recorded_by=actor,
+    )
+    step.full_clean()
+    step.save()
+    audit.record(actor=actor, action="create", obj=step, case=str(locked.uuid))
+    return step
+
+
+@dataclass
+class EvidenceInput:
+    kind: str
+    description: str
+    source: str
+    obtained_on: dt.date
+    holder: str = ""  # who holds the item now: the first link of its chain of custody
+
+
+def clean_file_name(name: str) -> str:
+    """The upload's own name, for showing and for the download's name only (the file is stored under a random
+    name). A name with a folder path in it is refused, as are control characters; the rest is kept, NFC."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if not name:
+        raise ValidationError({"file": _("The file has no name.")})
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith(".."):
+        raise ValidationError({"file": _("The file name contains a folder path. Rename the file and try again.")})
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        raise ValidationError({"file": _("The file name contains characters that are not allowed.")})
+    return name[:150]
+
+
+def sniff(upload: UploadedFile[Any]) -> str:
+    """The upload's type from its first bytes (magic numbers), or "" when it is none of the allowed types."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        return ""
+    return str(kind.mime)
+
+
+def _store(upload: UploadedFile[Any]) -> tuple[str, int, str]:
+    """Stream the upload into private storage under a random name, hashing it chunk by chunk: the file is never
+    read whole into memory. Returns (stored name, size, sha256). The size is checked again as it streams."""
+    digest = hashlib.sha256()
+    storage = private_storage()
+    name = f"evidence/{timezone.localdate():%Y/%m}/{secrets.token_hex(16)}"
+    path = storage.path(name)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    size = 0
+    limit = max_evidence_bytes()
+    upload.seek(0)
+    with open(path, "xb") as out:  # "x": a random name never overwrites anything
+        os.chmod(path, 0o600)
+        for chunk in upload.chunks(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                break
+            digest.update(chunk)
+            out.write(chunk)
+    if size > limit:
+        os.remove(path)
+        raise ValidationError({"file": _too_big()})
+    return name, size, digest.hexdigest()
+
+
+def _too_big() -> str:
+    return _("The file is larger than %(size)d MB.") % {"size": max_evidence_bytes() // (1024 * 1024)}
+
+
+@transaction.atomic
+def evidence_add(*, actor: User, case: LegalCase, data: EvidenceInput, upload: UploadedFile[Any] | None) -> Evidence:
+    """An evidence item, with its file if there is one: size and type checked (by content) before anything is
+    saved, the file streamed into private storage with its SHA-256; the first link of its chain of custody.
+    Nothing is kept when anything is refused (a file written before a later failure is removed). Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.kind not in EvidenceKind.values:
+        errors["kind"] = _("Choose one of the answers.")
+    if not data.description.strip():
+        errors["description"] = _("Describe the item.")
+    if not data.source.strip():
+        errors["source"] = _("Say where it came from.")
+    _not_future(data.obtained_on, "obtained_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    file_name = mime = ""
+    if upload is not None:
+        file_name = clean_file_name(str(upload.name))
+        if upload.size is not None and upload.size > max_evidence_bytes():
+            raise ValidationError({"file": _too_big()})
+        mime = sniff(upload)
+        if not mime:
+            raise ValidationError(
+                {"file": _("This kind of file is not accepted. Send a PDF, a photo (JPEG, PNG), audio or video.")}
+            )
+    evidence = Evidence(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        kind=data.kind,
+        description=data.description.strip(),
+        source=data.source.strip(),
+        obtained_on=data.obtained_on,
+        file_name=file_name,
+        content_type=mime,
+        recorded_by=actor,
+    )
+    evidence.full_clean(exclude=["file"])
+    stored = ""
+    try:
+        if upload is not None:
+            stored, evidence.size, evidence.sha256 = _store(upload)
+            evidence.file.name = stored
+        evidence.save()
+        CustodyEntry.objects.create(
+            organisation_id=locked.organisation_id,
+            evidence=evidence,
+            case=locked,
+            at=data.obtained_on,
+            action=CustodyAction.RECEIVED,
+            holder=data.holder.strip() or actor.get_username(),
+            recorded_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=evidence,
+            case=str(locked.uuid),
+            kind=data.kind,
+            sha256=evidence.sha256,
+            size=evidence.size,
+        )
+    except BaseException:
+        if stored:  # the file of a record that is not saved goes too: nothing half-saved
+            private_storage().delete(stored)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def custody_add(
+    *, actor: User, evidence: Evidence, at: dt.date, action: str, holder: str, note: str = ""
+) -> CustodyEntry:
+    """The next link of an evidence item's chain of custody. Not before the previous link. Audited."""
+    evidence = access.get_for_user(actor, Evidence, evidence.uuid, write=True)
+    locked = _case_for_write(actor, evidence.case)
+    errors: dict[str, str] = {}
+    if action not in CustodyAction.values:
+        errors["action"] = _("Choose one of the answers.")
+    if not holder.strip():
+        errors["holder"] = _("Say who holds it.")
+    _not_future(at, "at", errors)
+    last = CustodyEntry.objects.filter(evidence=evidence).order_by("-at", "-id").first()
+    if last is not None and at < last.at:
+        errors["at"] = _("The date is before the previous entry of the chain of custody.")
+    if errors:
+        raise ValidationError(errors)
+    entry = CustodyEntry(
+        organisation_id=locked.organisation_id,
+        evidence=evidence,
+        case=locked,
+        at=at,
+        action=action,
+        holder=holder.strip(),
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    entry.full_clean()
+    entry.save()
+    audit.record(actor=actor, action="create", obj=entry, evidence=str(evidence.uuid), step=action)
+    return entry
+
+
+@transaction.atomic
+def witness_add(*, actor: User, case: LegalCase, person: core_services.PersonInput, description: str) -> Witness:
+    """A witness: registered as a person by core (their name, phone and address are core's Identity, protected
+    and audited as a survivor's), with a description that does not name them. Audited."""
+    locked = _case_for_write(actor, case)
+    if not description.strip():
+        raise ValidationError({"description": _("Say who the witness is, without their name.")})
+    registered = core_services.person_create(actor=actor, data=person)
+    witness = Witness(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        person=registered,
+        description=description.strip(),
+        recorded_by=actor,
+    )
+    witness.full_clean(validate_constraints=False)
+    witness.save()
+    audit.record(actor=actor, action="create", obj=witness, case=str(locked.uuid), person=str(registered.uuid))
+    return witness
+
+
+@transaction.atomic
+def statement_add(*, actor: User, witness: Witness, taken_on: dt.date, summary: str) -> Statement:
+    """A witness's statement. Not before the case was opened. Audited."""
+    witness = access.get_for_user(actor, Witness, witness.uuid, write=True)
+    locked = _case_for_write(actor, witness.case)
+    errors: dict[str, str] = {}
+    _not_future(taken_on, "taken_on", errors)
+    if not summary.strip():
+        errors["summary"] = _("Write the statement.")
+    if errors:
+        raise ValidationError(errors)
+    statement = Statement(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        witness=witness,
+        taken_on=taken_on,
+        summary=summary.strip(),
+        recorded_by=actor,
+    )
+    statement.full_clean()
+    statement.save()
+    audit.record(actor=actor, action="create", obj=statement, witness=str(witness.uuid))
+    return statement
+
+
+# ---------------------------------------------------------------- submissions
+@dataclass
+class SubmissionInput:
+    addressee_kind: str
+    addressee: str
+    subject: str
+    sent_on: dt.date
+    deadline: dt.date | None = None
+
+
+@transaction.atomic
+def submission_add(*, actor: User, case: LegalCase, data: SubmissionInput) -> Submission:
+    """A letter or complaint sent to a ministry, embassy, court, police or foreign authority. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.addressee_kind not in AddresseeKind.values:
+        errors["addressee_kind"] = _("Choose one of the answers.")
+    if not data.addressee.strip():
+        errors["addressee"] = _("Enter the office or person written to.")
+    if not data.subject.strip():
+        errors["subject"] = _("Enter the subject.")
+    _not_future(data.sent_on, "sent_on", errors)
+    if data.sent_on < locked.opened_on:
+        errors["sent_on"] = _("The date is before the case was opened (%(date)s).") % {"date": locked.opened_on}
+    if data.deadline is not None and data.deadline < data.sent_on:
+        errors["deadline"] = _("The deadline is before the letter was sent.")
+    if errors:
+        raise ValidationError(errors)
+    submission = Submission(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        addressee_kind=data.addressee_kind,
+        addressee=data.addressee.strip(),
+        subject=data.subject.strip(),
+        sent_on=data.sent_on,
+        deadline=data.deadline,
+        recorded_by=actor,
+    )
+    submission.full_clean()
+    submission.save()
+    audit.record(actor=actor, action="create", obj=submission, case=str(locked.uuid), to=data.addressee_kind)
+    return submission
+
+
+@transaction.atomic
+def submission_reply(*, actor: User, submission: Submission, reply_on: dt.date, reply: str) -> Submission:
+    """The reply to a submission, and its date (not before it was sent). Audited."""
+    submission = access.get_for_user(actor, Submission, submission.uuid, write=True)
+    _case_for_write(actor, submission.case)
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    errors: dict[str, str] = {}
+    _not_future(reply_on, "reply_on", errors)
+    if reply_on < locked.sent_on:
+        errors["reply_on"] = _("The reply cannot come before the letter was sent.")
+    if not reply.strip():
+        errors["reply"] = _("Write what the reply says.")
+    if locked.reply_on is not None:
+        errors["reply_on"] = _("The reply was recorded already.")
+    if errors:
+        raise ValidationError(errors)
+    locked.reply_on = reply_on
+    locked.reply = reply.strip()
+    locked.full_clean()
+    locked.save(update_fields=["reply_on", "reply", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="reply")
+    return locked
+
+
+# ---------------------------------------------------------------- court
+@dataclass
+class HearingInput:
+    level: str
+    held_on: dt.date
+    court_name: str = ""
+    outcome: str = ""
+    next_on: dt.date | None = None
+
+
+@transaction.atomic
+def hearing_add(*, actor: User, case: LegalCase, data: HearingInput) -> Hearing:
+    """A hearing at a court level, with its outcome and the next date. A hearing dated before the case was
+    opened is refused; a future hearing (scheduled) is allowed, with no outcome yet. The case moves to "in
+    court" when it was earlier in its course. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.level not in CourtLevel.values:
+        errors["level"] = _("Choose one of the answers.")
+    if data.held_on < locked.opened_on:
+        errors["held_on"] = _("The hearing is dated before the case was opened (%(date)s).") % {
+            "date": locked.opened_on
+        }
+    if data.next_on is not None and data.next_on <= data.held_on:
+        errors["next_on"] = _("The next hearing must come after this one.")
+    if data.outcome.strip() and data.held_on > timezone.localdate():
+        errors["outcome"] = _("A hearing still to come has no outcome yet.")
+    if errors:
+        raise ValidationError(errors)
+    hearing = Hearing(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        level=data.level,
+        held_on=data.held_on,
+        court_name=data.court_name.strip(),
+        outcome=data.outcome.strip(),
+        next_on=data.next_on,
+        recorded_by=actor,
+    )
+    hearing.full_clean()
+    hearing.save()
+    if locked.status in (CaseStatus.INVESTIGATION, CaseStatus.SUBMITTED):
+        locked.status = CaseStatus.COURT
+        locked.save(update_fields=["status", "updated_at"])
+    audit.record(actor=actor, action="create", obj=hearing, case=str(locked.uuid), level=data.level)
+    return hearing
+
+
+@dataclass
+class VerdictInput:
+    level: str
+    decided_on: dt.date
+    outcome: str
+    sentence: str = ""
+    currency: str = "USD"
+    compensation_ordered: Decimal = Decimal(0)
+    compensation_received: Decimal = Decimal(0)
+    excess_confirmed: bool = False
+    appealed: bool = False
+
+
+def _validate_verdict(data: VerdictInput, opened_on: dt.date) -> None:
+    errors: dict[str, str] = {}
+    if data.level not in CourtLevel.values:
+        errors["level"] = _("Choose one of the answers.")
+    if data.outcome not in VerdictOutcome.values:
+        errors["outcome"] = _("Choose one of the answers.")
+    if data.currency not in ("USD", "KHR"):
+        errors["currency"] = _("Choose one of the answers.")
+    _not_future(data.decided_on, "decided_on", errors)
+    if data.decided_on < opened_on:
+        errors["decided_on"] = _("The judgment is dated before the case was opened (%(date)s).") % {"date": opened_on}
+    for name in ("compensation_ordered", "compensation_received"):
+        amount = getattr(data, name)
+        if amount < 0:
+            errors[name] = _("Enter an amount of zero or more.")
+        elif data.currency == "KHR" and amount != amount.to_integral_value():
+            errors[name] = _("Riel amounts are whole riel.")
+    if (
+        "compensation_received" not in errors
+        and data.compensation_received > data.compensation_ordered
+        and not data.excess_confirmed
+    ):
+        errors["compensation_received"] = _(
+            "More was received than the court ordered. Check the amounts, or tick the confirmation if it is right."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def verdict_record(*, actor: User, case: LegalCase, data: VerdictInput) -> Verdict:
+    """A court's judgment at one level: verdict, sentence, compensation ordered and received (received greater
+    than ordered needs an explicit confirmation). Not appealed: the case's status becomes "judgment given".
+    Audited."""
+    locked = _case_for_write(actor, case)
+    _validate_verdict(data, locked.opened_on)
+    verdict = Verdict(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        level=data.level,
+        decided_on=data.decided_on,
+        outcome=data.outcome,
+        sentence=data.sentence.strip(),
+        currency=data.currency,
+        compensation_ordered=data.compensation_ordered,
+        compensation_received=data.compensation_received,
+        excess_confirmed=data.excess_confirmed and data.compensation_received > data.compensation_ordered,
+        appealed=data.appealed,
+        recorded_by=actor,
+    )
+    verdict.full_clean()
+    verdict.save()
+    if not data.appealed and locked.status != CaseStatus.CLOSED:
+        locked.status = CaseStatus.JUDGMENT
+        locked.save(update_fields=["status", "updated_at"])
+    audit.record(actor=actor, action="create", obj=verdict, case=str(locked.uuid), level=data.level)
+    return verdict
+
+
+@transaction.atomic
+def compensation_receive(
+    *, actor: User, verdict: Verdict, received: Decimal, excess_confirmed: bool = False
+) -> Verdict:
+    """Update the compensation received on a judgment (it often comes in instalments); more than ordered needs
+    the confirmation. Audited with the amounts before and after."""
+    verdict = access.get_for_user(actor, Verdict, verdict.uuid, write=True)
+    locked_case = _case_for_write(actor, verdict.case)
+    locked = Verdict.objects.select_for_update().get(pk=verdict.pk)
+    data = VerdictInput(
+        level=locked.level,
+        decided_on=locked.decided_on,
+        outcome=locked.outcome,
+        currency=locked.currency,
+        compensation_ordered=locked.compensation_ordered,
+        compensation_received=received,
+        excess_confirmed=excess_confirmed,
+    )
+    _validate_verdict(data, locked_case.opened_on)
+    previous = locked.compensation_received
+    locked.compensation_received = received
+    locked.excess_confirmed = excess_confirmed and received > locked.compensation_ordered
+    locked.full_clean()
+    locked.save(update_fields=["compensation_received", "excess_confirmed", "updated_at"])
+    audit.record(
+        actor=actor, action="update", obj=locked, fields="compensation_received", before=previous, after=received
+    )
+    return locked
+
+
+# ---------------------------------------------------------------- costs
+@dataclass
+class CostInput:
+    kind: str
+    spent_on: dt.date
+    amount: Decimal
+    currency: str
+    budget_line: BudgetLine | None
+    note: str = ""
+
+
+def budget_lines_for(actor: User) -> Any:
+    """The budget lines a cost may be charged to: those of the actor's organisation's own sub-grants that the
+    actor may see (core.access on SubGrant)."""
+    membership = access.membership_for(actor)
+    if membership is None:
+        return BudgetLine.objects.none()
+    subgrants = access.visible(actor, SubGrant.objects.filter(organisation_id=membership.organisation_id))
+    return BudgetLine.objects.filter(subgrant__in=subgrants.values("pk")).select_related("subgrant__programme")
+
+
+@transaction.atomic
+def cost_add(*, actor: User, case: LegalCase, data: CostInput) -> Cost:
+    """A cost paid for the case (legal fees, travel, repatriation, other) in USD or whole riel, charged to a
+    budget line of the organisation's sub-grant: a cost without a budget line is refused. Needs
+    justice_record_cost on a case of the actor's organisation. Audited."""
+    locked = _case_for_write(actor, case, C.RECORD_COST)
+    errors: dict[str, str] = {}
+    if data.kind not in CostKind.values:
+        errors["kind"] = _("Choose one of the answers.")
+    if data.currency not in ("USD", "KHR"):
+        errors["currency"] = _("Choose one of the answers.")
+    if data.amount <= 0:
+        errors["amount"] = _("Enter an amount greater than zero.")
+    elif data.currency == "KHR" and data.amount != data.amount.to_integral_value():
+        errors["amount"] = _("Riel amounts are whole riel.")
+    _not_future(data.spent_on, "spent_on", errors)
+    if data.budget_line is None:
+        errors["budget_line"] = _("Choose the budget line the cost is charged to.")
+    elif not budget_lines_for(actor).filter(pk=data.budget_line.pk).exists():
+        errors["budget_line"] = _("Choose a budget line of your organisation's sub-grants.")
+    if errors:
+        raise ValidationError(errors)
+    cost = Cost(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        kind=data.kind,
+        spent_on=data.spent_on,
+        amount=data.amount,
+        currency=data.currency,
+        budget_line=data.budget_line,
+        note=data.note.strip(),
+        recorded_by=actor,
+    )
+    cost.full_clean()
+    cost.save()
+    audit.record(
+        actor=actor, action="create", obj=cost, case=str(locked.uuid), amount=data.amount, currency=data.currency
+    )
+    return cost
+
+
+# ---------------------------------------------------------------- repatriation
+@dataclass
+class RepatriationInput:
+    country: str
+    persons: int
+    authority: str
+    requested_on: dt.date
+    note: str = ""
+
+
+@transaction.atomic
+def repatriation_add(*, actor: User, case: LegalCase, data: RepatriationInput) -> Repatriation:
+    """A request to repatriate victims stranded abroad (country, how many, the authority asked, the date).
+    Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.country not in countries.codes() or data.country == "KH":
+        errors["country"] = _("Choose the country they are stranded in.")
+    if data.persons < 1:
+        errors["persons"] = _("Enter how many people are to come home.")
+    if not data.authority.strip():
+        errors["authority"] = _("Enter the authority asked.")
+    _not_future(data.requested_on, "requested_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    row = Repatriation(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        country=data.country,
+        persons=data.persons,
+        authority=data.authority.strip(),
+        requested_on=data.requested_on,
+        note=data.note.strip(),
+        recorded_by=actor,
+    )
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), country=data.country)
+    return row
+
+
+@transaction.atomic
+def repatriation_status_set(
+    *, actor: User, repatriation: Repatriation, status: str, arrived_on: dt.date | None = None
+) -> Repatriation:
+    """Where a repatriation request stands; "arrived home" needs the arrival date (not before the request, not in
+    the future). Audited with the previous status."""
+    repatriation = access.get_for_user(actor, Repatriation, repatriation.uuid, write=True)
+    _case_for_write(actor, repatriation.case)
+    locked = Repatriation.objects.select_for_update().get(pk=repatriation.pk)
+    errors: dict[str, str] = {}
+    if status not in RepatriationStatus.values:
+        errors["status"] = _("Choose one of the answers.")
+    if status == RepatriationStatus.ARRIVED:
+        if arrived_on is None:
+            errors["arrived_on"] = _("Enter the date they arrived.")
+        else:
+            _not_future(arrived_on, "arrived_on", errors)
+            if arrived_on < locked.requested_on:
+                errors["arrived_on"] = _("They cannot arrive before the request was made.")
+    if errors:
+        raise ValidationError(errors)
+    previous = locked.status
+    locked.status = status
+    locked.arrived_on = arrived_on if status == RepatriationStatus.ARRIVED else None
+    locked.full_clean()
+    locked.save(update_fields=["status", "arrived_on", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
+    return locked

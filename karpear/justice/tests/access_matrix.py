@@ -1,0 +1,195 @@
+"""The justice part of the access matrix: its routes (every file download among them) and the kinds of objects
+they take (karpear/core/tests/matrix.py collects it; the expected answers come from the role table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from karpear.core.models import Person, Referral, User
+from karpear.core.roles import Capability, role_specs
+from karpear.core.storage import private_storage
+from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
+from karpear.justice.declarations import JusticeCapability
+from karpear.justice.models import Evidence, Hearing, LegalCase, Repatriation, Submission, Witness
+from karpear.justice.tests.factories import PDF
+
+C = JusticeCapability
+
+
+def _case(world: World, user: User, actor: str) -> LegalCase:
+    key = f"legal-case:{actor}:{user.pk if actor == 'owner' else ''}"
+    if key not in world.cache:
+        owner = world.owner_of(user, actor)
+        world.cache[key] = LegalCase.objects.create(
+            organisation=world.organisation_of(actor),
+            number=f"M-L-{key}",
+            client=world.person(user, actor),
+            title="Matrix case",
+            opened_on=dt.date(2026, 1, 5),
+            lawyer=owner,
+            created_by=owner,
+            team=world.team_b if actor == "same_org" else None,
+        )
+    case: LegalCase = world.cache[key]
+    return case
+
+
+def _evidence(world: World, user: User, actor: str) -> Evidence:
+    case = _case(world, user, actor)
+    name = private_storage().save(f"evidence/matrix-{case.pk}", ContentFile(PDF))
+    return Evidence.objects.create(
+        organisation=case.organisation,
+        case=case,
+        kind="document",
+        description="Contract",
+        source="Client",
+        obtained_on=dt.date(2026, 1, 6),
+        file=name,
+        file_name="contract.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        recorded_by=case.created_by,
+    )
+
+
+def _witness(world: World, user: User, actor: str) -> Witness:
+    case = _case(world, user, actor)
+    person = Person.objects.create(
+        organisation=case.organisation, case_number=f"W-{uuid.uuid4().hex[:12]}", sex="male", created_by=case.created_by
+    )
+    return Witness.objects.create(
+        organisation=case.organisation, case=case, person=person, description="Co-worker", recorded_by=case.created_by
+    )
+
+
+def _submission(world: World, user: User, actor: str) -> Submission:
+    case = _case(world, user, actor)
+    return Submission.objects.create(
+        organisation=case.organisation,
+        case=case,
+        addressee_kind="embassy",
+        addressee="Embassy",
+        subject="Repatriation",
+        sent_on=dt.date(2026, 1, 7),
+        recorded_by=case.created_by,
+    )
+
+
+def _hearing(world: World, user: User, actor: str) -> Hearing:
+    case = _case(world, user, actor)
+    return Hearing.objects.create(
+        organisation=case.organisation,
+        case=case,
+        level="provincial",
+        held_on=dt.date(2026, 2, 1),
+        recorded_by=case.created_by,
+    )
+
+
+def _repatriation(world: World, user: User, actor: str) -> Repatriation:
+    case = _case(world, user, actor)
+    return Repatriation.objects.create(
+        organisation=case.organisation,
+        case=case,
+        country="MY",
+        persons=2,
+        authority="Embassy",
+        requested_on=dt.date(2026, 2, 1),
+        recorded_by=case.created_by,
+    )
+
+
+def _referral(world: World, user: User, actor: str) -> Referral:
+    """An accepted referral to the user's organisation assigned to the user (owner) or to a colleague in another
+    team (same_org); for other_org, one between two other organisations."""
+    sender, receiver = (world.donor, world.other) if actor == "other_org" else (world.other, world.own)
+    person = Person.objects.create(
+        organisation=sender, case_number=f"R-{uuid.uuid4().hex[:12]}", sex="female", created_by=world.stranger
+    )
+    return Referral.objects.create(
+        organisation=sender,
+        person=person,
+        receiver=receiver,
+        reason="Legal aid",
+        status=Referral.Status.ACCEPTED,
+        created_by=world.stranger,
+        expires_at=timezone.now() + dt.timedelta(days=7),
+        assigned_to=world.owner_of(user, actor) if actor != "other_org" else world.stranger,
+    )
+
+
+def _sees_referral(role: str, actor: str) -> bool:
+    if actor == "owner":
+        return True
+    return actor == "same_org" and Capability.RECEIVE_REFERRALS in role_specs()[role].capabilities
+
+
+def _sees_case(role: str, actor: str) -> bool:
+    return sees_scoped(C.VIEW_CASE, role, actor)
+
+
+KINDS = {
+    "legal_case": ObjectKind(lambda world, user, actor, name: {"uuid": _case(world, user, actor).uuid}, _sees_case),
+    "legal_evidence": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _evidence(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_witness": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _witness(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_submission": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _submission(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_hearing": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _hearing(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_repatriation": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _repatriation(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_referral": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _referral(world, user, actor).uuid}, _sees_referral
+    ),
+}
+
+
+def _post(kind: str) -> RouteSpec:
+    return RouteSpec(kind, write=C.CHANGE_CASE, method="post")
+
+
+ROUTES = {
+    "justice:case_list": RouteSpec("list", C.VIEW_CASE),
+    "justice:case_open": RouteSpec("list", C.OPEN_CASE),
+    "justice:case_open_referral": RouteSpec("legal_referral", C.OPEN_CASE, capability_first=True),
+    "justice:case_detail": RouteSpec("legal_case"),
+    "justice:case_parties": RouteSpec("legal_case"),
+    "justice:case_investigation": RouteSpec("legal_case"),
+    "justice:case_witnesses": RouteSpec("legal_case"),
+    "justice:case_court": RouteSpec("legal_case"),
+    "justice:case_costs": RouteSpec("legal_case", also=(C.RECORD_COST,)),
+    "justice:case_status": _post("legal_case"),
+    "justice:case_client": _post("legal_case"),
+    "justice:case_party": _post("legal_case"),
+    "justice:case_offence": _post("legal_case"),
+    "justice:case_step": _post("legal_case"),
+    "justice:case_evidence": _post("legal_case"),
+    "justice:case_witness": _post("legal_case"),
+    "justice:case_submission": _post("legal_case"),
+    "justice:case_hearing": _post("legal_case"),
+    "justice:case_verdict": _post("legal_case"),
+    "justice:case_cost": RouteSpec("legal_case", C.RECORD_COST, method="post", capability_first=True),
+    "justice:evidence_custody": _post("legal_evidence"),
+    "justice:evidence_download": RouteSpec("legal_evidence"),
+    "justice:witness_statement": _post("legal_witness"),
+    "justice:submission_reply": _post("legal_submission"),
+    "justice:case_repatriation": _post("legal_case"),
+    "justice:repatriation_status": _post("legal_repatriation"),
+    "justice_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "justice_api:case-detail": RouteSpec("legal_case", api=True),
+    "justice_api:hearing-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "justice_api:hearing-detail": RouteSpec("legal_hearing", api=True),
+    "justice_api:submission-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "justice_api:submission-detail": RouteSpec("legal_submission", api=True),
+}
