@@ -66,8 +66,17 @@ hotline_password=$(awk '$1 == "hotline" {print $2; exit}' "$work/logins.txt")
 hotline_token=$(token_for hotline "$hotline_password" "$($BIN/karpear democode hotline)")
 care_password=$(awk '$1 == "carefield" {print $2; exit}' "$work/logins.txt")
 care_token=$(token_for carefield "$care_password")
-[ -n "$token" ] && [ -n "$officer_token" ] && [ -n "$hotline_token" ] && [ -n "$care_token" ] ||
-  { echo "the token endpoint gave no token" >&2; exit 1; }
+# ADHOC's lawyer (a second factor) for legal cases; Winrock's M&E officer for monitoring; CEDAC's field officer
+# for trainings, model farmers and sales, and CCPCR's programme officer for small grants (the demo's data of each).
+lawyer_password=$(awk '$1 == "lawyer" {print $2; exit}' "$work/logins.txt")
+lawyer_token=$(token_for lawyer "$lawyer_password" "$($BIN/karpear democode lawyer)")
+monitoring_token=$(token_for monitoring "$(awk '$1 == "monitoring" {print $2; exit}' "$work/logins.txt")")
+cedac_token=$(token_for cedacfield "$(awk '$1 == "cedacfield" {print $2; exit}' "$work/logins.txt")")
+grants_token=$(token_for ccpcrprogramme "$(awk '$1 == "ccpcrprogramme" {print $2; exit}' "$work/logins.txt")")
+for t in "$token" "$officer_token" "$hotline_token" "$care_token" "$lawyer_token" "$monitoring_token" "$cedac_token" \
+  "$grants_token"; do
+  [ -n "$t" ] || { echo "the token endpoint gave no token" >&2; exit 1; }
+done
 
 fuzz() {  # token, then the options that select the operations
   local auth=$1; shift
@@ -82,8 +91,13 @@ fuzz() {  # token, then the options that select the operations
     --no-color "$@"
 }
 status=0
-fuzz "$token" --exclude-path-regex '^/api/v1/(livelihoods|safe-migration)/' || status=$?
-fuzz "$officer_token" --include-path-regex '^/api/v1/livelihoods/' || status=$?
+fuzz "$token" --exclude-path-regex '^/api/v1/(livelihoods|safe-migration|justice|monitoring)/' || status=$?
+fuzz "$officer_token" --include-path-regex '^/api/v1/livelihoods/' \
+  --exclude-path-regex '^/api/v1/livelihoods/(trainings|farmers|sales|grants|grant-follow-ups)/' || status=$?
+fuzz "$cedac_token" --include-path-regex '^/api/v1/livelihoods/(trainings|farmers|sales)/' || status=$?
+fuzz "$grants_token" --include-path-regex '^/api/v1/livelihoods/(grants|grant-follow-ups)/' || status=$?
+fuzz "$lawyer_token" --include-path-regex '^/api/v1/justice/' || status=$?
+fuzz "$monitoring_token" --include-path-regex '^/api/v1/monitoring/' || status=$?
 fuzz "$hotline_token" --include-path-regex '^/api/v1/safe-migration/(help-requests|grievances)/' || status=$?
 fuzz "$care_token" --include-path-regex '^/api/v1/safe-migration/(activities|volunteers)/' || status=$?
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -119,6 +120,8 @@ class LegalCaseViewSet(
         user = _user(self.request)
         access.require(user, C.VIEW_CASE)
         params = self.request.query_params
+        if params.get("mine", "") not in ("", "1"):
+            raise serializers.ValidationError({"mine": ["Give 1, or leave it out."]})
         cases = selectors.case_list(user=user, mine=params.get("mine") == "1", query=params.get("q", "")[:40])
         return cases.select_related("client", "lawyer", "referral")
 
@@ -142,6 +145,15 @@ class LegalCaseViewSet(
             data=services.CaseInput(title=data["title"], opened_on=data.get("opened_on")),
         )
         return Response(LegalCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+def _case_in_body(user: User, key: Any) -> LegalCase:
+    """The case a write names in its body: one the caller may change, else 400 (the input is wrong, not the
+    address)."""
+    try:
+        return selectors.case_for_user(user=user, uuid=key, write=True)
+    except Http404 as exc:
+        raise serializers.ValidationError({"case": ["No legal case with this key that you may change."]}) from exc
 
 
 def _case_filter(request: Request) -> LegalCase | None:
@@ -175,7 +187,7 @@ class HearingViewSet(
         serializer = HearingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        case = selectors.case_for_user(user=user, uuid=data.pop("case"), write=True)
+        case = _case_in_body(user, data.pop("case"))
         hearing = services.hearing_add(actor=user, case=case, data=services.HearingInput(**data))
         return Response(HearingSerializer(hearing).data, status=status.HTTP_201_CREATED)
 
@@ -206,7 +218,7 @@ class SubmissionViewSet(
         serializer = SubmissionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        case = selectors.case_for_user(user=user, uuid=data.pop("case"), write=True)
+        case = _case_in_body(user, data.pop("case"))
         submission = services.submission_add(actor=user, case=case, data=services.SubmissionInput(**data))
         return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 

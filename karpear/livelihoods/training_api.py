@@ -169,7 +169,10 @@ class TrainingViewSet(
         user = _user(request)
         access.require(user, C.VIEW_GROUP)
         key = request.query_params.get("programme", "")
-        programme = access.get_programme_for_user(user, key) if key else None
+        try:
+            programme = access.get_programme_for_user(user, key) if key else None
+        except Http404 as exc:  # a filter that names nothing the caller may see: the input is wrong
+            raise serializers.ValidationError({"programme": ["No programme with this key that you may see."]}) from exc
         assert programme is None or isinstance(programme, Programme)
         return Response(training_selectors.cascade_counts(user=user, programme=programme))
 

@@ -325,7 +325,7 @@ class ActivityWriteSerializer(serializers.Serializer[Any]):
         data = dict(self.validated_data)
         volunteer = None
         if data["volunteer"] is not None:
-            volunteer = access.visible(user, Volunteer.objects.filter(uuid=data["volunteer"])).first()
+            volunteer = selectors.volunteer_for(user=user, uuid=data["volunteer"])
             if volunteer is None:
                 raise serializers.ValidationError({"volunteer": ["No volunteer with this key that you may see."]})
         return services.ActivityInput(
@@ -506,7 +506,7 @@ class GrievanceViewSet(
         source = serializer.validated_data["help_request"]
         help_request = None
         if source is not None:
-            help_request = access.visible(user, HelpRequest.objects.filter(uuid=source)).first()
+            help_request = selectors.help_request_for(user=user, uuid=source)
             if help_request is None:
                 raise serializers.ValidationError({"help_request": ["No help request with this key that you may see."]})
         try:
@@ -606,7 +606,7 @@ class ActivityViewSet(
         serializer = ActivityWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         submission = serializer.validated_data["submission"]
-        before = Activity.objects.filter(submission=submission, recorded_by=user).first() if submission else None
+        before = selectors.activity_submitted(user=user, submission=submission) if submission else None
         try:
             activity = services.activity_record(actor=user, data=serializer.to_input(user), submission=submission)
         except DjangoValidationError as exc:

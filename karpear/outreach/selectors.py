@@ -218,3 +218,26 @@ def reach(rows: QuerySet[Activity]) -> Reach:
     )
     totals = rows.order_by().aggregate(activities=Count("pk"), **{f: Sum(f) for f in fields})
     return Reach(activities=totals["activities"], **{f: totals[f] or 0 for f in fields})
+
+
+def volunteer_for(*, user: User, uuid: object) -> Volunteer | None:
+    """A volunteer the user may see, by its key (None otherwise: an API body names it, not the address)."""
+    return access.visible(user, Volunteer.objects.filter(uuid=uuid)).first()
+
+
+def active_volunteers(*, user: User) -> QuerySet[Volunteer]:
+    return access.visible(user, Volunteer.objects.filter(is_active=True)).order_by("name")
+
+
+def help_request_for(*, user: User, uuid: object) -> HelpRequest | None:
+    return access.visible(user, HelpRequest.objects.filter(uuid=uuid)).first()
+
+
+def grievance_from(*, user: User, help_request: HelpRequest) -> Grievance | None:
+    """The grievance made from a help request, if the user may see it."""
+    return access.visible(user, Grievance.objects.filter(help_request=help_request)).only("uuid").first()
+
+
+def activity_submitted(*, user: User, submission: object) -> Activity | None:
+    """The activity this user already recorded with this submission key."""
+    return Activity.objects.filter(submission=submission, recorded_by=user).first()

@@ -335,7 +335,7 @@ def _detail(request: HttpRequest, help_req: HelpRequest, form: TriageForm) -> Ht
         "form": form,
         "country": countries.name(help_req.country) if help_req.country else "",
         "can_triage": access.can(user, C.TRIAGE_HELP_REQUEST, help_req),
-        "grievance": Grievance.objects.filter(help_request=help_req).only("uuid").first(),
+        "grievance": selectors.grievance_from(user=user, help_request=help_req),
         "can_open_grievance": access.has_capability(user, C.CHANGE_GRIEVANCE),
     }
     return render(request, "outreach/help_request_detail.html", context, status=400 if form.errors else 200)
@@ -675,11 +675,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     """Record a session, workshop, training, event or home visits; opens and queues with no signal."""
     user = user_of(request)
     access.require(user, C.RECORD_ACTIVITY)
-    volunteers = (
-        access.visible(user, Volunteer.objects.filter(is_active=True))
-        if access.has_capability(user, C.MANAGE_VOLUNTEERS)
-        else None
-    )
+    volunteers = selectors.active_volunteers(user=user) if access.has_capability(user, C.MANAGE_VOLUNTEERS) else None
     if request.method == "POST" and "_place_refresh" not in request.POST:
         form = ActivityForm(request.POST, volunteers=volunteers)
         if form.is_valid():
