@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -220,7 +221,7 @@ def reach(rows: QuerySet[Activity]) -> Reach:
     return Reach(activities=totals["activities"], **{f: totals[f] or 0 for f in fields})
 
 
-def volunteer_for(*, user: User, uuid: object) -> Volunteer | None:
+def volunteer_for(*, user: User, uuid: UUID | str) -> Volunteer | None:
     """A volunteer the user may see, by its key (None otherwise: an API body names it, not the address)."""
     return access.visible(user, Volunteer.objects.filter(uuid=uuid)).first()
 
@@ -229,7 +230,7 @@ def active_volunteers(*, user: User) -> QuerySet[Volunteer]:
     return access.visible(user, Volunteer.objects.filter(is_active=True)).order_by("name")
 
 
-def help_request_for(*, user: User, uuid: object) -> HelpRequest | None:
+def help_request_for(*, user: User, uuid: UUID | str) -> HelpRequest | None:
     return access.visible(user, HelpRequest.objects.filter(uuid=uuid)).first()
 
 
@@ -238,6 +239,6 @@ def grievance_from(*, user: User, help_request: HelpRequest) -> Grievance | None
     return access.visible(user, Grievance.objects.filter(help_request=help_request)).only("uuid").first()
 
 
-def activity_submitted(*, user: User, submission: object) -> Activity | None:
+def activity_submitted(*, user: User, submission: UUID | str) -> Activity | None:
     """The activity this user already recorded with this submission key."""
     return Activity.objects.filter(submission=submission, recorded_by=user).first()
