@@ -100,6 +100,9 @@ class HelpRequestSerializer(AnswerSerializer[HelpRequest]):
 
 
 class GrievanceStepSerializer(AnswerSerializer[GrievanceStep]):
+    # Declared: a choice of a small integer column would carry the database's integer bounds into the schema.
+    level = serializers.ChoiceField(choices=Grievance.Level.choices, read_only=True)
+
     class Meta:
         model = GrievanceStep
         fields = ["uuid", "level", "raised_with", "raised_on", "note", "response", "responded_on"]
@@ -107,6 +110,7 @@ class GrievanceStepSerializer(AnswerSerializer[GrievanceStep]):
 
 class GrievanceSerializer(AnswerSerializer[Grievance]):
     reference = serializers.CharField(read_only=True, help_text="What staff call the grievance (GR-…)")
+    level = serializers.ChoiceField(choices=Grievance.Level.choices, read_only=True)
     province = serializers.CharField(source="province_id", read_only=True, allow_null=True)
     district = serializers.CharField(source="district_id", read_only=True, allow_null=True)
     commune = serializers.CharField(source="commune_id", read_only=True, allow_null=True)
