@@ -495,7 +495,11 @@ def volunteer_save(*, actor: User, data: VolunteerInput, volunteer: Volunteer | 
     volunteer.name, volunteer.sex, volunteer.phone = data.name.strip(), data.sex, data.phone.strip()
     volunteer.recruited_on, volunteer.trained_on = data.recruited_on, data.trained_on
     volunteer.user, volunteer.is_active = account, data.is_active
-    volunteer.save()
+    try:
+        with transaction.atomic():
+            volunteer.save()
+    except IntegrityError:  # two officers linking the same account at the same moment: the other one did
+        raise ValidationError({"username": _("This account already belongs to another volunteer.")}) from None
     volunteer.communes.set(data.communes)
     audit.record(actor=actor, action="create" if created else "update", obj=volunteer)
     return volunteer
