@@ -151,6 +151,9 @@ MIDDLEWARE = [
     "karpear.core.middleware.CompressTextMiddleware",
     # Right after WhiteNoise (which answers static files itself): every answer Django renders is no-store.
     "karpear.core.middleware.NoStoreMiddleware",
+    # Public pages the same for every visitor without a session (the safe-migration portal), answered from
+    # the cache before the session and everything below it (core.public_cache).
+    "karpear.core.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -347,6 +350,8 @@ SECURE_CSP = {
 API_TOKEN_DAYS = env_int("KARPEAR_API_TOKEN_DAYS", 90)
 API_ANON_RATE = env_rate("KARPEAR_API_ANON_RATE", "20/minute")
 # The outreach portal's help requests and tracking-code lookups per client address (its pages and its API).
+# Seconds a public page (core.public_cache) is answered from memory; 0 turns it off (as in development and tests).
+PUBLIC_PAGE_CACHE_SECONDS = env_int("KARPEAR_PUBLIC_PAGE_CACHE_SECONDS", 0 if (DEBUG or TESTING) else 60)
 OUTREACH_SUBMIT_RATE = env_rate("KARPEAR_OUTREACH_SUBMIT_RATE", "5/hour")
 OUTREACH_LOOKUP_RATE = env_rate("KARPEAR_OUTREACH_LOOKUP_RATE", "10/10m")
 # Request bodies: the largest JSON body in bytes, and how deeply it may nest.

@@ -5,6 +5,7 @@ from karpear.core import views, views_auth, views_offline, views_referrals
 urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("health/", views.health, name="health"),
     path("sw.js", views_offline.service_worker, name="service_worker"),
     path("offline/state/", views_offline.offline_state, name="offline_state"),
     path("account/login/", views_auth.LoginView.as_view(), name="login"),

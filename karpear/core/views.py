@@ -545,6 +545,14 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
 
 
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness for a load balancer or a monitor: "ok" when this process answers, without touching the
+    database (a database outage shows on the pages that need it). Anonymous, no session, no template: the
+    cheapest answer through the whole middleware stack, which is why the benchmarks use it as the trivial page."""
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A tampered or expired CSRF token: say so in the user's language; nothing was saved."""
     return render(request, "403_csrf.html", status=403)

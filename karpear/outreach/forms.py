@@ -14,6 +14,7 @@ from karpear.core.forms import (
     KhmerIntegerField,
     PlaceFieldsMixin,
     PlaceForm,
+    QuickSelect,
     commune_label,
 )
 from karpear.core.models import Commune, Province
@@ -41,6 +42,12 @@ class JobCheckForm(forms.Form):
         return {code: {YES: True, NO: False}.get(self.cleaned_data.get(code) or "") for code in jobcheck.SIGN_CODES}
 
 
+def per_visit_values() -> dict[str, str]:
+    """The help-request form's values of one visit: its signed start time and its one-time key (the public
+    page cache renders the page once and puts new ones in on every answer: core.public_cache)."""
+    return {"started": signing.TimestampSigner(salt=TIMER_SALT).sign("1"), "key": services.new_form_key()}
+
+
 class HelpRequestForm(forms.Form):
     about = forms.ChoiceField(
         label=_("Who needs help?"), choices=HelpRequest.About.choices, widget=forms.RadioSelect, initial="self"
@@ -64,10 +71,15 @@ class HelpRequestForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
+    # The two long lists are rendered in Python (core's QuickSelect): Django's template per option made this
+    # form the slowest public page (about 90 ms for the 250 countries).
     province = forms.ModelChoiceField(
-        label=_("Your province in Cambodia"), queryset=Province.objects.order_by("code"), required=False
+        label=_("Your province in Cambodia"),
+        queryset=Province.objects.order_by("code"),
+        required=False,
+        widget=QuickSelect,
     )
-    country = forms.ChoiceField(label=_("Country where the person is"), required=False, choices=())
+    country = forms.ChoiceField(label=_("Country where the person is"), required=False, choices=(), widget=QuickSelect)
     city = forms.CharField(label=_("City or place there"), max_length=100, required=False)
     employer = forms.CharField(label=_("Employer, company or broker"), max_length=200, required=False)
     last_heard = forms.DateField(
@@ -87,7 +99,7 @@ class HelpRequestForm(forms.Form):
         country.choices = [("", "—"), *[(c, n) for c, n in countries.choices() if c != "KH"]]
         self.fields["province"].label_from_instance = lambda p: p.name_km if _km() else p.name_en  # type: ignore[attr-defined]
         if not self.is_bound:
-            self.initial.update(started=signing.TimestampSigner(salt=TIMER_SALT).sign("1"), key=services.new_form_key())
+            self.initial.update(per_visit_values())
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -178,7 +190,7 @@ class GrievanceForm(PlaceFieldsMixin):
     phone = forms.CharField(label=_("Complainant's phone"), max_length=30, required=False)
     kinds = _checkboxes(_("What the complaint is about"), Grievance.Kind.choices)
     description = _text(_("What happened"), 4000, rows=4)
-    country = forms.ChoiceField(label=_("Country where it happened"), required=False, choices=())
+    country = forms.ChoiceField(label=_("Country where it happened"), required=False, choices=(), widget=QuickSelect)
     employer = forms.CharField(label=_("Employer or broker"), max_length=200, required=False)
     documents_kept = _count(_("Documents kept"), help_text=_("Passports, ID cards or other papers kept from them."))
     channel = forms.ChoiceField(label=_("Spoke up through"), required=False, choices=())

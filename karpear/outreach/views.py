@@ -36,7 +36,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from karpear.core import access, audit, countries, idempotency, ratelimit
+from karpear.core import access, audit, countries, idempotency, public_cache, ratelimit
 from karpear.core.middleware import client_ip
 from karpear.core.models import Commune, District, Province
 from karpear.core.place_picker import place_picker
@@ -56,6 +56,7 @@ from karpear.outreach.forms import (
     JobCheckForm,
     TriageForm,
     VolunteerForm,
+    per_visit_values,
 )
 from karpear.outreach.models import Activity, Channel, Grievance, GrievanceStep, HelpRequest, Topic, Volunteer
 
@@ -131,12 +132,14 @@ def _cross_site(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- the public portal
+@public_cache.public_page()
 @require_GET
 @portal_page
 def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/portal/home.html", {"topics": selectors.topics()})
 
 
+@public_cache.public_page()
 @require_GET
 @portal_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -169,6 +172,7 @@ def _chosen[M: (Province, District, Commune)](model: type[M], value: str, **with
     return model.objects.filter(pk=value, **within).first()
 
 
+@public_cache.public_page(query=("province", "district", "commune"))
 @require_GET
 @portal_page
 def who_can_help(request: HttpRequest) -> HttpResponse:
@@ -195,6 +199,7 @@ def who_can_help(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/portal/who_can_help.html", context)
 
 
+@public_cache.public_page(query=jobcheck.SIGN_CODES)
 @require_GET
 @portal_page
 def job_check(request: HttpRequest) -> HttpResponse:
@@ -212,6 +217,7 @@ def job_check(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/portal/job_check.html", context)
 
 
+@public_cache.public_page(fresh=per_visit_values)  # the empty form (a GET); its start time and key per visit
 @csrf_exempt  # see the module's docstring: no cookie, the Origin check, honeypot, timer, key and rate limit
 @require_http_methods(["GET", "POST"])
 @portal_page
@@ -232,9 +238,13 @@ def help_request(request: HttpRequest) -> HttpResponse:
                 return render(request, "outreach/portal/help_sent.html", context)
     else:
         form = HelpRequestForm()
-    return render(request, "outreach/portal/help_request.html", {"form": form}, status=400 if form.errors else 200)
+    response = render(request, "outreach/portal/help_request.html", {"form": form}, status=400 if form.errors else 200)
+    if not form.is_bound:
+        public_cache.per_visit(response, started=form.initial["started"], key=form.initial["key"])
+    return response
 
 
+@public_cache.public_page()  # the empty form (a GET); a code's status is a POST, never kept
 @csrf_exempt  # as help_request: no cookie; a code travels in a POST, never in an address or the history
 @require_http_methods(["GET", "POST"])
 @portal_page

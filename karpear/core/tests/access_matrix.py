@@ -135,6 +135,7 @@ ROUTES: dict[str, RouteSpec] = {
     # pages
     "home": RouteSpec("list"),
     "favicon": RouteSpec("public"),
+    "health": RouteSpec("public"),
     "about": RouteSpec("public"),
     "login": RouteSpec("public"),
     "logout": RouteSpec("public", method="post"),
