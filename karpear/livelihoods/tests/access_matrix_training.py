@@ -154,12 +154,18 @@ ROUTES = {
     "livelihoods_api:training-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:training-cascade": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:training-detail": RouteSpec("liv_training", api=True),
+    "livelihoods_api:training-attendance": RouteSpec("liv_training", write=C.RECORD_TRAINING, api=True, method="post"),
     "livelihoods_api:farmer-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:farmer-detail": RouteSpec("liv_farmer", api=True),
     "livelihoods_api:grant-list": RouteSpec("list", C.VIEW_GRANT, api=True),
     "livelihoods_api:grant-detail": RouteSpec("liv_grant", api=True),
+    "livelihoods_api:grant-decide": RouteSpec("liv_grant", write=C.APPROVE_GRANT, api=True, method="post"),
+    "livelihoods_api:grant-disburse": RouteSpec("liv_grant", write=C.MANAGE_GRANT, api=True, method="post"),
     "livelihoods_api:grant-follow-up-list": RouteSpec("list", C.VIEW_GRANT, api=True),
     "livelihoods_api:grant-follow-up-detail": RouteSpec("liv_grant_follow_up", api=True),
+    "livelihoods_api:grant-follow-up-record": RouteSpec(
+        "liv_grant_follow_up", write=C.MANAGE_GRANT, api=True, method="post"
+    ),
     "livelihoods_api:sale-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:sale-detail": RouteSpec("liv_sale", api=True),
 }
