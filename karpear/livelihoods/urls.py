@@ -44,6 +44,7 @@ urlpatterns = [
     path("animals/<uuid:uuid>/end/", bank_views.animal_end, name="animal_end"),
     path("animals/<uuid:uuid>/replace/", bank_views.animal_replace, name="animal_replace"),
     path("animals/<uuid:uuid>/repay/", bank_views.animal_repay, name="animal_repay"),
+    path("animal-events/<uuid:uuid>/reverse/", bank_views.animal_event_reverse, name="animal_event_reverse"),
     # cascade training and advisors (training_views)
     path("trainings/", training_views.training_list, name="training_list"),
     path("cascade/", training_views.cascade, name="cascade"),
