@@ -174,7 +174,10 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
         "liv_buyer": kind(buyer),
         "liv_employer": kind(employer),
         "liv_placement": kind(placement),
-        "liv_gate": grant_kind(gate),
+        "liv_gate": ObjectKind(  # an organisation's conditions are read by everyone there who reads grants
+            lambda world, user, actor, name: {"uuid": gate(world, user, actor).uuid},
+            lambda role, actor: actor != "other_org" and sees_scoped(C.VIEW_GRANT, role, "owner"),
+        ),
     }
 
 
