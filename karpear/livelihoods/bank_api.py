@@ -136,10 +136,25 @@ class AnimalEventSerializer(AnswerSerializer[AnimalEvent]):
     to_member = serializers.IntegerField(
         source="to_member.number", read_only=True, allow_null=True, help_text=MEMBER_NUMBER
     )
+    reverses: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="uuid", allow_null=True, help_text="The entry this one corrects"
+    )
 
     class Meta:
         model = AnimalEvent
-        fields = ["uuid", "bank", "animal", "other", "kind", "on", "from_member", "to_member", "amount", "note"]
+        fields = [
+            "uuid",
+            "bank",
+            "animal",
+            "other",
+            "kind",
+            "on",
+            "from_member",
+            "to_member",
+            "amount",
+            "reverses",
+            "note",
+        ]
 
 
 # ---------------------------------------------------------------- input
@@ -193,6 +208,7 @@ ANIMAL_EVENTS = [
     (AnimalEvent.Kind.SALE, "Sold (amount: the price)"),
     (AnimalEvent.Kind.REPLACEMENT, "Replaced, after it died (needs sex)"),
     (AnimalEvent.Kind.REPAYMENT, "Repayment to the bank (needs amount)"),
+    ("reversal", "Reversal of a wrong entry about the animal (needs reverses and note; on not needed)"),
 ]
 
 
@@ -209,7 +225,8 @@ class AnimalWriteSerializer(serializers.Serializer[Any]):
 class AnimalEventWriteSerializer(serializers.Serializer[Any]):
     animal = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=ANIMAL_EVENTS)
-    on = serializers.DateField()
+    on = serializers.DateField(required=False, help_text="Not needed for a reversal")
+    reverses = serializers.UUIDField(required=False, help_text="The entry reversed (an entry about this animal)")
     sex = serializers.ChoiceField(choices=Animal.Sex.choices, required=False)
     tag = Text(required=False, allow_blank=True, max_length=40, default="")
     to = serializers.IntegerField(min_value=1, max_value=32767, required=False, help_text=MEMBER_NUMBER)
@@ -462,8 +479,20 @@ class AnimalEventViewSet(
             _("No animal with this key that you may see."),
             lambda: bank_selectors.animal_for_user(user=user, uuid=data["animal"]),
         )
-        kind, on = data["kind"], data["on"]
+        kind, on = data["kind"], data.get("on")
         Event = AnimalEvent.Kind
+        if kind == "reversal":
+            _required(data, "reverses", "note")
+            wrong: AnimalEvent = _found(
+                "reverses",
+                _("No entry with this key that you may see."),
+                lambda: bank_selectors.event_for_user(user=user, uuid=data["reverses"]),
+            )
+            if animal.pk not in (wrong.animal_id, wrong.other_id):
+                raise serializers.ValidationError({"reverses": [_("This entry is not about this animal.")]})
+            event = bank_services.animal_event_reverse(actor=user, event=wrong, reason=data["note"])
+            return Response(AnimalEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        _required(data, "on")
         if kind == Event.BIRTH:
             _required(data, "sex")
             calf = bank_services.animal_birth(actor=user, mother=animal, sex=data["sex"], born_on=on, tag=data["tag"])

@@ -155,7 +155,7 @@ def active_members(*, user: User, group: Group) -> list[GroupMember]:
 # ---------------------------------------------------------------- animals
 def animals_of(*, user: User, bank: Bank) -> QuerySet[Animal]:
     return (
-        access.visible(user, Animal.objects.filter(bank=bank))
+        access.visible(user, Animal.objects.filter(bank=bank).exclude(status=Animal.Status.VOID))
         .select_related("holder", "holder__person", "mother")
         .order_by("root_id", "generation", "born_on", "id")
     )
@@ -175,7 +175,7 @@ class Herd:
 def herd(*, user: User, bank: Bank) -> Herd:
     """The animals on hand (alive, with a household) by kind and sex, and the bank's counts (one query)."""
     rows = (
-        access.visible(user, Animal.objects.filter(bank=bank))
+        access.visible(user, Animal.objects.filter(bank=bank).exclude(status=Animal.Status.VOID))
         .values("species", "sex", "status", "origin", "passed_on")
         .annotate(n=Count("id"))
         .order_by()
@@ -219,27 +219,47 @@ def animal_for_user(*, user: User, uuid: Any, write: bool = False) -> Animal:
 
 
 def animal_events(*, user: User, animal: Animal) -> QuerySet[AnimalEvent]:
-    """What happened to an animal, and its birth (recorded on its mother)."""
+    """What happened to an animal, and its birth (recorded on its mother), with the corrections."""
     return (
         access.visible(user, AnimalEvent.objects.filter(Q(animal=animal) | Q(other=animal)))
-        .select_related("animal", "other", "from_member__person", "to_member__person")
+        .select_related("animal", "other", "from_member__person", "to_member__person", "reversed_by")
         .order_by("on", "id")
     )
+
+
+def _reversed(event: AnimalEvent) -> bool:
+    try:
+        return event.reversed_by is not None
+    except AnimalEvent.DoesNotExist:
+        return False
+
+
+def correctable_events(events: list[AnimalEvent], animal: Animal) -> set[int]:
+    """Which of an animal's entries (from animal_events) its page offers to correct: the latest entry about
+    the animal that is neither a correction nor corrected already, and the birth or arrival as a replacement of
+    an animal with nothing else standing. The service has the last word (bank_services.animal_event_reverse)."""
+    standing = [e for e in events if e.reverses_id is None and not _reversed(e)]
+    own = [e for e in standing if e.animal_id == animal.pk]
+    offered = {max(own, key=lambda e: (e.on, e.pk)).pk} if own else set()
+    if not [e for e in own if e.kind != AnimalEvent.Kind.RECEIVED]:
+        offered |= {e.pk for e in standing if e.other_id == animal.pk and e.animal_id != animal.pk}
+    return offered
 
 
 def bank_events(*, user: User, bank: Bank, limit: int = 50) -> list[AnimalEvent]:
     return list(
         access.visible(user, AnimalEvent.objects.filter(bank=bank))
-        .select_related("animal", "other", "from_member__person", "to_member__person")
+        .select_related("animal", "other", "from_member__person", "to_member__person", "reversed_by")
         .order_by("-on", "-id")[:limit]
     )
 
 
-def event_for_user(*, user: User, uuid: Any) -> AnimalEvent:
+def event_for_user(*, user: User, uuid: Any, write: bool = False) -> AnimalEvent:
     event: AnimalEvent = access.get_for_user(
         user,
         AnimalEvent,
         uuid,
+        write=write,
         queryset=AnimalEvent.objects.select_related("bank", "animal", "other", "from_member", "to_member"),
     )
     return event
@@ -261,12 +281,11 @@ def animal_list(*, user: User, bank: Bank | None = None) -> QuerySet[Animal]:
 
 def lineage(*, user: User, animal: Animal) -> list[Animal]:
     """Every animal of the lineage `animal` belongs to: its original animal and all descended from it or
-    replacing one of them (one query)."""
+    replacing one of them (one query); none entered in error but `animal` itself."""
     root = animal.lineage_root_id
+    family = Animal.objects.filter(Q(pk=root) | Q(root_id=root)).filter(~Q(status=Animal.Status.VOID) | Q(pk=animal.pk))
     return list(
-        access.visible(user, Animal.objects.filter(Q(pk=root) | Q(root_id=root)))
-        .select_related("holder", "holder__person")
-        .order_by("generation", "born_on", "id")
+        access.visible(user, family).select_related("holder", "holder__person").order_by("generation", "born_on", "id")
     )
 
 

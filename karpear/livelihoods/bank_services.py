@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -677,3 +677,85 @@ def animal_repayment(*, actor: User, animal: Animal, amount: Decimal, on: dt.dat
     event = _event(animal, actor, Event.REPAYMENT, on, from_member=animal.holder, amount=amount, note=clean_text(note))
     audit.record(actor=actor, action="create", obj=event, step="repayment", amount=str(amount))
     return event
+
+
+# ---------------------------------------------------------------- corrections
+def _standing(events: QuerySet[AnimalEvent]) -> QuerySet[AnimalEvent]:
+    """Events neither reversed nor reversing."""
+    return events.filter(reverses__isnull=True, reversed_by__isnull=True)
+
+
+def _still_blank(animal: Animal) -> None:
+    """An animal whose arrival or birth is reversed must have no history of its own yet."""
+    own = _standing(AnimalEvent.objects.filter(animal=animal))
+    if animal.passed_on or own.exclude(kind=Event.RECEIVED).exists():
+        raise ValidationError(_("%(animal)s has entries of its own: correct them first.") % {"animal": str(animal)})
+    if Animal.objects.filter(Q(mother=animal) | Q(replaces=animal)).exclude(status=Animal.Status.VOID).exists():
+        raise ValidationError(_("%(animal)s has offspring recorded: correct them first.") % {"animal": str(animal)})
+
+
+@transaction.atomic
+def animal_event_reverse(*, actor: User, event: AnimalEvent, reason: str) -> AnimalEvent:
+    """Correct a wrong entry about an animal by a reversing one (the same kind and day, the amount negated,
+    `reverses` pointing at it); the entry itself is never changed, and the animal is put back as it was before
+    it: a pass-on returns the animal to the giving household, a death or sale makes it alive again, a birth,
+    replacement or arrival recorded in error makes that animal "entered in error" (it leaves the herd, the
+    counts and the lineage). Only the animal's latest standing entry can be corrected (correct later ones
+    first), and not a correction nor an entry corrected already. The bank's row is locked."""
+    access.require(actor, C.RECORD_MEETING, event)
+    bank, animal = _locked_animal(event.animal)
+    event = AnimalEvent.objects.select_related("other", "from_member").get(pk=event.pk)
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationError({"reason": _("Say why the entry is corrected.")})
+    if event.reverses_id is not None:
+        raise ValidationError(_("This entry is itself a correction: it cannot be reversed."))
+    if AnimalEvent.objects.filter(reverses=event).exists():
+        raise ValidationError(_("This entry was reversed already."))
+    later = _standing(AnimalEvent.objects.filter(animal=animal).exclude(pk=event.pk)).filter(
+        Q(on__gt=event.on) | Q(on=event.on, id__gt=event.pk)
+    )
+    if later.exists():
+        raise ValidationError(_("Later entries about this animal come after this one: correct them first."))
+    kind = event.kind
+    if kind == Event.RECEIVED:
+        _still_blank(animal)
+        animal.status = Animal.Status.VOID
+        animal.save(update_fields=["status", "updated_at"])
+    elif kind in (Event.BIRTH, Event.REPLACEMENT):
+        other = event.other
+        assert other is not None
+        other = Animal.objects.get(pk=other.pk)
+        _still_blank(other)
+        other.status = Animal.Status.VOID
+        other.save(update_fields=["status", "updated_at"])
+    elif kind == Event.PASS_ON:
+        assert event.from_member is not None
+        animal.holder, animal.passed_on = event.from_member, False
+        animal.save(update_fields=["holder", "passed_on", "updated_at"])
+    elif kind in (Event.DEATH, Event.SALE):
+        animal.status, animal.ended_on = Animal.Status.ALIVE, None
+        animal.save(update_fields=["status", "ended_on", "updated_at"])
+    reversal = _event(
+        animal,
+        actor,
+        kind,
+        event.on,
+        other=event.other,
+        from_member=event.from_member,
+        to_member=event.to_member,
+        amount=-event.amount,
+        reverses=event,
+        note=reason[:300],
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=reversal,
+        step="reversal",
+        reverses=str(event.uuid),
+        kind=kind,
+        bank=str(bank.uuid),
+        reason=reason[:300],
+    )
+    return reversal

@@ -276,6 +276,20 @@ def movement_reverse(request: HttpRequest, uuid: UUID) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def animal_event_reverse(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Correct a wrong entry about an animal by a reversing entry (the entry itself stays, marked reversed)."""
+    user = user_of(request)
+    event = selectors.event_for_user(user=user, uuid=uuid, write=True)
+    return reverse_posted(
+        request,
+        lambda reason: services.animal_event_reverse(actor=user, event=event, reason=reason),
+        reverse("livelihoods:animal_detail", args=[event.animal.uuid]),
+        _("The entry is reversed; the correction is in the animal's history."),
+    )
+
+
 # ---------------------------------------------------------------- animals
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -335,19 +349,24 @@ def animal_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = user_of(request)
     animal = selectors.animal_for_user(user=user, uuid=uuid)
     family = selectors.lineage(user=user, animal=animal)
+    events = list(selectors.animal_events(user=user, animal=animal))
     root = next((a for a in family if a.pk == animal.lineage_root_id), animal)
     for member in family:  # _node reads the replaced animal's mother: give it the ones loaded already
         if member.replaces_id:
             member.replaces = next((a for a in family if a.pk == member.replaces_id), member.replaces)
     members = selectors.active_members(user=user, group=animal.group)
-    can_record = _can(request, C.RECORD_MEETING) and animal.group.dissolved_on is None
+    can_record = (
+        _can(request, C.RECORD_MEETING) and animal.group.dissolved_on is None and animal.status != Animal.Status.VOID
+    )
     context = {
         "animal": animal,
         "bank": animal.bank,
         "group": animal.group,
         "root": root,
         "tree": lineage_svg(family, root),
-        "events": list(selectors.animal_events(user=user, animal=animal)),
+        "events": events,
+        "correctable": selectors.correctable_events(events, animal) if _can(request, C.RECORD_MEETING) else set(),
+        "reverse_form": ReverseForm(),
         "pass_on_from": selectors.pass_on_from(animal),
         "can_record": can_record,
         "birth_form": BirthForm(initial={"born_on": _today()}),

@@ -58,6 +58,11 @@ def gates(*, user: User) -> QuerySet[GrantGate]:
     return access.visible(user, GrantGate.objects.filter(active=True)).select_related("programme")
 
 
+def gate_for_user(*, user: User, uuid: Any, write: bool = False) -> GrantGate:
+    found: GrantGate = access.get_for_user(user, GrantGate, uuid, write=write)
+    return found
+
+
 def referrals_for_grant(*, user: User) -> QuerySet[Referral]:
     """Accepted referrals to the user's organisation, which the user may see, not yet taken in for a grant."""
     taken = Grant.objects.filter(referral__isnull=False).values("referral_id")

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from karpear.core import access, referrals
 from karpear.core.models import Referral
@@ -252,3 +252,14 @@ def gate_add(request: HttpRequest) -> HttpResponse:
         return reverse("livelihoods:gate_list")
 
     return _form_page(request, form, title=_("Add a condition"), save=save, done=_("The condition is saved."))
+
+
+@login_required
+@require_POST
+def gate_retire(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """A condition no longer in force: decisions taken already keep the conditions they were checked against."""
+    user = user_of(request)
+    gate = selectors.gate_for_user(user=user, uuid=uuid, write=True)
+    services.gate_retire(actor=user, gate=gate)
+    messages.success(request, _("The condition is retired: new decisions no longer check it."))
+    return redirect_after_post(request, reverse("livelihoods:gate_list"))

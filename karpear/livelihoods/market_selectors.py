@@ -93,6 +93,23 @@ def buyers(*, user: User) -> QuerySet[Buyer]:
     )
 
 
+def buyer_for_user(*, user: User, uuid: Any, write: bool = False) -> Buyer:
+    found: Buyer = access.get_for_user(user, Buyer, uuid, write=write)
+    return found
+
+
+def employer_for_user(*, user: User, uuid: Any, write: bool = False) -> Employer:
+    found: Employer = access.get_for_user(user, Employer, uuid, write=write)
+    return found
+
+
+def placement_for_user(*, user: User, uuid: Any, write: bool = False) -> JobPlacement:
+    found: JobPlacement = access.get_for_user(
+        user, JobPlacement, uuid, write=write, queryset=JobPlacement.objects.select_related("member", "employer")
+    )
+    return found
+
+
 def employers(*, user: User) -> QuerySet[Employer]:
     return access.visible(user, Employer.objects.all()).select_related("province")
 

@@ -254,6 +254,26 @@ def milling_record(
     return milling
 
 
+@transaction.atomic
+def buyer_change(*, actor: User, buyer: Buyer, name: str, kind: str, contact: str = "") -> Buyer:
+    """Correct or update a buyer the organisation knows (its row locked; the groups' links stay)."""
+    access.require(actor, C.CHANGE_GROUP, buyer)
+    buyer = Buyer.objects.select_for_update().get(pk=buyer.pk)
+    errors: dict[str, str] = {}
+    if not clean_text(name):
+        errors["name"] = _("Give the buyer's name.")
+    if kind not in Buyer.Kind.values:
+        errors["kind"] = _("Choose the kind of buyer.")
+    if errors:
+        raise ValidationError(errors)
+    before = {"name": buyer.name, "kind": buyer.kind, "contact": buyer.contact}
+    buyer.name, buyer.kind, buyer.contact = clean_text(name)[:120], kind, clean_text(contact)[:120]
+    buyer.save(update_fields=["name", "kind", "contact", "updated_at"])
+    changed = sorted(key for key, value in before.items() if getattr(buyer, key) != value)
+    audit.record(actor=actor, action="update", obj=buyer, changed=changed)
+    return buyer
+
+
 # ---------------------------------------------------------------- local jobs
 @transaction.atomic
 def employer_add(
@@ -284,6 +304,56 @@ def employer_add(
     )
     audit.record(actor=actor, action="create", obj=employer)
     return employer
+
+
+@transaction.atomic
+def employer_change(
+    *, actor: User, employer: Employer, name: str, sector: str = "", contact: str = "", vetted_on: dt.date | None = None
+) -> Employer:
+    """Correct or update a local employer (its row locked; the placements stay)."""
+    access.require(actor, C.CHANGE_GROUP, employer)
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    errors: dict[str, str] = {}
+    if not clean_text(name):
+        errors["name"] = _("Give the employer's name.")
+    if vetted_on is not None and vetted_on > _today():
+        errors["vetted_on"] = _("The date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        "name": clean_text(name)[:120],
+        "sector": clean_text(sector)[:80],
+        "contact": clean_text(contact)[:120],
+        "vetted_on": vetted_on,
+    }
+    changed = sorted(key for key, value in fields.items() if getattr(employer, key) != value)
+    for key, value in fields.items():
+        setattr(employer, key, value)
+    employer.save(update_fields=[*fields, "updated_at"])
+    audit.record(actor=actor, action="update", obj=employer, changed=changed)
+    return employer
+
+
+@transaction.atomic
+def placement_end(*, actor: User, placement: JobPlacement, on: dt.date) -> JobPlacement:
+    """The member no longer works in this job (its row locked, so it ends once)."""
+    access.require(actor, C.CHANGE_GROUP, placement)
+    placement = JobPlacement.objects.select_for_update().get(pk=placement.pk)
+    errors: dict[str, str] = {}
+    if placement.ended_on is not None:
+        raise ValidationError(
+            _("This job ended already, on %(day)s.") % {"day": placement.ended_on.strftime("%d/%m/%Y")}
+        )
+    if on > _today():
+        errors["on"] = _("The date cannot be in the future.")
+    elif on < placement.started_on:
+        errors["on"] = _("The job started after this date.")
+    if errors:
+        raise ValidationError(errors)
+    placement.ended_on = on
+    placement.save(update_fields=["ended_on", "updated_at"])
+    audit.record(actor=actor, action="update", obj=placement, ended=str(on))
+    return placement
 
 
 @transaction.atomic

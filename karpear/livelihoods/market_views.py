@@ -34,6 +34,7 @@ from karpear.livelihoods.market_forms import (
     SaleForm,
 )
 from karpear.livelihoods.models import Group
+from karpear.livelihoods.training_forms import EndForm
 
 DAY = "%d/%m/%Y"
 
@@ -221,6 +222,21 @@ def buyer_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def buyer_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    buyer = selectors.buyer_for_user(user=user, uuid=uuid, write=True)
+    form = BuyerForm(request.POST or None, initial={"name": buyer.name, "kind": buyer.kind, "contact": buyer.contact})
+
+    def save() -> str:
+        data = form.cleaned_data
+        services.buyer_change(actor=user, buyer=buyer, name=data["name"], kind=data["kind"], contact=data["contact"])
+        return reverse("livelihoods:buyer_list")
+
+    return _form_page(request, form, title=_("Change the buyer"), save=save, done=_("The buyer is saved."))
+
+
+@login_required
 @require_GET
 def employer_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -245,6 +261,48 @@ def employer_add(request: HttpRequest) -> HttpResponse:
         return reverse("livelihoods:employer_list")
 
     return _form_page(request, form, title=_("Add an employer"), save=save, done=_("The employer is saved."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employer_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    user = user_of(request)
+    employer = selectors.employer_for_user(user=user, uuid=uuid, write=True)
+    initial = {
+        "name": employer.name,
+        "sector": employer.sector,
+        "contact": employer.contact,
+        "vetted_on": employer.vetted_on.strftime(DAY) if employer.vetted_on else "",
+    }
+    form = EmployerForm(request.POST or None, initial=initial)
+
+    def save() -> str:
+        services.employer_change(actor=user, employer=employer, **form.cleaned_data)
+        return reverse("livelihoods:employer_list")
+
+    return _form_page(request, form, title=_("Change the employer"), save=save, done=_("The employer is saved."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def placement_end(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The member left the job: the placement keeps its start and gets its end."""
+    user = user_of(request)
+    placement = selectors.placement_for_user(user=user, uuid=uuid, write=True)
+    form = EndForm(request.POST or None, initial={"on": _today()})
+
+    def save() -> str:
+        services.placement_end(actor=user, placement=placement, on=form.cleaned_data["on"])
+        return reverse("livelihoods:employer_list")
+
+    return _form_page(
+        request,
+        form,
+        title=_("End the job of member %(n)s at %(employer)s")
+        % {"n": placement.member.number, "employer": placement.employer.name},
+        save=save,
+        done=_("The job placement is ended."),
+    )
 
 
 @login_required

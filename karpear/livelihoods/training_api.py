@@ -1,8 +1,10 @@
 """Trainings, the cascade, small grants and sales in the livelihoods API (/api/v1/livelihoods/, registered by
-api.py), over the same services and selectors as the pages: trainings recorded, the cascade's counts from
-attendance, grants applied for by a group member, sales recorded; the rest is read. Attendance, a grant's
-decision and disbursement and its follow-ups are recorded on the pages (core's API takes JSON bodies only on
-collection routes so far, which the access matrix can exercise)."""
+api.py), over the same services and selectors as the pages: trainings recorded and their attendance set (the
+whole list, so sending it twice changes nothing), the cascade's counts from attendance; grants applied for by a
+group member, decided (approved with an override reason when a condition is not met, or refused), disbursed
+once and followed up; sales recorded. The rest is read. The services lock the training's or the grant's row, so
+two clients at once take turns and the second is told what the first did; every write also honours core's
+`Idempotency-Key` header (a resent request answers as the first did)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from rest_framework.routers import SimpleRouter
 from karpear.core import access
 from karpear.core.api import AnswerSerializer
 from karpear.core.api_fields import Text
+from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import Currency, Programme, User
 from karpear.livelihoods import (
@@ -89,6 +92,15 @@ class TrainingWriteSerializer(serializers.Serializer[Any]):
     trainer_farmer = serializers.UUIDField(required=False, allow_null=True, help_text="A model farmer; else: staff")
 
 
+class AttendanceWriteSerializer(serializers.Serializer[Any]):
+    people = serializers.ListField(
+        child=serializers.UUIDField(),
+        max_length=500,
+        help_text="Every person present (their uuid): the host group's members, or the organisation's model "
+        "farmers for a training given by staff. The whole list each time; sending it again changes nothing.",
+    )
+
+
 CascadeSerializer = inline_serializer(
     "Cascade",
     {
@@ -109,15 +121,21 @@ CascadeSerializer = inline_serializer(
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("group", str, description="Only this group's (its uuid)")]),
     create=extend_schema(request=TrainingWriteSerializer, responses={201: TrainingSerializer}),
+    attendance=extend_schema(request=AttendanceWriteSerializer, responses={200: TrainingSerializer}),
     cascade=extend_schema(
         parameters=[OpenApiParameter("programme", str, description="Only this programme's (its uuid)")],
         responses={200: CascadeSerializer},
     ),
 )
 class TrainingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Training]
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Training],
 ):
-    """Trainings (with how many attended); `cascade` counts the cascade from attendance."""
+    """Trainings with how many attended; `attendance` sets who was present; `cascade` counts the cascade from
+    attendance."""
 
     serializer_class = TrainingSerializer
     lookup_field = "uuid"
@@ -163,6 +181,22 @@ class TrainingViewSet(
             ),
         )
         return Response(TrainingSerializer(training).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def attendance(self, request: Request, uuid: str) -> Response:
+        user = _user(request)
+        training = self.get_object()
+        access.require(user, C.RECORD_TRAINING, training)
+        serializer = AttendanceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keys = {str(key) for key in serializer.validated_data["people"]}
+        offered = {str(c.person.uuid): c.person for c in training_selectors.candidates(user=user, training=training)}
+        if keys - offered.keys():
+            raise serializers.ValidationError(
+                {"people": [_("Somebody on the list is neither a member of the group nor a model farmer.")]}
+            )
+        training_services.attendance_set(actor=user, training=training, people=[offered[key] for key in keys])
+        return Response(TrainingSerializer(training_selectors.training_for_user(user=user, uuid=uuid)).data)
 
     @action(detail=False, methods=["get"])
     def cascade(self, request: Request) -> Response:
@@ -249,15 +283,46 @@ class GrantWriteSerializer(serializers.Serializer[Any]):
     applied_on = serializers.DateField(required=False)
 
 
+class DecisionSerializer(serializers.Serializer[Any]):
+    approve = serializers.BooleanField(help_text="true: approve; false: refuse (then a note says why)")
+    on = serializers.DateField(required=False, help_text="Default: today")
+    amount_approved = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="Default: the amount requested"
+    )
+    override_reason = Text(
+        required=False, allow_blank=True, max_length=300, help_text="Needed to approve when a condition is not met"
+    )
+    note = Text(required=False, allow_blank=True, max_length=300)
+
+
+class DisbursementSerializer(serializers.Serializer[Any]):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.ChoiceField(choices=Currency.choices)
+    on = serializers.DateField()
+
+
+class FollowUpWriteSerializer(serializers.Serializer[Any]):
+    done_on = serializers.DateField()
+    business = serializers.ChoiceField(choices=GrantFollowUp.Business.choices)
+    monthly_income = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    note = Text(required=False, allow_blank=True, max_length=500)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("status", str, enum=Grant.Status.values)]),
     create=extend_schema(request=GrantWriteSerializer, responses={201: GrantSerializer}),
+    decide=extend_schema(request=DecisionSerializer, responses={200: GrantSerializer}),
+    disburse=extend_schema(request=DisbursementSerializer, responses={200: GrantSerializer}),
 )
 class GrantViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Grant]
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Grant],
 ):
-    """Small grants: a group member's application (a referred person's is taken in from the referral's page);
-    the decision, the disbursement and the follow-ups are the pages'."""
+    """Small grants: a group member's application (a referred person's is taken in from the referral's page),
+    the decision against the conditions in force, and the one disbursement."""
 
     serializer_class = GrantSerializer
     lookup_field = "uuid"
@@ -297,9 +362,39 @@ class GrantViewSet(
         )
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, uuid: str) -> Response:
+        user = _user(request)
+        grant = self.get_object()
+        access.require(user, C.APPROVE_GRANT, grant)
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grant = grant_services.grant_decide(
+            actor=user,
+            grant=grant,
+            approve=data["approve"],
+            on=data.get("on"),
+            amount_approved=data.get("amount_approved"),
+            override_reason=data.get("override_reason", ""),
+            note=data.get("note", ""),
+        )
+        return Response(GrantSerializer(grant).data)
 
-class GrantFollowUpViewSet(viewsets.ReadOnlyModelViewSet[GrantFollowUp]):
-    """The business follow-ups of disbursed grants (3, 6 and 12 months)."""
+    @action(detail=True, methods=["post"])
+    def disburse(self, request: Request, uuid: str) -> Response:
+        user = _user(request)
+        grant = self.get_object()
+        access.require(user, C.MANAGE_GRANT, grant)
+        serializer = DisbursementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = grant_services.grant_disburse(actor=user, grant=grant, **serializer.validated_data)
+        return Response(GrantSerializer(grant).data)
+
+
+@extend_schema_view(record=extend_schema(request=FollowUpWriteSerializer, responses={200: GrantFollowUpSerializer}))
+class GrantFollowUpViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[GrantFollowUp]):
+    """The business follow-ups of disbursed grants (3, 6 and 12 months); `record` records one."""
 
     serializer_class = GrantFollowUpSerializer
     lookup_field = "uuid"
@@ -312,6 +407,24 @@ class GrantFollowUpViewSet(viewsets.ReadOnlyModelViewSet[GrantFollowUp]):
 
     def get_object(self) -> GrantFollowUp:
         return grant_selectors.follow_up_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+    @action(detail=True, methods=["post"])
+    def record(self, request: Request, uuid: str) -> Response:
+        user = _user(request)
+        follow_up = self.get_object()
+        access.require(user, C.MANAGE_GRANT, follow_up)
+        serializer = FollowUpWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        follow_up = grant_services.follow_up_record(
+            actor=user,
+            follow_up=follow_up,
+            done_on=data["done_on"],
+            business=data["business"],
+            monthly_income=data.get("monthly_income"),
+            note=data.get("note", ""),
+        )
+        return Response(GrantFollowUpSerializer(follow_up).data)
 
 
 # ---------------------------------------------------------------- sales

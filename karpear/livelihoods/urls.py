@@ -44,6 +44,7 @@ urlpatterns = [
     path("animals/<uuid:uuid>/end/", bank_views.animal_end, name="animal_end"),
     path("animals/<uuid:uuid>/replace/", bank_views.animal_replace, name="animal_replace"),
     path("animals/<uuid:uuid>/repay/", bank_views.animal_repay, name="animal_repay"),
+    path("animal-events/<uuid:uuid>/reverse/", bank_views.animal_event_reverse, name="animal_event_reverse"),
     # cascade training and advisors (training_views)
     path("trainings/", training_views.training_list, name="training_list"),
     path("cascade/", training_views.cascade, name="cascade"),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("grants/", grant_views.grant_list, name="grant_list"),
     path("grants/conditions/", grant_views.gate_list, name="gate_list"),
     path("grants/conditions/new/", grant_views.gate_add, name="gate_add"),
+    path("grants/conditions/<uuid:uuid>/retire/", grant_views.gate_retire, name="gate_retire"),
     path("members/<uuid:uuid>/grant/", grant_views.grant_apply, name="grant_apply"),
     path("referrals/<uuid:uuid>/grant/", grant_views.grant_from_referral, name="grant_from_referral"),
     path("grants/<uuid:uuid>/", grant_views.grant_detail, name="grant_detail"),
@@ -75,7 +77,10 @@ urlpatterns = [
     path("groups/<uuid:uuid>/buyers/new/", market_views.market_link_add, name="market_link_add"),
     path("buyers/", market_views.buyer_list, name="buyer_list"),
     path("buyers/new/", market_views.buyer_add, name="buyer_add"),
+    path("buyers/<uuid:uuid>/edit/", market_views.buyer_edit, name="buyer_edit"),
     path("employers/", market_views.employer_list, name="employer_list"),
     path("employers/new/", market_views.employer_add, name="employer_add"),
+    path("employers/<uuid:uuid>/edit/", market_views.employer_edit, name="employer_edit"),
+    path("jobs/<uuid:uuid>/end/", market_views.placement_end, name="placement_end"),
     path("members/<uuid:uuid>/job/", market_views.placement_add, name="placement_add"),
 ]

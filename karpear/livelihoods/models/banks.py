@@ -196,6 +196,7 @@ class Animal(OrgOwned):
         ALIVE = "alive", _("With a household")
         DIED = "died", _("Died")
         SOLD = "sold", _("Sold")
+        VOID = "void", _("Entered in error")  # its arrival or birth was reversed: it never was the bank's
 
     bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="animals")
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
@@ -245,7 +246,8 @@ class Animal(OrgOwned):
 class AnimalEvent(AppendOnlyModel):
     """What happened to an animal, in order: received by a household, a birth (the offspring is `other`), a
     pass-on to the next household, a death, a sale, a replacement (`other` the new animal) or a repayment of
-    cash to the bank. Append-only."""
+    cash to the bank. Append-only: a wrong entry is corrected by a reversing one (`reverses`, the same kind and
+    day, the amount negated), never edited."""
 
     class Kind(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -265,6 +267,7 @@ class AnimalEvent(AppendOnlyModel):
     from_member = models.ForeignKey(GroupMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_member = models.ForeignKey(GroupMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("amount"), default=0, max_digits=14, decimal_places=2)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

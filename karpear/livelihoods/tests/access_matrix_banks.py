@@ -128,6 +128,7 @@ ROUTES = {
     "livelihoods:animal_end": RouteSpec("liv_animal", write=C.RECORD_MEETING, method="post"),
     "livelihoods:animal_replace": RouteSpec("liv_animal", write=C.RECORD_MEETING, method="post"),
     "livelihoods:animal_repay": RouteSpec("liv_animal", write=C.RECORD_MEETING, method="post"),
+    "livelihoods:animal_event_reverse": RouteSpec("liv_animal_event", write=C.RECORD_MEETING, method="post"),
     "livelihoods_api:bank-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:bank-detail": RouteSpec("liv_bank", api=True),
     "livelihoods_api:bank-movement-list": RouteSpec("list", C.VIEW_GROUP, api=True),

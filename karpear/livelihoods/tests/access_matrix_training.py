@@ -8,7 +8,18 @@ from typing import Any
 from karpear.core.models import User
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.livelihoods.declarations import LivelihoodsCapability
-from karpear.livelihoods.models import AdvisorHousehold, FarmerRole, Grant, GrantFollowUp, Sale, Training
+from karpear.livelihoods.models import (
+    AdvisorHousehold,
+    Buyer,
+    Employer,
+    FarmerRole,
+    Grant,
+    GrantFollowUp,
+    GrantGate,
+    JobPlacement,
+    Sale,
+    Training,
+)
 
 C = LivelihoodsCapability
 
@@ -103,6 +114,50 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
             )
         return found
 
+    def buyer(world: World, user: User, actor: str) -> Buyer:
+        owner = world.owner_of(user, actor)
+        group = group_of(world, user, actor)
+        found, _created = Buyer.objects.get_or_create(
+            organisation_id=group.organisation_id,
+            name=f"Matrix buyer {actor} {owner.pk}",
+            defaults={"kind": Buyer.Kind.TRADER, "created_by": owner},
+        )
+        return found
+
+    def employer(world: World, user: User, actor: str) -> Employer:
+        owner = world.owner_of(user, actor)
+        group = group_of(world, user, actor)
+        found, _created = Employer.objects.get_or_create(
+            organisation_id=group.organisation_id,
+            name=f"Matrix employer {actor} {owner.pk}",
+            defaults={"created_by": owner},
+        )
+        return found
+
+    def placement(world: World, user: User, actor: str) -> JobPlacement:
+        member = member_of(world, user, actor)
+        found = JobPlacement.objects.filter(member=member).first()
+        if found is None:
+            found = JobPlacement.objects.create(
+                organisation_id=member.organisation_id,
+                member=member,
+                employer=employer(world, user, actor),
+                job="Matrix job",
+                started_on=day,
+                created_by=world.owner_of(user, actor),
+            )
+        return found
+
+    def gate(world: World, user: User, actor: str) -> GrantGate:
+        owner = world.owner_of(user, actor)
+        organisation_id = group_of(world, user, actor).organisation_id
+        found = GrantGate.objects.filter(organisation_id=organisation_id, created_by=owner).first()
+        if found is None:
+            found = GrantGate.objects.create(
+                organisation_id=organisation_id, kind=GrantGate.Kind.GROUP_MEMBER, created_by=owner
+            )
+        return found
+
     def grant_kind(make: Any) -> ObjectKind:
         return ObjectKind(
             lambda world, user, actor, name: {"uuid": make(world, user, actor).uuid},
@@ -116,6 +171,13 @@ def kinds(group_of: Any, member_of: Any, day: Any) -> dict[str, ObjectKind]:
         "liv_sale": kind(sale),
         "liv_grant": grant_kind(grant),
         "liv_grant_follow_up": grant_kind(follow_up),
+        "liv_buyer": kind(buyer),
+        "liv_employer": kind(employer),
+        "liv_placement": kind(placement),
+        "liv_gate": ObjectKind(  # an organisation's conditions are read by everyone there who reads grants
+            lambda world, user, actor, name: {"uuid": gate(world, user, actor).uuid},
+            lambda role, actor: actor != "other_org" and sees_scoped(C.VIEW_GRANT, role, "owner"),
+        ),
     }
 
 
@@ -135,6 +197,7 @@ ROUTES = {
     "livelihoods:grant_list": RouteSpec("list", C.VIEW_GRANT),
     "livelihoods:gate_list": RouteSpec("list", C.VIEW_GRANT),
     "livelihoods:gate_add": RouteSpec("list", C.APPROVE_GRANT),
+    "livelihoods:gate_retire": RouteSpec("liv_gate", write=C.APPROVE_GRANT, method="post"),
     "livelihoods:grant_apply": RouteSpec("liv_member", write=C.MANAGE_GRANT),
     "livelihoods:grant_from_referral": RouteSpec("referral", C.MANAGE_GRANT, capability_first=True),
     "livelihoods:grant_detail": RouteSpec("liv_grant"),
@@ -148,18 +211,27 @@ ROUTES = {
     "livelihoods:market_link_add": RouteSpec("liv_group", write=C.CHANGE_GROUP),
     "livelihoods:buyer_list": RouteSpec("list", C.VIEW_GROUP),
     "livelihoods:buyer_add": RouteSpec("list", C.CHANGE_GROUP),
+    "livelihoods:buyer_edit": RouteSpec("liv_buyer", write=C.CHANGE_GROUP),
     "livelihoods:employer_list": RouteSpec("list", C.VIEW_GROUP),
     "livelihoods:employer_add": RouteSpec("list", C.CHANGE_GROUP),
+    "livelihoods:employer_edit": RouteSpec("liv_employer", write=C.CHANGE_GROUP),
+    "livelihoods:placement_end": RouteSpec("liv_placement", write=C.CHANGE_GROUP),
     "livelihoods:placement_add": RouteSpec("liv_member", write=C.CHANGE_GROUP),
     "livelihoods_api:training-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:training-cascade": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:training-detail": RouteSpec("liv_training", api=True),
+    "livelihoods_api:training-attendance": RouteSpec("liv_training", write=C.RECORD_TRAINING, api=True, method="post"),
     "livelihoods_api:farmer-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:farmer-detail": RouteSpec("liv_farmer", api=True),
     "livelihoods_api:grant-list": RouteSpec("list", C.VIEW_GRANT, api=True),
     "livelihoods_api:grant-detail": RouteSpec("liv_grant", api=True),
+    "livelihoods_api:grant-decide": RouteSpec("liv_grant", write=C.APPROVE_GRANT, api=True, method="post"),
+    "livelihoods_api:grant-disburse": RouteSpec("liv_grant", write=C.MANAGE_GRANT, api=True, method="post"),
     "livelihoods_api:grant-follow-up-list": RouteSpec("list", C.VIEW_GRANT, api=True),
     "livelihoods_api:grant-follow-up-detail": RouteSpec("liv_grant_follow_up", api=True),
+    "livelihoods_api:grant-follow-up-record": RouteSpec(
+        "liv_grant_follow_up", write=C.MANAGE_GRANT, api=True, method="post"
+    ),
     "livelihoods_api:sale-list": RouteSpec("list", C.VIEW_GROUP, api=True),
     "livelihoods_api:sale-detail": RouteSpec("liv_sale", api=True),
 }

@@ -109,6 +109,28 @@ def test_a_pass_on_before_the_holding_period_is_refused_through_the_api(api, off
     assert (calf["generation"], calf["holder"], calf["lineage_root"]) == (2, 2, cow["uuid"])
     assert Animal.objects.count() == 2
 
+    # The pass-on was to the wrong household: corrected by a reversing entry, then passed on again.
+    code, refused = post(
+        api, "animal-events", {"animal": birth["other"], "kind": "reversal", "reverses": passed["uuid"]}
+    )
+    assert code == 400 and "note" in refused["fields"]
+    code, refused = post(
+        api, "animal-events", {"animal": cow["uuid"], "kind": "reversal", "reverses": passed["uuid"], "note": "x"}
+    )
+    assert code == 400 and refused["fields"]["reverses"] == ["This entry is not about this animal."]
+    body = {"animal": birth["other"], "kind": "reversal", "reverses": passed["uuid"], "note": "Household 3, not 2"}
+    code, reversal = post(api, "animal-events", body)
+    assert code == 201 and (reversal["kind"], reversal["reverses"], reversal["on"]) == (
+        "pass_on",
+        passed["uuid"],
+        "2025-09-01",
+    )
+    assert api.get(f"{API}/animals/{birth['other']}/").json()["holder"] == 1
+    code, refused = post(api, "animal-events", body)
+    assert code == 400 and "reversed already" in str(refused)
+    code, _ = post(api, "animal-events", {"animal": birth["other"], "kind": "pass_on", "to": 3, "on": "2025-09-01"})
+    assert code == 201 and api.get(f"{API}/animals/{birth['other']}/").json()["holder"] == 3
+
 
 def test_another_organisations_banks_are_not_found_through_the_api(api, group):
     other = f.officer(make_org("cedac"), username="cedac-officer")

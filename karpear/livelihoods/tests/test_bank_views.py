@@ -153,6 +153,23 @@ def test_a_field_officer_runs_a_cow_bank_through_two_generations_in_the_pages(br
     page = _budget(browser, f"/livelihoods/banks/{bank.uuid}/")
     assert "3 animals on hand" in page
 
+    # The granddaughter's birth was entered twice: the page offers to correct it, the correction voids her.
+    twice = browser.post(f"/livelihoods/animals/{calf.uuid}/birth/", {"sex": "female", "born_on": "02/10/2025"})
+    extra = Animal.objects.get(mother=calf, born_on=dt.date(2025, 10, 2))
+    assert twice["Location"] == f"/livelihoods/animals/{extra.uuid}/"
+    page = _budget(browser, f"/livelihoods/animals/{calf.uuid}/")
+    birth = calf.events.get(other=extra)
+    assert page.count("Reverse this entry") == 1 and f"/livelihoods/animal-events/{birth.uuid}/reverse/" in page
+    refused = browser.post(f"/livelihoods/animal-events/{birth.uuid}/reverse/", {"reason": ""}, follow=True)
+    assert "This field is required." in refused.content.decode()
+    done = browser.post(f"/livelihoods/animal-events/{birth.uuid}/reverse/", {"reason": "Entered twice"})
+    assert done["Location"] == f"/livelihoods/animals/{calf.uuid}/"
+    extra.refresh_from_db()
+    assert extra.status == Animal.Status.VOID
+    page = _budget(browser, f"/livelihoods/animals/{calf.uuid}/")
+    assert "correction: Entered twice" in page and "(reversed)" in page and page.count("<rect") == 3
+    assert "3 animals on hand" in _budget(browser, f"/livelihoods/banks/{bank.uuid}/")
+
 
 def test_a_bank_of_another_organisation_is_not_found(browser, group, officer):
     from conftest import make_org

@@ -322,3 +322,106 @@ def test_an_animal_bank_does_not_lend_kg_and_a_rice_bank_holds_no_animals(office
             data=bank_services.AnimalInput(species="cow", sex="female", holder=member(group, 1), received_on=OPENED),
         )
     assert not Animal.objects.exists() and not BankLoan.objects.exists()
+
+
+def _receive(officer, bank, group, number=1, tag=""):
+    return bank_services.animal_receive(
+        actor=officer,
+        bank=bank,
+        data=bank_services.AnimalInput(
+            species="cow", sex="female", holder=member(group, number), received_on=OPENED, tag=tag
+        ),
+    )
+
+
+def _reverse(officer, event, reason="Wrong entry"):
+    return bank_services.animal_event_reverse(actor=officer, event=event, reason=reason)
+
+
+def test_a_pass_on_to_the_wrong_household_is_reversed_and_the_calf_passed_on_again_to_the_right_one(officer, group):
+    bank = cow_bank(officer, group, holding_months=0)
+    cow = _receive(officer, bank, group, tag="Srey")
+    calf = bank_services.animal_birth(actor=officer, mother=cow, sex="female", born_on=dt.date(2025, 2, 1))
+    bank_services.animal_pass_on(actor=officer, animal=calf, to=member(group, 3), on=dt.date(2025, 3, 1))
+    wrong = AnimalEvent.objects.get(animal=calf, kind="pass_on")
+    with pytest.raises(ValidationError) as exc:
+        _reverse(officer, wrong, reason="  ")
+    assert message(exc, "reason") == "Say why the entry is corrected."
+
+    reversal = _reverse(officer, wrong, reason="Household 2 received it, not 3")
+    calf.refresh_from_db()
+    assert (calf.holder.number, calf.passed_on) == (1, False)  # back with its mother's household
+    assert (reversal.kind, reversal.reverses_id, reversal.on) == ("pass_on", wrong.pk, wrong.on)
+    assert AnimalEvent.objects.filter(pk=wrong.pk, to_member=member(group, 3)).exists()  # the entry is untouched
+    with pytest.raises(ValidationError) as exc:
+        _reverse(officer, wrong)
+    assert message(exc) == "This entry was reversed already."
+    with pytest.raises(ValidationError) as exc:
+        _reverse(officer, reversal)
+    assert message(exc) == "This entry is itself a correction: it cannot be reversed."
+
+    bank_services.animal_pass_on(actor=officer, animal=calf, to=member(group, 2), on=dt.date(2025, 3, 1))
+    calf.refresh_from_db()
+    assert (calf.holder.number, calf.passed_on) == (2, True)
+    assert AuditEvent.objects.filter(action="create", details__step="reversal").count() == 1
+
+
+def test_a_death_recorded_in_error_is_reversed_only_after_its_replacement_and_the_cow_is_alive_again(officer, group):
+    bank = cow_bank(officer, group, holding_months=0)
+    cow = _receive(officer, bank, group)
+    bank_services.animal_end(actor=officer, animal=cow, kind="death", on=dt.date(2025, 2, 20))
+    new = bank_services.animal_replace(actor=officer, animal=cow, sex="female", on=dt.date(2025, 3, 1))
+    death = AnimalEvent.objects.get(animal=cow, kind="death")
+    with pytest.raises(ValidationError) as exc:
+        _reverse(officer, death)
+    assert message(exc) == "Later entries about this animal come after this one: correct them first."
+
+    _reverse(officer, AnimalEvent.objects.get(animal=cow, kind="replacement"))
+    new.refresh_from_db()
+    assert new.status == Animal.Status.VOID
+    _reverse(officer, death, reason="It was another farmer's cow")
+    cow.refresh_from_db()
+    assert (cow.status, cow.ended_on) == (Animal.Status.ALIVE, None)
+    herd = bank_selectors.herd(user=officer, bank=bank)
+    assert (herd.on_hand, herd.originals, herd.died) == (1, 1, 0)
+    assert [a.pk for a in bank_selectors.lineage(user=officer, animal=cow)] == [cow.pk]  # no void replacement
+
+
+def test_a_birth_in_error_leaves_the_herd_and_the_lineage_unless_the_calf_has_history_and_a_repayment_nets_out(
+    officer, group
+):
+    bank = cow_bank(officer, group, holding_months=0)
+    cow = _receive(officer, bank, group)
+    twin = bank_services.animal_birth(actor=officer, mother=cow, sex="male", born_on=dt.date(2025, 2, 1))
+    calf = bank_services.animal_birth(actor=officer, mother=cow, sex="female", born_on=dt.date(2025, 2, 2))
+    bank_services.animal_end(actor=officer, animal=calf, kind="sale", on=dt.date(2025, 4, 1), amount=D(500_000))
+    birth = AnimalEvent.objects.get(kind="birth", other=calf)
+    with pytest.raises(ValidationError) as exc:
+        _reverse(officer, birth)
+    assert "has entries of its own: correct them first" in message(exc)
+    _reverse(officer, AnimalEvent.objects.get(animal=calf, kind="sale"))
+    _reverse(officer, birth, reason="The twin was counted twice")
+    calf.refresh_from_db()
+    assert calf.status == Animal.Status.VOID
+    herd = bank_selectors.herd(user=officer, bank=bank)
+    assert (herd.on_hand, herd.born, herd.sold) == (2, 1, 0)
+    assert {a.pk for a in bank_selectors.lineage(user=officer, animal=cow)} == {cow.pk, twin.pk}
+
+    paid = bank_services.animal_repayment(actor=officer, animal=cow, amount=D(300_000), on=dt.date(2025, 5, 1))
+    _reverse(officer, paid)
+    assert bank_selectors.animal_cash(user=officer, bank=bank) == 0
+    assert AnimalEvent.objects.filter(bank=bank).count() == 8  # 5 entries and 3 corrections, none changed
+
+
+def test_an_original_animal_received_in_error_is_void_and_another_organisation_cannot_correct(officer, group):
+    bank = cow_bank(officer, group)
+    cow = _receive(officer, bank, group)
+    received = AnimalEvent.objects.get(animal=cow, kind="received")
+    stranger = f.officer(make_org("cedac"), username="stranger")
+    with pytest.raises((PermissionDenied, Http404)):
+        _reverse(stranger, received)
+    _reverse(officer, received, reason="Entered in the wrong bank")
+    cow.refresh_from_db()
+    assert cow.status == Animal.Status.VOID
+    assert bank_selectors.herd(user=officer, bank=bank).on_hand == 0
+    assert list(bank_selectors.animals_of(user=officer, bank=bank)) == []

@@ -110,3 +110,32 @@ def test_an_accepted_referral_is_taken_in_for_a_grant_from_the_list(officer):
     page = field.get(f"/livelihoods/grants/{grant.uuid}/").content.decode()
     assert "Referred to us" in page
     assert f"/livelihoods/referrals/{referral.uuid}/grant/" not in field.get("/livelihoods/grants/").content.decode()
+
+
+def test_a_programme_officer_retires_a_condition_and_new_decisions_no_longer_check_it(officer, manager):
+    from karpear.core.models import AuditEvent
+
+    gate = grant_services.gate_add(actor=manager, kind=GrantGate.Kind.TRAINING, topic="financial_literacy")
+    member = f.members(officer, f.group(officer), 1)[0]
+    grant = grant_services.grant_apply(
+        actor=officer,
+        member=member,
+        data=grant_services.GrantInput(purpose="Ducks", amount_requested=Decimal(100), applied_on=dt.date(2026, 2, 2)),
+    )
+    assert [r.met for r in grant_services.eligibility(grant)] == [False]
+    field = login(Client(), officer)
+    assert (
+        f"/livelihoods/grants/conditions/{gate.uuid}/retire/"
+        not in field.get("/livelihoods/grants/conditions/").content.decode()
+    )
+    assert field.post(f"/livelihoods/grants/conditions/{gate.uuid}/retire/").status_code == 403
+    office = login(Client(), manager)
+    page = office.get("/livelihoods/grants/conditions/").content.decode()
+    assert f"/livelihoods/grants/conditions/{gate.uuid}/retire/" in page
+    done = office.post(f"/livelihoods/grants/conditions/{gate.uuid}/retire/", follow=True)
+    assert "The condition is retired" in done.content.decode()
+    assert "No condition yet" in done.content.decode()
+    gate.refresh_from_db()
+    assert gate.active is False and grant_services.eligibility(grant) == []
+    assert AuditEvent.objects.filter(object_type="livelihoods.grantgate", action="update").count() == 1
+    grant_services.grant_decide(actor=manager, grant=grant, approve=True, on=dt.date(2026, 2, 3))  # no override

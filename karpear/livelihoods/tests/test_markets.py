@@ -140,3 +140,66 @@ def test_the_market_pages_record_a_harvest_a_sale_and_a_job() -> None:
     assert response.status_code == 302
     assert "Packer" in browser.get("/livelihoods/employers/").content.decode()
     assert browser.get("/livelihoods/buyers/").status_code == 200
+
+
+def test_a_buyer_and_an_employer_are_changed_and_a_job_ended_once_in_the_pages_each_audited() -> None:
+    from karpear.core.models import AuditEvent
+
+    actor = f.officer()
+    member = f.members(actor, f.group(actor), 1)[0]
+    buyer = market_services.buyer_add(actor=actor, name="Siem Reap market", kind="market_vendor")
+    employer = market_services.employer_add(actor=actor, name="Workshop")
+    job = market_services.placement_record(actor=actor, member=member, employer=employer, job="Packer", started_on=DAY)
+    browser = login(Client(), actor)
+
+    page = browser.get(f"/livelihoods/buyers/{buyer.uuid}/edit/").content.decode()
+    assert 'value="Siem Reap market"' in page
+    refused = browser.post(f"/livelihoods/buyers/{buyer.uuid}/edit/", {"name": " ", "kind": "trader", "contact": "x"})
+    assert refused.status_code == 400 and 'value="x"' in refused.content.decode()  # what was typed is kept
+    done = browser.post(
+        f"/livelihoods/buyers/{buyer.uuid}/edit/", {"name": "Siem Reap old market", "kind": "trader", "contact": ""}
+    )
+    assert done.status_code == 302
+    buyer.refresh_from_db()
+    assert (buyer.name, buyer.kind) == ("Siem Reap old market", "trader")
+    assert f"/livelihoods/buyers/{buyer.uuid}/edit/" in browser.get("/livelihoods/buyers/").content.decode()
+
+    assert 'value="Workshop"' in browser.get(f"/livelihoods/employers/{employer.uuid}/edit/").content.decode()
+    refused = browser.post(
+        f"/livelihoods/employers/{employer.uuid}/edit/",
+        {"name": "Workshop", "sector": "garments", "contact": "", "vetted_on": "01/01/2099"},
+    )
+    assert refused.status_code == 400 and "The date cannot be in the future." in refused.content.decode()
+    browser.post(
+        f"/livelihoods/employers/{employer.uuid}/edit/",
+        {"name": "Workshop", "sector": "garments", "contact": "012 345 678", "vetted_on": "01/03/2026"},
+    )
+    employer.refresh_from_db()
+    assert (employer.sector, employer.vetted_on) == ("garments", dt.date(2026, 3, 1))
+
+    page = browser.get("/livelihoods/employers/").content.decode()
+    assert f"/livelihoods/jobs/{job.uuid}/end/" in page
+    early = browser.post(f"/livelihoods/jobs/{job.uuid}/end/", {"on": "01/03/2026"})
+    assert early.status_code == 400 and "The job started after this date." in early.content.decode()
+    assert browser.post(f"/livelihoods/jobs/{job.uuid}/end/", {"on": "១០/០៣/២០២៦"}).status_code == 302
+    job.refresh_from_db()
+    assert job.ended_on == dt.date(2026, 3, 10)
+    again = browser.post(f"/livelihoods/jobs/{job.uuid}/end/", {"on": "11/03/2026"})
+    assert again.status_code == 400 and "This job ended already, on 10/03/2026." in again.content.decode()
+    assert f"/livelihoods/jobs/{job.uuid}/end/" not in browser.get("/livelihoods/employers/").content.decode()
+    assert market_selectors.market_counts(user=actor)["in_a_job_now"] == 0
+    updates = AuditEvent.objects.filter(action="update", object_type__in=["livelihoods.buyer", "livelihoods.employer"])
+    assert sorted(sorted(event.details["changed"]) for event in updates) == [
+        ["contact", "sector", "vetted_on"],
+        ["kind", "name"],
+    ]
+    assert AuditEvent.objects.filter(action="update", object_type="livelihoods.jobplacement").count() == 1
+
+
+def test_the_market_edit_pages_in_khmer() -> None:
+    actor = f.officer()
+    employer = market_services.employer_add(actor=actor, name="Workshop")
+    browser = login(Client(), actor)
+    browser.cookies["karpear_language"] = "km"
+    page = browser.get(f"/livelihoods/employers/{employer.uuid}/edit/").content.decode()
+    assert "កែប្រែព័ត៌មាននិយោជក" in page and "Change the employer" not in page and 'value="Workshop"' in page
