@@ -8,11 +8,13 @@ from uuid import UUID
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from karpear.core import access, audit
 from karpear.core import selectors as core_selectors
 from karpear.core.models import Consent, Identity, Organisation, Referral, User
 from karpear.core.roles import Capability
+from karpear.matching import selectors as matching_selectors
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
     STAGE_ORDER,
@@ -20,6 +22,8 @@ from karpear.protection.models import (
     CaseStatus,
     CompletedStep,
     Determination,
+    FlagMatch,
+    FlagStatus,
     FollowUp,
     GroupArrival,
     IdentificationStatus,
@@ -30,6 +34,7 @@ from karpear.protection.models import (
     PlannedService,
     PlanStatus,
     ProtectionCase,
+    RetraffickingFlag,
     Screening,
     ScreeningAnswer,
     ServiceDelivery,
@@ -62,10 +67,11 @@ def _work_conditions(user: User) -> dict[str, Q]:
         "unscreened": mine & Q(identification=IdentificationStatus.NOT_SCREENED),
         "plans": Q(status__in=OPEN, plan__status=PlanStatus.SUBMITTED),
         "referred": mine & Q(Exists(waiting)),
+        "flags": Q(retrafficking_flag__status=FlagStatus.OPEN),
     }
 
 
-WORK_LISTS = ("mine", "overdue", "week", "unscreened", "plans", "referred")
+WORK_LISTS = ("mine", "overdue", "week", "unscreened", "plans", "referred", "flags")
 
 
 def work_counts(*, user: User) -> dict[str, int]:
@@ -115,7 +121,14 @@ def case_for_user(*, user: User, uuid: UUID | str, write: bool = False) -> Prote
         uuid,
         write=write,
         queryset=ProtectionCase.objects.select_related(
-            "person", "person__province", "person__commune", "person__village", "assigned_to", "group"
+            "person",
+            "person__province",
+            "person__commune",
+            "person__village",
+            "assigned_to",
+            "group",
+            "retrafficking_flag",
+            "retrafficking_flag__reviewed_by",
         ),
     )
 
@@ -376,3 +389,34 @@ def case_file(*, user: User, case: ProtectionCase) -> dict[str, Any]:
         "visits": follow_ups(user=user, case=case) if SECTION_FOLLOW_UPS in sections else [],
         "sections": sections,
     }
+
+
+# ---------------------------------------------------------------- re-trafficking flag (item 7)
+def retrafficking_flag(*, user: User, case: ProtectionCase) -> dict[str, Any] | None:
+    """The case's re-trafficking flag for its page, if the user may see it (never through a referral): the
+    earlier cases of the organisation the user may see (case numbers, score, evidence as phrases: no identity),
+    how many more exist beyond the user's scope, and whether a likely earlier case exists at another
+    organisation (the fact alone). No query without a flag (it comes with the case), two with one."""
+    # Loaded with the case (case_for_user): the flag reaches as far as the case does within its organisation,
+    # and never through a referral, so no query is needed to know whether the reader sees it.
+    flag: RetraffickingFlag | None = getattr(case, "retrafficking_flag", None)
+    membership = access.membership_for(user)
+    if flag is None or membership is None or membership.organisation_id != case.organisation_id:
+        return None
+    if not access.has_capability(user, C.VIEW_CASE):
+        return None
+    matches = list(
+        access.visible(user, FlagMatch.objects.filter(flag=flag)).select_related("earlier").order_by("-score", "id")
+    )
+    return {
+        "flag": flag,
+        "matches": [(m, _phrases(m.evidence)) for m in matches],
+        "hidden": max(0, FlagMatch.objects.filter(flag=flag).count() - len(matches)),
+    }
+
+
+def _phrases(levels: list[str]) -> tuple[str, ...]:
+    if "same_person" in levels:  # services.SAME_PERSON: the person's own earlier case
+        return (gettext("the same registered person"),)
+    return matching_selectors.evidence_phrases([("", level) for level in levels])
+

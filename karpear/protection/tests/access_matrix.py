@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from karpear.core.models import User
+from karpear.core.roles import Capability
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.protection.declarations import ProtectionCapability
 from karpear.protection.models import ProtectionCase
@@ -69,4 +70,8 @@ ROUTES = {
     "protection:closure_request": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
     "protection:closure_decision": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
     "protection:case_file": RouteSpec("prot_case"),
+    "protection:retrafficking_review": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
+    "protection:retrafficking_ask": RouteSpec(
+        "prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE, Capability.REVIEW_DUPLICATES)
+    ),
 }
