@@ -243,7 +243,7 @@ def declare() -> None:
         order=23,
     )
     registry.urls(
-        "protection", prefix="protection/", module="karpear.protection.urls"
+        "protection", prefix="protection/", module="karpear.protection.urls", api_module="karpear.protection.api"
     )
     registry.menu_item("protection", "protection:case_list", _("Protection cases"), capability=C.VIEW_CASE, order=35)
     _work_list(

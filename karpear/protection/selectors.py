@@ -420,3 +420,77 @@ def _phrases(levels: list[str]) -> tuple[str, ...]:
         return (gettext("the same registered person"),)
     return matching_selectors.evidence_phrases([("", level) for level in levels])
 
+
+# ---------------------------------------------------------------- the API's lists (item 9)
+def _of_case(user: User, queryset: QuerySet[Any], case: ProtectionCase | None) -> QuerySet[Any]:
+    rows = access.visible(user, queryset)
+    return rows.filter(case=case) if case is not None else rows
+
+
+def screening_list(*, user: User, case: ProtectionCase | None = None) -> QuerySet[Screening]:
+    """Screenings the user may see (of one case, or all), newest first."""
+    return _of_case(user, Screening.objects.all(), case).select_related("case").order_by("-screened_on", "-id")
+
+
+def screening_for_user(*, user: User, uuid: UUID | str) -> Screening:
+    return access.get_for_user(user, Screening, uuid, queryset=Screening.objects.select_related("case"))
+
+
+def delivery_list(*, user: User, case: ProtectionCase | None = None) -> QuerySet[ServiceDelivery]:
+    """Services delivered the user may see (of one case, or all), newest first."""
+    return (
+        _of_case(user, ServiceDelivery.objects.all(), case)
+        .select_related("case", "kind", "provider", "recorded_by_organisation")
+        .order_by("-delivered_on", "-id")
+    )
+
+
+def delivery_for_user(*, user: User, uuid: UUID | str) -> ServiceDelivery:
+    return access.get_for_user(
+        user,
+        ServiceDelivery,
+        uuid,
+        queryset=ServiceDelivery.objects.select_related("case", "kind", "provider", "recorded_by_organisation"),
+    )
+
+
+def follow_up_list(*, user: User, case: ProtectionCase | None = None, due: str = "") -> QuerySet[FollowUp]:
+    """Follow-up visits the user may see (of one case, or all), by due date; `due`: "overdue" (not made, due
+    before today) or "open" (not made yet)."""
+    visits = _of_case(user, FollowUp.objects.all(), case).select_related("case")
+    if due == "overdue":
+        visits = visits.filter(visited_on__isnull=True, due_on__lt=timezone.localdate())
+    elif due == "open":
+        visits = visits.filter(visited_on__isnull=True)
+    return visits.order_by("due_on", "id")
+
+
+def follow_up_for_user(*, user: User, uuid: UUID | str) -> FollowUp:
+    return access.get_for_user(user, FollowUp, uuid, queryset=FollowUp.objects.select_related("case"))
+
+
+def case_referrals(*, user: User, case: ProtectionCase | None = None) -> QuerySet[Referral]:
+    """Core's referrals of the people whose protection cases the user sees (of one case's person, or all),
+    newest first: sent by the user's organisation or received by it."""
+    from karpear.core import referrals
+
+    people = access.visible(user, ProtectionCase.objects.all()).values("person_id")
+    if case is not None:
+        people = people.filter(pk=case.pk)
+    return referrals.referral_list(user=user).filter(person_id__in=people).order_by("-created_at", "-id")
+
+
+def case_referral_for_user(*, user: User, uuid: UUID | str) -> Referral:
+    """One of `case_referrals` (404 for any other referral, even a visible one)."""
+    from django.http import Http404
+
+    found = case_referrals(user=user).filter(uuid=uuid).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def api_case_read(*, user: User, cases: list[ProtectionCase]) -> None:
+    """Write the API's reading of cases to the audit log: one event per case shown (its access log finds it)."""
+    if cases:
+        audit.record_many(actor=user, action="view", objects=cases, channel="api")
