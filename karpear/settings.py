@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
         "AnimalEventWriteKindEnum": "karpear.livelihoods.bank_api.ANIMAL_EVENTS",
         "AnimalSexEnum": "karpear.livelihoods.models.banks.Animal.Sex",
         "SexEnum": "karpear.core.models.Person.Sex",
+        "IdentificationStatusEnum": "karpear.protection.models.IdentificationStatus",
         "AnimalSpeciesEnum": "karpear.livelihoods.models.banks.Animal.Species",
         "AnimalOriginEnum": "karpear.livelihoods.models.banks.Animal.Origin",
         "AnimalStatusEnum": "karpear.livelihoods.models.banks.Animal.Status",

@@ -163,13 +163,23 @@ def likely_matches(*, user: User, query: engine.Record, exclude: Person | None =
 
 
 def _likely(user: User, query: engine.Record, exclude: Person | None) -> list[LikelyMatch]:
-    people = access.visible(user, Person.objects.all())
+    return _likely_in(access.visible(user, Person.objects.all()), query, exclude)
+
+
+def _likely_in(people: QuerySet[Person], query: engine.Record, exclude: Person | None) -> list[LikelyMatch]:
     if exclude is not None:
         people = people.exclude(pk=exclude.pk)
     rejected = _rejected_with(exclude)
     matches = [m for m in _score(query, people) if int(m.b) not in rejected][:SHOWN]
     found = Person.objects.select_related("identity", "commune").in_bulk([int(m.b) for m in matches])
     return [LikelyMatch(found[int(m.b)], m.probability, m.evidence) for m in matches if int(m.b) in found]
+
+
+def likely_among(*, people: QuerySet[Person], query: engine.Record, exclude: Person | None = None) -> list[LikelyMatch]:
+    """Likely matches of the query among `people`, a set the calling service chose and scoped itself (e.g.
+    protection's re-trafficking flag: the organisation's earlier survivors, for its supervisor), best first;
+    pairs decided different are left out. For services: a page shows only what its reader may see of them."""
+    return _likely_in(people, query, exclude)
 
 
 def match_exists_elsewhere(*, user: User, query: engine.Record, audited: bool = True) -> list[tuple[int, int, float]]:

@@ -87,6 +87,7 @@ def declare() -> None:
         CaseSequence,
         CompletedStep,
         Determination,
+        FlagMatch,
         FollowUp,
         GroupArrival,
         Indicator,
@@ -95,6 +96,7 @@ def declare() -> None:
         PlanEvent,
         PlannedService,
         ProtectionCase,
+        RetraffickingFlag,
         Screening,
         ScreeningAnswer,
         ScreeningRule,
@@ -190,6 +192,24 @@ def declare() -> None:
         section=SECTION_SUMMARY,
         lookup="pk",
     )
+    # The re-trafficking flag reaches as far as its case, and is never shared by a referral (it speaks of other
+    # cases). Each earlier case it names reaches as far as that earlier case: a reader sees those they may see.
+    access.register(
+        RetraffickingFlag,
+        view=C.VIEW_CASE,
+        change=C.APPROVE,
+        person="person",
+        owners=("case__assigned_to", "case__created_by"),
+        team="case__team",
+    )
+    access.register(
+        FlagMatch,
+        view=C.VIEW_CASE,
+        person="earlier__person",
+        owners=("earlier__assigned_to", "earlier__created_by"),
+        team="earlier__team",
+        lookup="pk",
+    )
     # The indicators and rules are reference data (what is asked, and how answers count), not anyone's record.
     access.register_public(Indicator, ScreeningRule, ServiceKind, StageStep, SustainabilityIndicator)
     # Case numbers are handed out by services.py under a lock; no page reads the counter.
@@ -222,7 +242,9 @@ def declare() -> None:
         description=_("Placements, reintegration stages, return home, follow-up visits and their scores."),
         order=23,
     )
-    registry.urls("protection", prefix="protection/", module="karpear.protection.urls")
+    registry.urls(
+        "protection", prefix="protection/", module="karpear.protection.urls", api_module="karpear.protection.api"
+    )
     registry.menu_item("protection", "protection:case_list", _("Protection cases"), capability=C.VIEW_CASE, order=35)
     _work_list(
         "protection_my_cases",
@@ -270,6 +292,14 @@ def declare() -> None:
         _("Service plans waiting for your approval"),
         _("No service plan is waiting for approval."),
         20,
+        C.APPROVE,
+    )
+    _work_list(
+        "protection_retrafficking",
+        "flags",
+        _("Arrivals who may have been trafficked before"),
+        _("No re-trafficking flag is waiting for review."),
+        21,
         C.APPROVE,
     )
     registry.periodic("protection", "protection_follow_up_reminders", every=dt.timedelta(hours=1), run=_remind)

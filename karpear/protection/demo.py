@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from karpear.core import referrals
 from karpear.core import services as core_services
-from karpear.core.models import Commune, User, Village
+from karpear.core.models import Commune, Consent, Membership, Organisation, User, Village
 from karpear.core.registry import DemoContext
+from karpear.core.roles import Role
 from karpear.protection import services
 from karpear.protection.models import (
     GroupArrival,
@@ -81,6 +83,7 @@ def load(context: DemoContext) -> None:
         )
     _screen(caseworker, first, arrived)
     _plan(caseworker, first, arrived)
+    _referred(caseworker, result.cases, arrived)
     followed = _followed_for_a_year(caseworker, rng)
     context.created["protection_cases"] = len(result.cases) + (1 if followed else 0)
 
@@ -143,6 +146,65 @@ def _plan(caseworker: User, case: ProtectionCase, arrived: dt.date) -> None:
                 code, arrived + dt.timedelta(days=1), provider_name="CCPCR Svay Rieng", cost=cost, currency="KHR"
             ),
         )
+
+
+def _receiver(short: str, username: str) -> User | None:
+    """Who accepts referrals at `short`: its demo case supervisor, else an account (no usable password) made
+    for it, as core's demo makes its registrars."""
+    organisation = Organisation.objects.filter(short_name=short).first()
+    if organisation is None:
+        return None
+    existing = Membership.objects.filter(organisation=organisation, role=Role.CASE_SUPERVISOR).first()
+    if existing is not None:
+        return existing.user
+    user, created = User.objects.get_or_create(username=username, defaults={"language": "km"})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": Role.CASE_SUPERVISOR})
+    return user
+
+
+# Two of the group referred to ADHOC for legal aid against the broker, one to Sovann Phoum (a livelihood partner)
+# for a business grant: each with consent for that organisation, accepted and assigned there. Sovann's field
+# officer records the financial literacy course it gave, which comes back to CCPCR's case timeline.
+REFERRALS = [
+    (1, "adhoc", "lawyer", ["protection_case_summary", "protection_screening"], "Legal aid against the broker."),
+    (2, "adhoc", "lawyer", ["protection_case_summary", "protection_screening"], "Legal aid: wages withheld."),
+    (3, "sovann", "fieldofficer", ["protection_case_summary", "protection_service_plan"], "Business grant."),
+]
+
+
+def _referred(caseworker: User, cases: list[ProtectionCase], arrived: dt.date) -> None:
+    for index, short, assignee_name, sections, reason in REFERRALS:
+        assignee = User.objects.filter(username=assignee_name).first()
+        acceptor = _receiver(short, f"{short}-referrals")
+        if index >= len(cases) or assignee is None or acceptor is None:
+            continue
+        case = cases[index]
+        receiver = Organisation.objects.get(short_name=short)
+        core_services.consent_record(
+            actor=caseworker,
+            person=case.person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by=ARRIVALS[index][0],
+            recipient=receiver,
+        )
+        referral = referrals.referral_create(
+            actor=caseworker, person=case.person, receiver=receiver, sections=sections, reason=reason
+        )
+        referrals.referral_accept(actor=acceptor, referral=referral, assign_to=assignee)
+        if short == "sovann" and ServiceKind.objects.filter(code="financial_literacy").exists():
+            services.delivery_record_referred(
+                actor=assignee,
+                case=case,
+                data=services.DeliveryInput(
+                    "financial_literacy",
+                    min(arrived + dt.timedelta(days=2), timezone.localdate()),
+                    outcome="Two-day course completed.",
+                ),
+            )
 
 
 def _followed_for_a_year(caseworker: User, rng: random.Random) -> ProtectionCase | None:

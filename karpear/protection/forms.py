@@ -507,3 +507,15 @@ class ClosureDecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=300, help_text=_("Needed when the case stays open: say why.")
     )
+
+
+class RetraffickingReviewForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Your review"),
+        choices=[
+            ("confirmed", _("The same person, trafficked again")),
+            ("different", _("Not the same person")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)

@@ -764,3 +764,54 @@ class ClosureReason(models.TextChoices):
     MOVED = "moved", _("Moved away or lost contact")
     DECLINED = "declined", _("The person no longer wants support")
     DIED = "died", _("Died")
+
+
+# ---------------------------------------------------------------- re-trafficking flag (issue 11, item 7)
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    CONFIRMED = "confirmed", _("The same person, trafficked again")
+    DIFFERENT = "different", _("Not the same person")
+
+
+class RetraffickingFlag(OrgOwned):
+    """A new intake whose person is likely someone with an earlier protection case: raised for a case supervisor
+    by the intake (services.py, matching's engine). The earlier cases of this organisation are `matches`; of
+    other organisations only the fact that one exists is kept (`elsewhere`), never which or whose."""
+
+    case = models.OneToOneField(ProtectionCase, on_delete=models.PROTECT, related_name="retrafficking_flag")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    elsewhere = models.BooleanField(_("a likely earlier case at another organisation"), default=False)
+    status = models.CharField(_("review"), max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    asked_elsewhere_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("re-trafficking flag")
+        indexes = [models.Index(fields=["organisation", "status"], name="protection_flag_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.status}"
+
+
+class FlagMatch(models.Model):
+    """One earlier case of the flag's organisation likely to be the same person, with the match's score and the
+    evidence codes (matching's levels: "same village", "similar name", ...). Scoped by the earlier case: a
+    reader sees the earlier cases they may see, no more."""
+
+    organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    flag = models.ForeignKey(RetraffickingFlag, on_delete=models.CASCADE, related_name="matches")
+    earlier = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+    evidence = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["flag", "earlier"], name="protection_flag_match_once")]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id} ~ {self.earlier_id}"

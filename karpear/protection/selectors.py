@@ -8,11 +8,13 @@ from uuid import UUID
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from karpear.core import access, audit
 from karpear.core import selectors as core_selectors
 from karpear.core.models import Consent, Identity, Organisation, Referral, User
 from karpear.core.roles import Capability
+from karpear.matching import selectors as matching_selectors
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
     STAGE_ORDER,
@@ -20,6 +22,8 @@ from karpear.protection.models import (
     CaseStatus,
     CompletedStep,
     Determination,
+    FlagMatch,
+    FlagStatus,
     FollowUp,
     GroupArrival,
     IdentificationStatus,
@@ -30,6 +34,7 @@ from karpear.protection.models import (
     PlannedService,
     PlanStatus,
     ProtectionCase,
+    RetraffickingFlag,
     Screening,
     ScreeningAnswer,
     ServiceDelivery,
@@ -62,10 +67,11 @@ def _work_conditions(user: User) -> dict[str, Q]:
         "unscreened": mine & Q(identification=IdentificationStatus.NOT_SCREENED),
         "plans": Q(status__in=OPEN, plan__status=PlanStatus.SUBMITTED),
         "referred": mine & Q(Exists(waiting)),
+        "flags": Q(retrafficking_flag__status=FlagStatus.OPEN),
     }
 
 
-WORK_LISTS = ("mine", "overdue", "week", "unscreened", "plans", "referred")
+WORK_LISTS = ("mine", "overdue", "week", "unscreened", "plans", "referred", "flags")
 
 
 def work_counts(*, user: User) -> dict[str, int]:
@@ -115,7 +121,14 @@ def case_for_user(*, user: User, uuid: UUID | str, write: bool = False) -> Prote
         uuid,
         write=write,
         queryset=ProtectionCase.objects.select_related(
-            "person", "person__province", "person__commune", "person__village", "assigned_to", "group"
+            "person",
+            "person__province",
+            "person__commune",
+            "person__village",
+            "assigned_to",
+            "group",
+            "retrafficking_flag",
+            "retrafficking_flag__reviewed_by",
         ),
     )
 
@@ -376,3 +389,108 @@ def case_file(*, user: User, case: ProtectionCase) -> dict[str, Any]:
         "visits": follow_ups(user=user, case=case) if SECTION_FOLLOW_UPS in sections else [],
         "sections": sections,
     }
+
+
+# ---------------------------------------------------------------- re-trafficking flag (item 7)
+def retrafficking_flag(*, user: User, case: ProtectionCase) -> dict[str, Any] | None:
+    """The case's re-trafficking flag for its page, if the user may see it (never through a referral): the
+    earlier cases of the organisation the user may see (case numbers, score, evidence as phrases: no identity),
+    how many more exist beyond the user's scope, and whether a likely earlier case exists at another
+    organisation (the fact alone). No query without a flag (it comes with the case), two with one."""
+    # Loaded with the case (case_for_user): the flag reaches as far as the case does within its organisation,
+    # and never through a referral, so no query is needed to know whether the reader sees it.
+    flag: RetraffickingFlag | None = getattr(case, "retrafficking_flag", None)
+    membership = access.membership_for(user)
+    if flag is None or membership is None or membership.organisation_id != case.organisation_id:
+        return None
+    if not access.has_capability(user, C.VIEW_CASE):
+        return None
+    matches = list(
+        access.visible(user, FlagMatch.objects.filter(flag=flag)).select_related("earlier").order_by("-score", "id")
+    )
+    return {
+        "flag": flag,
+        "matches": [(m, _phrases(m.evidence)) for m in matches],
+        "hidden": max(0, FlagMatch.objects.filter(flag=flag).count() - len(matches)),
+    }
+
+
+def _phrases(levels: list[str]) -> tuple[str, ...]:
+    if "same_person" in levels:  # services.SAME_PERSON: the person's own earlier case
+        return (gettext("the same registered person"),)
+    return matching_selectors.evidence_phrases([("", level) for level in levels])
+
+
+# ---------------------------------------------------------------- the API's lists (item 9)
+def _of_case(user: User, queryset: QuerySet[Any], case: ProtectionCase | None) -> QuerySet[Any]:
+    rows = access.visible(user, queryset)
+    return rows.filter(case=case) if case is not None else rows
+
+
+def screening_list(*, user: User, case: ProtectionCase | None = None) -> QuerySet[Screening]:
+    """Screenings the user may see (of one case, or all), newest first."""
+    return _of_case(user, Screening.objects.all(), case).select_related("case").order_by("-screened_on", "-id")
+
+
+def screening_for_user(*, user: User, uuid: UUID | str) -> Screening:
+    return access.get_for_user(user, Screening, uuid, queryset=Screening.objects.select_related("case"))
+
+
+def delivery_list(*, user: User, case: ProtectionCase | None = None) -> QuerySet[ServiceDelivery]:
+    """Services delivered the user may see (of one case, or all), newest first."""
+    return (
+        _of_case(user, ServiceDelivery.objects.all(), case)
+        .select_related("case", "kind", "provider", "recorded_by_organisation")
+        .order_by("-delivered_on", "-id")
+    )
+
+
+def delivery_for_user(*, user: User, uuid: UUID | str) -> ServiceDelivery:
+    return access.get_for_user(
+        user,
+        ServiceDelivery,
+        uuid,
+        queryset=ServiceDelivery.objects.select_related("case", "kind", "provider", "recorded_by_organisation"),
+    )
+
+
+def follow_up_list(*, user: User, case: ProtectionCase | None = None, due: str = "") -> QuerySet[FollowUp]:
+    """Follow-up visits the user may see (of one case, or all), by due date; `due`: "overdue" (not made, due
+    before today) or "open" (not made yet)."""
+    visits = _of_case(user, FollowUp.objects.all(), case).select_related("case")
+    if due == "overdue":
+        visits = visits.filter(visited_on__isnull=True, due_on__lt=timezone.localdate())
+    elif due == "open":
+        visits = visits.filter(visited_on__isnull=True)
+    return visits.order_by("due_on", "id")
+
+
+def follow_up_for_user(*, user: User, uuid: UUID | str) -> FollowUp:
+    return access.get_for_user(user, FollowUp, uuid, queryset=FollowUp.objects.select_related("case"))
+
+
+def case_referrals(*, user: User, case: ProtectionCase | None = None) -> QuerySet[Referral]:
+    """Core's referrals of the people whose protection cases the user sees (of one case's person, or all),
+    newest first: sent by the user's organisation or received by it."""
+    from karpear.core import referrals
+
+    people = access.visible(user, ProtectionCase.objects.all()).values("person_id")
+    if case is not None:
+        people = people.filter(pk=case.pk)
+    return referrals.referral_list(user=user).filter(person_id__in=people).order_by("-created_at", "-id")
+
+
+def case_referral_for_user(*, user: User, uuid: UUID | str) -> Referral:
+    """One of `case_referrals` (404 for any other referral, even a visible one)."""
+    from django.http import Http404
+
+    found = case_referrals(user=user).filter(uuid=uuid).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def api_case_read(*, user: User, cases: list[ProtectionCase]) -> None:
+    """Write the API's reading of cases to the audit log: one event per case shown (its access log finds it)."""
+    if cases:
+        audit.record_many(actor=user, action="view", objects=cases, channel="api")

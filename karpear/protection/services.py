@@ -32,6 +32,9 @@ from django.utils.translation import gettext as _
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
 from karpear.core.models import Consent, Organisation, Person, Referral, User
+from karpear.core.roles import Capability
+from karpear.matching import selectors as matching_selectors
+from karpear.matching import services as matching_services
 from karpear.protection import screening as engine
 from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN, SECTION_SCREENING, SECTION_SUMMARY
 from karpear.protection.declarations import ProtectionCapability as C
@@ -50,6 +53,8 @@ from karpear.protection.models import (
     Determination,
     Domain,
     EmployerType,
+    FlagMatch,
+    FlagStatus,
     FollowUp,
     GroupArrival,
     HandedOverBy,
@@ -66,6 +71,7 @@ from karpear.protection.models import (
     PlannedService,
     PlanStatus,
     ProtectionCase,
+    RetraffickingFlag,
     ReturnType,
     Screening,
     ScreeningAnswer,
@@ -259,6 +265,7 @@ def intake_register(
             given_by=consent.given_by,
         )
     audit.record(actor=actor, action="create", obj=case, person=str(registered.uuid), number=case.number)
+    retrafficking_check(actor=actor, cases=[case])
     return case
 
 
@@ -273,6 +280,7 @@ def case_open(*, actor: User, person: Person, intake: IntakeInput, rights: Right
     _validate_rights(rights, intake.arrived_on)
     case = _case_new(actor=actor, person=person, intake=intake, rights=rights)
     audit.record(actor=actor, action="create", obj=case, person=str(person.uuid), number=case.number)
+    retrafficking_check(actor=actor, cases=[case])
     return case
 
 
@@ -359,6 +367,12 @@ def group_arrival_register(*, actor: User, data: GroupInput) -> GroupResult:
         cases.append(_case_new(actor=actor, person=person, intake=data.intake, group=group, seq=seq))
     audit.record(actor=actor, action="create", obj=group, size=len(cases))
     audit.record_many(actor=actor, action="create", objects=cases, group=str(group.uuid))
+    # The re-trafficking check scores each arrival against the earlier survivors: after commit, in the
+    # background, so registering a group of fifty stays quick.
+    from karpear.protection.tasks import retrafficking_task
+
+    case_ids = [c.pk for c in cases]
+    transaction.on_commit(lambda: retrafficking_task.enqueue(actor_id=actor.pk, case_ids=case_ids))
     return GroupResult(group, cases, created=True)
 
 
@@ -1361,3 +1375,113 @@ def follow_up_reminders_send(*, today: dt.date | None = None) -> int:
 def case_file_downloaded(*, actor: User, case: ProtectionCase, sections: list[str]) -> None:
     """Write the printing of a case file to the audit log (who, which case, which sections)."""
     audit.record(actor=actor, action="download", obj=case, fields="case_file", sections=",".join(sections))
+
+
+# ---------------------------------------------------------------- re-trafficking flag (item 7)
+SAME_PERSON = "same_person"  # the evidence of an earlier case of the very same registered person
+
+
+def _earlier_people(case: ProtectionCase, earlier: Any) -> Any:
+    """People of the organisation with an earlier protection case (not this case's group): organisation-wide,
+    whatever the registering user sees, for the supervisor the flag is for."""
+    return Person.objects.filter(pk__in=earlier.values("person_id"))
+
+
+def _flag_one(actor: User, case: ProtectionCase) -> RetraffickingFlag | None:
+    if RetraffickingFlag.objects.filter(case=case).exists():
+        return None
+    person = Person.objects.select_related("identity", "village").get(pk=case.person_id)
+    query = matching_selectors.record_of(person)
+    found: dict[int, tuple[float, list[str]]] = {}
+    earlier = ProtectionCase.objects.filter(organisation_id=case.organisation_id).exclude(pk=case.pk)
+    if case.group_id:
+        earlier = earlier.exclude(group_id=case.group_id)
+    for own in earlier.filter(person_id=case.person_id).values_list("pk", flat=True):
+        found[own] = (1.0, [SAME_PERSON])  # the person came back: their own earlier case
+    if query.name_km or query.name_latin or query.phone or query.ids:
+        likely = matching_selectors.likely_among(people=_earlier_people(case, earlier), query=query, exclude=person)
+        scores = {m.person.pk: m for m in likely}
+        for earlier_pk, person_pk in earlier.filter(person_id__in=list(scores)).values_list("pk", "person_id"):
+            match = scores[person_pk]
+            found.setdefault(earlier_pk, (round(match.score, 3), [e.level for e in match.evidence]))
+        elsewhere_people = [pk for _org, pk, _s in matching_selectors.match_exists_elsewhere(user=actor, query=query)]
+        elsewhere = ProtectionCase.objects.filter(person_id__in=elsewhere_people).exists()
+    else:
+        elsewhere = False
+    audit.record(actor=actor, action="search", obj=case, kind="retrafficking", found=len(found), elsewhere=elsewhere)
+    if not found and not elsewhere:
+        return None
+    flag = RetraffickingFlag.objects.create(
+        organisation_id=case.organisation_id, case=case, person_id=case.person_id, elsewhere=elsewhere
+    )
+    FlagMatch.objects.bulk_create(
+        FlagMatch(organisation_id=case.organisation_id, flag=flag, earlier_id=pk, score=score, evidence=evidence)
+        for pk, (score, evidence) in found.items()
+    )
+    return flag
+
+
+def retrafficking_check_ids(*, actor_id: int, case_ids: Sequence[int]) -> int:
+    """The background task's entry: the cases by id, checked as the user who registered them. Returns the
+    number of flags raised."""
+    actor = User.objects.get(pk=actor_id)
+    cases = list(ProtectionCase.objects.filter(pk__in=case_ids).order_by("id"))
+    return len(retrafficking_check(actor=actor, cases=cases))
+
+
+@transaction.atomic
+def retrafficking_check(*, actor: User, cases: Sequence[ProtectionCase]) -> list[RetraffickingFlag]:
+    """Raise a re-trafficking flag on each new case whose person is likely someone with an earlier protection
+    case: of the organisation (the earlier cases are kept, for whoever may see them), or of another organisation
+    (only that one exists). Called by the intake services (single arrival, in their transaction) and after a
+    group arrival is saved (a background task, so the group screen stays fast). A case flagged before is left
+    as it is. Audited as a search (what was compared and how many were found, never who)."""
+    flags = []
+    for case in cases:
+        flag = _flag_one(actor, case)
+        if flag is not None:
+            flags.append(flag)
+    return flags
+
+
+def _flag_for_review(actor: User, case: ProtectionCase) -> RetraffickingFlag:
+    access.require(actor, C.APPROVE)
+    case = access.get_for_user(actor, ProtectionCase, case.uuid, write=True)
+    flag = RetraffickingFlag.objects.select_for_update().filter(case=case).first()
+    if flag is None:
+        raise ValidationError(_("This case has no re-trafficking flag."))
+    return flag
+
+
+@transaction.atomic
+def retrafficking_review(*, actor: User, case: ProtectionCase, status: str, note: str = "") -> RetraffickingFlag:
+    """A case supervisor's review of the flag: the same person trafficked again, or not the same person. Needs
+    protection_approve and the case in scope and organisation. Reviewed once. Audited."""
+    flag = _flag_for_review(actor, case)
+    if status not in (FlagStatus.CONFIRMED, FlagStatus.DIFFERENT):
+        raise ValidationError({"status": _("Choose one of the answers.")})
+    if flag.status != FlagStatus.OPEN:
+        raise ValidationError(_("Someone has already reviewed this flag."))
+    flag.status, flag.note = status, note.strip()[:300]
+    flag.reviewed_by, flag.reviewed_at = actor, timezone.now()
+    flag.save(update_fields=["status", "note", "reviewed_by", "reviewed_at", "updated_at"])
+    # Its own section, which no referral shares: a partner never learns of the flag.
+    _event(flag.case, "retrafficking_reviewed", "protection_retrafficking", timezone.localdate(), actor, status=status)
+    audit.record(actor=actor, action="update", obj=flag.case, fields="retrafficking_flag", status=status)
+    return flag
+
+
+@transaction.atomic
+def retrafficking_ask_elsewhere(*, actor: User, case: ProtectionCase) -> int:
+    """Ask the other organisations holding a likely earlier case to refer the person (matching's inquiry: each
+    learns which of its own people is meant and who asks; the asker learns nothing until a referral comes).
+    Needs protection_approve and review_duplicates; the flag must say a match exists elsewhere. Returns how many
+    inquiries were sent. Audited (by matching)."""
+    flag = _flag_for_review(actor, case)
+    access.require(actor, Capability.REVIEW_DUPLICATES)
+    if not flag.elsewhere:
+        raise ValidationError(_("No other organisation holds a likely earlier case of this person."))
+    sent = matching_services.ask_elsewhere(actor=actor, person=flag.case.person)
+    flag.asked_elsewhere_at = timezone.now()
+    flag.save(update_fields=["asked_elsewhere_at", "updated_at"])
+    return sent

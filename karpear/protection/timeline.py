@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from karpear.protection.models import (
     ClosureReason,
+    FlagStatus,
     IdentificationStatus,
     PlacementKind,
     Stage,
@@ -71,6 +72,8 @@ def line(kind: str, detail: dict[str, Any]) -> str:
         return _("Closure asked for: %(reason)s") % {"reason": _label(ClosureReason, detail.get("reason", ""))}
     if kind == "closure_refused":
         return _("Closure refused: the case stays open")
+    if kind == "retrafficking_reviewed":
+        return _("Re-trafficking flag reviewed: %(status)s") % {"status": _label(FlagStatus, detail.get("status", ""))}
     if kind == "closed":
         return _("Case closed: %(reason)s") % {"reason": _label(ClosureReason, detail.get("reason", ""))}
     return kind

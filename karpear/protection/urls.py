@@ -28,5 +28,7 @@ urlpatterns = [
     path("cases/<uuid:uuid>/reintegration/visit/", views.visit_record, name="visit_record"),
     path("cases/<uuid:uuid>/closure/", views.closure_request, name="closure_request"),
     path("cases/<uuid:uuid>/closure/decision/", views.closure_decision, name="closure_decision"),
+    path("cases/<uuid:uuid>/retrafficking/", views.retrafficking_review, name="retrafficking_review"),
+    path("cases/<uuid:uuid>/retrafficking/ask/", views.retrafficking_ask, name="retrafficking_ask"),
     path("cases/<uuid:uuid>/file.pdf", views.case_file, name="case_file"),
 ]

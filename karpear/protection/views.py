@@ -42,6 +42,7 @@ from karpear.protection.forms import (
     PlacementForm,
     PlanDecisionForm,
     PlannedServiceForm,
+    RetraffickingReviewForm,
     ReturneeForm,
     ReturnHomeForm,
     RightsForm,
@@ -244,6 +245,7 @@ def _case_context(
     *,
     rights_form: RightsForm | None = None,
     consent_form: CaseConsentForm | None = None,
+    review_form: RetraffickingReviewForm | None = None,
 ) -> dict[str, Any]:
     user = user_of(request)
     identity = selectors.case_identity(user=user, case=case)
@@ -260,6 +262,12 @@ def _case_context(
         "notice": rights.notice(),
         "rights_form": rights_form or RightsForm(),
         "consent_form": consent_form or CaseConsentForm(),
+        "retrafficking": selectors.retrafficking_flag(user=user, case=case),
+        "review_form": review_form or RetraffickingReviewForm(),
+        "can_review_flag": selectors.may_change(user, case) and access.has_capability(user, C.APPROVE),
+        "can_ask_elsewhere": selectors.may_change(user, case)
+        and access.has_capability(user, C.APPROVE)
+        and access.has_capability(user, Capability.REVIEW_DUPLICATES),
         **selectors.context_flags(user, case),
     }
 
@@ -270,6 +278,49 @@ def case_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = user_of(request)
     case = selectors.case_for_user(user=user, uuid=uuid)
     return render_page(request, "protection/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def retrafficking_review(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """A case supervisor's review of the re-trafficking flag."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.APPROVE)
+    form = RetraffickingReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.retrafficking_review(
+                actor=user, case=case, status=form.cleaned_data["status"], note=form.cleaned_data.get("note") or ""
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Your review of the flag is saved."))
+            return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
+    context = _case_context(request, case, review_form=form)
+    return render_page(request, "protection/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def retrafficking_ask(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Ask the other organisations holding a likely earlier case to refer the person."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.APPROVE)
+    try:
+        sent = services.retrafficking_ask_elsewhere(actor=user, case=case)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return render_page(request, "protection/case_detail.html", _case_context(request, case), status=400)
+    if sent:
+        messages.success(request, _("The other organisation is asked to refer the person to you."))
+    else:
+        messages.info(request, _("The other organisation was already asked."))
+    return redirect_after_post(request, reverse("protection:case_detail", args=[case.uuid]))
 
 
 @login_required

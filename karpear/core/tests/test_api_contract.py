@@ -77,6 +77,8 @@ def test_every_request_body_is_declared_once_as_json(schema):
         "livelihoods_trainings_create": ["application/json"],
         "people_create": ["application/json"],
         "people_update": ["application/json"],
+        "protection_cases_create": ["application/json"],
+        "protection_services_create": ["application/json"],
         "safe_migration_activities_create": ["application/json"],
         "safe_migration_grievances_close_create": ["application/json"],
         "safe_migration_grievances_create": ["application/json"],

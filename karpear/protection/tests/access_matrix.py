@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from karpear.core.models import User
+from django.utils import timezone
+
+from karpear.core.models import Referral, User
+from karpear.core.roles import Capability
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.protection.declarations import ProtectionCapability
-from karpear.protection.models import ProtectionCase
+from karpear.protection.models import FollowUp, ProtectionCase, Screening, ServiceDelivery, ServiceKind
 
 C = ProtectionCapability
 
@@ -35,7 +38,71 @@ def _case(world: World, user: User, actor: str) -> ProtectionCase:
     return case
 
 
+def _screening(world: World, user: User, actor: str) -> Screening:
+    case = _case(world, user, actor)
+    return Screening.objects.create(
+        organisation=case.organisation,
+        case=case,
+        person=case.person,
+        list="adult_labour",
+        screened_on=dt.date(2026, 1, 6),
+        screened_by=case.created_by,
+    )
+
+
+def _delivery(world: World, user: User, actor: str) -> ServiceDelivery:
+    case = _case(world, user, actor)
+    kind, _ = ServiceKind.objects.get_or_create(
+        code="meals", defaults={"category": "basic_needs", "name_en": "Meals", "name_km": "អាហារ"}
+    )
+    return ServiceDelivery.objects.create(
+        organisation=case.organisation,
+        case=case,
+        person=case.person,
+        kind=kind,
+        delivered_on=dt.date(2026, 1, 6),
+        recorded_by=case.created_by,
+        recorded_by_organisation=case.organisation,
+    )
+
+
+def _follow_up(world: World, user: User, actor: str) -> FollowUp:
+    case = _case(world, user, actor)
+    return FollowUp.objects.create(
+        organisation=case.organisation, case=case, person=case.person, due_on=dt.date(2026, 2, 6), months=1
+    )
+
+
+def _referral(world: World, user: User, actor: str) -> Referral:
+    case = _case(world, user, actor)
+    return Referral.objects.create(
+        organisation=case.organisation,
+        person=case.person,
+        receiver=world.donor,
+        reason="matrix",
+        created_by=case.created_by,
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    )
+
+
+def _sees_case(role: str, actor: str) -> bool:
+    return sees_scoped(C.VIEW_CASE, role, actor)
+
+
 KINDS = {
+    "prot_screening": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _screening(world, user, actor).uuid}, _sees_case
+    ),
+    "prot_service": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _delivery(world, user, actor).uuid}, _sees_case
+    ),
+    "prot_follow_up": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _follow_up(world, user, actor).uuid}, _sees_case
+    ),
+    "prot_referral": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _referral(world, user, actor).uuid},
+        lambda role, actor: _sees_case(role, actor) and sees_scoped(Capability.VIEW_PERSON, role, actor),
+    ),
     "prot_case": ObjectKind(
         lambda world, user, actor, name: {"uuid": _case(world, user, actor).uuid},
         lambda role, actor: sees_scoped(C.VIEW_CASE, role, actor),
@@ -69,4 +136,18 @@ ROUTES = {
     "protection:closure_request": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.FOLLOW_UP,)),
     "protection:closure_decision": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
     "protection:case_file": RouteSpec("prot_case"),
+    "protection_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "protection_api:case-detail": RouteSpec("prot_case", api=True),
+    "protection_api:screening-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "protection_api:screening-detail": RouteSpec("prot_screening", api=True),
+    "protection_api:service-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "protection_api:service-detail": RouteSpec("prot_service", api=True),
+    "protection_api:follow-up-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "protection_api:follow-up-detail": RouteSpec("prot_follow_up", api=True),
+    "protection_api:referral-list": RouteSpec("list", C.VIEW_CASE, api=True),
+    "protection_api:referral-detail": RouteSpec("prot_referral", C.VIEW_CASE, api=True, capability_first=True),
+    "protection:retrafficking_review": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE,)),
+    "protection:retrafficking_ask": RouteSpec(
+        "prot_case", write=C.CHANGE_CASE, method="post", also=(C.APPROVE, Capability.REVIEW_DUPLICATES)
+    ),
 }

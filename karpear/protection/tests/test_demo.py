@@ -39,3 +39,21 @@ def test_the_demo_has_a_survivor_followed_up_for_a_year_with_rising_scores():
     assert [v.months for v in visits] == [1, 3, 6, 12]
     assert visits[0].composite < visits[-1].composite
     assert ServiceDelivery.objects.get(case=followed, kind__code="business_grant").business_type == "Motorbike repair"
+
+
+def test_the_demo_refers_some_of_the_group_to_adhoc_and_to_a_livelihood_partner():
+    from karpear.core.models import Referral
+
+    load_demo()
+    load_demo()
+
+    group = GroupArrival.objects.get()
+    people = ProtectionCase.objects.filter(group=group).values("person_id")
+    referred = Referral.objects.filter(person_id__in=people).select_related("receiver", "assigned_to")
+    assert sorted((r.receiver.short_name, r.status, r.assigned_to.username) for r in referred) == [
+        ("adhoc", "accepted", "lawyer"),
+        ("adhoc", "accepted", "lawyer"),
+        ("sovann", "accepted", "fieldofficer"),
+    ]
+    partner = ServiceDelivery.objects.get(recorded_by_organisation__short_name="sovann")
+    assert (partner.kind.code, partner.case.organisation.short_name) == ("financial_literacy", "ccpcr")

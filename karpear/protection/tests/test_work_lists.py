@@ -44,7 +44,7 @@ def test_the_work_lists_count_each_list_in_one_query_for_all(users):
     with CaptureQueriesContext(connection) as queries:
         counts = selectors.work_counts(user=worker)
     assert len(queries) == 1
-    assert counts == {"mine": 3, "overdue": 1, "week": 1, "unscreened": 2, "plans": 1, "referred": 0}
+    assert counts == {"mine": 3, "overdue": 1, "week": 1, "unscreened": 2, "plans": 1, "referred": 0, "flags": 0}
     assert selectors.work_counts(user=supervisor)["plans"] == 1
     assert [c.pk for c in selectors.case_list(user=worker, work="overdue")] == [overdue.pk]
 

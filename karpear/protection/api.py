@@ -1,0 +1,434 @@
+"""The protection API under /api/v1/protection/ (DESIGN §9, issue 11 item 9): DRF viewsets over the app's
+selectors and services (no second set of rules). Cases are listed, read and opened at intake; screenings,
+services delivered, follow-up visits and core's referrals of the cases' people are listed and read, services
+delivered are recorded. A case's person appears as its pseudonymous uuid and initials; the names are given only
+to roles that read identities (`identity`, null otherwise), each reading written to the audit log, and every
+case read through the API is audited too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from karpear.core import access, countries
+from karpear.core import selectors as core_selectors
+from karpear.core import services as core_services
+from karpear.core.api import AnswerSerializer
+from karpear.core.api_fields import Text
+from karpear.core.api_schema import UUID_PATTERN
+from karpear.core.models import Person, Referral, User
+from karpear.protection import selectors, services
+from karpear.protection.declarations import ProtectionCapability as C
+from karpear.protection.models import (
+    EmployerType,
+    FollowUp,
+    HandedOverBy,
+    Industry,
+    ProtectionCase,
+    ReturnType,
+    Screening,
+    ServiceDelivery,
+    TransitCentre,
+)
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- answers
+class ProtectionCaseIdentitySerializer(serializers.Serializer[Any]):
+    name_km = serializers.CharField()
+    name_latin = serializers.CharField()
+
+
+class ProtectionCaseSerializer(AnswerSerializer[ProtectionCase]):
+    """A protection case; `identity` (the person's names) is null for roles that may not read it."""
+
+    person: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+    initials = serializers.CharField(source="person.initials", read_only=True)
+    sex = serializers.CharField(source="person.sex", read_only=True)
+    birth_year = serializers.IntegerField(source="person.birth_year", read_only=True, allow_null=True)
+    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name"
+    )
+    group: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="uuid", allow_null=True
+    )
+    identity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProtectionCase
+        fields = [
+            "uuid",
+            "number",
+            "organisation",
+            "person",
+            "initials",
+            "sex",
+            "birth_year",
+            "group",
+            "transit_centre",
+            "arrived_on",
+            "origin_country",
+            "origin_place",
+            "employer_type",
+            "industry",
+            "return_type",
+            "handed_over_by",
+            "status",
+            "identification",
+            "stage",
+            "returned_on",
+            "next_follow_up_on",
+            "closed_on",
+            "identity",
+        ]
+
+    @extend_schema_field(ProtectionCaseIdentitySerializer(allow_null=True))
+    def get_identity(self, case: ProtectionCase) -> dict[str, str] | None:
+        names = self.context.get("names", {}).get(case.person_id)
+        return {"name_km": names[0], "name_latin": names[1]} if names else None
+
+
+class ProtectionScreeningSerializer(AnswerSerializer[Screening]):
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+
+    class Meta:
+        model = Screening
+        fields = ["uuid", "case", "list", "forced_criminality", "recruited", "screened_on", "suggestion"]
+
+
+class ProtectionDeliverySerializer(AnswerSerializer[ServiceDelivery]):
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+    kind: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    provider: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name", allow_null=True
+    )
+    recorded_by_organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name"
+    )
+    currency = serializers.CharField(read_only=True, help_text="KHR, USD, THB or VND; empty without a cost")
+
+    class Meta:
+        model = ServiceDelivery
+        fields = [
+            "uuid",
+            "case",
+            "kind",
+            "delivered_on",
+            "provider",
+            "provider_name",
+            "cost",
+            "currency",
+            "outcome",
+            "business_type",
+            "recorded_by_organisation",
+        ]
+
+
+class ProtectionFollowUpSerializer(AnswerSerializer[FollowUp]):
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "uuid",
+            "case",
+            "due_on",
+            "months",
+            "visited_on",
+            "economic",
+            "social",
+            "psychosocial",
+            "composite",
+            "feels_safe",
+            "discrimination",
+            "in_school",
+            "monthly_income",
+        ]
+
+
+class ProtectionReferralSerializer(AnswerSerializer[Referral]):
+    person: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="short_name", help_text="The organisation that referred"
+    )
+    receiver: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="short_name")
+    sections = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = ["uuid", "person", "organisation", "receiver", "status", "sections", "created_at", "expires_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_sections(self, referral: Referral) -> list[str]:
+        return sorted(section.name for section in referral.sections.all())
+
+
+# ---------------------------------------------------------------- requests
+class ProtectionCaseWriteSerializer(serializers.Serializer[Any]):
+    """Register one returnee at a transit centre: the person (core's registration) and the case."""
+
+    transit_centre = serializers.ChoiceField(choices=TransitCentre.choices)
+    arrived_on = serializers.DateField()
+    origin_country = serializers.ChoiceField(choices=[(code, code) for code in sorted(countries.codes())])
+    origin_place = Text(max_length=100, required=False, allow_blank=True, default="")
+    employer_type = serializers.ChoiceField(choices=EmployerType.choices, required=False, allow_blank=True, default="")
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True, default="")
+    return_type = serializers.ChoiceField(choices=ReturnType.choices)
+    handed_over_by = serializers.ChoiceField(choices=HandedOverBy.choices)
+    handed_over_detail = Text(max_length=150, required=False, allow_blank=True, default="")
+    sex = serializers.ChoiceField(choices=Person.Sex.choices)
+    birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2100)
+    name_km = Text(max_length=150, required=False, allow_blank=True, default="")
+    name_latin = Text(max_length=150, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("name_km", "").strip() and not attrs.get("name_latin", "").strip():
+            raise serializers.ValidationError({"name_km": ["Enter the name in Khmer or in Latin letters."]})
+        return attrs
+
+
+class ProtectionDeliveryWriteSerializer(serializers.Serializer[Any]):
+    case = serializers.UUIDField()
+    kind = serializers.SlugField(max_length=60, help_text="The code of a service of the catalogue")
+    delivered_on = serializers.DateField()
+    provider_name = Text(max_length=150, required=False, allow_blank=True, default="")
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True, min_value=0)
+    currency = serializers.RegexField(
+        r"^(KHR|USD|THB|VND)?$",
+        max_length=3,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="KHR, USD, THB or VND; needed with a cost",
+    )
+    outcome = Text(max_length=500, required=False, allow_blank=True, default="")
+    business_type = Text(max_length=150, required=False, allow_blank=True, default="")
+
+
+# ---------------------------------------------------------------- viewsets
+CASE_FILTERS = [
+    OpenApiParameter("q", str, description="The start of the case number"),
+    OpenApiParameter("mine", str, enum=["1"], description="Only the cases assigned to the caller"),
+    OpenApiParameter("work", str, enum=list(selectors.WORK_LISTS), description="One of the home page's work lists"),
+]
+CASE_PARAMETER = [OpenApiParameter("case", str, description="Only this protection case's (its uuid)")]
+
+
+def _case_filter(request: Request) -> ProtectionCase | None:
+    key = request.query_params.get("case", "")
+    return selectors.case_for_user(user=_user(request), uuid=key) if key else None
+
+
+def _names(user: User, cases: list[ProtectionCase]) -> dict[int, tuple[str, str]]:
+    """The people's names for a role that reads identities (one audit event, by core), else nothing."""
+    people = core_selectors.list_identities(user=user, people=[case.person for case in cases])
+    return {
+        p.pk: (p.listed_name_km, p.listed_name_latin)  # type: ignore[attr-defined]
+        for p in people
+        if getattr(p, "listed_name_km", "") or getattr(p, "listed_name_latin", "")
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=CASE_FILTERS),
+    create=extend_schema(request=ProtectionCaseWriteSerializer, responses={201: ProtectionCaseSerializer}),
+)
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ProtectionCase]
+):
+    serializer_class = ProtectionCaseSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[ProtectionCase]:
+        user = _user(self.request)
+        access.require(user, C.VIEW_CASE)
+        params = self.request.query_params
+        if params.get("mine", "") not in ("", "1"):
+            raise serializers.ValidationError({"mine": ["Give 1, or leave it out."]})
+        work = params.get("work", "")
+        if work and work not in selectors.WORK_LISTS:
+            raise serializers.ValidationError({"work": ["Not one of the work lists."]})
+        cases = selectors.case_list(
+            user=user, mine=params.get("mine") == "1", query=params.get("q", "")[:40], work=work
+        )
+        return cases.select_related("organisation", "group")
+
+    def get_object(self) -> ProtectionCase:
+        return selectors.case_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+    def _answer(self, cases: list[ProtectionCase]) -> Any:
+        user = _user(self.request)
+        selectors.api_case_read(user=user, cases=cases)
+        return ProtectionCaseSerializer(cases, many=True, context={"names": _names(user, cases)}).data
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        cases = list(self.paginate_queryset(self.get_queryset()) or [])
+        return self.get_paginated_response(self._answer(cases))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._answer([self.get_object()])[0])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        access.require(user, C.ADD_CASE)
+        serializer = ProtectionCaseWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.intake_register(
+            actor=user,
+            person=core_services.PersonInput(
+                sex=data["sex"],
+                birth_year=data.get("birth_year"),
+                name_km=data.get("name_km", ""),
+                name_latin=data.get("name_latin", ""),
+            ),
+            intake=services.IntakeInput(
+                transit_centre=data["transit_centre"],
+                arrived_on=data["arrived_on"],
+                origin_country=data["origin_country"],
+                return_type=data["return_type"],
+                handed_over_by=data["handed_over_by"],
+                handed_over_detail=data.get("handed_over_detail", ""),
+                origin_place=data.get("origin_place", ""),
+                employer_type=data.get("employer_type", ""),
+                industry=data.get("industry", ""),
+            ),
+        )
+        case = selectors.case_for_user(user=user, uuid=case.uuid)
+        return Response(self._answer([case])[0], status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))
+class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Screening]):
+    serializer_class = ProtectionScreeningSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Screening]:
+        user = _user(self.request)
+        access.require(user, C.VIEW_CASE)
+        case = _case_filter(self.request) if self.action == "list" else None
+        return selectors.screening_list(user=user, case=case)
+
+    def get_object(self) -> Screening:
+        return selectors.screening_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+
+def _case_in_body(user: User, key: Any) -> ProtectionCase:
+    """The case a write names in its body: one the caller may see, else 400 (the input is wrong, not the
+    address); the service decides whether the caller may record on it."""
+    try:
+        return selectors.case_for_user(user=user, uuid=key)
+    except Http404 as exc:
+        raise serializers.ValidationError({"case": ["No protection case with this key that you may see."]}) from exc
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=CASE_PARAMETER),
+    create=extend_schema(request=ProtectionDeliveryWriteSerializer, responses={201: ProtectionDeliverySerializer}),
+)
+class DeliveryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ServiceDelivery]
+):
+    serializer_class = ProtectionDeliverySerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[ServiceDelivery]:
+        user = _user(self.request)
+        access.require(user, C.VIEW_CASE)
+        case = _case_filter(self.request) if self.action == "list" else None
+        return selectors.delivery_list(user=user, case=case)
+
+    def get_object(self) -> ServiceDelivery:
+        return selectors.delivery_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _user(request)
+        access.require(user, C.RECORD_SERVICE)
+        serializer = ProtectionDeliveryWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        case = _case_in_body(user, data.pop("case"))
+        fields = services.DeliveryInput(
+            kind=data["kind"],
+            delivered_on=data["delivered_on"],
+            provider_name=data.get("provider_name", ""),
+            cost=data.get("cost"),
+            currency=data.get("currency", ""),
+            outcome=data.get("outcome", ""),
+            business_type=data.get("business_type", ""),
+        )
+        if case.organisation_id == getattr(access.membership_for(user), "organisation_id", None):
+            delivery = services.delivery_record(actor=user, case=case, data=fields)
+        else:
+            delivery = services.delivery_record_referred(actor=user, case=case, data=fields)
+        delivery = selectors.delivery_for_user(user=user, uuid=delivery.uuid)
+        return Response(ProtectionDeliverySerializer(delivery).data, status=status.HTTP_201_CREATED)
+
+
+FOLLOW_UP_FILTERS = [
+    *CASE_PARAMETER,
+    OpenApiParameter("due", str, enum=["overdue", "open"], description="Only visits not made yet (or overdue)"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=FOLLOW_UP_FILTERS))
+class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[FollowUp]):
+    serializer_class = ProtectionFollowUpSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[FollowUp]:
+        user = _user(self.request)
+        access.require(user, C.VIEW_CASE)
+        due = self.request.query_params.get("due", "")
+        if due not in ("", "overdue", "open"):
+            raise serializers.ValidationError({"due": ["Give overdue or open, or leave it out."]})
+        case = _case_filter(self.request) if self.action == "list" else None
+        return selectors.follow_up_list(user=user, case=case, due=due)
+
+    def get_object(self) -> FollowUp:
+        return selectors.follow_up_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+
+@extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))
+class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Referral]):
+    """Core's referrals of the people of the protection cases the caller sees (sent or received)."""
+
+    serializer_class = ProtectionReferralSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        user = _user(self.request)
+        access.require(user, C.VIEW_CASE)
+        case = _case_filter(self.request) if self.action == "list" else None
+        return selectors.case_referrals(user=user, case=case)
+
+    def get_object(self) -> Referral:
+        user = _user(self.request)
+        access.require(user, C.VIEW_CASE)
+        return selectors.case_referral_for_user(user=user, uuid=self.kwargs["uuid"])
+
+
+app_name = "protection_api"
+router = SimpleRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("screenings", ScreeningViewSet, basename="screening")
+router.register("services", DeliveryViewSet, basename="service")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("referrals", ReferralViewSet, basename="referral")
+urlpatterns = router.urls
