@@ -517,3 +517,14 @@ def test_a_receiver_keeps_their_own_people_beside_those_referred_to_them(receive
     own = register(lawyer, name_latin="Own client")
     visible = set(access.visible(fresh(lawyer), Person.objects.all()))
     assert visible == {own, received["lawyers"].person}
+
+
+def test_an_organisations_page_is_found_by_its_own_public_id_and_no_other(two: dict[str, Organisation]) -> None:
+    """Organisations are reference data every member reads (the partners' pages), looked up by their public id:
+    the id asked for, never another organisation's row, and an id that names none is "not found".
+    Kills `get_organisation_for_user` mutants 1–6 (the user, the model or the id dropped or made None)."""
+    member = make_user(two["alpha"], Role.CASEWORKER, username="reader")
+    assert access.get_organisation_for_user(fresh(member), two["beta"].uuid) == two["beta"]
+    assert access.get_organisation_for_user(fresh(member), str(two["gamma"].uuid)) == two["gamma"]
+    with pytest.raises(Http404):
+        access.get_organisation_for_user(fresh(member), uuid.uuid4())
