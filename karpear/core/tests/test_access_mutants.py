@@ -528,3 +528,31 @@ def test_an_organisations_page_is_found_by_its_own_public_id_and_no_other(two: d
     assert access.get_organisation_for_user(fresh(member), str(two["gamma"].uuid)) == two["gamma"]
     with pytest.raises(Http404):
         access.get_organisation_for_user(fresh(member), uuid.uuid4())
+
+
+def test_the_people_referred_to_one_organisation_are_not_remembered_for_another(two: dict[str, Organisation]) -> None:
+    """The people shared by accepted referrals are remembered on the user object for the rest of the request,
+    keyed by the organisation, scope and team they were read for: a supervisor of Beta and of Gamma who read
+    Beta's referred survivor, then acts for Gamma with the same object, does not see them there.
+    (Kills `_shared_person_ids` mutant 9: the cache key made a constant.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="alpha-cw")
+    receiver = make_user(two["beta"], Role.CASE_SUPERVISOR, username="beta-sup")
+    Membership.objects.create(user=receiver, organisation=two["gamma"], role=Role.CASE_SUPERVISOR)
+    person = register(caseworker, name_latin="Sok Chantha")
+    services.consent_record(
+        actor=caseworker,
+        person=person,
+        purpose=Consent.Purpose.REFERRAL,
+        given=True,
+        given_by="self",
+        recipient=two["beta"],
+    )
+    referral = referrals.referral_create(
+        actor=caseworker, person=person, receiver=two["beta"], sections=["identity"], reason="Shelter"
+    )
+    referrals.referral_accept(actor=receiver, referral=referral, assign_to=receiver)
+
+    same_object = acting(receiver, two["beta"])
+    assert access.visible(same_object, Person.objects.filter(pk=person.pk)).exists()
+    same_object._karpear_active_org = two["gamma"].pk  # type: ignore[attr-defined]
+    assert not access.visible(same_object, Person.objects.filter(pk=person.pk)).exists()
