@@ -556,3 +556,33 @@ def test_the_people_referred_to_one_organisation_are_not_remembered_for_another(
     assert access.visible(same_object, Person.objects.filter(pk=person.pk)).exists()
     same_object._karpear_active_org = two["gamma"].pk  # type: ignore[attr-defined]
     assert not access.visible(same_object, Person.objects.filter(pk=person.pk)).exists()
+
+
+def test_a_caseworker_of_the_receiving_organisation_sees_the_referral_assigned_to_them_not_a_colleagues(
+    two: dict[str, Organisation],
+) -> None:
+    """Beta accepts two referrals of Alpha's survivors: one assigned to a Beta caseworker (own scope), one left to
+    a supervisor. The caseworker sees the first person only. (Kills `_shared_person_ids` mutant 18: the own
+    scope's `assigned_to_id=user` made `assigned_to_id=None`.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="alpha-cw")
+    supervisor = make_user(two["beta"], Role.CASE_SUPERVISOR, username="beta-sup")
+    beta_worker = make_user(two["beta"], Role.CASEWORKER, username="beta-cw")
+    people = []
+    for name, assignee in (("Sok Chantha", beta_worker), ("Chan Dara", supervisor)):
+        person = register(caseworker, name_latin=name)
+        services.consent_record(
+            actor=caseworker,
+            person=person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by="self",
+            recipient=two["beta"],
+        )
+        referral = referrals.referral_create(
+            actor=caseworker, person=person, receiver=two["beta"], sections=["identity"], reason="Shelter"
+        )
+        referrals.referral_accept(actor=supervisor, referral=referral, assign_to=assignee)
+        people.append(person)
+
+    assert sees(beta_worker, Person.objects.filter(pk=people[0].pk))
+    assert not sees(beta_worker, Person.objects.filter(pk=people[1].pk))
