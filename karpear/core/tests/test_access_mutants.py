@@ -586,3 +586,33 @@ def test_a_caseworker_of_the_receiving_organisation_sees_the_referral_assigned_t
 
     assert sees(beta_worker, Person.objects.filter(pk=people[0].pk))
     assert not sees(beta_worker, Person.objects.filter(pk=people[1].pk))
+
+
+def test_a_legal_officer_with_no_team_sees_the_referral_assigned_to_them_not_a_colleagues(
+    two: dict[str, Organisation],
+) -> None:
+    """The team scope of the receiving side: a Beta legal officer in no team sees the referred person assigned to
+    them, not one assigned to a supervisor. (Kills `_shared_person_ids` mutant 21: the team scope's
+    `assigned_to_id=user` made `assigned_to_id=None`.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="alpha-cw")
+    supervisor = make_user(two["beta"], Role.CASE_SUPERVISOR, username="beta-sup")
+    lawyer = make_user(two["beta"], Role.LEGAL_OFFICER, username="beta-lawyer")
+    people = []
+    for name, assignee in (("Sok Chantha", lawyer), ("Chan Dara", supervisor)):
+        person = register(caseworker, name_latin=name)
+        services.consent_record(
+            actor=caseworker,
+            person=person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by="self",
+            recipient=two["beta"],
+        )
+        referral = referrals.referral_create(
+            actor=caseworker, person=person, receiver=two["beta"], sections=["identity"], reason="Legal aid"
+        )
+        referrals.referral_accept(actor=supervisor, referral=referral, assign_to=assignee)
+        people.append(person)
+
+    assert sees(lawyer, Person.objects.filter(pk=people[0].pk))
+    assert not sees(lawyer, Person.objects.filter(pk=people[1].pk))
