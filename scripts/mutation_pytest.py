@@ -58,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     shutil.copyfile(template, copy)
     _copies.append(copy)
     # pytest-django imports setup_databases from django.test.utils when its session fixture runs.
-    django.test.utils.setup_databases = _point_at_copy(copy)  # type: ignore[assignment]
+    django.test.utils.setup_databases = _point_at_copy(copy)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -84,8 +84,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        name = callspec.params.get("name") if callspec is not None else None
-        if item.name.startswith("test_access_matrix[") and name not in kept.values():
+        route = callspec.params.get("name") if callspec is not None else None
+        if item.name.startswith("test_access_matrix[") and route not in kept.values():
             drop.append(item)
         else:
             keep.append(item)
