@@ -6,7 +6,8 @@
 # listed in docs/testing.md as equivalent.
 #
 # MUTATION_KEEP=true keeps mutants/ from the last run (mutmut then tests only what changed); by default each
-# run starts afresh. MUTATION_CHILDREN (default 2) mutants are tested at once.
+# run starts afresh. MUTATION_CHILDREN (default 2) mutants are tested at once. KARPEAR_MUTATION_MATRIX=all runs
+# every route of the access matrix (by default one per kind of object and read / write: scripts/mutation_pytest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -20,5 +21,10 @@ export KARPEAR_MUTATION_TEMPLATE_DB="$work/template.sqlite3"
 start=$(date +%s)
 # mutmut redraws a progress line many times a second; only its last state is worth keeping in a log.
 $BIN/mutmut run --max-children "${MUTATION_CHILDREN:-2}" | tr '\r' '\n' | grep -v '^\s*[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]' || true
-echo "mutmut ran for $(( ($(date +%s) - start) / 60 )) min"
+echo "mutmut ran for $(( ($(date +%s) - start) / 60 )) min (wall time)"
+# CPU time: of this script (first line) and of everything it waited for (second: the template's migration,
+# mutmut and every mutant's process). On a busy machine the wall time says little; CPU time / 2 is about
+# what the mutants take on two idle cores (docs/testing.md, "Scores").
+echo "CPU time (user, system):"
+times
 $BIN/python scripts/mutation_report.py

@@ -517,3 +517,102 @@ def test_a_receiver_keeps_their_own_people_beside_those_referred_to_them(receive
     own = register(lawyer, name_latin="Own client")
     visible = set(access.visible(fresh(lawyer), Person.objects.all()))
     assert visible == {own, received["lawyers"].person}
+
+
+def test_an_organisations_page_is_found_by_its_own_public_id_and_no_other(two: dict[str, Organisation]) -> None:
+    """Organisations are reference data every member reads (the partners' pages), looked up by their public id:
+    the id asked for, never another organisation's row, and an id that names none is "not found".
+    Kills `get_organisation_for_user` mutants 1–6 (the user, the model or the id dropped or made None)."""
+    member = make_user(two["alpha"], Role.CASEWORKER, username="reader")
+    assert access.get_organisation_for_user(fresh(member), two["beta"].uuid) == two["beta"]
+    assert access.get_organisation_for_user(fresh(member), str(two["gamma"].uuid)) == two["gamma"]
+    with pytest.raises(Http404):
+        access.get_organisation_for_user(fresh(member), uuid.uuid4())
+
+
+def test_the_people_referred_to_one_organisation_are_not_remembered_for_another(two: dict[str, Organisation]) -> None:
+    """The people shared by accepted referrals are remembered on the user object for the rest of the request,
+    keyed by the organisation, scope and team they were read for: a supervisor of Beta and of Gamma who read
+    Beta's referred survivor, then acts for Gamma with the same object, does not see them there.
+    (Kills `_shared_person_ids` mutant 9: the cache key made a constant.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="alpha-cw")
+    receiver = make_user(two["beta"], Role.CASE_SUPERVISOR, username="beta-sup")
+    Membership.objects.create(user=receiver, organisation=two["gamma"], role=Role.CASE_SUPERVISOR)
+    person = register(caseworker, name_latin="Sok Chantha")
+    services.consent_record(
+        actor=caseworker,
+        person=person,
+        purpose=Consent.Purpose.REFERRAL,
+        given=True,
+        given_by="self",
+        recipient=two["beta"],
+    )
+    referral = referrals.referral_create(
+        actor=caseworker, person=person, receiver=two["beta"], sections=["identity"], reason="Shelter"
+    )
+    referrals.referral_accept(actor=receiver, referral=referral, assign_to=receiver)
+
+    same_object = acting(receiver, two["beta"])
+    assert access.visible(same_object, Person.objects.filter(pk=person.pk)).exists()
+    same_object._karpear_active_org = two["gamma"].pk  # type: ignore[attr-defined]
+    assert not access.visible(same_object, Person.objects.filter(pk=person.pk)).exists()
+
+
+def test_a_caseworker_of_the_receiving_organisation_sees_the_referral_assigned_to_them_not_a_colleagues(
+    two: dict[str, Organisation],
+) -> None:
+    """Beta accepts two referrals of Alpha's survivors: one assigned to a Beta caseworker (own scope), one left to
+    a supervisor. The caseworker sees the first person only. (Kills `_shared_person_ids` mutant 18: the own
+    scope's `assigned_to_id=user` made `assigned_to_id=None`.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="alpha-cw")
+    supervisor = make_user(two["beta"], Role.CASE_SUPERVISOR, username="beta-sup")
+    beta_worker = make_user(two["beta"], Role.CASEWORKER, username="beta-cw")
+    people = []
+    for name, assignee in (("Sok Chantha", beta_worker), ("Chan Dara", supervisor)):
+        person = register(caseworker, name_latin=name)
+        services.consent_record(
+            actor=caseworker,
+            person=person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by="self",
+            recipient=two["beta"],
+        )
+        referral = referrals.referral_create(
+            actor=caseworker, person=person, receiver=two["beta"], sections=["identity"], reason="Shelter"
+        )
+        referrals.referral_accept(actor=supervisor, referral=referral, assign_to=assignee)
+        people.append(person)
+
+    assert sees(beta_worker, Person.objects.filter(pk=people[0].pk))
+    assert not sees(beta_worker, Person.objects.filter(pk=people[1].pk))
+
+
+def test_a_legal_officer_with_no_team_sees_the_referral_assigned_to_them_not_a_colleagues(
+    two: dict[str, Organisation],
+) -> None:
+    """The team scope of the receiving side: a Beta legal officer in no team sees the referred person assigned to
+    them, not one assigned to a supervisor. (Kills `_shared_person_ids` mutant 21: the team scope's
+    `assigned_to_id=user` made `assigned_to_id=None`.)"""
+    caseworker = make_user(two["alpha"], Role.CASEWORKER, username="alpha-cw")
+    supervisor = make_user(two["beta"], Role.CASE_SUPERVISOR, username="beta-sup")
+    lawyer = make_user(two["beta"], Role.LEGAL_OFFICER, username="beta-lawyer")
+    people = []
+    for name, assignee in (("Sok Chantha", lawyer), ("Chan Dara", supervisor)):
+        person = register(caseworker, name_latin=name)
+        services.consent_record(
+            actor=caseworker,
+            person=person,
+            purpose=Consent.Purpose.REFERRAL,
+            given=True,
+            given_by="self",
+            recipient=two["beta"],
+        )
+        referral = referrals.referral_create(
+            actor=caseworker, person=person, receiver=two["beta"], sections=["identity"], reason="Legal aid"
+        )
+        referrals.referral_accept(actor=supervisor, referral=referral, assign_to=assignee)
+        people.append(person)
+
+    assert sees(lawyer, Person.objects.filter(pk=people[0].pk))
+    assert not sees(lawyer, Person.objects.filter(pk=people[1].pk))
