@@ -35,3 +35,24 @@ class ManualValueForm(forms.Form):
         ]
         self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
         self.fields["subgrant"].queryset = subgrants  # type: ignore[attr-defined]
+
+
+class StandardExportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Standard"),
+        choices=[
+            ("monitoring_htcds", _("HTCDS v2.0 (IOM's case data standard)")),
+            ("monitoring_ctdc", _("CTDC shape, anonymised to k = 11")),
+            ("monitoring_primero", _("Primero (MoSVY's case system)")),
+        ],
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=[("json", "JSON"), ("csv", "CSV")])
+    period = forms.CharField(
+        label=_("Period"),
+        required=False,
+        max_length=7,
+        help_text=_("A year (2026) or a quarter (2026-Q3); empty for all."),
+    )
+    accept_suppression = forms.BooleanField(
+        label=_("Leave out the cases k-anonymity suppresses and export the others"), required=False
+    )

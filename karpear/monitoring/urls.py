@@ -11,5 +11,6 @@ urlpatterns = [
     path("programmes/<uuid:uuid>/report/", views.report, name="report"),
     path("indicators/<slug:code>/", views.indicator_detail, name="indicator"),
     path("indicators/<slug:code>/records/", views.records, name="records"),
+    path("exports/", views.exports, name="exports"),
     path("figures/new/", views.manual_value_add, name="manual_value_add"),
 ]

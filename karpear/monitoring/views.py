@@ -21,9 +21,9 @@ from karpear.core.indicators import Dimension, Indicator
 from karpear.core.models import Programme, User
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, redirect_after_post, render_page, user_of
-from karpear.monitoring import charts, selectors, services, suppression
+from karpear.monitoring import charts, selectors, services, standards, suppression
 from karpear.monitoring.declarations import MonitoringCapability
-from karpear.monitoring.forms import ManualValueForm
+from karpear.monitoring.forms import ManualValueForm, StandardExportForm
 from karpear.monitoring.selectors import Cell, Period, Reach
 
 
@@ -141,6 +141,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "programmes": selectors.programmes(user=user),
             "indicators": declared.indicators(),
             "can_enter": access.has_capability(user, MonitoringCapability.ENTER_FIGURES),
+            "can_export": access.has_capability(user, MonitoringCapability.EXPORT_CASES),
         },
     )
 
@@ -275,3 +276,38 @@ def report(request: HttpRequest, uuid: UUID) -> HttpResponse:
     programme = access.get_programme_for_user(user, uuid)
     job = services.report_request(actor=user, programme=programme, period=request.POST.get("period", ""))
     return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exports(request: HttpRequest) -> HttpResponse:
+    """The standard exports of the organisation's cases (HTCDS, CTDC with k = 11, Primero): what the CTDC file would
+    suppress for the period, and the form that queues an export (the job page follows it)."""
+    user = user_of(request)
+    access.require(user, MonitoringCapability.EXPORT_CASES)
+    period = request.POST.get("period") if request.method == "POST" else request.GET.get("period")
+    form = StandardExportForm(request.POST or None, initial={"period": period or ""})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.standard_export_request(
+                actor=user,
+                kind=data["kind"],
+                fmt=data["format"],
+                period=data["period"],
+                accept_suppression=data["accept_suppression"],
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
+    chosen = selectors.parse_period(period)
+    try:
+        preview = services.ctdc_preview(actor=user, period=chosen.key)
+    except ValidationError:
+        preview = None
+    return render_page(
+        request,
+        "monitoring/exports.html",
+        {"form": form, "preview": preview, "period": chosen, "k": standards.K, "qis": standards.QUASI_IDENTIFIERS},
+    )
