@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -170,10 +171,17 @@ def _bucket(dimension: str, raw: Any, on: dt.date) -> str:
     return "" if raw is None else str(raw)
 
 
-def total(indicator: Indicator, scope: Scope) -> int:
+def measure(indicator: Indicator) -> Aggregate | Coalesce:
+    """What a counted indicator adds up: its units once each, or the sum of its `summed` field."""
     spec = indicator.records
     assert spec is not None
-    return int(rows(indicator, scope).aggregate(n=Count(spec.distinct, distinct=True))["n"] or 0)
+    if spec.summed:
+        return Coalesce(Sum(spec.summed), Value(0))
+    return Count(spec.distinct, distinct=True)
+
+
+def total(indicator: Indicator, scope: Scope) -> int:
+    return int(rows(indicator, scope).aggregate(n=measure(indicator))["n"] or 0)
 
 
 def counts(indicator: Indicator, scope: Scope, dimension: str) -> dict[str, int]:
@@ -186,14 +194,14 @@ def counts(indicator: Indicator, scope: Scope, dimension: str) -> dict[str, int]
     qs = rows(indicator, scope)
     on = _reference_day(scope)
     result: dict[str, int] = defaultdict(int)
-    if dimension == Dimension.PERIOD and spec.distinct != "pk":
+    if dimension == Dimension.PERIOD and spec.distinct != "pk" and not spec.summed:
         # A unit counts once a quarter even with several rows in it: bucket the distinct (day, unit) pairs.
         seen: dict[str, set[Any]] = defaultdict(set)
         for day, unit in qs.values_list(path, spec.distinct).distinct().order_by():
             seen[_bucket(dimension, day, on)].add(unit)
         return {key: len(units) for key, units in sorted(seen.items())}
-    for raw, n in qs.values_list(path).annotate(n=Count(spec.distinct, distinct=True)).order_by():
-        result[_bucket(dimension, raw, on)] += n
+    for raw, n in qs.values_list(path).annotate(n=measure(indicator)).order_by():
+        result[_bucket(dimension, raw, on)] += int(n)
     return dict(result)
 
 
@@ -404,9 +412,7 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
         scope = Scope(organisations, frozenset({reach_.programme.pk}), period.start, period.end)
         if indicator.records is not None and target.province_id and indicator.records.province:
             rows_in_province = rows(indicator, scope).filter(**{indicator.records.province: target.province_id})
-            achieved: Decimal | int | None = rows_in_province.aggregate(
-                n=Count(indicator.records.distinct, distinct=True)
-            )["n"]
+            achieved: Decimal | int | None = rows_in_province.aggregate(n=measure(indicator))["n"]
         else:
             achieved = value_of(user, indicator, scope)
         mark = None
@@ -478,7 +484,7 @@ def drilldown(
     qs = rows(indicator, scope)
     if dimension:
         qs = qs.filter(cell_filter(indicator, dimension, key, scope))
-    counted = qs.aggregate(n=Count(indicator.records.distinct, distinct=True))["n"] or 0
+    counted = qs.aggregate(n=measure(indicator))["n"] or 0
     if not reach_.records or (reach_.suppressed and suppression.small(counted)):
         return Drilldown([], counted, allowed=False)
     visible = access.visible(user, qs.order_by("-pk"))
