@@ -72,7 +72,7 @@ def declare() -> None:
         "monitoring_donor_report",
         _("Donor report"),
         capability=Capability.VIEW_AGGREGATES,
-        formats=["xlsx"],
+        formats=["xlsx", "pdf"],
         run=_donor_report,
     )
     for kind, label, formats in (

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core import indicators as declared
 from karpear.core.forms import KhmerDateField, KhmerDecimalField
-from karpear.core.models import Programme, SubGrant
+from karpear.core.models import Programme, SubGrant, Target
 
 
 class ManualValueForm(forms.Form):
@@ -56,3 +56,13 @@ class StandardExportForm(forms.Form):
     accept_suppression = forms.BooleanField(
         label=_("Leave out the cases k-anonymity suppresses and export the others"), required=False
     )
+
+
+class PeriodTargetForm(forms.Form):
+    target: forms.ModelChoiceField[Target] = forms.ModelChoiceField(label=_("Target"), queryset=None)
+    period = forms.CharField(label=_("Period"), max_length=7, help_text=_("A year (2026) or a quarter (2026-Q3)."))
+    value = KhmerDecimalField(label=_("Target value"), min_value=0, max_digits=14, decimal_places=2)
+
+    def __init__(self, *args: Any, targets: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = targets  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from karpear.core.models import Organisation, Person, Programme, Province, SubGr
 from karpear.core.roles import Capability
 from karpear.core.roles import Scope as RoleScope
 from karpear.monitoring import suppression
-from karpear.monitoring.models import ManualValue
+from karpear.monitoring.models import ManualValue, PeriodTarget
 
 
 # ---------------------------------------------------------------- who counts what
@@ -368,13 +368,19 @@ class Progress:
     indicator: Indicator | None  # None: no app declares the target's indicator yet
     achieved: Decimal | int | None
     mark: str | None
+    period_value: Decimal | None = None  # the target for the period shown, when one is set (PeriodTarget)
+
+    @property
+    def goal(self) -> Decimal:
+        """What the achievement is measured against: the period's target, else the life-of-programme target."""
+        return self.target.value if self.period_value is None else self.period_value
 
     @property
     def percent(self) -> Decimal | None:
         """Achieved ÷ target × 100 (None: no figure, a hidden one, or a target of zero)."""
-        if self.achieved is None or self.mark or not self.target.value:
+        if self.achieved is None or self.mark or not self.goal:
             return None
-        return (Decimal(self.achieved) * 100 / self.target.value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return (Decimal(self.achieved) * 100 / self.goal).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
     @property
     def achieved_shown(self) -> str:
@@ -401,10 +407,16 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
     """Each target with what the records (or the figures entered by hand) say was achieved in the period."""
     assert reach_.programme is not None
     result = []
-    for target in targets(user, reach_):
+    followed = list(targets(user, reach_))
+    per_period = (
+        dict(PeriodTarget.objects.filter(target__in=followed, period=period.key).values_list("target_id", "value"))
+        if period.key
+        else {}
+    )
+    for target in followed:
         indicator = declared.indicator_for(target.indicator)
         if indicator is None:
-            result.append(Progress(target, None, None, None))
+            result.append(Progress(target, None, None, None, per_period.get(target.pk)))
             continue
         organisations = (
             frozenset({target.subgrant.organisation_id}) if target.subgrant_id else reach_.organisations  # type: ignore[union-attr]
@@ -423,8 +435,24 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
             and 0 < achieved < suppression.SMALL
         ):
             mark = suppression.PRIMARY
-        result.append(Progress(target, indicator, achieved, mark))
+        result.append(Progress(target, indicator, achieved, mark, per_period.get(target.pk)))
     return result
+
+
+def period_targets(user: User, programme: Programme) -> tuple[list[Target], dict[int, dict[str, Decimal]]]:
+    """The programme's targets (for its managing organisation's officers) and the values set for each period."""
+    access.require(user, Capability.MANAGE_PROGRAMMES)
+    found = list(
+        access.visible(user, Target.objects.filter(programme=programme))
+        .select_related("subgrant")
+        .order_by("subgrant__reference", "indicator", "pk")
+    )
+    values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for target_id, key, value in PeriodTarget.objects.filter(target__in=found).values_list(
+        "target_id", "period", "value"
+    ):
+        values[target_id][key] = value
+    return found, dict(values)
 
 
 # ---------------------------------------------------------------- drill-down

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from karpear.core import access, audit
 from karpear.core import indicators as declared
 from karpear.core import services as core_services
-from karpear.core.models import ExportJob, Programme, SubGrant, User
+from karpear.core.models import ExportJob, Programme, SubGrant, Target, User
 from karpear.core.roles import Capability
 from karpear.monitoring import selectors, standards
 from karpear.monitoring.declarations import MonitoringCapability
-from karpear.monitoring.models import ManualValue
+from karpear.monitoring.models import ManualValue, PeriodTarget
 
 
 @transaction.atomic
@@ -88,8 +88,8 @@ def manual_value_record(
     return entry
 
 
-def report_request(*, actor: User, programme: Programme, period: str) -> ExportJob:
-    """Ask for the programme's donor report for a period (XLSX), built in the background as the actor (their
+def report_request(*, actor: User, programme: Programme, period: str, fmt: str = "xlsx") -> ExportJob:
+    """Ask for the programme's donor report for a period (XLSX or PDF; a year's is the annual report), built in the background as the actor (their
     reach and small-cell suppression hold in the file). Needs view_aggregates; audited as an export by core."""
     access.require(actor, Capability.VIEW_AGGREGATES)
     programme = access.get_programme_for_user(actor, programme.uuid)
@@ -97,7 +97,7 @@ def report_request(*, actor: User, programme: Programme, period: str) -> ExportJ
     return core_services.export_request(
         actor=actor,
         kind="monitoring_donor_report",
-        fmt="xlsx",
+        fmt=fmt,
         params={"programme": str(programme.uuid), "period": chosen.key},
         programme=programme.code,
         period=chosen.key,
@@ -171,3 +171,34 @@ def standard_export_request(
             )
         details |= {"k": standards.K, "suppressed": preview.suppressed}
     return core_services.export_request(actor=actor, kind=kind, fmt=fmt, params={"period": chosen.key}, **details)
+
+
+@transaction.atomic
+def period_target_set(*, actor: User, target: Target, period: str, value: Decimal) -> PeriodTarget:
+    """Set a programme target's value for a year or a quarter (again: the new value replaces the old). Only the
+    organisation that manages the programme sets its targets (manage_programmes); audited."""
+    access.require(actor, Capability.MANAGE_PROGRAMMES)
+    membership = access.membership_for(actor)
+    assert membership is not None
+    # The target row is locked: two officers setting the same period at once leave one value, not an error.
+    target = Target.objects.select_for_update().select_related("programme").get(pk=target.pk)
+    programme = access.get_programme_for_user(actor, target.programme.uuid)
+    errors: dict[str, str] = {}
+    if programme.organisation_id != membership.organisation_id:
+        errors["target"] = _("Only the organisation that manages the programme sets its targets.")
+    chosen = selectors.parse_period(period)
+    if not chosen.key:
+        errors["period"] = _("Give a year (2026) or a quarter (2026-Q3).")
+    elif chosen.end and chosen.start and (chosen.end < programme.start_date or chosen.start > programme.end_date):
+        errors["period"] = _("This period is outside the programme's dates.")
+    if value < 0:
+        errors["value"] = _("A target cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    entry, _created = PeriodTarget.objects.update_or_create(
+        target=target, period=chosen.key, defaults={"value": value, "set_by": actor}
+    )
+    audit.record(
+        actor=actor, action="update", obj=entry, indicator=target.indicator, period=chosen.key, value=str(value)
+    )
+    return entry
