@@ -46,7 +46,7 @@ def _standard(kind: str) -> Callable[[ExportJob, Callable[[int, int], None]], re
 
 def declare() -> None:
     from karpear.monitoring import standards
-    from karpear.monitoring.models import ManualValue
+    from karpear.monitoring.models import ManualValue, PeriodTarget
 
     roles.define_capabilities(
         "monitoring",
@@ -59,6 +59,15 @@ def declare() -> None:
     roles.grant(Role.ME_OFFICER, [C.ENTER_FIGURES, C.EXPORT_CASES])
     # Dashboards are read with core's view_aggregates; the figures entered by hand are the organisation's.
     access.register(ManualValue, view=Capability.VIEW_AGGREGATES, change=C.ENTER_FIGURES)
+    # A target's values per period belong to the organisation that manages the programme (selectors read them
+    # with the targets the viewer follows).
+    access.register(
+        PeriodTarget,
+        view=Capability.VIEW_PROGRAMMES,
+        change=Capability.MANAGE_PROGRAMMES,
+        organisation="target__programme__organisation",
+        lookup="pk",
+    )
 
     registry.urls(
         "monitoring", prefix="monitoring/", module="karpear.monitoring.urls", api_module="karpear.monitoring.api"

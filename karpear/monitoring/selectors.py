@@ -439,6 +439,11 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
     return result
 
 
+def programme_targets(user: User, programme: Programme) -> QuerySet[Target]:
+    """The programme's targets as far as core.access lets the viewer see them (for the period-target form)."""
+    return access.visible(user, Target.objects.filter(programme=programme))
+
+
 def period_targets(user: User, programme: Programme) -> tuple[list[Target], dict[int, dict[str, Decimal]]]:
     """The programme's targets (for its managing organisation's officers) and the values set for each period."""
     access.require(user, Capability.MANAGE_PROGRAMMES)

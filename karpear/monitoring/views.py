@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from karpear.core import access, audit
 from karpear.core import indicators as declared
 from karpear.core.indicators import Dimension, Indicator
-from karpear.core.models import Programme, Target, User
+from karpear.core.models import Programme, User
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, redirect_after_post, render_page, user_of
 from karpear.monitoring import charts, selectors, services, standards, suppression
@@ -334,8 +334,7 @@ def period_targets(request: HttpRequest, uuid: UUID) -> HttpResponse:
     access.require(user, Capability.MANAGE_PROGRAMMES)
     programme = access.get_programme_for_user(user, uuid)
     targets, values = selectors.period_targets(user, programme)
-    queryset = access.visible(user, Target.objects.filter(programme=programme))
-    form = PeriodTargetForm(request.POST or None, targets=queryset)
+    form = PeriodTargetForm(request.POST or None, targets=selectors.programme_targets(user, programme))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
