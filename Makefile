@@ -27,6 +27,9 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@# pycanon verifies k-anonymity in monitoring's tests; it pins exact versions of numpy, scipy, typer and
+	@# typing_extensions that clash with pydantic's, and its k-anonymity check needs only numpy and pandas.
+	$(BIN)/pip install -q --no-deps 'pycanon==1.3.6'
 	touch $@
 
 install: $(BIN)/.installed system-deps messages

@@ -10,6 +10,8 @@ An indicator is one of three kinds:
 - **counted** (`records=Records(...)`): the engine counts rows — the queryset of every row that counts, and the
   field paths of the date it counts on, its organisation, programme, province and person. The disaggregations
   follow from the paths given (sex and age group from the person, province, organisation, programme, period).
+  With `summed="field"` it adds up a whole-number field of the rows instead (people at events recorded as a
+  head count per event), with the same disaggregations.
 - **computed** (`compute=`): a figure the engine cannot count row by row (a ratio, an amount), computed by the
   app from the records as `compute(user, scope)`; not disaggregated.
 - **manual** (`manual=True`): what no record holds (people at an event); a person enters the figure, and it is
@@ -85,7 +87,8 @@ SELF = "self"  # Records.person when the rows counted are core.Person rows thems
 class Records:
     """How a counted indicator finds its rows. `queryset()` returns every row that counts, of every
     organisation (monitoring narrows it to what the viewer may count); the rest are field paths on those rows.
-    `distinct` is what one unit is (e.g. "person" to count people once however many rows they have)."""
+    `distinct` is what one unit is (e.g. "person" to count people once however many rows they have); `summed`, a
+    whole-number field whose values are added up instead of counting units (e.g. "participants")."""
 
     queryset: Callable[[], QuerySet[Any]]
     date: str
@@ -94,6 +97,7 @@ class Records:
     programme: str | None = None
     province: str | None = None
     person: str | None = None  # the path to core.Person (SELF: the rows are people): sex and age group
+    summed: str | None = None  # a whole-number field added up (SUM) instead of counting units
 
     def path(self, dimension: str) -> str | None:
         """The field path the engine groups by for `dimension` (None: this indicator cannot say)."""

@@ -70,7 +70,7 @@ class ProgressSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField(source="target.indicator")
     description = serializers.CharField(source="target.description")
     subgrant = serializers.CharField(source="target.subgrant.reference", allow_null=True, default=None)
-    target = serializers.DecimalField(source="target.value", max_digits=14, decimal_places=2)
+    target = serializers.DecimalField(source="goal", max_digits=14, decimal_places=2)
     unit = serializers.CharField(source="target.unit")
     achieved = serializers.SerializerMethodField()
     achieved_shown = serializers.CharField()

@@ -16,6 +16,8 @@ from karpear.core.roles import Capability, Role
 class MonitoringCapability(StrEnum):
     # Figures no record holds (people at an event): entered by hand, shown marked as such.
     ENTER_FIGURES = "monitoring_enter_figures"
+    # The standard exports of protection cases (HTCDS, CTDC, Primero): statistics files, no identity in them.
+    EXPORT_CASES = "monitoring_export_cases"
 
 
 C = MonitoringCapability
@@ -33,15 +35,39 @@ def _donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> regis
     return reports.donor_report(job, progress)
 
 
+def _standard(kind: str) -> Callable[[ExportJob, Callable[[int, int], None]], registry.ExportOutput]:
+    def run(job: ExportJob, progress: Callable[[int, int], None]) -> registry.ExportOutput:
+        from karpear.monitoring import standards as runners
+
+        return runners.RUNNERS[kind](job, progress)
+
+    return run
+
+
 def declare() -> None:
-    from karpear.monitoring.models import ManualValue
+    from karpear.monitoring import standards
+    from karpear.monitoring.models import ManualValue, PeriodTarget
 
     roles.define_capabilities(
-        "monitoring", list(C), labels={C.ENTER_FIGURES: _("Enter the figures of manual indicators")}
+        "monitoring",
+        list(C),
+        labels={
+            C.ENTER_FIGURES: _("Enter the figures of manual indicators"),
+            C.EXPORT_CASES: _("Export cases in the standard formats (HTCDS, CTDC, Primero)"),
+        },
     )
-    roles.grant(Role.ME_OFFICER, [C.ENTER_FIGURES])
+    roles.grant(Role.ME_OFFICER, [C.ENTER_FIGURES, C.EXPORT_CASES])
     # Dashboards are read with core's view_aggregates; the figures entered by hand are the organisation's.
     access.register(ManualValue, view=Capability.VIEW_AGGREGATES, change=C.ENTER_FIGURES)
+    # A target's values per period belong to the organisation that manages the programme (selectors read them
+    # with the targets the viewer follows).
+    access.register(
+        PeriodTarget,
+        view=Capability.VIEW_PROGRAMMES,
+        change=Capability.MANAGE_PROGRAMMES,
+        organisation="target__programme__organisation",
+        lookup="pk",
+    )
 
     registry.urls(
         "monitoring", prefix="monitoring/", module="karpear.monitoring.urls", api_module="karpear.monitoring.api"
@@ -55,9 +81,15 @@ def declare() -> None:
         "monitoring_donor_report",
         _("Donor report"),
         capability=Capability.VIEW_AGGREGATES,
-        formats=["xlsx"],
+        formats=["xlsx", "pdf"],
         run=_donor_report,
     )
+    for kind, label, formats in (
+        (standards.HTCDS, _("Cases in HTCDS v2.0"), ["json", "csv"]),
+        (standards.CTDC, _("Anonymised cases, CTDC shape (k = 11)"), ["csv", "json"]),
+        (standards.PRIMERO, _("Cases for Primero"), ["json", "csv"]),
+    ):
+        registry.export_kind("monitoring", kind, label, capability=C.EXPORT_CASES, formats=formats, run=_standard(kind))
     registry.demo_loader("monitoring", "monitoring", _load_demo, after=["core", "livelihoods", "outreach"])
     # Every installed app's indicators.py (this app's own included) declares what it counts.
     indicators.discover()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core import indicators as declared
 from karpear.core.forms import KhmerDateField, KhmerDecimalField
-from karpear.core.models import Programme, SubGrant
+from karpear.core.models import Programme, SubGrant, Target
 
 
 class ManualValueForm(forms.Form):
@@ -35,3 +35,34 @@ class ManualValueForm(forms.Form):
         ]
         self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
         self.fields["subgrant"].queryset = subgrants  # type: ignore[attr-defined]
+
+
+class StandardExportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Standard"),
+        choices=[
+            ("monitoring_htcds", _("HTCDS v2.0 (IOM's case data standard)")),
+            ("monitoring_ctdc", _("CTDC shape, anonymised to k = 11")),
+            ("monitoring_primero", _("Primero (MoSVY's case system)")),
+        ],
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=[("json", "JSON"), ("csv", "CSV")])
+    period = forms.CharField(
+        label=_("Period"),
+        required=False,
+        max_length=7,
+        help_text=_("A year (2026) or a quarter (2026-Q3); empty for all."),
+    )
+    accept_suppression = forms.BooleanField(
+        label=_("Leave out the cases k-anonymity suppresses and export the others"), required=False
+    )
+
+
+class PeriodTargetForm(forms.Form):
+    target: forms.ModelChoiceField[Target] = forms.ModelChoiceField(label=_("Target"), queryset=None)
+    period = forms.CharField(label=_("Period"), max_length=7, help_text=_("A year (2026) or a quarter (2026-Q3)."))
+    value = KhmerDecimalField(label=_("Target value"), min_value=0, max_digits=14, decimal_places=2)
+
+    def __init__(self, *args: Any, targets: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = targets  # type: ignore[attr-defined]

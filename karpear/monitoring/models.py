@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core.models import OrgOwned, Programme, SubGrant
+from karpear.core.models import OrgOwned, Programme, SubGrant, Target
 
 
 class ManualValue(OrgOwned):
@@ -39,3 +39,25 @@ class ManualValue(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.value}"
+
+
+class PeriodTarget(models.Model):
+    """A programme target's value for one year or quarter (core's `Target` is for the life of the programme). Set by
+    the organisation that manages the programme; progress in that period is measured against it."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="+", verbose_name=_("target"))
+    period = models.CharField(_("period"), max_length=7)  # "2026" or "2026-Q3"
+    value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["target", "period"]
+        verbose_name = _("target for a period")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "period"], name="monitoring_period_target_once"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="monitoring_period_target_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.period}: {self.value}"

@@ -29,6 +29,8 @@ def _module_title(app_label: str) -> str:
 
 
 def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> ExportOutput:
+    if job.format == "pdf":
+        return donor_report_pdf(job, progress)
     user = job.requested_by
     with translation.override(user.language or "km"):
         programme = access.get_programme_for_user(user, job.params["programme"])
@@ -88,7 +90,7 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
                         line.target.indicator,
                         line.target.description,
                         line.target.subgrant.reference if line.target.subgrant else "",
-                        line.target.value,
+                        line.goal,
                         line.target.unit_label,
                         line.mark or line.achieved,
                         line.percent,
@@ -121,3 +123,48 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
         book.save(buffer)
     suffix = period.key or "all"
     return ExportOutput(buffer.getvalue(), f"report-{programme.code}-{suffix}.xlsx", rows=len(lines) + len(indicators))
+
+
+def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> ExportOutput:
+    """The same report as a PDF (WeasyPrint): the targets with progress bars, then each module's indicators with
+    their breakdowns. Khmer is shaped by Pango/HarfBuzz with the TrueType Khmer fonts installed on the machine
+    (fonts-khmeros, fonts-noto-core: `make system-deps`); WeasyPrint cannot read the woff2 fonts the web pages use."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML  # imported here: WeasyPrint loads Pango when imported
+
+    from karpear.monitoring import charts
+
+    user = job.requested_by
+    with translation.override(user.language or "km"):
+        programme = access.get_programme_for_user(user, job.params["programme"])
+        period = selectors.parse_period(job.params.get("period"))
+        reach = selectors.reach(user, programme)
+        lines = selectors.progress(user, reach, period)
+        indicators = declared.indicators()
+        modules: dict[str, list[selectors.Figure]] = {}
+        for done, indicator in enumerate(indicators, start=1):
+            figure = selectors.figure(user, indicator, reach, period)
+            modules.setdefault(_module_title(indicator.app_label), []).append(figure)
+            progress(done, len(indicators) + 1)
+        html = render_to_string(
+            "monitoring/report_pdf.html",
+            {
+                "programme": programme,
+                "period": period,
+                "reach": reach,
+                "made_on": timezone.localdate(),
+                "progress": [(line, charts.progress_bar(line.percent, line.target.description)) for line in lines],
+                "modules": list(modules.items()),
+                "primary": suppression.PRIMARY,
+                "complementary": suppression.COMPLEMENTARY,
+                "LANG": translation.get_language(),
+            },
+        )
+        content: bytes = HTML(string=html, url_fetcher=_nothing_fetched).write_pdf()
+        progress(len(indicators) + 1, len(indicators) + 1)
+    suffix = period.key or "all"
+    return ExportOutput(content, f"report-{programme.code}-{suffix}.pdf", rows=len(lines) + len(indicators))
+
+
+def _nothing_fetched(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError(f"the donor report fetches nothing ({url})")

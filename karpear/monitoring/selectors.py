@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from karpear.core.models import Organisation, Person, Programme, Province, SubGr
 from karpear.core.roles import Capability
 from karpear.core.roles import Scope as RoleScope
 from karpear.monitoring import suppression
-from karpear.monitoring.models import ManualValue
+from karpear.monitoring.models import ManualValue, PeriodTarget
 
 
 # ---------------------------------------------------------------- who counts what
@@ -170,10 +171,17 @@ def _bucket(dimension: str, raw: Any, on: dt.date) -> str:
     return "" if raw is None else str(raw)
 
 
-def total(indicator: Indicator, scope: Scope) -> int:
+def measure(indicator: Indicator) -> Aggregate | Coalesce:
+    """What a counted indicator adds up: its units once each, or the sum of its `summed` field."""
     spec = indicator.records
     assert spec is not None
-    return int(rows(indicator, scope).aggregate(n=Count(spec.distinct, distinct=True))["n"] or 0)
+    if spec.summed:
+        return Coalesce(Sum(spec.summed), Value(0))
+    return Count(spec.distinct, distinct=True)
+
+
+def total(indicator: Indicator, scope: Scope) -> int:
+    return int(rows(indicator, scope).aggregate(n=measure(indicator))["n"] or 0)
 
 
 def counts(indicator: Indicator, scope: Scope, dimension: str) -> dict[str, int]:
@@ -186,14 +194,14 @@ def counts(indicator: Indicator, scope: Scope, dimension: str) -> dict[str, int]
     qs = rows(indicator, scope)
     on = _reference_day(scope)
     result: dict[str, int] = defaultdict(int)
-    if dimension == Dimension.PERIOD and spec.distinct != "pk":
+    if dimension == Dimension.PERIOD and spec.distinct != "pk" and not spec.summed:
         # A unit counts once a quarter even with several rows in it: bucket the distinct (day, unit) pairs.
         seen: dict[str, set[Any]] = defaultdict(set)
         for day, unit in qs.values_list(path, spec.distinct).distinct().order_by():
             seen[_bucket(dimension, day, on)].add(unit)
         return {key: len(units) for key, units in sorted(seen.items())}
-    for raw, n in qs.values_list(path).annotate(n=Count(spec.distinct, distinct=True)).order_by():
-        result[_bucket(dimension, raw, on)] += n
+    for raw, n in qs.values_list(path).annotate(n=measure(indicator)).order_by():
+        result[_bucket(dimension, raw, on)] += int(n)
     return dict(result)
 
 
@@ -360,13 +368,19 @@ class Progress:
     indicator: Indicator | None  # None: no app declares the target's indicator yet
     achieved: Decimal | int | None
     mark: str | None
+    period_value: Decimal | None = None  # the target for the period shown, when one is set (PeriodTarget)
+
+    @property
+    def goal(self) -> Decimal:
+        """What the achievement is measured against: the period's target, else the life-of-programme target."""
+        return self.target.value if self.period_value is None else self.period_value
 
     @property
     def percent(self) -> Decimal | None:
         """Achieved ÷ target × 100 (None: no figure, a hidden one, or a target of zero)."""
-        if self.achieved is None or self.mark or not self.target.value:
+        if self.achieved is None or self.mark or not self.goal:
             return None
-        return (Decimal(self.achieved) * 100 / self.target.value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return (Decimal(self.achieved) * 100 / self.goal).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
     @property
     def achieved_shown(self) -> str:
@@ -393,10 +407,16 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
     """Each target with what the records (or the figures entered by hand) say was achieved in the period."""
     assert reach_.programme is not None
     result = []
-    for target in targets(user, reach_):
+    followed = list(targets(user, reach_))
+    per_period = (
+        dict(PeriodTarget.objects.filter(target__in=followed, period=period.key).values_list("target_id", "value"))
+        if period.key
+        else {}
+    )
+    for target in followed:
         indicator = declared.indicator_for(target.indicator)
         if indicator is None:
-            result.append(Progress(target, None, None, None))
+            result.append(Progress(target, None, None, None, per_period.get(target.pk)))
             continue
         organisations = (
             frozenset({target.subgrant.organisation_id}) if target.subgrant_id else reach_.organisations  # type: ignore[union-attr]
@@ -404,9 +424,7 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
         scope = Scope(organisations, frozenset({reach_.programme.pk}), period.start, period.end)
         if indicator.records is not None and target.province_id and indicator.records.province:
             rows_in_province = rows(indicator, scope).filter(**{indicator.records.province: target.province_id})
-            achieved: Decimal | int | None = rows_in_province.aggregate(
-                n=Count(indicator.records.distinct, distinct=True)
-            )["n"]
+            achieved: Decimal | int | None = rows_in_province.aggregate(n=measure(indicator))["n"]
         else:
             achieved = value_of(user, indicator, scope)
         mark = None
@@ -417,8 +435,29 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
             and 0 < achieved < suppression.SMALL
         ):
             mark = suppression.PRIMARY
-        result.append(Progress(target, indicator, achieved, mark))
+        result.append(Progress(target, indicator, achieved, mark, per_period.get(target.pk)))
     return result
+
+
+def programme_targets(user: User, programme: Programme) -> QuerySet[Target]:
+    """The programme's targets as far as core.access lets the viewer see them (for the period-target form)."""
+    return access.visible(user, Target.objects.filter(programme=programme))
+
+
+def period_targets(user: User, programme: Programme) -> tuple[list[Target], dict[int, dict[str, Decimal]]]:
+    """The programme's targets (for its managing organisation's officers) and the values set for each period."""
+    access.require(user, Capability.MANAGE_PROGRAMMES)
+    found = list(
+        access.visible(user, Target.objects.filter(programme=programme))
+        .select_related("subgrant")
+        .order_by("subgrant__reference", "indicator", "pk")
+    )
+    values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for target_id, key, value in PeriodTarget.objects.filter(target__in=found).values_list(
+        "target_id", "period", "value"
+    ):
+        values[target_id][key] = value
+    return found, dict(values)
 
 
 # ---------------------------------------------------------------- drill-down
@@ -478,7 +517,7 @@ def drilldown(
     qs = rows(indicator, scope)
     if dimension:
         qs = qs.filter(cell_filter(indicator, dimension, key, scope))
-    counted = qs.aggregate(n=Count(indicator.records.distinct, distinct=True))["n"] or 0
+    counted = qs.aggregate(n=measure(indicator))["n"] or 0
     if not reach_.records or (reach_.suppressed and suppression.small(counted)):
         return Drilldown([], counted, allowed=False)
     visible = access.visible(user, qs.order_by("-pk"))

@@ -4,7 +4,9 @@ audit last)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,10 +15,11 @@ from django.utils.translation import gettext as _
 from karpear.core import access, audit
 from karpear.core import indicators as declared
 from karpear.core import services as core_services
-from karpear.core.models import ExportJob, Programme, SubGrant, User
+from karpear.core.models import ExportJob, Programme, SubGrant, Target, User
 from karpear.core.roles import Capability
+from karpear.monitoring import selectors, standards
 from karpear.monitoring.declarations import MonitoringCapability
-from karpear.monitoring.models import ManualValue
+from karpear.monitoring.models import ManualValue, PeriodTarget
 
 
 @transaction.atomic
@@ -85,19 +88,117 @@ def manual_value_record(
     return entry
 
 
-def report_request(*, actor: User, programme: Programme, period: str) -> ExportJob:
-    """Ask for the programme's donor report for a period (XLSX), built in the background as the actor (their
+def report_request(*, actor: User, programme: Programme, period: str, fmt: str = "xlsx") -> ExportJob:
+    """Ask for the programme's donor report for a period (XLSX or PDF; a year's is the annual report), built in the background as the actor (their
     reach and small-cell suppression hold in the file). Needs view_aggregates; audited as an export by core."""
-    from karpear.monitoring import selectors
-
     access.require(actor, Capability.VIEW_AGGREGATES)
     programme = access.get_programme_for_user(actor, programme.uuid)
     chosen = selectors.parse_period(period)
     return core_services.export_request(
         actor=actor,
         kind="monitoring_donor_report",
-        fmt="xlsx",
+        fmt=fmt,
         params={"programme": str(programme.uuid), "period": chosen.key},
         programme=programme.code,
         period=chosen.key,
     )
+
+
+@dataclass(frozen=True)
+class CtdcPreview:
+    """What the CTDC export would do now: how many cases it reads and how many k-anonymity would suppress."""
+
+    records: int
+    suppressed: int
+    without_consent: int
+
+    @property
+    def exported(self) -> int:
+        return self.records - self.suppressed
+
+
+def ctdc_preview(*, actor: User, period: str) -> CtdcPreview:
+    access.require(actor, MonitoringCapability.EXPORT_CASES)
+    chosen = selectors.parse_period(period)
+    found = standards.cases(actor, start=chosen.start, end=chosen.end)
+    result = standards.anonymise([standards.ctdc_row(case) for case in found.cases], standards.K)
+    return CtdcPreview(result.records, result.suppressed, found.without_consent)
+
+
+def standard_export_request(
+    *, actor: User, kind: str, fmt: str, period: str, accept_suppression: bool = False
+) -> ExportJob:
+    """Ask for a standard export (HTCDS, CTDC, Primero) of the organisation's protection cases with consent for
+    statistics. Needs monitoring_export_cases; audited as an export by core. Refused when no case has that consent;
+    for CTDC, refused when k cannot be met by any case, and — when some would be suppressed — unless the officer
+    accepts that they are left out."""
+    access.require(actor, MonitoringCapability.EXPORT_CASES)
+    if kind not in standards.KINDS:
+        raise ValidationError({"kind": _("Choose one of the standard exports.")})
+    chosen = selectors.parse_period(period)
+    found = standards.cases(actor, start=chosen.start, end=chosen.end)
+    if not found.cases:
+        raise ValidationError(
+            {
+                "period": _(
+                    "No case of your organisation in this period has consent for data sharing for statistics "
+                    "(%(without)s without it): there is nothing to export."
+                )
+                % {"without": found.without_consent}
+            }
+        )
+    details: dict[str, Any] = {"period": chosen.key, "without_consent": found.without_consent}
+    if kind == standards.CTDC:
+        preview = standards.anonymise([standards.ctdc_row(case) for case in found.cases], standards.K)
+        if not preview.rows:
+            raise ValidationError(
+                {
+                    "period": _(
+                        "k = %(k)s cannot be met: all %(records)s cases would be suppressed. Choose a longer period."
+                    )
+                    % {"k": standards.K, "records": preview.records}
+                }
+            )
+        if preview.suppressed and not accept_suppression:
+            raise ValidationError(
+                {
+                    "accept_suppression": _(
+                        "To reach k = %(k)s, %(suppressed)s of %(records)s cases would be left out. "
+                        "Tick the box to export the others."
+                    )
+                    % {"k": standards.K, "suppressed": preview.suppressed, "records": preview.records}
+                }
+            )
+        details |= {"k": standards.K, "suppressed": preview.suppressed}
+    return core_services.export_request(actor=actor, kind=kind, fmt=fmt, params={"period": chosen.key}, **details)
+
+
+@transaction.atomic
+def period_target_set(*, actor: User, target: Target, period: str, value: Decimal) -> PeriodTarget:
+    """Set a programme target's value for a year or a quarter (again: the new value replaces the old). Only the
+    organisation that manages the programme sets its targets (manage_programmes); audited."""
+    access.require(actor, Capability.MANAGE_PROGRAMMES)
+    membership = access.membership_for(actor)
+    assert membership is not None
+    # The target row is locked: two officers setting the same period at once leave one value, not an error.
+    target = Target.objects.select_for_update().select_related("programme").get(pk=target.pk)
+    programme = access.get_programme_for_user(actor, target.programme.uuid)
+    errors: dict[str, str] = {}
+    if programme.organisation_id != membership.organisation_id:
+        errors["target"] = _("Only the organisation that manages the programme sets its targets.")
+    chosen = selectors.parse_period(period)
+    if not chosen.key:
+        errors["period"] = _("Give a year (2026) or a quarter (2026-Q3).")
+    elif chosen.end and chosen.start and (chosen.end < programme.start_date or chosen.start > programme.end_date):
+        errors["period"] = _("This period is outside the programme's dates.")
+    if value < 0:
+        errors["value"] = _("A target cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    entry, _created = PeriodTarget.objects.update_or_create(
+        target=target, period=chosen.key, defaults={"value": value, "set_by": actor}
+    )
+    audit.record(
+        actor=actor, action="update", obj=entry, indicator=target.indicator, period=chosen.key, value=str(value)
+    )
+    return entry

@@ -21,9 +21,9 @@ from karpear.core.indicators import Dimension, Indicator
 from karpear.core.models import Programme, User
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, redirect_after_post, render_page, user_of
-from karpear.monitoring import charts, selectors, services, suppression
+from karpear.monitoring import charts, selectors, services, standards, suppression
 from karpear.monitoring.declarations import MonitoringCapability
-from karpear.monitoring.forms import ManualValueForm
+from karpear.monitoring.forms import ManualValueForm, PeriodTargetForm, StandardExportForm
 from karpear.monitoring.selectors import Cell, Period, Reach
 
 
@@ -45,6 +45,17 @@ def _reach(request: HttpRequest, user: User) -> tuple[Reach, Programme | None]:
         except ValueError as exc:
             raise Http404 from exc
     return selectors.reach(user, programme), programme
+
+
+def _manages(user: User, programme: Programme | None) -> bool:
+    """The viewer sets the programme's targets: its managing organisation's officer with manage_programmes."""
+    membership = access.membership_for(user)
+    return (
+        programme is not None
+        and membership is not None
+        and programme.organisation_id == membership.organisation_id
+        and access.has_capability(user, Capability.MANAGE_PROGRAMMES)
+    )
 
 
 def _query(programme: Programme | None, period: Period, **more: str) -> str:
@@ -117,6 +128,7 @@ def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) 
             "periods": _periods(reach),
             "figures": figures,
             "progress": [(row, charts.progress_bar(row.percent, row.target.description)) for row in progress],
+            "can_set_targets": _manages(user, programme),
             "mappable": mappable,
             "chosen": chosen,
             "map_svg": map_svg,
@@ -141,6 +153,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "programmes": selectors.programmes(user=user),
             "indicators": declared.indicators(),
             "can_enter": access.has_capability(user, MonitoringCapability.ENTER_FIGURES),
+            "can_export": access.has_capability(user, MonitoringCapability.EXPORT_CASES),
         },
     )
 
@@ -273,5 +286,63 @@ def report(request: HttpRequest, uuid: UUID) -> HttpResponse:
     user = user_of(request)
     access.require(user, Capability.VIEW_AGGREGATES)
     programme = access.get_programme_for_user(user, uuid)
-    job = services.report_request(actor=user, programme=programme, period=request.POST.get("period", ""))
+    fmt = "pdf" if request.POST.get("format") == "pdf" else "xlsx"
+    job = services.report_request(actor=user, programme=programme, period=request.POST.get("period", ""), fmt=fmt)
     return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exports(request: HttpRequest) -> HttpResponse:
+    """The standard exports of the organisation's cases (HTCDS, CTDC with k = 11, Primero): what the CTDC file would
+    suppress for the period, and the form that queues an export (the job page follows it)."""
+    user = user_of(request)
+    access.require(user, MonitoringCapability.EXPORT_CASES)
+    period = request.POST.get("period") if request.method == "POST" else request.GET.get("period")
+    form = StandardExportForm(request.POST or None, initial={"period": period or ""})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.standard_export_request(
+                actor=user,
+                kind=data["kind"],
+                fmt=data["format"],
+                period=data["period"],
+                accept_suppression=data["accept_suppression"],
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
+    chosen = selectors.parse_period(period)
+    try:
+        preview = services.ctdc_preview(actor=user, period=chosen.key)
+    except ValidationError:
+        preview = None
+    return render_page(
+        request,
+        "monitoring/exports.html",
+        {"form": form, "preview": preview, "period": chosen, "k": standards.K, "qis": standards.QUASI_IDENTIFIERS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_targets(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The programme's targets per year or quarter, set by the organisation that manages it."""
+    user = user_of(request)
+    access.require(user, Capability.MANAGE_PROGRAMMES)
+    programme = access.get_programme_for_user(user, uuid)
+    targets, values = selectors.period_targets(user, programme)
+    form = PeriodTargetForm(request.POST or None, targets=selectors.programme_targets(user, programme))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.period_target_set(actor=user, target=data["target"], period=data["period"], value=data["value"])
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The target for the period is saved."))
+            return redirect_after_post(request, reverse("monitoring:period_targets", args=[programme.uuid]))
+    rows = [(target, sorted(values.get(target.pk, {}).items())) for target in targets]
+    return render_page(request, "monitoring/period_targets.html", {"programme": programme, "rows": rows, "form": form})

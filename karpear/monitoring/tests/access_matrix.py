@@ -28,6 +28,8 @@ ROUTES = {
     "monitoring:indicator": RouteSpec("monitoring_indicator", AGGREGATES, capability_first=True),
     "monitoring:records": RouteSpec("monitoring_indicator", AGGREGATES, capability_first=True),
     "monitoring:manual_value_add": RouteSpec("list", MonitoringCapability.ENTER_FIGURES),
+    "monitoring:exports": RouteSpec("list", MonitoringCapability.EXPORT_CASES),
+    "monitoring:period_targets": RouteSpec("programme", Capability.MANAGE_PROGRAMMES, capability_first=True),
     "monitoring_api:indicator-list": RouteSpec("list", AGGREGATES, api=True),
     "monitoring_api:indicator-detail": RouteSpec("monitoring_indicator", AGGREGATES, api=True, capability_first=True),
     "monitoring_api:progress-detail": RouteSpec("programme", AGGREGATES, api=True, capability_first=True),

@@ -111,12 +111,12 @@ def test_reach_needs_view_aggregates_and_says_nothing_to_a_caseworker(c: Consort
 def test_progress_against_targets_with_percent_achieved(c: Consortium) -> None:
     people(c.partner_caseworker, [("female", 1990)] * 6)
     target(c, "people_registered", 24, subgrant=c.subgrant)
-    target(c, "event_participants", 1500)
+    target(c, "research_and_case_studies_published", 1500)
     target(c, "not_declared_anywhere", 10)
     target(c, "households_registered", 0)
     services.manual_value_record(
         actor=c.me,
-        indicator="event_participants",
+        indicator="research_and_case_studies_published",
         programme=c.programme,
         subgrant=None,
         period_start=dt.date(this_year(), 1, 1),
@@ -129,7 +129,10 @@ def test_progress_against_targets_with_percent_achieved(c: Consortium) -> None:
         for row in selectors.progress(c.manager, selectors.reach(c.manager, c.programme), _year())
     }
     assert (rows["people_registered"].achieved, rows["people_registered"].percent) == (6, Decimal(25))
-    assert (rows["event_participants"].achieved, rows["event_participants"].percent) == (Decimal(600), Decimal(40))
+    assert (
+        rows["research_and_case_studies_published"].achieved,
+        rows["research_and_case_studies_published"].percent,
+    ) == (Decimal(600), Decimal(40))
     assert rows["not_declared_anywhere"].indicator is None and rows["not_declared_anywhere"].achieved_shown == "—"
     assert rows["households_registered"].percent is None  # a target of zero: no percent, no error
     # The partner follows its own sub-grant's targets only.
@@ -179,7 +182,7 @@ def test_a_counted_indicator_can_be_declared_with_a_programme_path(c: Consortium
 # ---------------------------------------------------------------- figures entered by hand
 def _enter(c: Consortium, actor: Any, **fields: Any) -> ManualValue:
     data: dict[str, Any] = {
-        "indicator": "event_participants",
+        "indicator": "research_and_case_studies_published",
         "programme": c.programme,
         "subgrant": None,
         "period_start": dt.date(2026, 1, 1),
@@ -195,7 +198,7 @@ def test_a_manual_figure_is_saved_audited_and_counted_as_entered_by_hand(c: Cons
     entry = _enter(c, c.partner_me, subgrant=c.subgrant)
     assert entry.organisation == c.partner and entry.entered_by == c.partner_me
     assert AuditEvent.objects.filter(action="create", actor=c.partner_me).count() == 1
-    indicator = declared.indicator_for("event_participants")
+    indicator = declared.indicator_for("research_and_case_studies_published")
     figure = selectors.figure(
         c.manager, indicator, selectors.reach(c.manager, c.programme), selectors.parse_period("2026")
     )

@@ -4,6 +4,8 @@ small-cell suppression, a sheet per module; asked for only with view_aggregates,
 from __future__ import annotations
 
 import io
+import re
+import zlib
 from typing import Any
 
 import pytest
@@ -58,3 +60,19 @@ def test_the_dashboard_button_queues_the_report_and_shows_its_job(client: Client
     job = ExportJob.objects.get()
     assert answer.status_code == 302 and answer["Location"] == reverse("job_detail", args=[job.uuid])
     assert job.params == {"programme": str(c.programme.uuid), "period": "2026-Q1"}
+
+
+def test_the_report_as_pdf_in_khmer(c: Consortium, django_capture_on_commit_callbacks: Any) -> None:
+    c.manager.language = "km"
+    c.manager.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.report_request(actor=c.manager, programme=c.programme, period=str(this_year()), fmt="pdf")
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE, job.error
+    content = bytes(job.content)
+    assert content.startswith(b"%PDF") and job.format == "pdf"
+    # The fonts embedded are TrueType Khmer fonts (Pango found them; nothing fell back to a font without Khmer).
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL)
+    unpacked = b"".join(zlib.decompress(stream) for stream in streams if stream[:1] == b"x")
+    assert b"Khmer" in unpacked
+    assert AuditEvent.objects.filter(action="export", actor=c.manager, details__format="pdf").exists()

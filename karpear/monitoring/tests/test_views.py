@@ -83,7 +83,7 @@ def test_a_figure_is_entered_by_hand_and_bad_input_is_answered_next_to_the_field
     login(client, c.me)
     url = reverse("monitoring:manual_value_add")
     data: dict[str, Any] = {
-        "indicator": "event_participants",
+        "indicator": "research_and_case_studies_published",
         "programme": str(c.programme.uuid),
         "period_start": "2026-01-01",
         "period_end": "2025-01-01",
