@@ -26,6 +26,7 @@ class JusticeCapability(StrEnum):
     OPEN_CASE = "justice_open_case"  # open a legal case: directly, or from an accepted referral
     CHANGE_CASE = "justice_change_case"  # parties, offences, investigation, evidence, submissions, court
     RECORD_COST = "justice_record_cost"  # costs charged to a budget line
+    RESPOND_ESCALATION = "justice_respond_escalation"  # the central office's response to an escalated case
 
 
 C = JusticeCapability
@@ -56,11 +57,14 @@ def _nobody(ctx: access.Context) -> Q:
 
 def declare() -> None:
     from karpear.justice.models import (
+        AdvocacyAction,
         Article,
         CaseClient,
         CaseSequence,
+        CaseStudy,
         Cost,
         CustodyEntry,
+        Escalation,
         Evidence,
         Hearing,
         InvestigationStep,
@@ -82,12 +86,13 @@ def declare() -> None:
             C.OPEN_CASE: _("Open legal cases"),
             C.CHANGE_CASE: _("Run legal cases: investigation, evidence, submissions, court"),
             C.RECORD_COST: _("Record the costs of legal cases"),
+            C.RESPOND_ESCALATION: _("Respond to legal cases escalated to the central office"),
         },
     )
-    roles.grant(Role.LEGAL_OFFICER, list(C))
+    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE, C.OPEN_CASE, C.CHANGE_CASE, C.RECORD_COST])
     # Supervisors accept referrals and assign them to a lawyer, who opens the legal case; they oversee, correct
     # and pay. The home work lists follow opening (the lawyers'): the supervisor's home page keeps its budget.
-    roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_CASE, C.CHANGE_CASE, C.RECORD_COST])
+    roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_CASE, C.CHANGE_CASE, C.RECORD_COST, C.RESPOND_ESCALATION])
 
     access.register(
         LegalCase,
@@ -112,6 +117,9 @@ def declare() -> None:
         Hearing,
         Verdict,
         Repatriation,
+        Escalation,
+        AdvocacyAction,
+        CaseStudy,
     ):
         access.register(
             model,

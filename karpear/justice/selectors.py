@@ -16,11 +16,14 @@ from karpear.core.roles import Capability
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
     OPEN_STATUSES,
+    AdvocacyAction,
     Article,
     CaseClient,
+    CaseStudy,
     ClientRelation,
     Cost,
     CustodyEntry,
+    Escalation,
     Evidence,
     Hearing,
     InvestigationStep,
@@ -287,7 +290,24 @@ def context_flags(user: User, case: LegalCase) -> dict[str, bool]:
     return {
         "can_change": changeable,
         "can_cost": changeable and access.has_capability(user, C.RECORD_COST),
+        "can_respond": changeable and access.has_capability(user, C.RESPOND_ESCALATION),
     }
+
+
+def advocacy(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Escalations to the central office, advocacy actions and case studies (three queries)."""
+    return {
+        "escalations": list(access.visible(user, Escalation.objects.filter(case=case))),
+        "advocacy": list(access.visible(user, AdvocacyAction.objects.filter(case=case))),
+        "studies": list(access.visible(user, CaseStudy.objects.filter(case=case))),
+    }
+
+
+def case_studies_for_reports(*, user: User) -> QuerySet[CaseStudy]:
+    """The case studies a donor report may carry: those the user sees whose client's consent is recorded and
+    not withdrawn. A report reads them here, never from CaseStudy directly."""
+    rows = CaseStudy.objects.filter(consent_on__isnull=False, withdrawn_on__isnull=True)
+    return access.visible(user, rows).order_by("-consent_on", "-id")
 
 
 def due_list(*, user: User, due: str) -> QuerySet[Any] | None:

@@ -30,22 +30,25 @@ from django.utils.translation import gettext as _
 
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
-from karpear.core.models import BudgetLine, Membership, Person, Referral, SubGrant, User
+from karpear.core.models import BudgetLine, Identity, Membership, Person, Referral, SubGrant, User
 from karpear.core.roles import spec_for
 from karpear.core.storage import private_storage
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
     AddresseeKind,
+    AdvocacyAction,
     Article,
     CaseClient,
     CaseSequence,
     CaseStatus,
+    CaseStudy,
     ClientRelation,
     Cost,
     CostKind,
     CourtLevel,
     CustodyAction,
     CustodyEntry,
+    Escalation,
     Evidence,
     EvidenceKind,
     Hearing,
@@ -887,4 +890,184 @@ def repatriation_status_set(
     locked.full_clean()
     locked.save(update_fields=["status", "arrived_on", "updated_at"])
     audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
+    return locked
+
+
+# ---------------------------------------------------------------- escalation and advocacy
+@transaction.atomic
+def escalation_raise(*, actor: User, case: LegalCase, raised_on: dt.date, reason: str) -> Escalation:
+    """Escalate the case to the central office, with the reason. One escalation waits for its response at a
+    time. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    _not_future(raised_on, "raised_on", errors)
+    if raised_on < locked.opened_on:
+        errors["raised_on"] = _("The date is before the case was opened (%(date)s).") % {"date": locked.opened_on}
+    if not reason.strip():
+        errors["reason"] = _("Say why the case is escalated.")
+    if Escalation.objects.filter(case=locked, responded_on__isnull=True).exists():
+        errors["reason"] = _("The case's last escalation is still waiting for the central office's response.")
+    if errors:
+        raise ValidationError(errors)
+    row = Escalation(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        raised_on=raised_on,
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid))
+    return row
+
+
+@transaction.atomic
+def escalation_respond(*, actor: User, escalation: Escalation, responded_on: dt.date, response: str) -> Escalation:
+    """The central office's response to an escalation: a case supervisor of the organisation (needs
+    justice_respond_escalation), once, not before it was raised. Audited."""
+    access.require(actor, C.RESPOND_ESCALATION)
+    escalation = access.get_for_user(actor, Escalation, escalation.uuid, write=True)
+    _case_for_write(actor, escalation.case)
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    errors: dict[str, str] = {}
+    _not_future(responded_on, "responded_on", errors)
+    if responded_on < locked.raised_on:
+        errors["responded_on"] = _("The response cannot come before the case was escalated.")
+    if not response.strip():
+        errors["response"] = _("Write the central office's response.")
+    if locked.responded_on is not None:
+        errors["response"] = _("The response was recorded already.")
+    if errors:
+        raise ValidationError(errors)
+    locked.responded_on = responded_on
+    locked.response = response.strip()
+    locked.responded_by = actor
+    locked.full_clean()
+    locked.save(update_fields=["responded_on", "response", "responded_by", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="response")
+    return locked
+
+
+@dataclass
+class AdvocacyInput:
+    done_on: dt.date
+    body_kind: str
+    body: str
+    action: str
+    outcome: str = ""
+
+
+@transaction.atomic
+def advocacy_add(*, actor: User, case: LegalCase, data: AdvocacyInput) -> AdvocacyAction:
+    """An advocacy action with a government body for the case, and what came of it. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.body_kind not in AddresseeKind.values:
+        errors["body_kind"] = _("Choose one of the answers.")
+    if not data.body.strip():
+        errors["body"] = _("Enter the office met or written to.")
+    if not data.action.strip():
+        errors["action"] = _("Say what was done.")
+    _not_future(data.done_on, "done_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    row = AdvocacyAction(
+        organisation_id=locked.organisation_id,
+        case=locked,
+        done_on=data.done_on,
+        body_kind=data.body_kind,
+        body=data.body.strip(),
+        action=data.action.strip(),
+        outcome=data.outcome.strip(),
+        recorded_by=actor,
+    )
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), body=data.body_kind)
+    return row
+
+
+def _identifying_words(case: LegalCase) -> list[str]:
+    """What would identify the case's clients and witnesses in a text: their names, phone, ID and passport
+    numbers (core's Identity) and their case numbers. Read for this check only, never shown."""
+    people = [case.client_id]
+    people += list(CaseClient.objects.filter(case=case).values_list("person_id", flat=True))
+    people += list(Witness.objects.filter(case=case).values_list("person_id", flat=True))
+    words: list[str] = list(Person.objects.filter(pk__in=people).values_list("case_number", flat=True))
+    fields = ("name_km", "name_latin", "phone", "national_id", "passport_number")
+    for row in Identity.objects.filter(person_id__in=people).values_list(*fields):
+        words += [value for value in row if value]
+        phone = row[2]
+        if phone.startswith("+855"):  # stored international (core.services.normalise_phone), written 0...
+            words.append("0" + phone[4:])
+    return [w.strip().casefold() for w in words if len(w.strip()) >= 3]
+
+
+def _check_anonymised(case: LegalCase, *texts: str) -> None:
+    folded = " ".join(unicodedata.normalize("NFC", t) for t in texts).casefold()
+    compact = "".join(folded.split())
+    for word in _identifying_words(case):
+        if word in folded or "".join(word.split()) in compact:
+            raise ValidationError(
+                {
+                    "text": _(
+                        "The write-up names or identifies a client or a witness (a name, a phone, an ID or a case "
+                        "number). Describe them without it."
+                    )
+                }
+            )
+
+
+@transaction.atomic
+def case_study_write(
+    *, actor: User, case: LegalCase, title: str, text: str, study: CaseStudy | None = None
+) -> CaseStudy:
+    """Write (or rewrite) the case's case study for donor reports. Anonymised: a text with a client's or a
+    witness's name, phone, ID number or case number is refused. Rewriting clears a recorded consent: the client
+    consented to the text they were shown, a new text needs their consent again. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Enter a title.")
+    if not text.strip():
+        errors["text"] = _("Write the case study.")
+    if errors:
+        raise ValidationError(errors)
+    _check_anonymised(locked, title, text)
+    if study is None:
+        row = CaseStudy(organisation_id=locked.organisation_id, case=locked, recorded_by=actor)
+    else:
+        study = access.get_for_user(actor, CaseStudy, study.uuid, write=True)
+        row = CaseStudy.objects.select_for_update().get(pk=study.pk, case=locked)
+    row.title, row.text = title.strip(), text.strip()
+    row.consent_on = row.withdrawn_on = None
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create" if study is None else "update", obj=row, case=str(locked.uuid))
+    return row
+
+
+@transaction.atomic
+def case_study_consent(*, actor: User, study: CaseStudy, given: bool, on: dt.date) -> CaseStudy:
+    """Record the client's consent to the case study appearing in donor reports (`given`), or its withdrawal;
+    not in the future, a withdrawal not before the consent. Audited."""
+    study = access.get_for_user(actor, CaseStudy, study.uuid, write=True)
+    _case_for_write(actor, study.case)
+    locked = CaseStudy.objects.select_for_update().get(pk=study.pk)
+    errors: dict[str, str] = {}
+    _not_future(on, "on", errors)
+    if given:
+        locked.consent_on, locked.withdrawn_on = on, None
+    elif locked.consent_on is None:
+        errors["given"] = _("No consent was recorded for this case study.")
+    elif on < locked.consent_on:
+        errors["on"] = _("The consent cannot be withdrawn before it was given.")
+    else:
+        locked.withdrawn_on = on
+    if errors:
+        raise ValidationError(errors)
+    locked.full_clean()
+    locked.save(update_fields=["consent_on", "withdrawn_on", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="consent", given=given)
     return locked

@@ -30,4 +30,10 @@ urlpatterns = [
     path("cases/<uuid:uuid>/repatriations/new/", views.case_repatriation, name="case_repatriation"),
     path("repatriations/<uuid:uuid>/status/", views.repatriation_status, name="repatriation_status"),
     path("submissions/<uuid:uuid>/reply/", views.submission_reply, name="submission_reply"),
+    path("cases/<uuid:uuid>/advocacy/", views.case_advocacy, name="case_advocacy"),
+    path("cases/<uuid:uuid>/escalations/new/", views.case_escalation, name="case_escalation"),
+    path("escalations/<uuid:uuid>/response/", views.escalation_response, name="escalation_response"),
+    path("cases/<uuid:uuid>/advocacy/new/", views.case_advocacy_add, name="case_advocacy_add"),
+    path("cases/<uuid:uuid>/case-studies/new/", views.case_study, name="case_study"),
+    path("case-studies/<uuid:uuid>/consent/", views.study_consent, name="study_consent"),
 ]

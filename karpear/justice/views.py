@@ -26,7 +26,7 @@ from karpear.core.storage import private_storage
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
 from karpear.justice import forms, selectors, services
 from karpear.justice.declarations import JusticeCapability as C
-from karpear.justice.models import Evidence, LegalCase, Repatriation, Submission, Witness
+from karpear.justice.models import CaseStudy, Escalation, Evidence, LegalCase, Repatriation, Submission, Witness
 
 
 # ---------------------------------------------------------------- list
@@ -113,6 +113,11 @@ PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]], tuple[str, ...]]] = {
         lambda user, case: selectors.court(user=user, case=case),
         ("submission_form", "reply_form", "repatriation_form", "repstatus_form", "hearing_form", "verdict_form"),
     ),
+    "advocacy": (
+        "justice:case_advocacy",
+        lambda user, case: selectors.advocacy(user=user, case=case),
+        ("escalation_form", "response_form", "advocacy_form", "study_form", "consent_form"),
+    ),
     "costs": ("justice:case_costs", lambda user, case: {}, ("cost_form",)),
 }
 FORMS: dict[str, Callable[[User], Any]] = {
@@ -132,6 +137,11 @@ FORMS: dict[str, Callable[[User], Any]] = {
     "repstatus_form": lambda user: forms.RepatriationStatusForm(),
     "verdict_form": lambda user: forms.VerdictForm(),
     "cost_form": lambda user: forms.CostForm(lines=services.budget_lines_for(user)),
+    "escalation_form": lambda user: forms.EscalationForm(),
+    "response_form": lambda user: forms.ResponseForm(),
+    "advocacy_form": lambda user: forms.AdvocacyForm(),
+    "study_form": lambda user: forms.CaseStudyForm(),
+    "consent_form": lambda user: forms.ConsentForm(),
 }
 PAGE_OF_FORM = {key: page for page, (_url, _read, keys) in PAGES.items() for key in keys}
 
@@ -178,6 +188,7 @@ case_investigation = _page_view("investigation")
 case_witnesses = _page_view("witnesses")
 case_court = _page_view("court")
 case_costs = _page_view("costs")
+case_advocacy = _page_view("advocacy")
 
 
 def _back(case: LegalCase, key: str) -> str:
@@ -347,6 +358,41 @@ submission_reply = _part_action(
     forms.ReplyForm,
     "reply_form",
     lambda user, submission, form, request: services.submission_reply(actor=user, submission=submission, **_data(form)),
+    gettext_lazy("Saved."),
+)
+
+case_escalation = _case_action(
+    forms.EscalationForm,
+    "escalation_form",
+    lambda user, case, form, request: services.escalation_raise(actor=user, case=case, **_data(form)),
+    gettext_lazy("The case is escalated to the central office."),
+)
+escalation_response = _part_action(
+    Escalation,
+    forms.ResponseForm,
+    "response_form",
+    lambda user, escalation, form, request: services.escalation_respond(
+        actor=user, escalation=escalation, **_data(form)
+    ),
+    gettext_lazy("Saved."),
+)
+case_advocacy_add = _case_action(
+    forms.AdvocacyForm,
+    "advocacy_form",
+    lambda user, case, form, request: services.advocacy_add(actor=user, case=case, data=form.to_input()),
+    gettext_lazy("Saved."),
+)
+case_study = _case_action(
+    forms.CaseStudyForm,
+    "study_form",
+    lambda user, case, form, request: services.case_study_write(actor=user, case=case, **_data(form)),
+    gettext_lazy("The case study is saved. Record the client's consent before it goes into a donor report."),
+)
+study_consent = _part_action(
+    CaseStudy,
+    forms.ConsentForm,
+    "consent_form",
+    lambda user, study, form, request: services.case_study_consent(actor=user, study=study, **_data(form)),
     gettext_lazy("Saved."),
 )
 

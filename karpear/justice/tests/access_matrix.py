@@ -14,7 +14,16 @@ from karpear.core.roles import Capability, role_specs
 from karpear.core.storage import private_storage
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.justice.declarations import JusticeCapability
-from karpear.justice.models import Evidence, Hearing, LegalCase, Repatriation, Submission, Witness
+from karpear.justice.models import (
+    CaseStudy,
+    Escalation,
+    Evidence,
+    Hearing,
+    LegalCase,
+    Repatriation,
+    Submission,
+    Witness,
+)
 from karpear.justice.tests.factories import PDF
 
 C = JusticeCapability
@@ -103,6 +112,24 @@ def _repatriation(world: World, user: User, actor: str) -> Repatriation:
     )
 
 
+def _escalation(world: World, user: User, actor: str) -> Escalation:
+    case = _case(world, user, actor)
+    return Escalation.objects.create(
+        organisation=case.organisation,
+        case=case,
+        raised_on=dt.date(2026, 2, 1),
+        reason="Blocked",
+        recorded_by=case.created_by,
+    )
+
+
+def _study(world: World, user: User, actor: str) -> CaseStudy:
+    case = _case(world, user, actor)
+    return CaseStudy.objects.create(
+        organisation=case.organisation, case=case, title="Study", text="Anonymised", recorded_by=case.created_by
+    )
+
+
 def _referral(world: World, user: User, actor: str) -> Referral:
     """An accepted referral to the user's organisation assigned to the user (owner) or to a colleague in another
     team (same_org); for other_org, one between two other organisations."""
@@ -149,6 +176,10 @@ KINDS = {
     "legal_repatriation": ObjectKind(
         lambda world, user, actor, name: {"uuid": _repatriation(world, user, actor).uuid}, _sees_case
     ),
+    "legal_escalation": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _escalation(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_study": ObjectKind(lambda world, user, actor, name: {"uuid": _study(world, user, actor).uuid}, _sees_case),
     "legal_referral": ObjectKind(
         lambda world, user, actor, name: {"uuid": _referral(world, user, actor).uuid}, _sees_referral
     ),
@@ -186,6 +217,14 @@ ROUTES = {
     "justice:submission_reply": _post("legal_submission"),
     "justice:case_repatriation": _post("legal_case"),
     "justice:repatriation_status": _post("legal_repatriation"),
+    "justice:case_advocacy": RouteSpec("legal_case"),
+    "justice:case_escalation": _post("legal_case"),
+    "justice:escalation_response": RouteSpec(
+        "legal_escalation", write=C.CHANGE_CASE, method="post", also=(C.RESPOND_ESCALATION,)
+    ),
+    "justice:case_advocacy_add": _post("legal_case"),
+    "justice:case_study": _post("legal_case"),
+    "justice:study_consent": _post("legal_study"),
     "justice_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "justice_api:case-detail": RouteSpec("legal_case", api=True),
     "justice_api:hearing-list": RouteSpec("list", C.VIEW_CASE, api=True),
