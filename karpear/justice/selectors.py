@@ -342,3 +342,46 @@ def submission_for_user(*, user: User, uuid: UUID | str) -> Submission:
 def no_budget_lines() -> QuerySet[BudgetLine]:
     """An empty choice list, until the form is given the user's lines (services.budget_lines_for)."""
     return BudgetLine.objects.none()
+
+
+def case_file(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Everything of the case the user may see, for the printable case file: clients and witnesses with their
+    identity only for a role that reads it (those reads audited, as on the pages), the costs only for who may
+    record them on their own organisation's case (None otherwise: a referral never shares costs)."""
+    flags = context_flags(user, case)
+    court_part = court(user=user, case=case)
+    return {
+        "case": case,
+        "clients": case_clients(user=user, case=case),
+        "witnesses": witnesses(user=user, case=case),
+        **parties_and_offences(user=user, case=case),
+        **investigation(user=user, case=case),
+        **court_part,
+        "escalations": list(access.visible(user, Escalation.objects.filter(case=case))),
+        "costs": case_costs(user=user, case=case)[0] if flags["can_cost"] else None,
+    }
+
+
+def letter(*, user: User, submission: Submission) -> dict[str, Any]:
+    """What a submission's letter fills in: the case's references (number, opening date, offences, the latest
+    judgment), the main client (named only for a role that reads identities, audited) and the lawyer."""
+    case = submission.case
+    clients = case_clients(user=user, case=case)
+    offences = list(access.visible(user, Offence.objects.filter(case=case)).select_related("article"))
+    verdict = access.visible(user, Verdict.objects.filter(case=case)).order_by("-decided_on", "-id").first()
+    lawyer = case.lawyer
+    return {
+        "case": case,
+        "submission": submission,
+        "organisation": case.organisation,
+        "offences": offences,
+        "verdict": verdict,
+        "client": clients[0] if clients and clients[0].person.pk == case.client_id else None,
+        "lawyer_name": (lawyer.get_full_name() or lawyer.get_username()) if lawyer else "",
+    }
+
+
+def record_printed(*, user: User, obj: LegalCase | Submission, document: str) -> None:
+    """Each printed letter or case file is written to the audit log (who, which record, which document)."""
+    case = obj if isinstance(obj, LegalCase) else obj.case
+    audit.record(actor=user, action="download", obj=obj, fields=document, case=str(case.uuid))

@@ -36,4 +36,6 @@ urlpatterns = [
     path("cases/<uuid:uuid>/advocacy/new/", views.case_advocacy_add, name="case_advocacy_add"),
     path("cases/<uuid:uuid>/case-studies/new/", views.case_study, name="case_study"),
     path("case-studies/<uuid:uuid>/consent/", views.study_consent, name="study_consent"),
+    path("cases/<uuid:uuid>/file.pdf", views.case_file, name="case_file"),
+    path("submissions/<uuid:uuid>/letter.pdf", views.submission_letter, name="submission_letter"),
 ]

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +25,7 @@ from karpear.core.models import User
 from karpear.core.roles import Capability
 from karpear.core.storage import private_storage
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
-from karpear.justice import forms, selectors, services
+from karpear.justice import forms, pdf, selectors, services
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import CaseStudy, Escalation, Evidence, LegalCase, Repatriation, Submission, Witness
 
@@ -230,15 +231,18 @@ def _case_action(form_class: Any, key: str, handler: Handler, done: Any) -> Call
 
 
 def _part_action(
-    model: type[Any], form_class: Any, key: str, handler: Handler, done: Any
+    model: type[Any], form_class: Any, key: str, handler: Handler, done: Any, also: str | None = None
 ) -> Callable[..., HttpResponse]:
-    """A POST route on a part of a case (an evidence item, a witness, a submission, a judgment)."""
+    """A POST route on a part of a case (an evidence item, a witness, a submission, a judgment); `also`: a
+    further capability needed once the part is found (403 without it)."""
 
     @login_required
     @require_POST
     def view(request: HttpRequest, uuid: UUID) -> HttpResponse:
         user = user_of(request)
         part = access.get_for_user(user, model, uuid, write=True, queryset=model.objects.select_related("case"))
+        if also is not None:
+            access.require(user, also)
         case = selectors.case_for_user(user=user, uuid=part.case.uuid, write=True)
         form = form_class(request.POST)
         if form.is_valid():
@@ -375,6 +379,7 @@ escalation_response = _part_action(
         actor=user, escalation=escalation, **_data(form)
     ),
     gettext_lazy("Saved."),
+    also=C.RESPOND_ESCALATION,
 )
 case_advocacy_add = _case_action(
     forms.AdvocacyForm,
@@ -433,3 +438,40 @@ def evidence_download(request: HttpRequest, uuid: UUID) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- printable documents
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    answer = HttpResponse(content, content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    answer["Cache-Control"] = "no-store"
+    return answer
+
+
+@login_required
+@require_GET
+def case_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The case file for counsel as a PDF: only what the reader may see, its printing audited."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    context = selectors.case_file(user=user, case=case)
+    content = pdf.render("justice/case_file_pdf.html", {**context, "reader": user, "printed": timezone.localdate()})
+    selectors.record_printed(user=user, obj=case, document="case_file")
+    return _pdf(content, case.number)
+
+
+@login_required
+@require_GET
+def submission_letter(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """A submission's letter from the template, in Khmer (or English with ?lang=en, for a foreign authority),
+    with the case's references filled in; for who may change the case. Audited."""
+    user = user_of(request)
+    submission = access.get_for_user(
+        user, Submission, uuid, write=True, queryset=Submission.objects.select_related("case__organisation")
+    )
+    language = "en" if request.GET.get("lang") == "en" else "km"
+    with translation.override(language):
+        context = selectors.letter(user=user, submission=submission)
+        content = pdf.render("justice/letter_pdf.html", {**context, "printed": timezone.localdate()})
+    selectors.record_printed(user=user, obj=submission, document="letter")
+    return _pdf(content, f"{submission.case.number}-letter")

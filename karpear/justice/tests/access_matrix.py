@@ -225,6 +225,8 @@ ROUTES = {
     "justice:case_advocacy_add": _post("legal_case"),
     "justice:case_study": _post("legal_case"),
     "justice:study_consent": _post("legal_study"),
+    "justice:case_file": RouteSpec("legal_case"),
+    "justice:submission_letter": RouteSpec("legal_submission", write=C.CHANGE_CASE),
     "justice_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "justice_api:case-detail": RouteSpec("legal_case", api=True),
     "justice_api:hearing-list": RouteSpec("list", C.VIEW_CASE, api=True),
