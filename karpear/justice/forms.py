@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core import countries
 from karpear.core import services as core_services
 from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField
-from karpear.core.models import Currency, Person
+from karpear.core.models import Currency, Person, User
 from karpear.justice import selectors, services
 from karpear.justice.models import (
     AddresseeKind,
@@ -343,3 +343,14 @@ class ConsentForm(forms.Form):
         coerce=lambda value: value == "1",
     )
     on = KhmerDateField(label=_("Date"))
+
+
+class LawyerForm(forms.Form):
+    prefix = "lawyer"
+    lawyer = forms.ModelChoiceField(label=_("Assigned lawyer"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, lawyers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if lawyers is not None:
+            self.fields["lawyer"].queryset = lawyers  # type: ignore[attr-defined]

@@ -291,6 +291,7 @@ def context_flags(user: User, case: LegalCase) -> dict[str, bool]:
         "can_change": changeable,
         "can_cost": changeable and access.has_capability(user, C.RECORD_COST),
         "can_respond": changeable and access.has_capability(user, C.RESPOND_ESCALATION),
+        "can_assign": changeable and access.has_capability(user, C.ASSIGN_LAWYER),
     }
 
 
@@ -385,3 +386,17 @@ def record_printed(*, user: User, obj: LegalCase | Submission, document: str) ->
     """Each printed letter or case file is written to the audit log (who, which record, which document)."""
     case = obj if isinstance(obj, LegalCase) else obj.case
     audit.record(actor=user, action="download", obj=obj, fields=document, case=str(case.uuid))
+
+
+def part_list(*, user: User, model: type[Any], case: LegalCase | None = None) -> QuerySet[Any]:
+    """The records of one kind (steps, evidence, witnesses, ...) the user may see, of one case or of all their
+    cases, newest first as the model orders them (the API's lists)."""
+    rows = access.visible(user, model._default_manager.select_related("case"))
+    if model is Cost:
+        rows = rows.select_related("budget_line")
+    return rows.filter(case=case) if case is not None else rows
+
+
+def part_for_user(*, user: User, model: type[Any], uuid: UUID | str) -> Any:
+    """One record of a case, if the user may see it (else 404)."""
+    return access.get_for_user(user, model, uuid, queryset=model._default_manager.select_related("case"))

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
 from karpear.core.models import BudgetLine, Identity, Membership, Person, Referral, SubGrant, User
-from karpear.core.roles import spec_for
+from karpear.core.roles import role_specs, spec_for
 from karpear.core.storage import private_storage
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
@@ -228,6 +228,44 @@ def case_status_set(*, actor: User, case: LegalCase, status: str) -> LegalCase:
     locked.save(update_fields=["status", "updated_at"])
     audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
     return locked
+
+
+@transaction.atomic
+def case_reassign(*, actor: User, case: LegalCase, lawyer: User, reason: str = "") -> LegalCase:
+    """Give the case to another legal officer of the organisation (a lawyer leaves, a conflict of interest, a
+    heavy load): a case supervisor's decision (justice_assign_lawyer). The case follows the new lawyer's team.
+    Audited with the previous and the new lawyer and the reason."""
+    access.require(actor, C.ASSIGN_LAWYER)
+    locked = _case_for_write(actor, case)
+    membership = _membership(actor)
+    if locked.organisation_id != membership.organisation_id:
+        raise ValidationError(_("This case belongs to another organisation."))
+    member = Membership.objects.filter(user=lawyer, organisation_id=locked.organisation_id, is_active=True).first()
+    if member is None or C.OPEN_CASE not in spec_for(member.role).capabilities:
+        raise ValidationError({"lawyer": _("Choose a legal officer of your organisation.")})
+    if lawyer.pk == locked.lawyer_id:
+        raise ValidationError({"lawyer": _("The case is already assigned to this lawyer.")})
+    previous = locked.lawyer_id
+    locked.lawyer = lawyer
+    locked.team = member.team
+    locked.save(update_fields=["lawyer", "team", "updated_at"])
+    audit.record(
+        actor=actor, action="update", obj=locked, fields="lawyer", previous=previous, lawyer=lawyer.pk, reason=reason
+    )
+    return locked
+
+
+def lawyers_for(actor: User) -> Any:
+    """The legal officers a case of the actor's organisation may be given to."""
+    membership = access.membership_for(actor)
+    if membership is None:
+        return User.objects.none()
+    roles_opening = [role for role, spec in role_specs().items() if C.OPEN_CASE in spec.capabilities]
+    return User.objects.filter(
+        memberships__organisation_id=membership.organisation_id,
+        memberships__is_active=True,
+        memberships__role__in=roles_opening,
+    ).order_by("username")
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<uuid:uuid>/court/", views.case_court, name="case_court"),
     path("cases/<uuid:uuid>/costs/", views.case_costs, name="case_costs"),
     path("cases/<uuid:uuid>/status/", views.case_status, name="case_status"),
+    path("cases/<uuid:uuid>/lawyer/", views.case_lawyer, name="case_lawyer"),
     path("cases/<uuid:uuid>/clients/new/", views.case_client, name="case_client"),
     path("cases/<uuid:uuid>/parties/new/", views.case_party, name="case_party"),
     path("cases/<uuid:uuid>/offences/new/", views.case_offence, name="case_offence"),

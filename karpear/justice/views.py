@@ -97,7 +97,7 @@ def case_open_referral(request: HttpRequest, uuid: UUID) -> HttpResponse:
 # The case is read in parts (DESIGN §8: no page over 10 queries): the overview (clients, timeline), parties and
 # offences, investigation (steps, evidence), witnesses, court (letters, hearings, judgments) and costs.
 PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]], tuple[str, ...]]] = {
-    "overview": ("justice:case_detail", lambda user, case: {}, ("status_form", "client_form")),
+    "overview": ("justice:case_detail", lambda user, case: {}, ("status_form", "client_form", "lawyer_form")),
     "parties": (
         "justice:case_parties",
         lambda user, case: selectors.parties_and_offences(user=user, case=case),
@@ -124,6 +124,7 @@ PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]], tuple[str, ...]]] = {
 FORMS: dict[str, Callable[[User], Any]] = {
     "status_form": lambda user: forms.StatusForm(),
     "client_form": lambda user: forms.ClientForm(),
+    "lawyer_form": lambda user: forms.LawyerForm(lawyers=services.lawyers_for(user)),
     "party_form": lambda user: forms.PartyForm(),
     "offence_form": lambda user: forms.OffenceForm(),
     "step_form": lambda user: forms.StepForm(),
@@ -420,6 +421,25 @@ def case_cost(request: HttpRequest, uuid: UUID) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect_after_post(request, _back(case, "cost_form"))
     return _again(request, case, "cost_form", form)
+
+
+@login_required
+@require_POST
+def case_lawyer(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Give the case to another legal officer (a case supervisor)."""
+    user = user_of(request)
+    access.require(user, C.ASSIGN_LAWYER)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    form = forms.LawyerForm(request.POST, lawyers=services.lawyers_for(user))
+    if form.is_valid():
+        try:
+            services.case_reassign(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The case is given to %(lawyer)s.") % {"lawyer": form.cleaned_data["lawyer"]})
+            return redirect_after_post(request, _back(case, "lawyer_form"))
+    return _again(request, case, "lawyer_form", form)
 
 
 # ---------------------------------------------------------------- evidence files

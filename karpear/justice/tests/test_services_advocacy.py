@@ -117,3 +117,24 @@ def test_a_case_study_reaches_donor_reports_only_while_the_client_consents(users
     # another organisation's legal officer sees none of it
     other = make_user(orgs["other"], Role.LEGAL_OFFICER)
     assert list(selectors.case_studies_for_reports(user=other)) == []
+
+
+def test_a_supervisor_gives_a_case_to_another_lawyer_audited_and_nobody_else_may(users, orgs):
+    lawyer, supervisor = users["legal_officer"], users["case_supervisor"]
+    case = f.case(lawyer, opened=30)
+    colleague = make_user(orgs["own"], Role.LEGAL_OFFICER, username="colleague")
+    stranger = make_user(orgs["other"], Role.LEGAL_OFFICER, username="stranger")
+    assert colleague in services.lawyers_for(supervisor) and stranger not in services.lawyers_for(supervisor)
+
+    with pytest.raises(PermissionDenied):
+        services.case_reassign(actor=lawyer, case=case, lawyer=colleague)
+    with pytest.raises(ValidationError) as error:
+        services.case_reassign(actor=supervisor, case=case, lawyer=stranger)
+    assert set(error.value.message_dict) == {"lawyer"}
+
+    services.case_reassign(actor=supervisor, case=case, lawyer=colleague, reason="Conflict of interest")
+    case.refresh_from_db()
+    assert case.lawyer_id == colleague.pk
+    event = AuditEvent.objects.filter(object_id=str(case.uuid), action="update").latest("id")
+    assert event.details["previous"] == lawyer.pk and event.details["reason"] == "Conflict of interest"
+    assert case in selectors.case_list(user=colleague, mine=True)
