@@ -111,6 +111,26 @@ def _case_for_write(actor: User, case: LegalCase, capability: str = C.CHANGE_CAS
     return LegalCase.objects.select_for_update().get(pk=case.pk)
 
 
+def _part_for_write[M: Any](actor: User, model: type[M], part: Any) -> tuple[M, LegalCase]:
+    """A record of a case, for a change: found in the actor's scope (404), writable (403), its case locked (lock
+    step 3), then the record itself locked. Returns (record, case)."""
+    found = access.get_for_user(actor, model, part.uuid, write=True)
+    case = _case_for_write(actor, found.case)
+    return model._default_manager.select_for_update().get(pk=found.pk), case
+
+
+def _save_new[M: Any](actor: User, case: LegalCase, row: M, **details: Any) -> M:
+    """Validate and save a new record of `case` (its organisation and recorder filled in), then audit it with the
+    case and `details`."""
+    row.organisation_id = case.organisation_id
+    row.case = case
+    row.recorded_by = actor
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(case.uuid), **details)
+    return row
+
+
 def _number_lock(organisation_id: int) -> CaseSequence:
     seq, _created = CaseSequence.objects.select_for_update().get_or_create(
         organisation_id=organisation_id, year=timezone.localdate().year
@@ -303,18 +323,16 @@ def party_add(*, actor: User, case: LegalCase, kind: str, name: str, notes: str 
         errors["name"] = _("Enter the name.")
     if errors:
         raise ValidationError(errors)
-    party = Party(
-        organisation_id=locked.organisation_id,
-        case=locked,
+    return _save_new(
+        actor,
+        locked,
+        Party(
+            kind=kind,
+            name=name.strip(),
+            notes=notes.strip(),
+        ),
         kind=kind,
-        name=name.strip(),
-        notes=notes.strip(),
-        recorded_by=actor,
     )
-    party.full_clean()
-    party.save()
-    audit.record(actor=actor, action="create", obj=party, case=str(locked.uuid), kind=kind)
-    return party
 
 
 @transaction.atomic
@@ -354,19 +372,16 @@ def step_add(
         and not Membership.objects.filter(user=by, organisation_id=locked.organisation_id, is_active=True).exists()
     ):
         raise ValidationError({"done_by": _("Choose a member of your organisation.")})
-    step = InvestigationStep(
-        organisation_id=locked.organisation_id,
-        case=locked,
-        done_on=done_on,
-        done_by=by,
-        action=action.strip(),
-        finding=finding.strip(),
-        recorded_by=actor,
+    return _save_new(
+        actor,
+        locked,
+        InvestigationStep(
+            done_on=done_on,
+            done_by=by,
+            action=action.strip(),
+            finding=finding.strip(),
+        ),
     )
-    step.full_clean()
-    step.save()
-    audit.record(actor=actor, action="create", obj=step, case=str(locked.uuid))
-    return step
 
 
 @dataclass
@@ -608,28 +623,24 @@ def submission_add(*, actor: User, case: LegalCase, data: SubmissionInput) -> Su
         errors["deadline"] = _("The deadline is before the letter was sent.")
     if errors:
         raise ValidationError(errors)
-    submission = Submission(
-        organisation_id=locked.organisation_id,
-        case=locked,
-        addressee_kind=data.addressee_kind,
-        addressee=data.addressee.strip(),
-        subject=data.subject.strip(),
-        sent_on=data.sent_on,
-        deadline=data.deadline,
-        recorded_by=actor,
+    return _save_new(
+        actor,
+        locked,
+        Submission(
+            addressee_kind=data.addressee_kind,
+            addressee=data.addressee.strip(),
+            subject=data.subject.strip(),
+            sent_on=data.sent_on,
+            deadline=data.deadline,
+        ),
+        to=data.addressee_kind,
     )
-    submission.full_clean()
-    submission.save()
-    audit.record(actor=actor, action="create", obj=submission, case=str(locked.uuid), to=data.addressee_kind)
-    return submission
 
 
 @transaction.atomic
 def submission_reply(*, actor: User, submission: Submission, reply_on: dt.date, reply: str) -> Submission:
     """The reply to a submission, and its date (not before it was sent). Audited."""
-    submission = access.get_for_user(actor, Submission, submission.uuid, write=True)
-    _case_for_write(actor, submission.case)
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    locked, _case = _part_for_write(actor, Submission, submission)
     errors: dict[str, str] = {}
     _not_future(reply_on, "reply_on", errors)
     if reply_on < locked.sent_on:
@@ -774,9 +785,7 @@ def compensation_receive(
 ) -> Verdict:
     """Update the compensation received on a judgment (it often comes in instalments); more than ordered needs
     the confirmation. Audited with the amounts before and after."""
-    verdict = access.get_for_user(actor, Verdict, verdict.uuid, write=True)
-    locked_case = _case_for_write(actor, verdict.case)
-    locked = Verdict.objects.select_for_update().get(pk=verdict.pk)
+    locked, locked_case = _part_for_write(actor, Verdict, verdict)
     data = VerdictInput(
         level=locked.level,
         decided_on=locked.decided_on,
@@ -885,20 +894,18 @@ def repatriation_add(*, actor: User, case: LegalCase, data: RepatriationInput) -
     _not_future(data.requested_on, "requested_on", errors)
     if errors:
         raise ValidationError(errors)
-    row = Repatriation(
-        organisation_id=locked.organisation_id,
-        case=locked,
+    return _save_new(
+        actor,
+        locked,
+        Repatriation(
+            country=data.country,
+            persons=data.persons,
+            authority=data.authority.strip(),
+            requested_on=data.requested_on,
+            note=data.note.strip(),
+        ),
         country=data.country,
-        persons=data.persons,
-        authority=data.authority.strip(),
-        requested_on=data.requested_on,
-        note=data.note.strip(),
-        recorded_by=actor,
     )
-    row.full_clean()
-    row.save()
-    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), country=data.country)
-    return row
 
 
 @transaction.atomic
@@ -907,9 +914,7 @@ def repatriation_status_set(
 ) -> Repatriation:
     """Where a repatriation request stands; "arrived home" needs the arrival date (not before the request, not in
     the future). Audited with the previous status."""
-    repatriation = access.get_for_user(actor, Repatriation, repatriation.uuid, write=True)
-    _case_for_write(actor, repatriation.case)
-    locked = Repatriation.objects.select_for_update().get(pk=repatriation.pk)
+    locked, _case = _part_for_write(actor, Repatriation, repatriation)
     errors: dict[str, str] = {}
     if status not in RepatriationStatus.values:
         errors["status"] = _("Choose one of the answers.")
@@ -947,17 +952,14 @@ def escalation_raise(*, actor: User, case: LegalCase, raised_on: dt.date, reason
         errors["reason"] = _("The case's last escalation is still waiting for the central office's response.")
     if errors:
         raise ValidationError(errors)
-    row = Escalation(
-        organisation_id=locked.organisation_id,
-        case=locked,
-        raised_on=raised_on,
-        reason=reason.strip(),
-        recorded_by=actor,
+    return _save_new(
+        actor,
+        locked,
+        Escalation(
+            raised_on=raised_on,
+            reason=reason.strip(),
+        ),
     )
-    row.full_clean()
-    row.save()
-    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid))
-    return row
 
 
 @transaction.atomic
@@ -965,9 +967,7 @@ def escalation_respond(*, actor: User, escalation: Escalation, responded_on: dt.
     """The central office's response to an escalation: a case supervisor of the organisation (needs
     justice_respond_escalation), once, not before it was raised. Audited."""
     access.require(actor, C.RESPOND_ESCALATION)
-    escalation = access.get_for_user(actor, Escalation, escalation.uuid, write=True)
-    _case_for_write(actor, escalation.case)
-    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    locked, _case = _part_for_write(actor, Escalation, escalation)
     errors: dict[str, str] = {}
     _not_future(responded_on, "responded_on", errors)
     if responded_on < locked.raised_on:
@@ -1010,20 +1010,18 @@ def advocacy_add(*, actor: User, case: LegalCase, data: AdvocacyInput) -> Advoca
     _not_future(data.done_on, "done_on", errors)
     if errors:
         raise ValidationError(errors)
-    row = AdvocacyAction(
-        organisation_id=locked.organisation_id,
-        case=locked,
-        done_on=data.done_on,
-        body_kind=data.body_kind,
-        body=data.body.strip(),
-        action=data.action.strip(),
-        outcome=data.outcome.strip(),
-        recorded_by=actor,
+    return _save_new(
+        actor,
+        locked,
+        AdvocacyAction(
+            done_on=data.done_on,
+            body_kind=data.body_kind,
+            body=data.body.strip(),
+            action=data.action.strip(),
+            outcome=data.outcome.strip(),
+        ),
+        body=data.body_kind,
     )
-    row.full_clean()
-    row.save()
-    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), body=data.body_kind)
-    return row
 
 
 def _identifying_words(case: LegalCase) -> list[str]:
@@ -1090,9 +1088,7 @@ def case_study_write(
 def case_study_consent(*, actor: User, study: CaseStudy, given: bool, on: dt.date) -> CaseStudy:
     """Record the client's consent to the case study appearing in donor reports (`given`), or its withdrawal;
     not in the future, a withdrawal not before the consent. Audited."""
-    study = access.get_for_user(actor, CaseStudy, study.uuid, write=True)
-    _case_for_write(actor, study.case)
-    locked = CaseStudy.objects.select_for_update().get(pk=study.pk)
+    locked, _case = _part_for_write(actor, CaseStudy, study)
     errors: dict[str, str] = {}
     _not_future(on, "on", errors)
     if given:
