@@ -131,6 +131,37 @@ def _save_new[M: Any](actor: User, case: LegalCase, row: M, **details: Any) -> M
     return row
 
 
+def _answer[M: Any](
+    actor: User,
+    locked: M,
+    day: tuple[str, dt.date, str],
+    text: tuple[str, str],
+    messages: tuple[str, str, str],
+    also: list[str] | None = None,
+) -> M:
+    """Record the answer to a record, once: `day` (field, date, the field it may not come before), `text`
+    (field, text), `messages` (date too early, no text, answered already). Not in the future. Audited."""
+    day_field, when, since = day
+    text_field, words = text
+    too_early, no_text, answered = messages
+    errors: dict[str, str] = {}
+    _not_future(when, day_field, errors)
+    if when < getattr(locked, since):
+        errors[day_field] = too_early
+    if not words.strip():
+        errors[text_field] = no_text
+    if getattr(locked, day_field) is not None:
+        errors[day_field] = answered
+    if errors:
+        raise ValidationError(errors)
+    setattr(locked, day_field, when)
+    setattr(locked, text_field, words.strip())
+    locked.full_clean()
+    locked.save(update_fields=[day_field, text_field, *(also or []), "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields=text_field)
+    return locked
+
+
 def _number_lock(organisation_id: int) -> CaseSequence:
     seq, _created = CaseSequence.objects.select_for_update().get_or_create(
         organisation_id=organisation_id, year=timezone.localdate().year
@@ -641,22 +672,17 @@ def submission_add(*, actor: User, case: LegalCase, data: SubmissionInput) -> Su
 def submission_reply(*, actor: User, submission: Submission, reply_on: dt.date, reply: str) -> Submission:
     """The reply to a submission, and its date (not before it was sent). Audited."""
     locked, _case = _part_for_write(actor, Submission, submission)
-    errors: dict[str, str] = {}
-    _not_future(reply_on, "reply_on", errors)
-    if reply_on < locked.sent_on:
-        errors["reply_on"] = _("The reply cannot come before the letter was sent.")
-    if not reply.strip():
-        errors["reply"] = _("Write what the reply says.")
-    if locked.reply_on is not None:
-        errors["reply_on"] = _("The reply was recorded already.")
-    if errors:
-        raise ValidationError(errors)
-    locked.reply_on = reply_on
-    locked.reply = reply.strip()
-    locked.full_clean()
-    locked.save(update_fields=["reply_on", "reply", "updated_at"])
-    audit.record(actor=actor, action="update", obj=locked, fields="reply")
-    return locked
+    return _answer(
+        actor,
+        locked,
+        ("reply_on", reply_on, "sent_on"),
+        ("reply", reply),
+        (
+            _("The reply cannot come before the letter was sent."),
+            _("Write what the reply says."),
+            _("The reply was recorded already."),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- court
@@ -968,23 +994,19 @@ def escalation_respond(*, actor: User, escalation: Escalation, responded_on: dt.
     justice_respond_escalation), once, not before it was raised. Audited."""
     access.require(actor, C.RESPOND_ESCALATION)
     locked, _case = _part_for_write(actor, Escalation, escalation)
-    errors: dict[str, str] = {}
-    _not_future(responded_on, "responded_on", errors)
-    if responded_on < locked.raised_on:
-        errors["responded_on"] = _("The response cannot come before the case was escalated.")
-    if not response.strip():
-        errors["response"] = _("Write the central office's response.")
-    if locked.responded_on is not None:
-        errors["response"] = _("The response was recorded already.")
-    if errors:
-        raise ValidationError(errors)
-    locked.responded_on = responded_on
-    locked.response = response.strip()
     locked.responded_by = actor
-    locked.full_clean()
-    locked.save(update_fields=["responded_on", "response", "responded_by", "updated_at"])
-    audit.record(actor=actor, action="update", obj=locked, fields="response")
-    return locked
+    return _answer(
+        actor,
+        locked,
+        ("responded_on", responded_on, "raised_on"),
+        ("response", response),
+        (
+            _("The response cannot come before the case was escalated."),
+            _("Write the central office's response."),
+            _("The response was recorded already."),
+        ),
+        also=["responded_by"],
+    )
 
 
 @dataclass
