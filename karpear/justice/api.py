@@ -1,6 +1,7 @@
 """The justice API under /api/v1/justice/ (DESIGN §9): DRF viewsets over the app's selectors and services (no
 second set of rules). Legal cases are listed, read and opened (for a client registered with them); hearings and
-submissions are listed per case and recorded. Clients and witnesses appear only as core's pseudonymous person
+submissions are listed per case and recorded; investigation steps, evidence (its metadata, and the address of
+the audited download), witnesses, repatriations, costs, judgments and escalations are listed per case and read. Clients and witnesses appear only as core's pseudonymous person
 (their uuid): identifying details stay behind core's person API and its audit.
 """
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -24,7 +26,20 @@ from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import Person, User
 from karpear.justice import selectors, services
 from karpear.justice.declarations import JusticeCapability as C
-from karpear.justice.models import AddresseeKind, CourtLevel, Hearing, LegalCase, Submission
+from karpear.justice.models import (
+    AddresseeKind,
+    Cost,
+    CourtLevel,
+    Escalation,
+    Evidence,
+    Hearing,
+    InvestigationStep,
+    LegalCase,
+    Repatriation,
+    Submission,
+    Verdict,
+    Witness,
+)
 
 
 def _user(request: Request) -> User:
@@ -223,9 +238,130 @@ class SubmissionViewSet(
         return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
+# ---------------------------------------------------------------- the rest of a case, read only
+class _PartSerializer(AnswerSerializer[Any]):
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+
+
+class StepSerializer(_PartSerializer):
+    done_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+
+    class Meta:
+        model = InvestigationStep
+        fields = ["uuid", "case", "done_on", "done_by", "action", "finding"]
+
+
+class EvidenceSerializer(_PartSerializer):
+    file_url = serializers.SerializerMethodField(
+        help_text="The audited download (the web route: an access check, then an audit event), or null"
+    )
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "uuid",
+            "case",
+            "kind",
+            "description",
+            "source",
+            "obtained_on",
+            "file_name",
+            "content_type",
+            "size",
+            "sha256",
+            "file_url",
+        ]
+
+    def get_file_url(self, evidence: Evidence) -> str | None:
+        return reverse("justice:evidence_download", args=[evidence.uuid]) if evidence.file else None
+
+
+class WitnessSerializer(_PartSerializer):
+    person: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+
+    class Meta:
+        model = Witness
+        fields = ["uuid", "case", "person", "description"]
+
+
+class RepatriationSerializer(_PartSerializer):
+    class Meta:
+        model = Repatriation
+        fields = ["uuid", "case", "country", "persons", "authority", "requested_on", "status", "arrived_on", "note"]
+
+
+class CostSerializer(_PartSerializer):
+    budget_line = serializers.CharField(source="budget_line.code", read_only=True, help_text="The budget line's code")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Cost
+        fields = ["uuid", "case", "kind", "spent_on", "amount", "currency", "budget_line", "note"]
+
+
+class JudgmentSerializer(_PartSerializer):
+    compensation_ordered = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    compensation_received = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "uuid",
+            "case",
+            "level",
+            "decided_on",
+            "outcome",
+            "sentence",
+            "currency",
+            "compensation_ordered",
+            "compensation_received",
+            "appealed",
+        ]
+
+
+class EscalationSerializer(_PartSerializer):
+    class Meta:
+        model = Escalation
+        fields = ["uuid", "case", "raised_on", "reason", "responded_on", "response"]
+
+
+def _part_viewset(model: type[Any], serializer: type[_PartSerializer]) -> type[viewsets.GenericViewSet[Any]]:
+    """List (`?case=<uuid>`) and read one kind of a case's records, through selectors.part_list/part_for_user."""
+
+    @extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))
+    class PartViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
+        serializer_class = serializer
+        lookup_field = "uuid"
+        lookup_value_regex = UUID_PATTERN
+
+        def get_queryset(self) -> QuerySet[Any]:
+            user = _user(self.request)
+            access.require(user, C.VIEW_CASE)
+            case = _case_filter(self.request) if self.action == "list" else None
+            return selectors.part_list(user=user, model=model, case=case)
+
+        def get_object(self) -> Any:
+            return selectors.part_for_user(user=_user(self.request), model=model, uuid=self.kwargs["uuid"])
+
+    PartViewSet.__name__ = PartViewSet.__qualname__ = f"{model.__name__}ViewSet"
+    return PartViewSet
+
+
+PARTS = {
+    "steps": (InvestigationStep, StepSerializer, "step"),
+    "evidence": (Evidence, EvidenceSerializer, "evidence"),
+    "witnesses": (Witness, WitnessSerializer, "witness"),
+    "repatriations": (Repatriation, RepatriationSerializer, "repatriation"),
+    "costs": (Cost, CostSerializer, "cost"),
+    "judgments": (Verdict, JudgmentSerializer, "judgment"),
+    "escalations": (Escalation, EscalationSerializer, "escalation"),
+}
+
 app_name = "justice_api"
 router = SimpleRouter()
 router.register("cases", LegalCaseViewSet, basename="case")
 router.register("hearings", HearingViewSet, basename="hearing")
 router.register("submissions", SubmissionViewSet, basename="submission")
+for prefix, (model, serializer, basename) in PARTS.items():
+    router.register(prefix, _part_viewset(model, serializer), basename=basename)
 urlpatterns = router.urls

@@ -26,6 +26,8 @@ class JusticeCapability(StrEnum):
     OPEN_CASE = "justice_open_case"  # open a legal case: directly, or from an accepted referral
     CHANGE_CASE = "justice_change_case"  # parties, offences, investigation, evidence, submissions, court
     RECORD_COST = "justice_record_cost"  # costs charged to a budget line
+    RESPOND_ESCALATION = "justice_respond_escalation"  # the central office's response to an escalated case
+    ASSIGN_LAWYER = "justice_assign_lawyer"  # give a case to another legal officer
 
 
 C = JusticeCapability
@@ -44,6 +46,11 @@ def _count(name: str) -> Callable[[User], int]:
     return count
 
 
+def _list_url(query: str) -> Callable[[User], str]:
+    """The case list filtered by `query` (a work list's "see all")."""
+    return lambda user: reverse("justice:case_list") + "?" + query
+
+
 def _load_demo(context: registry.DemoContext) -> None:
     from karpear.justice import demo
 
@@ -56,11 +63,14 @@ def _nobody(ctx: access.Context) -> Q:
 
 def declare() -> None:
     from karpear.justice.models import (
+        AdvocacyAction,
         Article,
         CaseClient,
         CaseSequence,
+        CaseStudy,
         Cost,
         CustodyEntry,
+        Escalation,
         Evidence,
         Hearing,
         InvestigationStep,
@@ -82,12 +92,16 @@ def declare() -> None:
             C.OPEN_CASE: _("Open legal cases"),
             C.CHANGE_CASE: _("Run legal cases: investigation, evidence, submissions, court"),
             C.RECORD_COST: _("Record the costs of legal cases"),
+            C.RESPOND_ESCALATION: _("Respond to legal cases escalated to the central office"),
+            C.ASSIGN_LAWYER: _("Give a legal case to another lawyer"),
         },
     )
-    roles.grant(Role.LEGAL_OFFICER, list(C))
+    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_CASE, C.OPEN_CASE, C.CHANGE_CASE, C.RECORD_COST])
     # Supervisors accept referrals and assign them to a lawyer, who opens the legal case; they oversee, correct
     # and pay. The home work lists follow opening (the lawyers'): the supervisor's home page keeps its budget.
-    roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_CASE, C.CHANGE_CASE, C.RECORD_COST])
+    roles.grant(
+        Role.CASE_SUPERVISOR, [C.VIEW_CASE, C.CHANGE_CASE, C.RECORD_COST, C.RESPOND_ESCALATION, C.ASSIGN_LAWYER]
+    )
 
     access.register(
         LegalCase,
@@ -112,6 +126,9 @@ def declare() -> None:
         Hearing,
         Verdict,
         Repatriation,
+        Escalation,
+        AdvocacyAction,
+        CaseStudy,
     ):
         access.register(
             model,
@@ -143,44 +160,34 @@ def declare() -> None:
     )
     registry.urls("justice", prefix="justice/", module="karpear.justice.urls", api_module="karpear.justice.api")
     registry.menu_item("justice", "justice:case_list", _("Legal cases"), capability=C.VIEW_CASE, order=36)
-    registry.work_list(
-        "justice",
-        "justice_my_cases",
-        _("Your legal cases"),
-        capability=C.OPEN_CASE,
-        count=_count("mine"),
-        url=lambda user: reverse("justice:case_list") + "?mine=1",
-        empty=_("No open legal case is assigned to you."),
-        order=16,
-    )
-    registry.work_list(
-        "justice",
-        "justice_hearings_week",
-        _("Hearings this week"),
-        capability=C.OPEN_CASE,
-        count=_count("hearings"),
-        url=lambda user: reverse("justice:case_list") + "?due=hearings",
-        empty=_("No hearing in the next seven days."),
-        order=17,
-    )
-    registry.work_list(
-        "justice",
-        "justice_awaiting_reply",
-        _("Submissions awaiting a reply"),
-        capability=C.OPEN_CASE,
-        count=_count("awaiting"),
-        url=lambda user: reverse("justice:case_list") + "?due=awaiting",
-        empty=_("Every letter sent has had its reply."),
-        order=18,
-    )
-    registry.work_list(
-        "justice",
-        "justice_overdue",
-        _("Replies past their deadline"),
-        capability=C.OPEN_CASE,
-        count=_count("overdue"),
-        url=lambda user: reverse("justice:case_list") + "?due=overdue",
-        empty=_("No reply is overdue."),
-        order=19,
-    )
+    # The four home work lists: (key, count, title, the case list's filter, empty message).
+    lists = [
+        ("justice_my_cases", "mine", _("Your legal cases"), "mine=1", _("No open legal case is assigned to you.")),
+        (
+            "justice_hearings_week",
+            "hearings",
+            _("Hearings this week"),
+            "due=hearings",
+            _("No hearing in the next seven days."),
+        ),
+        (
+            "justice_awaiting_reply",
+            "awaiting",
+            _("Submissions awaiting a reply"),
+            "due=awaiting",
+            _("Every letter sent has had its reply."),
+        ),
+        ("justice_overdue", "overdue", _("Replies past their deadline"), "due=overdue", _("No reply is overdue.")),
+    ]
+    for order, (key, count, title, query, empty) in enumerate(lists, start=16):
+        registry.work_list(
+            "justice",
+            key,
+            title,
+            capability=C.OPEN_CASE,
+            count=_count(count),
+            url=_list_url(query),
+            empty=empty,
+            order=order,
+        )
     registry.demo_loader("justice", "justice", _load_demo, after=["core"])

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core import countries
 from karpear.core import services as core_services
 from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField
-from karpear.core.models import Currency, Person
+from karpear.core.models import Currency, Person, User
 from karpear.justice import selectors, services
 from karpear.justice.models import (
     AddresseeKind,
@@ -298,3 +298,59 @@ class RepatriationStatusForm(forms.Form):
     prefix = "repstatus"
     status = forms.ChoiceField(label=_("Status"), choices=RepatriationStatus.choices)
     arrived_on = KhmerDateField(label=_("Arrived on"), required=False)
+
+
+class EscalationForm(forms.Form):
+    prefix = "escalation"
+    raised_on = KhmerDateField(label=_("Escalated on"))
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+
+
+class ResponseForm(forms.Form):
+    prefix = "response"
+    responded_on = KhmerDateField(label=_("Response date"))
+    response = forms.CharField(label=_("Response"), max_length=4000, widget=forms.Textarea({"rows": 3}))
+
+
+class AdvocacyForm(forms.Form):
+    prefix = "advocacy"
+    done_on = KhmerDateField(label=_("Date"))
+    body_kind = forms.ChoiceField(label=_("Government body"), choices=[*EMPTY, *AddresseeKind.choices])
+    body = forms.CharField(label=_("Which office"), max_length=200)
+    action = forms.CharField(label=_("What was done"), max_length=300)
+    outcome = forms.CharField(label=_("Outcome"), required=False, max_length=4000, widget=forms.Textarea({"rows": 2}))
+
+    def to_input(self) -> services.AdvocacyInput:
+        return services.AdvocacyInput(**self.cleaned_data)
+
+
+class CaseStudyForm(forms.Form):
+    prefix = "study"
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("Write-up"),
+        max_length=8000,
+        widget=forms.Textarea({"rows": 6}),
+        help_text=_("Anonymised: no name, phone, ID or case number of a client or a witness."),
+    )
+
+
+class ConsentForm(forms.Form):
+    prefix = "consent"
+    given = forms.TypedChoiceField(
+        label=_("The client's consent to donor reports"),
+        choices=[("1", _("Given")), ("0", _("Withdrawn"))],
+        coerce=lambda value: value == "1",
+    )
+    on = KhmerDateField(label=_("Date"))
+
+
+class LawyerForm(forms.Form):
+    prefix = "lawyer"
+    lawyer = forms.ModelChoiceField(label=_("Assigned lawyer"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, lawyers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if lawyers is not None:
+            self.fields["lawyer"].queryset = lawyers  # type: ignore[attr-defined]

@@ -458,3 +458,78 @@ class Repatriation(CaseRecord):
 
     def __str__(self) -> str:
         return f"{self.country} {self.requested_on}"
+
+
+# ---------------------------------------------------------------- escalation and advocacy
+class Escalation(CaseRecord):
+    """A case escalated to the central office (a provincial office asking Phnom Penh for help: a blocked
+    investigation, pressure on the client, a court that will not hear the case), with the reason, and the
+    central office's response when it comes (a case supervisor's)."""
+
+    raised_on = models.DateField(_("escalated on"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    responded_on = models.DateField(_("response date"), null=True, blank=True)
+    response = models.TextField(_("response"), max_length=4000, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = _("escalation")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(responded_on__isnull=True) | Q(responded_on__gte=models.F("raised_on")),
+                name="justice_escalation_dates",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "responded_on"], name="justice_escalation_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.raised_on}"
+
+
+class AdvocacyAction(CaseRecord):
+    """An advocacy action with a government body for the case (a meeting with the provincial police, a letter
+    to the ministry asking for the law to be applied), and what came of it."""
+
+    done_on = models.DateField(_("date"))
+    body_kind = models.CharField(_("government body"), max_length=20, choices=AddresseeKind.choices)
+    body = models.CharField(_("which office"), max_length=200)
+    action = models.CharField(_("what was done"), max_length=300)
+    outcome = models.TextField(_("outcome"), max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["-done_on", "-id"]
+        verbose_name = _("advocacy action")
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class CaseStudy(CaseRecord):
+    """A case-study write-up of the case for donor reports: anonymised (services refuse a text naming a client
+    or a witness), and usable in a report only while the client's consent to it is recorded and not withdrawn
+    (`consent_on` set, `withdrawn_on` empty)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("write-up"), max_length=8000)
+    consent_on = models.DateField(_("client's consent given on"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("consent withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("case study")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(consent_on__isnull=False),
+                name="justice_casestudy_withdrawn_after_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def for_donor_reports(self) -> bool:
+        return self.consent_on is not None and self.withdrawn_on is None

@@ -16,11 +16,14 @@ from karpear.core.roles import Capability
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
     OPEN_STATUSES,
+    AdvocacyAction,
     Article,
     CaseClient,
+    CaseStudy,
     ClientRelation,
     Cost,
     CustodyEntry,
+    Escalation,
     Evidence,
     Hearing,
     InvestigationStep,
@@ -287,7 +290,25 @@ def context_flags(user: User, case: LegalCase) -> dict[str, bool]:
     return {
         "can_change": changeable,
         "can_cost": changeable and access.has_capability(user, C.RECORD_COST),
+        "can_respond": changeable and access.has_capability(user, C.RESPOND_ESCALATION),
+        "can_assign": changeable and access.has_capability(user, C.ASSIGN_LAWYER),
     }
+
+
+def advocacy(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Escalations to the central office, advocacy actions and case studies (three queries)."""
+    return {
+        "escalations": list(access.visible(user, Escalation.objects.filter(case=case))),
+        "advocacy": list(access.visible(user, AdvocacyAction.objects.filter(case=case))),
+        "studies": list(access.visible(user, CaseStudy.objects.filter(case=case))),
+    }
+
+
+def case_studies_for_reports(*, user: User) -> QuerySet[CaseStudy]:
+    """The case studies a donor report may carry: those the user sees whose client's consent is recorded and
+    not withdrawn. A report reads them here, never from CaseStudy directly."""
+    rows = CaseStudy.objects.filter(consent_on__isnull=False, withdrawn_on__isnull=True)
+    return access.visible(user, rows).order_by("-consent_on", "-id")
 
 
 def due_list(*, user: User, due: str) -> QuerySet[Any] | None:
@@ -322,3 +343,60 @@ def submission_for_user(*, user: User, uuid: UUID | str) -> Submission:
 def no_budget_lines() -> QuerySet[BudgetLine]:
     """An empty choice list, until the form is given the user's lines (services.budget_lines_for)."""
     return BudgetLine.objects.none()
+
+
+def case_file(*, user: User, case: LegalCase) -> dict[str, Any]:
+    """Everything of the case the user may see, for the printable case file: clients and witnesses with their
+    identity only for a role that reads it (those reads audited, as on the pages), the costs only for who may
+    record them on their own organisation's case (None otherwise: a referral never shares costs)."""
+    flags = context_flags(user, case)
+    court_part = court(user=user, case=case)
+    return {
+        "case": case,
+        "clients": case_clients(user=user, case=case),
+        "witnesses": witnesses(user=user, case=case),
+        **parties_and_offences(user=user, case=case),
+        **investigation(user=user, case=case),
+        **court_part,
+        "escalations": list(access.visible(user, Escalation.objects.filter(case=case))),
+        "costs": case_costs(user=user, case=case)[0] if flags["can_cost"] else None,
+    }
+
+
+def letter(*, user: User, submission: Submission) -> dict[str, Any]:
+    """What a submission's letter fills in: the case's references (number, opening date, offences, the latest
+    judgment), the main client (named only for a role that reads identities, audited) and the lawyer."""
+    case = submission.case
+    clients = case_clients(user=user, case=case)
+    offences = list(access.visible(user, Offence.objects.filter(case=case)).select_related("article"))
+    verdict = access.visible(user, Verdict.objects.filter(case=case)).order_by("-decided_on", "-id").first()
+    lawyer = case.lawyer
+    return {
+        "case": case,
+        "submission": submission,
+        "organisation": case.organisation,
+        "offences": offences,
+        "verdict": verdict,
+        "client": clients[0] if clients and clients[0].person.pk == case.client_id else None,
+        "lawyer_name": (lawyer.get_full_name() or lawyer.get_username()) if lawyer else "",
+    }
+
+
+def record_printed(*, user: User, obj: LegalCase | Submission, document: str) -> None:
+    """Each printed letter or case file is written to the audit log (who, which record, which document)."""
+    case = obj if isinstance(obj, LegalCase) else obj.case
+    audit.record(actor=user, action="download", obj=obj, fields=document, case=str(case.uuid))
+
+
+def part_list(*, user: User, model: type[Any], case: LegalCase | None = None) -> QuerySet[Any]:
+    """The records of one kind (steps, evidence, witnesses, ...) the user may see, of one case or of all their
+    cases, newest first as the model orders them (the API's lists)."""
+    rows = access.visible(user, model._default_manager.select_related("case"))
+    if model is Cost:
+        rows = rows.select_related("budget_line")
+    return rows.filter(case=case) if case is not None else rows
+
+
+def part_for_user(*, user: User, model: type[Any], uuid: UUID | str) -> Any:
+    """One record of a case, if the user may see it (else 404)."""
+    return access.get_for_user(user, model, uuid, queryset=model._default_manager.select_related("case"))

@@ -30,22 +30,25 @@ from django.utils.translation import gettext as _
 
 from karpear.core import access, audit, countries
 from karpear.core import services as core_services
-from karpear.core.models import BudgetLine, Membership, Person, Referral, SubGrant, User
-from karpear.core.roles import spec_for
+from karpear.core.models import BudgetLine, Identity, Membership, Person, Referral, SubGrant, User
+from karpear.core.roles import role_specs, spec_for
 from karpear.core.storage import private_storage
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
     AddresseeKind,
+    AdvocacyAction,
     Article,
     CaseClient,
     CaseSequence,
     CaseStatus,
+    CaseStudy,
     ClientRelation,
     Cost,
     CostKind,
     CourtLevel,
     CustodyAction,
     CustodyEntry,
+    Escalation,
     Evidence,
     EvidenceKind,
     Hearing,
@@ -106,6 +109,57 @@ def _case_for_write(actor: User, case: LegalCase, capability: str = C.CHANGE_CAS
     if capability != C.CHANGE_CASE and case.organisation_id != _membership(actor).organisation_id:
         raise ValidationError(_("This case belongs to another organisation."))
     return LegalCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _part_for_write[M: Any](actor: User, model: type[M], part: Any) -> tuple[M, LegalCase]:
+    """A record of a case, for a change: found in the actor's scope (404), writable (403), its case locked (lock
+    step 3), then the record itself locked. Returns (record, case)."""
+    found = access.get_for_user(actor, model, part.uuid, write=True)
+    case = _case_for_write(actor, found.case)
+    return model._default_manager.select_for_update().get(pk=found.pk), case
+
+
+def _save_new[M: Any](actor: User, case: LegalCase, row: M, **details: Any) -> M:
+    """Validate and save a new record of `case` (its organisation and recorder filled in), then audit it with the
+    case and `details`."""
+    row.organisation_id = case.organisation_id
+    row.case = case
+    row.recorded_by = actor
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create", obj=row, case=str(case.uuid), **details)
+    return row
+
+
+def _answer[M: Any](
+    actor: User,
+    locked: M,
+    day: tuple[str, dt.date, str],
+    text: tuple[str, str],
+    messages: tuple[str, str, str],
+    also: list[str] | None = None,
+) -> M:
+    """Record the answer to a record, once: `day` (field, date, the field it may not come before), `text`
+    (field, text), `messages` (date too early, no text, answered already). Not in the future. Audited."""
+    day_field, when, since = day
+    text_field, words = text
+    too_early, no_text, answered = messages
+    errors: dict[str, str] = {}
+    _not_future(when, day_field, errors)
+    if when < getattr(locked, since):
+        errors[day_field] = too_early
+    if not words.strip():
+        errors[text_field] = no_text
+    if getattr(locked, day_field) is not None:
+        errors[day_field] = answered
+    if errors:
+        raise ValidationError(errors)
+    setattr(locked, day_field, when)
+    setattr(locked, text_field, words.strip())
+    locked.full_clean()
+    locked.save(update_fields=[day_field, text_field, *(also or []), "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields=text_field)
+    return locked
 
 
 def _number_lock(organisation_id: int) -> CaseSequence:
@@ -228,6 +282,44 @@ def case_status_set(*, actor: User, case: LegalCase, status: str) -> LegalCase:
 
 
 @transaction.atomic
+def case_reassign(*, actor: User, case: LegalCase, lawyer: User, reason: str = "") -> LegalCase:
+    """Give the case to another legal officer of the organisation (a lawyer leaves, a conflict of interest, a
+    heavy load): a case supervisor's decision (justice_assign_lawyer). The case follows the new lawyer's team.
+    Audited with the previous and the new lawyer and the reason."""
+    access.require(actor, C.ASSIGN_LAWYER)
+    locked = _case_for_write(actor, case)
+    membership = _membership(actor)
+    if locked.organisation_id != membership.organisation_id:
+        raise ValidationError(_("This case belongs to another organisation."))
+    member = Membership.objects.filter(user=lawyer, organisation_id=locked.organisation_id, is_active=True).first()
+    if member is None or C.OPEN_CASE not in spec_for(member.role).capabilities:
+        raise ValidationError({"lawyer": _("Choose a legal officer of your organisation.")})
+    if lawyer.pk == locked.lawyer_id:
+        raise ValidationError({"lawyer": _("The case is already assigned to this lawyer.")})
+    previous = locked.lawyer_id
+    locked.lawyer = lawyer
+    locked.team = member.team
+    locked.save(update_fields=["lawyer", "team", "updated_at"])
+    audit.record(
+        actor=actor, action="update", obj=locked, fields="lawyer", previous=previous, lawyer=lawyer.pk, reason=reason
+    )
+    return locked
+
+
+def lawyers_for(actor: User) -> Any:
+    """The legal officers a case of the actor's organisation may be given to."""
+    membership = access.membership_for(actor)
+    if membership is None:
+        return User.objects.none()
+    roles_opening = [role for role, spec in role_specs().items() if C.OPEN_CASE in spec.capabilities]
+    return User.objects.filter(
+        memberships__organisation_id=membership.organisation_id,
+        memberships__is_active=True,
+        memberships__role__in=roles_opening,
+    ).order_by("username")
+
+
+@transaction.atomic
 def client_add(
     *, actor: User, case: LegalCase, client: core_services.PersonInput | Person, relation: str
 ) -> CaseClient:
@@ -262,18 +354,16 @@ def party_add(*, actor: User, case: LegalCase, kind: str, name: str, notes: str 
         errors["name"] = _("Enter the name.")
     if errors:
         raise ValidationError(errors)
-    party = Party(
-        organisation_id=locked.organisation_id,
-        case=locked,
+    return _save_new(
+        actor,
+        locked,
+        Party(
+            kind=kind,
+            name=name.strip(),
+            notes=notes.strip(),
+        ),
         kind=kind,
-        name=name.strip(),
-        notes=notes.strip(),
-        recorded_by=actor,
     )
-    party.full_clean()
-    party.save()
-    audit.record(actor=actor, action="create", obj=party, case=str(locked.uuid), kind=kind)
-    return party
 
 
 @transaction.atomic
@@ -313,19 +403,16 @@ def step_add(
         and not Membership.objects.filter(user=by, organisation_id=locked.organisation_id, is_active=True).exists()
     ):
         raise ValidationError({"done_by": _("Choose a member of your organisation.")})
-    step = InvestigationStep(
-        organisation_id=locked.organisation_id,
-        case=locked,
-        done_on=done_on,
-        done_by=by,
-        action=action.strip(),
-        finding=finding.strip(),
-        recorded_by=actor,
+    return _save_new(
+        actor,
+        locked,
+        InvestigationStep(
+            done_on=done_on,
+            done_by=by,
+            action=action.strip(),
+            finding=finding.strip(),
+        ),
     )
-    step.full_clean()
-    step.save()
-    audit.record(actor=actor, action="create", obj=step, case=str(locked.uuid))
-    return step
 
 
 @dataclass
@@ -567,44 +654,35 @@ def submission_add(*, actor: User, case: LegalCase, data: SubmissionInput) -> Su
         errors["deadline"] = _("The deadline is before the letter was sent.")
     if errors:
         raise ValidationError(errors)
-    submission = Submission(
-        organisation_id=locked.organisation_id,
-        case=locked,
-        addressee_kind=data.addressee_kind,
-        addressee=data.addressee.strip(),
-        subject=data.subject.strip(),
-        sent_on=data.sent_on,
-        deadline=data.deadline,
-        recorded_by=actor,
+    return _save_new(
+        actor,
+        locked,
+        Submission(
+            addressee_kind=data.addressee_kind,
+            addressee=data.addressee.strip(),
+            subject=data.subject.strip(),
+            sent_on=data.sent_on,
+            deadline=data.deadline,
+        ),
+        to=data.addressee_kind,
     )
-    submission.full_clean()
-    submission.save()
-    audit.record(actor=actor, action="create", obj=submission, case=str(locked.uuid), to=data.addressee_kind)
-    return submission
 
 
 @transaction.atomic
 def submission_reply(*, actor: User, submission: Submission, reply_on: dt.date, reply: str) -> Submission:
     """The reply to a submission, and its date (not before it was sent). Audited."""
-    submission = access.get_for_user(actor, Submission, submission.uuid, write=True)
-    _case_for_write(actor, submission.case)
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
-    errors: dict[str, str] = {}
-    _not_future(reply_on, "reply_on", errors)
-    if reply_on < locked.sent_on:
-        errors["reply_on"] = _("The reply cannot come before the letter was sent.")
-    if not reply.strip():
-        errors["reply"] = _("Write what the reply says.")
-    if locked.reply_on is not None:
-        errors["reply_on"] = _("The reply was recorded already.")
-    if errors:
-        raise ValidationError(errors)
-    locked.reply_on = reply_on
-    locked.reply = reply.strip()
-    locked.full_clean()
-    locked.save(update_fields=["reply_on", "reply", "updated_at"])
-    audit.record(actor=actor, action="update", obj=locked, fields="reply")
-    return locked
+    locked, _case = _part_for_write(actor, Submission, submission)
+    return _answer(
+        actor,
+        locked,
+        ("reply_on", reply_on, "sent_on"),
+        ("reply", reply),
+        (
+            _("The reply cannot come before the letter was sent."),
+            _("Write what the reply says."),
+            _("The reply was recorded already."),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- court
@@ -733,9 +811,7 @@ def compensation_receive(
 ) -> Verdict:
     """Update the compensation received on a judgment (it often comes in instalments); more than ordered needs
     the confirmation. Audited with the amounts before and after."""
-    verdict = access.get_for_user(actor, Verdict, verdict.uuid, write=True)
-    locked_case = _case_for_write(actor, verdict.case)
-    locked = Verdict.objects.select_for_update().get(pk=verdict.pk)
+    locked, locked_case = _part_for_write(actor, Verdict, verdict)
     data = VerdictInput(
         level=locked.level,
         decided_on=locked.decided_on,
@@ -844,20 +920,18 @@ def repatriation_add(*, actor: User, case: LegalCase, data: RepatriationInput) -
     _not_future(data.requested_on, "requested_on", errors)
     if errors:
         raise ValidationError(errors)
-    row = Repatriation(
-        organisation_id=locked.organisation_id,
-        case=locked,
+    return _save_new(
+        actor,
+        locked,
+        Repatriation(
+            country=data.country,
+            persons=data.persons,
+            authority=data.authority.strip(),
+            requested_on=data.requested_on,
+            note=data.note.strip(),
+        ),
         country=data.country,
-        persons=data.persons,
-        authority=data.authority.strip(),
-        requested_on=data.requested_on,
-        note=data.note.strip(),
-        recorded_by=actor,
     )
-    row.full_clean()
-    row.save()
-    audit.record(actor=actor, action="create", obj=row, case=str(locked.uuid), country=data.country)
-    return row
 
 
 @transaction.atomic
@@ -866,9 +940,7 @@ def repatriation_status_set(
 ) -> Repatriation:
     """Where a repatriation request stands; "arrived home" needs the arrival date (not before the request, not in
     the future). Audited with the previous status."""
-    repatriation = access.get_for_user(actor, Repatriation, repatriation.uuid, write=True)
-    _case_for_write(actor, repatriation.case)
-    locked = Repatriation.objects.select_for_update().get(pk=repatriation.pk)
+    locked, _case = _part_for_write(actor, Repatriation, repatriation)
     errors: dict[str, str] = {}
     if status not in RepatriationStatus.values:
         errors["status"] = _("Choose one of the answers.")
@@ -887,4 +959,171 @@ def repatriation_status_set(
     locked.full_clean()
     locked.save(update_fields=["status", "arrived_on", "updated_at"])
     audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
+    return locked
+
+
+# ---------------------------------------------------------------- escalation and advocacy
+@transaction.atomic
+def escalation_raise(*, actor: User, case: LegalCase, raised_on: dt.date, reason: str) -> Escalation:
+    """Escalate the case to the central office, with the reason. One escalation waits for its response at a
+    time. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    _not_future(raised_on, "raised_on", errors)
+    if raised_on < locked.opened_on:
+        errors["raised_on"] = _("The date is before the case was opened (%(date)s).") % {"date": locked.opened_on}
+    if not reason.strip():
+        errors["reason"] = _("Say why the case is escalated.")
+    if Escalation.objects.filter(case=locked, responded_on__isnull=True).exists():
+        errors["reason"] = _("The case's last escalation is still waiting for the central office's response.")
+    if errors:
+        raise ValidationError(errors)
+    return _save_new(
+        actor,
+        locked,
+        Escalation(
+            raised_on=raised_on,
+            reason=reason.strip(),
+        ),
+    )
+
+
+@transaction.atomic
+def escalation_respond(*, actor: User, escalation: Escalation, responded_on: dt.date, response: str) -> Escalation:
+    """The central office's response to an escalation: a case supervisor of the organisation (needs
+    justice_respond_escalation), once, not before it was raised. Audited."""
+    access.require(actor, C.RESPOND_ESCALATION)
+    locked, _case = _part_for_write(actor, Escalation, escalation)
+    locked.responded_by = actor
+    return _answer(
+        actor,
+        locked,
+        ("responded_on", responded_on, "raised_on"),
+        ("response", response),
+        (
+            _("The response cannot come before the case was escalated."),
+            _("Write the central office's response."),
+            _("The response was recorded already."),
+        ),
+        also=["responded_by"],
+    )
+
+
+@dataclass
+class AdvocacyInput:
+    done_on: dt.date
+    body_kind: str
+    body: str
+    action: str
+    outcome: str = ""
+
+
+@transaction.atomic
+def advocacy_add(*, actor: User, case: LegalCase, data: AdvocacyInput) -> AdvocacyAction:
+    """An advocacy action with a government body for the case, and what came of it. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if data.body_kind not in AddresseeKind.values:
+        errors["body_kind"] = _("Choose one of the answers.")
+    if not data.body.strip():
+        errors["body"] = _("Enter the office met or written to.")
+    if not data.action.strip():
+        errors["action"] = _("Say what was done.")
+    _not_future(data.done_on, "done_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    return _save_new(
+        actor,
+        locked,
+        AdvocacyAction(
+            done_on=data.done_on,
+            body_kind=data.body_kind,
+            body=data.body.strip(),
+            action=data.action.strip(),
+            outcome=data.outcome.strip(),
+        ),
+        body=data.body_kind,
+    )
+
+
+def _identifying_words(case: LegalCase) -> list[str]:
+    """What would identify the case's clients and witnesses in a text: their names, phone, ID and passport
+    numbers (core's Identity) and their case numbers. Read for this check only, never shown."""
+    people = [case.client_id]
+    people += list(CaseClient.objects.filter(case=case).values_list("person_id", flat=True))
+    people += list(Witness.objects.filter(case=case).values_list("person_id", flat=True))
+    words: list[str] = list(Person.objects.filter(pk__in=people).values_list("case_number", flat=True))
+    fields = ("name_km", "name_latin", "phone", "national_id", "passport_number")
+    for row in Identity.objects.filter(person_id__in=people).values_list(*fields):
+        words += [value for value in row if value]
+        phone = row[2]
+        if phone.startswith("+855"):  # stored international (core.services.normalise_phone), written 0...
+            words.append("0" + phone[4:])
+    return [w.strip().casefold() for w in words if len(w.strip()) >= 3]
+
+
+def _check_anonymised(case: LegalCase, *texts: str) -> None:
+    folded = " ".join(unicodedata.normalize("NFC", t) for t in texts).casefold()
+    compact = "".join(folded.split())
+    for word in _identifying_words(case):
+        if word in folded or "".join(word.split()) in compact:
+            raise ValidationError(
+                {
+                    "text": _(
+                        "The write-up names or identifies a client or a witness (a name, a phone, an ID or a case "
+                        "number). Describe them without it."
+                    )
+                }
+            )
+
+
+@transaction.atomic
+def case_study_write(
+    *, actor: User, case: LegalCase, title: str, text: str, study: CaseStudy | None = None
+) -> CaseStudy:
+    """Write (or rewrite) the case's case study for donor reports. Anonymised: a text with a client's or a
+    witness's name, phone, ID number or case number is refused. Rewriting clears a recorded consent: the client
+    consented to the text they were shown, a new text needs their consent again. Audited."""
+    locked = _case_for_write(actor, case)
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Enter a title.")
+    if not text.strip():
+        errors["text"] = _("Write the case study.")
+    if errors:
+        raise ValidationError(errors)
+    _check_anonymised(locked, title, text)
+    if study is None:
+        row = CaseStudy(organisation_id=locked.organisation_id, case=locked, recorded_by=actor)
+    else:
+        study = access.get_for_user(actor, CaseStudy, study.uuid, write=True)
+        row = CaseStudy.objects.select_for_update().get(pk=study.pk, case=locked)
+    row.title, row.text = title.strip(), text.strip()
+    row.consent_on = row.withdrawn_on = None
+    row.full_clean()
+    row.save()
+    audit.record(actor=actor, action="create" if study is None else "update", obj=row, case=str(locked.uuid))
+    return row
+
+
+@transaction.atomic
+def case_study_consent(*, actor: User, study: CaseStudy, given: bool, on: dt.date) -> CaseStudy:
+    """Record the client's consent to the case study appearing in donor reports (`given`), or its withdrawal;
+    not in the future, a withdrawal not before the consent. Audited."""
+    locked, _case = _part_for_write(actor, CaseStudy, study)
+    errors: dict[str, str] = {}
+    _not_future(on, "on", errors)
+    if given:
+        locked.consent_on, locked.withdrawn_on = on, None
+    elif locked.consent_on is None:
+        errors["given"] = _("No consent was recorded for this case study.")
+    elif on < locked.consent_on:
+        errors["on"] = _("The consent cannot be withdrawn before it was given.")
+    else:
+        locked.withdrawn_on = on
+    if errors:
+        raise ValidationError(errors)
+    locked.full_clean()
+    locked.save(update_fields=["consent_on", "withdrawn_on", "updated_at"])
+    audit.record(actor=actor, action="update", obj=locked, fields="consent", given=given)
     return locked

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,9 +25,9 @@ from karpear.core.models import User
 from karpear.core.roles import Capability
 from karpear.core.storage import private_storage
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
-from karpear.justice import forms, selectors, services
+from karpear.justice import forms, pdf, selectors, services
 from karpear.justice.declarations import JusticeCapability as C
-from karpear.justice.models import Evidence, LegalCase, Repatriation, Submission, Witness
+from karpear.justice.models import CaseStudy, Escalation, Evidence, LegalCase, Repatriation, Submission, Witness
 
 
 # ---------------------------------------------------------------- list
@@ -96,7 +97,7 @@ def case_open_referral(request: HttpRequest, uuid: UUID) -> HttpResponse:
 # The case is read in parts (DESIGN §8: no page over 10 queries): the overview (clients, timeline), parties and
 # offences, investigation (steps, evidence), witnesses, court (letters, hearings, judgments) and costs.
 PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]], tuple[str, ...]]] = {
-    "overview": ("justice:case_detail", lambda user, case: {}, ("status_form", "client_form")),
+    "overview": ("justice:case_detail", lambda user, case: {}, ("status_form", "client_form", "lawyer_form")),
     "parties": (
         "justice:case_parties",
         lambda user, case: selectors.parties_and_offences(user=user, case=case),
@@ -113,11 +114,17 @@ PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]], tuple[str, ...]]] = {
         lambda user, case: selectors.court(user=user, case=case),
         ("submission_form", "reply_form", "repatriation_form", "repstatus_form", "hearing_form", "verdict_form"),
     ),
+    "advocacy": (
+        "justice:case_advocacy",
+        lambda user, case: selectors.advocacy(user=user, case=case),
+        ("escalation_form", "response_form", "advocacy_form", "study_form", "consent_form"),
+    ),
     "costs": ("justice:case_costs", lambda user, case: {}, ("cost_form",)),
 }
 FORMS: dict[str, Callable[[User], Any]] = {
     "status_form": lambda user: forms.StatusForm(),
     "client_form": lambda user: forms.ClientForm(),
+    "lawyer_form": lambda user: forms.LawyerForm(lawyers=services.lawyers_for(user)),
     "party_form": lambda user: forms.PartyForm(),
     "offence_form": lambda user: forms.OffenceForm(),
     "step_form": lambda user: forms.StepForm(),
@@ -132,6 +139,11 @@ FORMS: dict[str, Callable[[User], Any]] = {
     "repstatus_form": lambda user: forms.RepatriationStatusForm(),
     "verdict_form": lambda user: forms.VerdictForm(),
     "cost_form": lambda user: forms.CostForm(lines=services.budget_lines_for(user)),
+    "escalation_form": lambda user: forms.EscalationForm(),
+    "response_form": lambda user: forms.ResponseForm(),
+    "advocacy_form": lambda user: forms.AdvocacyForm(),
+    "study_form": lambda user: forms.CaseStudyForm(),
+    "consent_form": lambda user: forms.ConsentForm(),
 }
 PAGE_OF_FORM = {key: page for page, (_url, _read, keys) in PAGES.items() for key in keys}
 
@@ -178,6 +190,7 @@ case_investigation = _page_view("investigation")
 case_witnesses = _page_view("witnesses")
 case_court = _page_view("court")
 case_costs = _page_view("costs")
+case_advocacy = _page_view("advocacy")
 
 
 def _back(case: LegalCase, key: str) -> str:
@@ -219,15 +232,18 @@ def _case_action(form_class: Any, key: str, handler: Handler, done: Any) -> Call
 
 
 def _part_action(
-    model: type[Any], form_class: Any, key: str, handler: Handler, done: Any
+    model: type[Any], form_class: Any, key: str, handler: Handler, done: Any, also: str | None = None
 ) -> Callable[..., HttpResponse]:
-    """A POST route on a part of a case (an evidence item, a witness, a submission, a judgment)."""
+    """A POST route on a part of a case (an evidence item, a witness, a submission, a judgment); `also`: a
+    further capability needed once the part is found (403 without it)."""
 
     @login_required
     @require_POST
     def view(request: HttpRequest, uuid: UUID) -> HttpResponse:
         user = user_of(request)
         part = access.get_for_user(user, model, uuid, write=True, queryset=model.objects.select_related("case"))
+        if also is not None:
+            access.require(user, also)
         case = selectors.case_for_user(user=user, uuid=part.case.uuid, write=True)
         form = form_class(request.POST)
         if form.is_valid():
@@ -350,6 +366,42 @@ submission_reply = _part_action(
     gettext_lazy("Saved."),
 )
 
+case_escalation = _case_action(
+    forms.EscalationForm,
+    "escalation_form",
+    lambda user, case, form, request: services.escalation_raise(actor=user, case=case, **_data(form)),
+    gettext_lazy("The case is escalated to the central office."),
+)
+escalation_response = _part_action(
+    Escalation,
+    forms.ResponseForm,
+    "response_form",
+    lambda user, escalation, form, request: services.escalation_respond(
+        actor=user, escalation=escalation, **_data(form)
+    ),
+    gettext_lazy("Saved."),
+    also=C.RESPOND_ESCALATION,
+)
+case_advocacy_add = _case_action(
+    forms.AdvocacyForm,
+    "advocacy_form",
+    lambda user, case, form, request: services.advocacy_add(actor=user, case=case, data=form.to_input()),
+    gettext_lazy("Saved."),
+)
+case_study = _case_action(
+    forms.CaseStudyForm,
+    "study_form",
+    lambda user, case, form, request: services.case_study_write(actor=user, case=case, **_data(form)),
+    gettext_lazy("The case study is saved. Record the client's consent before it goes into a donor report."),
+)
+study_consent = _part_action(
+    CaseStudy,
+    forms.ConsentForm,
+    "consent_form",
+    lambda user, study, form, request: services.case_study_consent(actor=user, study=study, **_data(form)),
+    gettext_lazy("Saved."),
+)
+
 
 @login_required
 @require_POST
@@ -371,6 +423,25 @@ def case_cost(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return _again(request, case, "cost_form", form)
 
 
+@login_required
+@require_POST
+def case_lawyer(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Give the case to another legal officer (a case supervisor)."""
+    user = user_of(request)
+    access.require(user, C.ASSIGN_LAWYER)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    form = forms.LawyerForm(request.POST, lawyers=services.lawyers_for(user))
+    if form.is_valid():
+        try:
+            services.case_reassign(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The case is given to %(lawyer)s.") % {"lawyer": form.cleaned_data["lawyer"]})
+            return redirect_after_post(request, _back(case, "lawyer_form"))
+    return _again(request, case, "lawyer_form", form)
+
+
 # ---------------------------------------------------------------- evidence files
 @login_required
 @require_GET
@@ -387,3 +458,40 @@ def evidence_download(request: HttpRequest, uuid: UUID) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- printable documents
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    answer = HttpResponse(content, content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    answer["Cache-Control"] = "no-store"
+    return answer
+
+
+@login_required
+@require_GET
+def case_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The case file for counsel as a PDF: only what the reader may see, its printing audited."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    context = selectors.case_file(user=user, case=case)
+    content = pdf.render("justice/case_file_pdf.html", {**context, "reader": user, "printed": timezone.localdate()})
+    selectors.record_printed(user=user, obj=case, document="case_file")
+    return _pdf(content, case.number)
+
+
+@login_required
+@require_GET
+def submission_letter(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """A submission's letter from the template, in Khmer (or English with ?lang=en, for a foreign authority),
+    with the case's references filled in; for who may change the case. Audited."""
+    user = user_of(request)
+    submission = access.get_for_user(
+        user, Submission, uuid, write=True, queryset=Submission.objects.select_related("case__organisation")
+    )
+    language = "en" if request.GET.get("lang") == "en" else "km"
+    with translation.override(language):
+        context = selectors.letter(user=user, submission=submission)
+        content = pdf.render("justice/letter_pdf.html", {**context, "printed": timezone.localdate()})
+    selectors.record_printed(user=user, obj=submission, document="letter")
+    return _pdf(content, f"{submission.case.number}-letter")

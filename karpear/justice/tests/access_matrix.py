@@ -9,12 +9,24 @@ import uuid
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from karpear.core.models import Person, Referral, User
+from karpear.core.models import BudgetLine, Person, Programme, Referral, SubGrant, User
 from karpear.core.roles import Capability, role_specs
 from karpear.core.storage import private_storage
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.justice.declarations import JusticeCapability
-from karpear.justice.models import Evidence, Hearing, LegalCase, Repatriation, Submission, Witness
+from karpear.justice.models import (
+    CaseStudy,
+    Cost,
+    Escalation,
+    Evidence,
+    Hearing,
+    InvestigationStep,
+    LegalCase,
+    Repatriation,
+    Submission,
+    Verdict,
+    Witness,
+)
 from karpear.justice.tests.factories import PDF
 
 C = JusticeCapability
@@ -103,6 +115,78 @@ def _repatriation(world: World, user: User, actor: str) -> Repatriation:
     )
 
 
+def _escalation(world: World, user: User, actor: str) -> Escalation:
+    case = _case(world, user, actor)
+    return Escalation.objects.create(
+        organisation=case.organisation,
+        case=case,
+        raised_on=dt.date(2026, 2, 1),
+        reason="Blocked",
+        recorded_by=case.created_by,
+    )
+
+
+def _study(world: World, user: User, actor: str) -> CaseStudy:
+    case = _case(world, user, actor)
+    return CaseStudy.objects.create(
+        organisation=case.organisation, case=case, title="Study", text="Anonymised", recorded_by=case.created_by
+    )
+
+
+def _step(world: World, user: User, actor: str) -> InvestigationStep:
+    case = _case(world, user, actor)
+    return InvestigationStep.objects.create(
+        organisation=case.organisation,
+        case=case,
+        done_on=dt.date(2026, 1, 6),
+        done_by=case.created_by,
+        action="Interview",
+        recorded_by=case.created_by,
+    )
+
+
+def _judgment(world: World, user: User, actor: str) -> Verdict:
+    case = _case(world, user, actor)
+    return Verdict.objects.create(
+        organisation=case.organisation,
+        case=case,
+        level="provincial",
+        decided_on=dt.date(2026, 3, 1),
+        outcome="convicted",
+        recorded_by=case.created_by,
+    )
+
+
+def _cost(world: World, user: User, actor: str) -> Cost:
+    case = _case(world, user, actor)
+    programme = Programme.objects.create(
+        organisation=world.donor,
+        donor=world.donor,
+        code=f"m{uuid.uuid4().hex[:8]}",
+        name="Matrix",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+    )
+    grant = SubGrant.objects.create(
+        organisation=case.organisation,
+        programme=programme,
+        reference=f"M-{uuid.uuid4().hex[:8]}",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+    )
+    line = BudgetLine.objects.create(subgrant=grant, code="1", description="Legal aid", amount=1000)
+    return Cost.objects.create(
+        organisation=case.organisation,
+        case=case,
+        kind="travel",
+        spent_on=dt.date(2026, 2, 1),
+        amount=10,
+        currency="USD",
+        budget_line=line,
+        recorded_by=case.created_by,
+    )
+
+
 def _referral(world: World, user: User, actor: str) -> Referral:
     """An accepted referral to the user's organisation assigned to the user (owner) or to a colleague in another
     team (same_org); for other_org, one between two other organisations."""
@@ -149,10 +233,22 @@ KINDS = {
     "legal_repatriation": ObjectKind(
         lambda world, user, actor, name: {"uuid": _repatriation(world, user, actor).uuid}, _sees_case
     ),
+    "legal_escalation": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _escalation(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_study": ObjectKind(lambda world, user, actor, name: {"uuid": _study(world, user, actor).uuid}, _sees_case),
+    "legal_step": ObjectKind(lambda world, user, actor, name: {"uuid": _step(world, user, actor).uuid}, _sees_case),
+    "legal_judgment": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _judgment(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_cost": ObjectKind(lambda world, user, actor, name: {"uuid": _cost(world, user, actor).uuid}, _sees_case),
     "legal_referral": ObjectKind(
         lambda world, user, actor, name: {"uuid": _referral(world, user, actor).uuid}, _sees_referral
     ),
 }
+
+
+API_PARTS = ("step", "evidence", "witness", "repatriation", "cost", "judgment", "escalation")
 
 
 def _post(kind: str) -> RouteSpec:
@@ -170,6 +266,7 @@ ROUTES = {
     "justice:case_court": RouteSpec("legal_case"),
     "justice:case_costs": RouteSpec("legal_case", also=(C.RECORD_COST,)),
     "justice:case_status": _post("legal_case"),
+    "justice:case_lawyer": RouteSpec("legal_case", C.ASSIGN_LAWYER, method="post", capability_first=True),
     "justice:case_client": _post("legal_case"),
     "justice:case_party": _post("legal_case"),
     "justice:case_offence": _post("legal_case"),
@@ -186,10 +283,28 @@ ROUTES = {
     "justice:submission_reply": _post("legal_submission"),
     "justice:case_repatriation": _post("legal_case"),
     "justice:repatriation_status": _post("legal_repatriation"),
+    "justice:case_advocacy": RouteSpec("legal_case"),
+    "justice:case_escalation": _post("legal_case"),
+    "justice:escalation_response": RouteSpec(
+        "legal_escalation", write=C.CHANGE_CASE, method="post", also=(C.RESPOND_ESCALATION,)
+    ),
+    "justice:case_advocacy_add": _post("legal_case"),
+    "justice:case_study": _post("legal_case"),
+    "justice:study_consent": _post("legal_study"),
+    "justice:case_file": RouteSpec("legal_case"),
+    "justice:submission_letter": RouteSpec("legal_submission", write=C.CHANGE_CASE),
     "justice_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "justice_api:case-detail": RouteSpec("legal_case", api=True),
     "justice_api:hearing-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "justice_api:hearing-detail": RouteSpec("legal_hearing", api=True),
     "justice_api:submission-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "justice_api:submission-detail": RouteSpec("legal_submission", api=True),
+    **{f"justice_api:{name}-list": RouteSpec("list", C.VIEW_CASE, api=True) for name in API_PARTS},
+    "justice_api:evidence-detail": RouteSpec("legal_evidence", api=True),
+    "justice_api:witness-detail": RouteSpec("legal_witness", api=True),
+    "justice_api:repatriation-detail": RouteSpec("legal_repatriation", api=True),
+    "justice_api:escalation-detail": RouteSpec("legal_escalation", api=True),
+    "justice_api:step-detail": RouteSpec("legal_step", api=True),
+    "justice_api:judgment-detail": RouteSpec("legal_judgment", api=True),
+    "justice_api:cost-detail": RouteSpec("legal_cost", api=True),
 }

@@ -83,3 +83,38 @@ def test_another_organisations_cases_are_not_listed_nor_found(orgs, users):
     # A key in the body that names nothing the caller may change is wrong input (400), as in livelihoods.
     assert answer.status_code == 400 and "case" in answer.json()["fields"]
     assert LegalCase.objects.count() == 1 and Hearing.objects.count() == 0
+
+
+def test_the_rest_of_a_case_is_read_through_the_api_and_evidence_only_through_the_audited_download(users, orgs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from karpear.core.models import AuditEvent
+    from karpear.core.tests.factories import person_input
+    from karpear.justice import services
+
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer, opened=40)
+    services.step_add(actor=lawyer, case=case, done_on=f.days_ago(30), action="Interviewed the client")
+    evidence = services.evidence_add(
+        actor=lawyer, case=case, data=f.evidence_input(), upload=SimpleUploadedFile("contract.pdf", f.PDF)
+    )
+    services.witness_add(actor=lawyer, case=case, person=person_input(name_latin="Sok Dara"), description="Crew")
+    services.escalation_raise(actor=lawyer, case=case, raised_on=f.days_ago(3), reason="Police refuse")
+    client = api(lawyer)
+
+    steps = client.get(f"/api/v1/justice/steps/?case={case.uuid}").json()
+    assert [row["action"] for row in steps["results"]] == ["Interviewed the client"]
+    item = client.get(f"/api/v1/justice/evidence/{evidence.uuid}/").json()
+    assert item["sha256"] == evidence.sha256 and item["size"] == len(f.PDF)
+    witnesses = client.get("/api/v1/justice/witnesses/").json()["results"]
+    assert "Sok Dara" not in str(witnesses)  # a witness is a pseudonymous person in the API
+    assert client.get("/api/v1/justice/escalations/").json()["results"][0]["reason"] == "Police refuse"
+
+    downloaded = client.get(item["file_url"])
+    assert downloaded.status_code == 200 and b"".join(downloaded.streaming_content) == f.PDF
+    assert AuditEvent.objects.filter(action="download", object_id=str(evidence.uuid)).count() == 1
+
+    other = api(make_user(orgs["other"], Role.LEGAL_OFFICER))
+    assert other.get(f"/api/v1/justice/evidence/{evidence.uuid}/").status_code == 404
+    assert other.get("/api/v1/justice/steps/").json()["count"] == 0
+    assert other.get(item["file_url"]).status_code == 404

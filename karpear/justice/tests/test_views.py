@@ -15,7 +15,7 @@ from karpear.core.models import AuditEvent
 from karpear.core.roles import Role
 from karpear.core.tests.factories import person_input
 from karpear.justice import services
-from karpear.justice.models import Evidence, Hearing, LegalCase
+from karpear.justice.models import CaseStudy, Escalation, Evidence, Hearing, LegalCase
 from karpear.justice.tests import factories as f
 from karpear.justice.tests.test_services_cases import _accepted_referral
 
@@ -85,7 +85,9 @@ def test_a_case_opens_from_the_accepted_referral_on_the_list(orgs, users):
     assert "Chea Pisey" in page  # the referral shares the identity with the assigned lawyer
 
 
-@pytest.mark.parametrize("page", ["case_detail", "case_parties", "case_investigation", "case_witnesses", "case_court"])
+@pytest.mark.parametrize(
+    "page", ["case_detail", "case_parties", "case_investigation", "case_witnesses", "case_court", "case_advocacy"]
+)
 def test_each_case_page_stays_within_ten_queries(users, articles, django_assert_max_num_queries, page):
     lawyer = users["legal_officer"]
     case = full_case(lawyer)
@@ -215,3 +217,37 @@ def test_a_repatriation_is_requested_on_the_court_page(users):
     assert response.status_code == 302
     page = client.get(reverse("justice:case_court", args=[case.uuid])).content.decode()
     assert "Malaysia" in page and "Embassy in Kuala Lumpur" in page
+
+
+def test_escalation_and_case_study_on_the_advocacy_page(users):
+    lawyer, supervisor = users["legal_officer"], users["case_supervisor"]
+    case = f.case(lawyer, opened=30, name_latin="Chan Sreymom")
+    client = as_user(lawyer)
+    response = client.post(
+        reverse("justice:case_escalation", args=[case.uuid]),
+        {"escalation-raised_on": f.days_ago(1).isoformat(), "escalation-reason": "Police refuse the complaint"},
+    )
+    assert response.status_code == 302
+    escalation = case_escalation = Escalation.objects.get(case=case)
+    page = client.get(reverse("justice:case_advocacy", args=[case.uuid])).content.decode()
+    assert "Police refuse the complaint" in page
+    assert "Record the response" not in page  # the central office answers, not the lawyer
+
+    boss = as_user(supervisor)
+    assert "Record the response" in boss.get(reverse("justice:case_advocacy", args=[case.uuid])).content.decode()
+    response = boss.post(
+        reverse("justice:escalation_response", args=[escalation.uuid]),
+        {"response-responded_on": f.days_ago(0).isoformat(), "response-response": "We meet the commissioner."},
+    )
+    assert response.status_code == 302
+    case_escalation.refresh_from_db()
+    assert case_escalation.response == "We meet the commissioner."
+
+    response = client.post(
+        reverse("justice:case_study", args=[case.uuid]),
+        {"study-title": "Home", "study-text": "Chan Sreymom came home."},
+    )
+    assert response.status_code == 400
+    assert "names or identifies a client" in response.content.decode()
+    assert "Chan Sreymom came home." in response.content.decode()  # what was typed is kept
+    assert not CaseStudy.objects.exists()
