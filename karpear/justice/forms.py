@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core import countries
 from karpear.core import services as core_services
-from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField
+from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField, QuickSelect
 from karpear.core.models import Currency, Person, User
 from karpear.justice import selectors, services
 from karpear.justice.models import (
@@ -271,7 +271,7 @@ class CostForm(forms.Form):
 
 class RepatriationForm(forms.Form):
     prefix = "repatriation"
-    country = forms.ChoiceField(label=_("Country"), choices=[])
+    country = forms.ChoiceField(label=_("Country"), choices=[], widget=QuickSelect)  # 250 countries: rendered in Python
     persons = KhmerIntegerField(label=_("Number of people"), min_value=1, max_value=500)
     authority = forms.CharField(
         label=_("Authority asked"), max_length=200, help_text=_("e.g. the Cambodian embassy in Kuala Lumpur.")

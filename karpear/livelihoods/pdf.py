@@ -15,18 +15,13 @@ FONT_DIR = settings.BASE_DIR / "static" / "vendor"
 def render(template: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
     """The template as a PDF. Fonts and images are read from Karpear's own files, never from the network."""
     from weasyprint import HTML  # imported here: WeasyPrint loads Pango when imported
+    from weasyprint.urls import URLFetcher  # local files only, never the network (WeasyPrint 70)
 
     html = render_to_string(template, {**context, "font_dir": FONT_DIR.as_uri()}, request=request)
-    document: bytes = HTML(string=html, base_url=str(FONT_DIR), url_fetcher=_local_only).write_pdf()
+    document: bytes = HTML(
+        string=html, base_url=str(FONT_DIR), url_fetcher=URLFetcher(allowed_protocols={"file", "data"})
+    ).write_pdf()
     return document
-
-
-def _local_only(url: str, *args: Any, **kwargs: Any) -> Any:
-    from weasyprint.urls import default_url_fetcher
-
-    if not url.startswith(("file://", "data:")):
-        raise ValueError(f"PDF resources come from Karpear's files only, not {url}")
-    return default_url_fetcher(url, *args, **kwargs)
 
 
 def response(request: HttpRequest, template: str, context: dict[str, Any], filename: str) -> HttpResponse:
