@@ -347,7 +347,8 @@ class ConsentForm(forms.Form):
 
 class LawyerForm(forms.Form):
     prefix = "lawyer"
-    lawyer = forms.ModelChoiceField(label=_("Assigned lawyer"), queryset=User.objects.none())
+    # The organisation's lawyers, given by the view (from the selectors).
+    lawyer: forms.ModelChoiceField[User] = forms.ModelChoiceField(label=_("Assigned lawyer"), queryset=None)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
     def __init__(self, *args: Any, lawyers: Any = None, **kwargs: Any) -> None:

@@ -397,6 +397,14 @@ def part_list(*, user: User, model: type[Any], case: LegalCase | None = None) ->
     return rows.filter(case=case) if case is not None else rows
 
 
+def submission_for_letter(*, user: User, uuid: UUID | str) -> Submission:
+    """A submission whose letter the user may print: one who may change its case (else 404)."""
+    found: Submission = access.get_for_user(
+        user, Submission, uuid, write=True, queryset=Submission.objects.select_related("case__organisation")
+    )
+    return found
+
+
 def part_for_user(*, user: User, model: type[Any], uuid: UUID | str) -> Any:
     """One record of a case, if the user may see it (else 404)."""
     return access.get_for_user(user, model, uuid, queryset=model._default_manager.select_related("case"))

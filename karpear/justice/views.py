@@ -486,9 +486,7 @@ def submission_letter(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """A submission's letter from the template, in Khmer (or English with ?lang=en, for a foreign authority),
     with the case's references filled in; for who may change the case. Audited."""
     user = user_of(request)
-    submission = access.get_for_user(
-        user, Submission, uuid, write=True, queryset=Submission.objects.select_related("case__organisation")
-    )
+    submission = selectors.submission_for_letter(user=user, uuid=uuid)
     language = "en" if request.GET.get("lang") == "en" else "km"
     with translation.override(language):
         context = selectors.letter(user=user, submission=submission)
