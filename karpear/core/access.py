@@ -46,6 +46,7 @@ from karpear.core.models import (
     User,
     Village,
 )
+from karpear.core import roles
 from karpear.core.roles import Capability, RoleSpec, Scope, spec_for
 
 ANY_SECTION = "*"  # a person's own pseudonymous record is shared by every accepted referral of that person
@@ -261,7 +262,10 @@ def _finalise() -> None:  # pragma: no mutate block (start-up)
                 f"core.access.register({model._meta.label}): section {decl.section!r} is not declared by any app "
                 f"(core.registry.referral_section); declared: {sorted(known)}"
             )
-    for capability in {c for decl in _REGISTRY.values() for c in (decl.view, decl.change) if c}:
+    # Every capability an app defined gets its rule here, once, before the first request: not lazily in
+    # can(), where two threads could add the same rule at once (django-rules refuses a second add).
+    declared = {c for decl in _REGISTRY.values() for c in (decl.view, decl.change) if c}
+    for capability in {*roles.capabilities(), *declared}:
         if not RULES.rule_exists(capability):
             RULES.add_rule(capability, _capability_predicate(capability) & _in_scope)
     _FINAL = True
@@ -375,10 +379,10 @@ def _condition(ctx: Context, decl: ModelAccess) -> Q:
         shared = _shared_person_ids(ctx, decl.section)
         if shared:
             condition |= Q(**{f"{decl.person}_id__in": shared})
-    if decl.places is not None or decl.person is None:
-        return condition & _place_filter(ctx.membership, "", decl.places)
-    person_places = _REGISTRY[Person].places
-    return condition & _place_filter(ctx.membership, f"{decl.person}__", person_places)
+    if decl.places is None and decl.person is not None:
+        # A record of a person with no place of its own lies where its person lives.
+        return condition & _place_filter(ctx.membership, f"{decl.person}__", _REGISTRY[Person].places)
+    return condition & _place_filter(ctx.membership, "", decl.places)
 
 
 def _context(user: User, decl: ModelAccess) -> Context | None:
@@ -449,9 +453,7 @@ def can(user: User, capability: str, obj: models.Model | None = None) -> bool:
     """May `user` use `capability` (on `obj`, when given: the object must also be visible, and to change it,
     owned by the user's organisation — what a referral shares is read-only)?"""
     _finalise()
-    if not RULES.rule_exists(str(capability)):
-        RULES.add_rule(str(capability), _capability_predicate(str(capability)) & _in_scope)
-    if not RULES.test_rule(str(capability), user, obj):
+    if not RULES.test_rule(str(capability), user, obj):  # an unknown capability has no rule: False
         return False
     if obj is not None:
         decl = declaration(type(obj))

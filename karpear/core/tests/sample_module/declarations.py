@@ -15,6 +15,7 @@ from karpear.core.roles import Role, Scope
 class SampleCapability(StrEnum):
     VIEW_VISIT = "sample_view_visit"
     ADD_VISIT = "sample_add_visit"
+    PRINT_VISITS = "sample_print_visits"  # in no declaration: a capability a view checks on its own
 
 
 def _visits_to_see(user: User) -> int:
@@ -67,7 +68,7 @@ def declare() -> None:
     roles.grant(Role.CASEWORKER, [C.VIEW_VISIT, C.ADD_VISIT])
     # The supervisor reaches every visit of the organisation; the M&E officer, who sees people organisation-wide,
     # reaches only visits they made themselves (a per-capability scope).
-    roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_VISIT])
+    roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_VISIT, C.PRINT_VISITS])
     roles.grant(Role.ME_OFFICER, [C.VIEW_VISIT], scope=Scope.OWN)
     access.register(
         Visit,
