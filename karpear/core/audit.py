@@ -76,7 +76,7 @@ def _content(event: AuditEvent) -> dict[str, Any]:
 
 def _canonical(payload: dict[str, Any]) -> bytes:
     """One byte string per content whatever the database did to it (PostgreSQL's jsonb reorders keys)."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _mac(event: AuditEvent, key: bytes) -> str:

@@ -460,3 +460,21 @@ def test_a_batch_that_raises_writes_nothing_and_recording_after_it_writes_at_onc
     assert AuditEvent.objects.count() == before
     audit.record(actor=None, action="view", n=2)
     assert AuditEvent.objects.count() == before + 1
+
+
+def test_an_event_of_an_anonymous_visitor_is_written_without_an_actor_or_a_name(db):
+    """A public page (the portal's help request) audits with the anonymous user: no actor row, no name.
+    (Kills `actor if actor is not None and actor.pk else None` made always the actor: an anonymous user
+    cannot be stored as one.)"""
+    from django.contrib.auth.models import AnonymousUser
+
+    event = audit.record(actor=AnonymousUser(), action=AuditEvent.Action.VIEW, note="portal")
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_id, stored.actor_name, stored.details) == (None, "", {"note": "portal"})
+
+
+def test_an_event_of_the_system_has_no_actor_and_an_empty_name(db):
+    """The worker audits with no actor: the name stays empty, so `verify_audit` and the log's page show it
+    as the system's. (Kills the default name for no actor changed from "".)"""
+    event = audit.record(actor=None, action=AuditEvent.Action.VIEW)
+    assert AuditEvent.objects.filter(pk=event.pk, actor__isnull=True, actor_name="").exists()
