@@ -311,6 +311,19 @@ def case_studies_for_reports(*, user: User) -> QuerySet[CaseStudy]:
     return access.visible(user, rows).order_by("-consent_on", "-id")
 
 
+def case_studies_for_programme_report(*, user: User, organisations: frozenset[int]) -> QuerySet[CaseStudy]:
+    """The case studies a programme's donor report carries when asked for by someone who follows the programme's
+    figures (view_aggregates: an M&E or programme officer, the donor's programme manager), who cannot read legal
+    cases: only the write-ups whose client consented to donor reports and has not withdrawn, of the organisations
+    the report counts (the caller passes those of its reach). They are anonymised when written and carry nothing
+    of the case but the text, which the client consented to for this very use."""
+    access.require(user, Capability.VIEW_AGGREGATES)
+    rows = CaseStudy.objects.filter(
+        consent_on__isnull=False, withdrawn_on__isnull=True, organisation_id__in=organisations
+    ).select_related("organisation")
+    return rows.order_by("-consent_on", "-id")
+
+
 def due_list(*, user: User, due: str) -> QuerySet[Any] | None:
     """The rows behind a home work list (`due`: hearings, awaiting, overdue), or None for the case list."""
     if due == "hearings":

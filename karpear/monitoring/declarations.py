@@ -18,6 +18,8 @@ class MonitoringCapability(StrEnum):
     ENTER_FIGURES = "monitoring_enter_figures"
     # The standard exports of protection cases (HTCDS, CTDC, Primero): statistics files, no identity in them.
     EXPORT_CASES = "monitoring_export_cases"
+    # The written sections of a programme's donor report (summary, achievements, ...), by the managing organisation.
+    WRITE_NARRATIVE = "monitoring_write_narrative"
 
 
 C = MonitoringCapability
@@ -46,7 +48,7 @@ def _standard(kind: str) -> Callable[[ExportJob, Callable[[int, int], None]], re
 
 def declare() -> None:
     from karpear.monitoring import standards
-    from karpear.monitoring.models import ManualValue, PeriodTarget
+    from karpear.monitoring.models import ManualValue, Narrative, PeriodTarget
 
     roles.define_capabilities(
         "monitoring",
@@ -54,9 +56,14 @@ def declare() -> None:
         labels={
             C.ENTER_FIGURES: _("Enter the figures of manual indicators"),
             C.EXPORT_CASES: _("Export cases in the standard formats (HTCDS, CTDC, Primero)"),
+            C.WRITE_NARRATIVE: _("Write the narrative sections of donor reports"),
         },
     )
-    roles.grant(Role.ME_OFFICER, [C.ENTER_FIGURES, C.EXPORT_CASES])
+    roles.grant(Role.ME_OFFICER, [C.ENTER_FIGURES, C.EXPORT_CASES, C.WRITE_NARRATIVE])
+    # Programme officers set the targets per period (manage_programmes) and write the donor report's narrative:
+    # they follow the progress and the figures of their programmes (dashboards, targets page, report) with
+    # core's view_aggregates. Their records stay those of their scope (the organisation's, pseudonymous).
+    roles.grant(Role.PROGRAMME_OFFICER, [Capability.VIEW_AGGREGATES, C.WRITE_NARRATIVE])
     # Dashboards are read with core's view_aggregates; the figures entered by hand are the organisation's.
     access.register(ManualValue, view=Capability.VIEW_AGGREGATES, change=C.ENTER_FIGURES)
     # A target's values per period belong to the organisation that manages the programme (selectors read them
@@ -66,6 +73,17 @@ def declare() -> None:
         view=Capability.VIEW_PROGRAMMES,
         change=Capability.MANAGE_PROGRAMMES,
         organisation="target__programme__organisation",
+        lookup="pk",
+    )
+
+    # The written sections of a donor report belong to the organisation that manages the programme; whoever may
+    # see the programme's aggregates reads them in the report (selectors.narrative, after core.access has given
+    # the programme).
+    access.register(
+        Narrative,
+        view=Capability.VIEW_AGGREGATES,
+        change=C.WRITE_NARRATIVE,
+        organisation="programme__organisation",
         lookup="pk",
     )
 

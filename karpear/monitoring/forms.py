@@ -66,3 +66,30 @@ class PeriodTargetForm(forms.Form):
     def __init__(self, *args: Any, targets: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = targets  # type: ignore[attr-defined]
+
+
+class NarrativeForm(forms.Form):
+    """The donor report's written sections: one box per section, and the version each had when the page opened
+    (hidden), so that a section saved by someone else meanwhile is not overwritten unseen."""
+
+    def __init__(self, *args: Any, sections: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for section in sections:
+            self.fields[section.key] = forms.CharField(
+                label=section.label,
+                required=False,
+                max_length=8000,
+                initial=section.text,
+                widget=forms.Textarea(attrs={"rows": 6}),
+            )
+            self.fields[f"seen_{section.key}"] = forms.IntegerField(
+                required=False, min_value=0, initial=section.version, widget=forms.HiddenInput
+            )
+        self.section_keys = [section.key for section in sections]
+
+    def texts(self) -> dict[str, str]:
+        """The sections the form sent (a section left out of the request is left as it is)."""
+        return {key: self.cleaned_data.get(key) or "" for key in self.section_keys if key in self.data}
+
+    def seen(self) -> dict[str, int]:
+        return {key: self.cleaned_data.get(f"seen_{key}") or 0 for key in self.section_keys}

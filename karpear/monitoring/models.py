@@ -61,3 +61,40 @@ class PeriodTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.period}: {self.value}"
+
+
+class NarrativeSection(models.TextChoices):
+    """The written parts of a donor report, in the order the report prints them."""
+
+    SUMMARY = "summary", _("Summary")
+    ACHIEVEMENTS = "achievements", _("Achievements")
+    CHALLENGES = "challenges", _("Challenges")
+    LESSONS = "lessons", _("Lessons learned")
+    NEXT_STEPS = "next_steps", _("Next steps")
+
+
+class Narrative(models.Model):
+    """One version of a written section of a programme's donor report for a period ("" = all periods, a year, or
+    a quarter). Never changed: saving the section again adds the next version, so every earlier text is kept with
+    who wrote it and when; the report prints the latest. Written by the organisation that manages the programme."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme"))
+    period = models.CharField(_("period"), max_length=7, blank=True)  # "", "2026" or "2026-Q3"
+    section = models.CharField(_("section"), max_length=20, choices=NarrativeSection.choices)
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"), max_length=8000, blank=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["programme", "period", "section", "-version"]
+        verbose_name = _("report narrative")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period", "section", "version"], name="monitoring_narrative_version_once"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="monitoring_narrative_version_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.period or 'all'} {self.section} v{self.version}"

@@ -22,6 +22,11 @@ from karpear.monitoring import selectors, suppression
 KIND = "monitoring_donor_report"
 
 
+def _no_case_study() -> str:
+    """The line a report without case studies carries (translated when the report is built)."""
+    return _("No case study with the client's consent to donor reports.")
+
+
 def _module_title(app_label: str) -> str:
     from django.apps import apps
 
@@ -65,6 +70,34 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
             )
         for row in rows:
             summary.append(text_cells(summary, row))
+
+        sections = selectors.narrative(user, programme, period)
+        written = book.create_sheet(_("Narrative")[:31])
+        written.append(text_cells(written, [_("Section"), _("Text"), _("Version"), _("Written by"), _("Written on")]))
+        for section in sections:
+            current = section.current
+            written.append(
+                text_cells(
+                    written,
+                    [
+                        section.label,
+                        section.text or _("Not written yet."),
+                        current.version if current else "",
+                        current.written_by.get_username() if current else "",
+                        timezone.localtime(current.written_at).date() if current else "",
+                    ],
+                )
+            )
+
+        studies = selectors.case_studies(user, reach, period)
+        stories = book.create_sheet(_("Case studies")[:31])
+        stories.append(text_cells(stories, [_("Title"), _("Organisation"), _("Client's consent given on"), _("Text")]))
+        for study in studies:
+            stories.append(
+                text_cells(stories, [study.title, study.organisation.short_name.upper(), study.consent_on, study.text])
+            )
+        if not studies:
+            stories.append(text_cells(stories, [_no_case_study()]))
 
         targets = book.create_sheet(_("Targets")[:31])
         targets.append(
@@ -140,6 +173,8 @@ def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> Ex
         period = selectors.parse_period(job.params.get("period"))
         reach = selectors.reach(user, programme)
         lines = selectors.progress(user, reach, period)
+        sections = selectors.narrative(user, programme, period)
+        studies = selectors.case_studies(user, reach, period)
         indicators = declared.indicators()
         modules: dict[str, list[selectors.Figure]] = {}
         for done, indicator in enumerate(indicators, start=1):
@@ -155,6 +190,9 @@ def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> Ex
                 "made_on": timezone.localdate(),
                 "progress": [(line, charts.progress_bar(line.percent, line.target.description)) for line in lines],
                 "modules": list(modules.items()),
+                "sections": [section for section in sections if section.current and section.text],
+                "studies": studies,
+                "no_case_study": _no_case_study(),
                 "primary": suppression.PRIMARY,
                 "complementary": suppression.COMPLEMENTARY,
                 "LANG": translation.get_language(),

@@ -28,7 +28,7 @@ from karpear.core.models import Organisation, Person, Programme, Province, SubGr
 from karpear.core.roles import Capability
 from karpear.core.roles import Scope as RoleScope
 from karpear.monitoring import suppression
-from karpear.monitoring.models import ManualValue, PeriodTarget
+from karpear.monitoring.models import ManualValue, Narrative, NarrativeSection, PeriodTarget
 
 
 # ---------------------------------------------------------------- who counts what
@@ -537,3 +537,63 @@ def row_date(indicator: Indicator, row: Any) -> Any:
         if value is None:
             return None
     return value
+
+
+# ---------------------------------------------------------------- the donor report's narrative and case studies
+@dataclass(frozen=True)
+class Section:
+    """A written section of the donor report: its latest version (None: not written yet) and the earlier ones."""
+
+    key: str
+    label: str
+    current: Narrative | None
+    earlier: list[Narrative]
+
+    @property
+    def text(self) -> str:
+        return self.current.text if self.current else ""
+
+    @property
+    def version(self) -> int:
+        return self.current.version if self.current else 0
+
+
+def narrative(user: User, programme: Programme, period: Period, *, history: bool = False) -> list[Section]:
+    """The donor report's written sections of the programme for the period, in report order. Read by whoever may
+    see the programme's aggregates (the programme itself fetched through core.access by the caller): the text is
+    written for the donor. `history` adds every earlier version (for the writers' page)."""
+    access.require(user, Capability.VIEW_AGGREGATES)
+    versions: dict[str, list[Narrative]] = defaultdict(list)
+    # A handful of sections with a few versions each: read them all, the latest first.
+    qs = Narrative.objects.filter(programme=programme, period=period.key).select_related("written_by")
+    for row in qs.order_by("section", "-version"):
+        versions[row.section].append(row)
+    sections = []
+    for key, label in NarrativeSection.choices:
+        found = versions.get(key, [])
+        sections.append(Section(key, str(label), found[0] if found else None, found[1:] if history else []))
+    return sections
+
+
+def may_write_narrative(user: User, programme: Programme) -> bool:
+    """The viewer writes the programme's report narrative: an officer of the organisation that manages it."""
+    from karpear.monitoring.declarations import MonitoringCapability
+
+    membership = access.membership_for(user)
+    return (
+        membership is not None
+        and programme.organisation_id == membership.organisation_id
+        and access.has_capability(user, MonitoringCapability.WRITE_NARRATIVE)
+    )
+
+
+def case_studies(user: User, reach_: Reach, period: Period) -> list[Any]:
+    """The case studies a donor report carries: justice's anonymised write-ups whose client's consent to donor
+    reports is recorded and not withdrawn (justice's selectors decide which), of the organisations the report
+    counts, consented to by the end of the period."""
+    from karpear.justice import selectors as justice
+
+    rows = justice.case_studies_for_programme_report(user=user, organisations=reach_.organisations)
+    if period.end is not None:
+        rows = rows.filter(consent_on__lte=period.end)
+    return list(rows[:50])

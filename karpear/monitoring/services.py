@@ -19,7 +19,9 @@ from karpear.core.models import ExportJob, Programme, SubGrant, Target, User
 from karpear.core.roles import Capability
 from karpear.monitoring import selectors, standards
 from karpear.monitoring.declarations import MonitoringCapability
-from karpear.monitoring.models import ManualValue, PeriodTarget
+from karpear.monitoring.models import ManualValue, Narrative, NarrativeSection, PeriodTarget
+
+NARRATIVE_LIMIT = 8000
 
 
 @transaction.atomic
@@ -202,3 +204,72 @@ def period_target_set(*, actor: User, target: Target, period: str, value: Decima
         actor=actor, action="update", obj=entry, indicator=target.indicator, period=chosen.key, value=str(value)
     )
     return entry
+
+
+@transaction.atomic
+def narrative_save(
+    *, actor: User, programme: Programme, period: str, texts: dict[str, str], seen: dict[str, int] | None = None
+) -> list[Narrative]:
+    """Save the donor report's written sections of a programme for a period. A section whose text changed gets its
+    next version (the earlier ones are kept); an unchanged one is left alone. `seen` gives the version each
+    section had when the writer opened it: if someone saved the section since, it is refused (nothing is
+    overwritten unseen). Only an officer of the organisation managing the programme writes; each version is
+    audited."""
+    access.require(actor, MonitoringCapability.WRITE_NARRATIVE)
+    membership = access.membership_for(actor)
+    assert membership is not None  # require() passed
+    # The programme row is locked: two writers saving the same section at once cannot take the same version.
+    programme = access.get_programme_for_user(actor, programme.uuid)
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.organisation_id != membership.organisation_id:
+        raise ValidationError(_("Only the organisation that manages the programme writes its report."))
+    chosen = selectors.parse_period(period)
+    errors: dict[str, str] = {}
+    latest: dict[str, Narrative] = {}
+    for row in Narrative.objects.filter(programme=programme, period=chosen.key).order_by("section", "-version"):
+        latest.setdefault(row.section, row)
+    changed: list[tuple[str, str]] = []
+    for section, text in texts.items():
+        if section not in NarrativeSection.values:
+            errors[section] = _("There is no such section in the report.")
+            continue
+        text = text.strip().replace("\r\n", "\n")
+        current = latest.get(section)
+        if text == (current.text if current else ""):
+            continue
+        if len(text) > NARRATIVE_LIMIT:
+            errors[section] = _("Keep a section under %(limit)s characters.") % {"limit": NARRATIVE_LIMIT}
+            continue
+        if seen is not None and seen.get(section, 0) != (current.version if current else 0):
+            errors[section] = _(
+                "Someone saved this section after you opened it. Your text is still in the box: read the "
+                "latest version below, then save again."
+            )
+            continue
+        changed.append((section, text))
+    if errors:
+        raise ValidationError(errors)
+    saved = []
+    for section, text in changed:
+        current = latest.get(section)
+        row = Narrative(
+            programme=programme,
+            period=chosen.key,
+            section=section,
+            version=(current.version if current else 0) + 1,
+            text=text,
+            written_by=actor,
+        )
+        row.full_clean()
+        row.save()
+        audit.record(
+            actor=actor,
+            action="update" if current else "create",
+            obj=row,
+            programme=programme.code,
+            period=chosen.key,
+            section=section,
+            version=row.version,
+        )
+        saved.append(row)
+    return saved

@@ -10,6 +10,7 @@ urlpatterns = [
     path("programmes/<uuid:uuid>/", views.programme_dashboard, name="programme"),
     path("programmes/<uuid:uuid>/report/", views.report, name="report"),
     path("programmes/<uuid:uuid>/targets/", views.period_targets, name="period_targets"),
+    path("programmes/<uuid:uuid>/narrative/", views.narrative, name="narrative"),
     path("indicators/<slug:code>/", views.indicator_detail, name="indicator"),
     path("indicators/<slug:code>/records/", views.records, name="records"),
     path("exports/", views.exports, name="exports"),

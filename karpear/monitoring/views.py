@@ -23,7 +23,7 @@ from karpear.core.roles import Capability
 from karpear.core.web import form_errors, redirect_after_post, render_page, user_of
 from karpear.monitoring import charts, selectors, services, standards, suppression
 from karpear.monitoring.declarations import MonitoringCapability
-from karpear.monitoring.forms import ManualValueForm, PeriodTargetForm, StandardExportForm
+from karpear.monitoring.forms import ManualValueForm, NarrativeForm, PeriodTargetForm, StandardExportForm
 from karpear.monitoring.selectors import Cell, Period, Reach
 
 
@@ -129,6 +129,7 @@ def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) 
             "figures": figures,
             "progress": [(row, charts.progress_bar(row.percent, row.target.description)) for row in progress],
             "can_set_targets": _manages(user, programme),
+            "can_write": programme is not None and selectors.may_write_narrative(user, programme),
             "mappable": mappable,
             "chosen": chosen,
             "map_svg": map_svg,
@@ -146,6 +147,7 @@ def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) 
 def index(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     access.require(user, Capability.VIEW_AGGREGATES)
+    membership = access.membership_for(user)
     return render_page(
         request,
         "monitoring/index.html",
@@ -154,6 +156,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "indicators": declared.indicators(),
             "can_enter": access.has_capability(user, MonitoringCapability.ENTER_FIGURES),
             "can_export": access.has_capability(user, MonitoringCapability.EXPORT_CASES),
+            # The programmes the viewer's organisation manages link to their targets and the report's text.
+            "organisation_id": membership.organisation_id if membership else None,
+            "can_set_targets": access.has_capability(user, Capability.MANAGE_PROGRAMMES),
+            "can_write": access.has_capability(user, MonitoringCapability.WRITE_NARRATIVE),
         },
     )
 
@@ -346,3 +352,46 @@ def period_targets(request: HttpRequest, uuid: UUID) -> HttpResponse:
             return redirect_after_post(request, reverse("monitoring:period_targets", args=[programme.uuid]))
     rows = [(target, sorted(values.get(target.pk, {}).items())) for target in targets]
     return render_page(request, "monitoring/period_targets.html", {"programme": programme, "rows": rows, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def narrative(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The donor report's written sections for a period (summary, achievements, challenges, lessons, next steps),
+    written by the organisation that manages the programme; each save keeps the earlier versions."""
+    user = user_of(request)
+    access.require(user, MonitoringCapability.WRITE_NARRATIVE)
+    programme = access.get_programme_for_user(user, uuid)
+    period = selectors.parse_period(
+        request.POST.get("period") if request.method == "POST" else request.GET.get("period")
+    )
+    sections = selectors.narrative(user, programme, period, history=True)
+    may_write = selectors.may_write_narrative(user, programme)
+    form = NarrativeForm(request.POST or None, sections=sections)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.narrative_save(
+                actor=user, programme=programme, period=period.key, texts=form.texts(), seen=form.seen()
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            if saved:
+                messages.success(request, _("The report's text is saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            url = reverse("monitoring:narrative", args=[programme.uuid])
+            return redirect_after_post(request, url + ("?" + urlencode({"period": period.key}) if period.key else ""))
+    return render_page(
+        request,
+        "monitoring/narrative.html",
+        {
+            "programme": programme,
+            "period": period,
+            "periods": _periods(selectors.reach(user, programme)),
+            "rows": [(section, form[section.key], form[f"seen_{section.key}"]) for section in sections],
+            "form": form,
+            "may_write": may_write,
+            "dashboard": reverse("monitoring:programme", args=[programme.uuid]) + "?" + _query(programme, period),
+        },
+    )

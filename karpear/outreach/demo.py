@@ -3,7 +3,10 @@ desk), a few local contacts in Prey Veng's Preah Sdach district (where ICC works
 requests sent through the service, one of them already triaged by the demo hotline officer. CCPCR's help desk
 also holds two grievances (one raised to province level and resolved, one open at the commune); CARE (SMART,
 `004_*.txt`) has a field officer login `carefield`, the demo volunteer's record and activity log, a commune
-workshop and the Anti-Trafficking Day event in Prey Veng."""
+workshop and the Anti-Trafficking Day event in Prey Veng; CWPD, SMART's sub-grantee (`004_*.txt`: the 54 volunteers are
+"trained by CARE Cambodia and its partner CWPD", 1,500 people at the events of two provinces), has a field officer
+`cwpdfield`, four volunteers it trained in Kampong Cham and that province's event (600 people), so that SMART's
+targets on CWPD's sub-grant show progress counted from CWPD's own records."""
 
 from __future__ import annotations
 
@@ -99,6 +102,7 @@ def load(context: DemoContext) -> None:
     if hotline is not None and commune is not None:
         _grievances(hotline, made[2].request, commune, today)
     _care(context, today)
+    _cwpd(context, today)
 
 
 def _grievances(hotline: User, request: HelpRequest, commune: Commune, today: dt.date) -> None:
@@ -258,3 +262,55 @@ def _care(context: DemoContext, today: dt.date) -> None:
         ),
     )
     context.created["outreach_activities"] = Activity.objects.filter(organisation=care).count()
+
+
+CWPD_FIELD = "cwpdfield"
+
+
+def _cwpd(context: DemoContext, today: dt.date) -> None:
+    cwpd = Organisation.objects.filter(short_name="cwpd").first()
+    commune = (
+        Commune.objects.filter(district__province_id="03").select_related("district__province").order_by("code").first()
+        or Commune.objects.filter(district__province_id="14")
+        .select_related("district__province")
+        .order_by("code")
+        .first()
+    )
+    if cwpd is None or commune is None:
+        return
+    officer, _created = User.objects.get_or_create(username=CWPD_FIELD, defaults={"language": "km"})
+    password = secrets.token_urlsafe(9)
+    officer.set_password(password)
+    officer.save()
+    team, _ = Team.objects.get_or_create(organisation=cwpd, name="Team 1")
+    Membership.objects.update_or_create(
+        user=officer, organisation=cwpd, defaults={"role": Role.FIELD_OFFICER, "team": team}
+    )
+    context.logins.append(DemoLogin(CWPD_FIELD, password, "CWPD", str(Role.FIELD_OFFICER.label), ""))
+    for i, (name, sex) in enumerate((("សុខ ស្រីនាង", "f"), ("ហេង វណ្ណា", "m"), ("ឃឹម សុផល", "f"), ("ពៅ ចន្ថា", "f"))):
+        services.volunteer_save(
+            actor=officer,
+            data=services.VolunteerInput(
+                name=name,
+                sex=sex,
+                recruited_on=today - dt.timedelta(days=300 + i),
+                trained_on=today - dt.timedelta(days=280),
+                communes=[commune],
+            ),
+        )
+    services.activity_record(
+        actor=officer,
+        data=services.ActivityInput(
+            kind=Activity.Kind.EVENT,
+            title="Anti-Trafficking Day event, Kampong Cham",
+            held_on=today - dt.timedelta(days=11),
+            place=PlaceChoice(province=commune.district.province),
+            topics=["safe_migration", "contracts"],
+            partners="CARE Cambodia, ILO, Children and Life Association, Phnom Srey, Winrock International",
+            female_children=150,
+            male_children=130,
+            female_adults=190,
+            male_adults=130,
+            participants=600,
+        ),
+    )

@@ -30,6 +30,9 @@ ROUTES = {
     "monitoring:manual_value_add": RouteSpec("list", MonitoringCapability.ENTER_FIGURES),
     "monitoring:exports": RouteSpec("list", MonitoringCapability.EXPORT_CASES),
     "monitoring:period_targets": RouteSpec("programme", Capability.MANAGE_PROGRAMMES, capability_first=True),
+    # GET: the sections (read-only for an organisation that does not manage the programme); saving is tested in
+    # test_narrative.
+    "monitoring:narrative": RouteSpec("programme", MonitoringCapability.WRITE_NARRATIVE, capability_first=True),
     "monitoring_api:indicator-list": RouteSpec("list", AGGREGATES, api=True),
     "monitoring_api:indicator-detail": RouteSpec("monitoring_indicator", AGGREGATES, api=True, capability_first=True),
     "monitoring_api:progress-detail": RouteSpec("programme", AGGREGATES, api=True, capability_first=True),

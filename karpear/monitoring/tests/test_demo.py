@@ -41,15 +41,23 @@ def test_progress_against_the_seeds_targets_for_a_sub_grantee_and_the_donor() ->
         figure.indicator.code: figure for figure in selectors.dashboard_figures(care, reach, selectors.parse_period(""))
     }
     assert figures["event_participants"].indicator.kind == "counted"
-    assert figures["event_participants"].value == 900  # the outreach demo's Anti-Trafficking Day parade
-    assert figures["community_volunteers_trained"].value == 3  # the demo volunteers, all trained
+    # The outreach demo's Anti-Trafficking Day events: CARE's parade in Prey Veng and CWPD's event in Kampong Cham.
+    assert figures["event_participants"].value == 900 + 600
+    assert figures["community_volunteers_trained"].value == 3 + 4  # CARE's and CWPD's demo volunteers, all trained
     cwpd = User.objects.get(username="cwpdme")  # CWPD's M&E officer: its own sub-grant's targets, its own records
     rows = {
         row.target.indicator: row
         for row in selectors.progress(cwpd, selectors.reach(cwpd, smart), selectors.parse_period(""))
     }
     assert rows["event_participants"].indicator is not None and not rows["event_participants"].indicator.manual
-    assert rows["event_participants"].percent == Decimal(0)
+    # SMART's targets on CWPD's sub-grant, counted from CWPD's own records: 600 of 1,500 people, 4 of 54 volunteers.
+    assert (rows["event_participants"].achieved, rows["event_participants"].percent) == (600, Decimal(40))
+    assert (rows["community_volunteers_trained"].achieved, rows["community_volunteers_trained"].percent) == (
+        4,
+        Decimal(7),
+    )
+    lead = {row.target.indicator: row for row in selectors.progress(care, reach, selectors.parse_period(""))}
+    assert lead["event_participants"].percent == Decimal(40)  # CARE follows the same sub-grant target
     donor = User.objects.get(username="donor")  # USAID's programme manager: CTIP's whole consortium
     ctip = Programme.objects.get(code="ctip")
     ctip_rows = selectors.progress(donor, selectors.reach(donor, ctip), selectors.parse_period(""))

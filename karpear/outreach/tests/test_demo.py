@@ -24,8 +24,13 @@ def test_the_demo_has_grievances_volunteers_and_events_loaded_once() -> None:
     assert (resolved.level, resolved.documents_returned, resolved.steps.count()) == (Grievance.Level.PROVINCE, 3, 3)
     assert resolved.outcome_told_on is not None and still_open.help_request is not None
     volunteer = Volunteer.objects.get(user__username="volunteer")
-    assert volunteer.organisation.short_name == "care" and Volunteer.objects.count() == 3
+    assert (
+        volunteer.organisation.short_name == "care"
+        and Volunteer.objects.filter(organisation=volunteer.organisation).count() == 3
+    )
+    assert Volunteer.objects.filter(organisation__short_name="cwpd", trained_on__isnull=False).count() == 4
     log = selectors.reach(selectors.activities(user=volunteer.user))
     assert (log.activities, log.households_visited, log.grievances_referred) == (3, 12, 1)
-    event = Activity.objects.get(kind=Activity.Kind.EVENT)
+    event = Activity.objects.get(kind=Activity.Kind.EVENT, organisation__short_name="care")
     assert event.participants == 900 and event.counted_by_sex == 800
+    assert Activity.objects.get(kind=Activity.Kind.EVENT, organisation__short_name="cwpd").participants == 600
