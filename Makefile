@@ -10,7 +10,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT := DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0
 
-.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench bench-concurrency bench-portal bench-monitoring mutation vendor js clean
+.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench bench-concurrency bench-portal bench-monitoring bench-justice mutation vendor js clean
 
 help:
 	@echo "make demo   install, migrate the embedded SQLite database, load the demo consortium and serve it"
@@ -95,6 +95,11 @@ bench-portal: install
 # Monitoring at 1M cases, 100k groups, 10M ledger entries in its own database (issue 15; bench/README.md).
 bench-monitoring: install
 	$(BIN)/python bench/monitoring.py
+
+# Legal cases at 100k with 1M submissions, hearings and evidence items, each page beside its raw SQL and
+# /places/ (issue 13); its own database, karpear_bench_justice, made by the script.
+bench-justice: install
+	$(BIN)/python bench/justice.py --out bench/results/justice.json
 
 # Mutation testing of core/access.py and core/audit.py with mutmut (docs/testing.md): the score and every
 # survivor; fails on a survivor docs/testing.md does not explain. A benchmark-like check, not part of `test`.

@@ -1,7 +1,7 @@
-"""A legal case in a real browser (issue 13, item 5): ADHOC's lawyer opens a legal case from a referral CCPCR
-sent and ADHOC accepted for them, uploads a piece of evidence, records a submission to the court, a hearing at
-the provincial court and the judgment with compensation; the case ends at "judgment given" and the evidence
-downloads through the audited route."""
+"""A legal case in a real browser (issue 13, item 5), in English and in Khmer: ADHOC's lawyer opens a legal case
+from a referral CCPCR sent and ADHOC accepted for them, uploads a piece of evidence, records a submission to the
+court, a repatriation and the client's arrival home, a hearing at the provincial court and the judgment with
+compensation; the case ends at "judgment given" and the evidence downloads through the audited route."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from e2e.test_journeys import submit, t
 from karpear.core import services
 from karpear.core.models import AuditEvent, Referral
 from karpear.core.roles import Role
-from karpear.justice.models import Evidence, LegalCase
+from karpear.justice.models import Evidence, LegalCase, Repatriation
 from karpear.justice.tests.factories import PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,10 +29,10 @@ def _day(days_ago: int) -> str:
     return (timezone.localdate() - dt.timedelta(days=days_ago)).strftime("%d/%m/%Y")
 
 
+@pytest.mark.parametrize("language", ["en", "km"])
 def test_a_lawyer_runs_a_case_from_an_accepted_referral_to_judgment(
-    new_page: Callable[..., Page], session_login: Callable[..., None], tmp_path: Path
+    new_page: Callable[..., Page], session_login: Callable[..., None], tmp_path: Path, language: str
 ) -> None:
-    language = "en"
     ccpcr, adhoc = make_org("ccpcr"), make_org("adhoc")
     caseworker = make_user(ccpcr, Role.CASEWORKER, username="cw")
     lawyer = make_user(adhoc, Role.LEGAL_OFFICER, username="lawyer")
@@ -87,6 +87,17 @@ def test_a_lawyer_runs_a_case_from_an_accepted_referral_to_judgment(
     page.fill("#id_submission-subject", "Complaint against the broker")
     page.fill("#id_submission-sent_on", _day(40))
     submit(page, "form[action$='/submissions/new/'] button.primary")
+    page.locator("details summary", has_text=t("Request a repatriation", language)).click()
+    page.select_option("#id_repatriation-country", "MY")
+    page.fill("#id_repatriation-persons", "1")
+    page.fill("#id_repatriation-authority", "Royal Embassy of Cambodia, Kuala Lumpur")
+    page.fill("#id_repatriation-requested_on", _day(35))
+    submit(page, "form[action$='/repatriations/new/'] button.primary")
+    page.locator("details summary", has_text=t("Change the status", language)).click()
+    page.select_option("#id_repstatus-status", "arrived")
+    page.fill("#id_repstatus-arrived_on", _day(30))
+    submit(page, "form[action$='/status/'] button.primary")
+    assert Repatriation.objects.get().arrived_on == timezone.localdate() - dt.timedelta(days=30)
     page.locator("details summary", has_text=t("Record a hearing", language)).click()
     page.select_option("#id_hearing-level", "provincial")
     page.fill("#id_hearing-held_on", _day(20))
@@ -103,7 +114,8 @@ def test_a_lawyer_runs_a_case_from_an_accepted_referral_to_judgment(
     expect(main).to_contain_text("Complaint against the broker")
     expect(main).to_contain_text("Heard the client and the broker.")
     expect(main).to_contain_text("Five years")
-    page.screenshot(path=str(SCREENSHOTS / "justice-court-en.png"), full_page=True)
+    expect(main).to_contain_text(t("Arrived home", language))
+    page.screenshot(path=str(SCREENSHOTS / f"justice-court-{language}.png"), full_page=True)
     assert LegalCase.objects.get().status == "judgment"
 
     # The evidence downloads only through the audited route.

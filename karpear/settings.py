@@ -410,6 +410,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "karpear.outreach.models.Channel",
         "GrievanceLevelEnum": "karpear.outreach.models.Grievance.Level",
         "CourtLevelEnum": "karpear.justice.models.CourtLevel",
+        "RepatriationStatusEnum": "karpear.justice.models.RepatriationStatus",
+        "AddresseeKindEnum": "karpear.justice.models.AddresseeKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

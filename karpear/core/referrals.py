@@ -116,6 +116,28 @@ def assignable_members(*, user: User) -> QuerySet[Membership]:
     )
 
 
+def records_from(
+    *, user: User, referrals: Iterable[Referral] | QuerySet[Referral]
+) -> dict[int, list[registry.ReferralRecord]]:
+    """What the receivers opened from these referrals (a protection intake, a legal case), by referral id, as
+    the apps tell it (`registry.referral_records`): only for the referrals the user may see (the finders get
+    them as a subquery of `core.access`, so this costs one query per app and none of its own), each app naming
+    a record by its number and linking it only for a user who may open it."""
+    if isinstance(referrals, QuerySet):
+        wanted = referrals
+    else:
+        keys = [referral.pk for referral in referrals]
+        if not keys:
+            return {}
+        wanted = Referral.objects.filter(pk__in=keys)
+    ids = access.visible(user, wanted.order_by()).values("pk")
+    found: dict[int, list[registry.ReferralRecord]] = {}
+    for find in registry.referral_record_finders():
+        for record in find(user=user, referral_ids=ids):
+            found.setdefault(record.referral_id, []).append(record)
+    return found
+
+
 def section_names(referral: Referral) -> list[str]:
     return sorted(section.name for section in referral.sections.all())
 

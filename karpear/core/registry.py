@@ -10,6 +10,8 @@ Each app calls these from its `AppConfig.ready()`; core reads them and never imp
 - `referral_section()` — a part of a person's records that a referral may share (see core.access).
 - `periodic()` — a job the task worker runs every so often (expiry, retention, reminders).
 - `duplicate_finder()` — a finder the duplicate check on registration calls besides its exact keys (matching).
+- `referral_records()` — what a receiver opened from a referral (a protection intake, a legal case), for the
+  sender's pages (`core.referrals.records_from`).
 - `target_counter()` — the app that counts what was achieved against programme targets (monitoring); until
   one is declared, the home pages and target tables say when achieved figures will appear.
 
@@ -316,3 +318,30 @@ def duplicate_finder(app_label: str, find: Callable[..., list[Any]]) -> None:
 
 def duplicate_finders() -> list[Callable[..., list[Any]]]:
     return [_DUPLICATE_FINDERS[key] for key in sorted(_DUPLICATE_FINDERS)]
+
+
+# ---------------------------------------------------------------- what a referral led to
+@dataclass(frozen=True)
+class ReferralRecord:
+    """A record the receiving organisation opened from a referral, as one user may see it: `label` names it
+    (its number only for a user who may open it, then `url` is its page; else a plain statement such as
+    "Protection case opened by CCPCR"), `on` is when it was opened."""
+
+    referral_id: int
+    label: str
+    on: dt.date
+    url: str = ""
+
+
+# A finder is called as `find(user=..., referral_ids=...)` with the ids of referrals the user may see (a
+# queryset of `pk`s to filter with `referral_id__in`: core.access already applied) and returns the
+# ReferralRecords of the app's rows opened from them.
+_REFERRAL_RECORDS: dict[str, Callable[..., list[ReferralRecord]]] = {}
+
+
+def referral_records(app_label: str, find: Callable[..., list[ReferralRecord]]) -> None:
+    _add(_REFERRAL_RECORDS, app_label, find, "referral record finder of app")
+
+
+def referral_record_finders() -> list[Callable[..., list[ReferralRecord]]]:
+    return [_REFERRAL_RECORDS[key] for key in sorted(_REFERRAL_RECORDS)]

@@ -1,8 +1,11 @@
 """The justice API under /api/v1/justice/ (DESIGN §9): DRF viewsets over the app's selectors and services (no
-second set of rules). Legal cases are listed, read and opened (for a client registered with them); hearings and
-submissions are listed per case and recorded; investigation steps, evidence (its metadata, and the address of
-the audited download), witnesses, repatriations, costs, judgments and escalations are listed per case and read. Clients and witnesses appear only as core's pseudonymous person
-(their uuid): identifying details stay behind core's person API and its audit.
+second set of rules). Legal cases are listed, read, opened (for a client registered with them) and given to
+another lawyer; hearings and submissions are listed per case and recorded; repatriations are requested, their
+arrival recorded and the people who arrived handed over to protection; escalations are raised and answered;
+advocacy actions and case studies are recorded (a case study's consent too); investigation steps, evidence (its
+metadata, and the address of the audited download), witnesses, costs and judgments are listed per case and
+read. Every write honours the Idempotency-Key header. Clients and witnesses appear only as core's pseudonymous
+person (their uuid): identifying details stay behind core's person API and its audit.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -22,20 +26,25 @@ from karpear.core import access
 from karpear.core import services as core_services
 from karpear.core.api import AnswerSerializer
 from karpear.core.api_fields import Text
+from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import Person, User
 from karpear.justice import selectors, services
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
     AddresseeKind,
+    AdvocacyAction,
+    CaseStudy,
     Cost,
     CourtLevel,
     Escalation,
     Evidence,
+    Handover,
     Hearing,
     InvestigationStep,
     LegalCase,
     Repatriation,
+    RepatriationStatus,
     Submission,
     Verdict,
     Witness,
@@ -112,6 +121,74 @@ class SubmissionWriteSerializer(serializers.Serializer[Any]):
     deadline = serializers.DateField(required=False, allow_null=True)
 
 
+class LawyerWriteSerializer(serializers.Serializer[Any]):
+    lawyer = serializers.UUIDField(help_text="The legal officer's user uuid")
+    reason = Text(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RepatriationWriteSerializer(serializers.Serializer[Any]):
+    case = serializers.UUIDField()
+    country = Text(max_length=2, help_text="ISO 3166-1 alpha-2 code of the country they are stranded in")
+    persons = serializers.IntegerField(min_value=1, max_value=500)
+    authority = Text(max_length=200)
+    requested_on = serializers.DateField()
+    note = Text(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RepatriationStatusWriteSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=RepatriationStatus.choices)
+    arrived_on = serializers.DateField(required=False, allow_null=True, help_text="Needed for arrived")
+
+
+class HandoverWriteSerializer(serializers.Serializer[Any]):
+    receiver = serializers.UUIDField(help_text="The organisation that registers their intake (its uuid)")
+    people = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=50, help_text="Core person uuids of the case's clients"
+    )
+    consent_given_by = Text(max_length=100, required=False, allow_blank=True, default="")
+    note = Text(max_length=800, required=False, allow_blank=True, default="")
+
+
+class HandoverSerializer(AnswerSerializer[Any]):
+    repatriation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+    referral: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(read_only=True, slug_field="uuid")
+
+    class Meta:
+        model = Handover
+        fields = ["uuid", "repatriation", "referral"]
+
+
+class EscalationWriteSerializer(serializers.Serializer[Any]):
+    case = serializers.UUIDField()
+    raised_on = serializers.DateField()
+    reason = Text(max_length=2000)
+
+
+class ResponseWriteSerializer(serializers.Serializer[Any]):
+    responded_on = serializers.DateField()
+    response = Text(max_length=4000)
+
+
+class AdvocacyWriteSerializer(serializers.Serializer[Any]):
+    case = serializers.UUIDField()
+    done_on = serializers.DateField()
+    body_kind = serializers.ChoiceField(choices=AddresseeKind.choices)
+    body = Text(max_length=200)
+    action = Text(max_length=300)
+    outcome = Text(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class CaseStudyWriteSerializer(serializers.Serializer[Any]):
+    case = serializers.UUIDField()
+    title = Text(max_length=200)
+    text = Text(max_length=8000)
+
+
+class ConsentWriteSerializer(serializers.Serializer[Any]):
+    given = serializers.BooleanField(help_text="true: consent given; false: withdrawn")
+    on = serializers.DateField()
+
+
 # ---------------------------------------------------------------- viewsets
 CASE_FILTERS = [
     OpenApiParameter("q", str, description="The start of the case number"),
@@ -125,7 +202,11 @@ CASE_PARAMETER = [OpenApiParameter("case", str, description="Only this legal cas
     create=extend_schema(request=CaseWriteSerializer, responses={201: LegalCaseSerializer}),
 )
 class LegalCaseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[LegalCase]
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[LegalCase],
 ):
     serializer_class = LegalCaseSerializer
     lookup_field = "uuid"
@@ -161,6 +242,22 @@ class LegalCaseViewSet(
         )
         return Response(LegalCaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=LawyerWriteSerializer, responses={200: LegalCaseSerializer})
+    @action(detail=True, methods=["post"], url_path="lawyer", url_name="lawyer")
+    def lawyer(self, request: Request, uuid: str | None = None) -> Response:
+        """Give the case to another legal officer of the organisation (a case supervisor), with the reason."""
+        user = _user(request)
+        access.require(user, C.ASSIGN_LAWYER)
+        case = selectors.case_for_user(user=user, uuid=self.kwargs["uuid"], write=True)
+        serializer = LawyerWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lawyer = services.lawyers_for(user).filter(uuid=data["lawyer"]).first()
+        if lawyer is None:
+            raise serializers.ValidationError({"lawyer": ["Choose a legal officer of your organisation."]})
+        case = services.case_reassign(actor=user, case=case, lawyer=lawyer, reason=data.get("reason", ""))
+        return Response(LegalCaseSerializer(case).data)
+
 
 def _case_in_body(user: User, key: Any) -> LegalCase:
     """The case a write names in its body: one the caller may change, else 400 (the input is wrong, not the
@@ -181,7 +278,11 @@ def _case_filter(request: Request) -> LegalCase | None:
     create=extend_schema(request=HearingWriteSerializer, responses={201: HearingSerializer}),
 )
 class HearingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Hearing]
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Hearing],
 ):
     serializer_class = HearingSerializer
     lookup_field = "uuid"
@@ -212,7 +313,11 @@ class HearingViewSet(
     create=extend_schema(request=SubmissionWriteSerializer, responses={201: SubmissionSerializer}),
 )
 class SubmissionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Submission]
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Submission],
 ):
     serializer_class = SubmissionSerializer
     lookup_field = "uuid"
@@ -325,11 +430,149 @@ class EscalationSerializer(_PartSerializer):
         fields = ["uuid", "case", "raised_on", "reason", "responded_on", "response"]
 
 
-def _part_viewset(model: type[Any], serializer: type[_PartSerializer]) -> type[viewsets.GenericViewSet[Any]]:
-    """List (`?case=<uuid>`) and read one kind of a case's records, through selectors.part_list/part_for_user."""
+class AdvocacySerializer(_PartSerializer):
+    class Meta:
+        model = AdvocacyAction
+        fields = ["uuid", "case", "done_on", "body_kind", "body", "action", "outcome"]
+
+
+class CaseStudySerializer(_PartSerializer):
+    for_donor_reports = serializers.BooleanField(
+        read_only=True, help_text="The client's consent is recorded and not withdrawn"
+    )
+
+    class Meta:
+        model = CaseStudy
+        fields = ["uuid", "case", "title", "text", "consent_on", "withdrawn_on", "for_donor_reports"]
+
+
+def _validated(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _part_for_write(request: Request, model: type[Any], uuid: str, also: str | None = None) -> Any:
+    """A record of a case the caller may change (404 outside their scope, 403 read-only), then `also`."""
+    user = _user(request)
+    part = access.get_for_user(user, model, uuid, write=True, queryset=model._default_manager.select_related("case"))
+    if also is not None:
+        access.require(user, also)
+    return part
+
+
+class RepatriationWrites:
+    @extend_schema(request=RepatriationWriteSerializer, responses={201: RepatriationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Request a repatriation for the case (the country, how many, the authority asked)."""
+        user = _user(request)
+        access.require(user, C.CHANGE_CASE)
+        data = _validated(RepatriationWriteSerializer, request)
+        case = _case_in_body(user, data.pop("case"))
+        row = services.repatriation_add(actor=user, case=case, data=services.RepatriationInput(**data))
+        return Response(RepatriationSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RepatriationStatusWriteSerializer, responses={200: RepatriationSerializer})
+    @action(detail=True, methods=["post"], url_path="status", url_name="status")
+    def set_status(self, request: Request, uuid: str | None = None) -> Response:
+        """Where the request stands; "arrived" with the arrival date records their arrival home."""
+        row = _part_for_write(request, Repatriation, str(uuid))
+        data = _validated(RepatriationStatusWriteSerializer, request)
+        row = services.repatriation_status_set(actor=_user(request), repatriation=row, **data)
+        return Response(RepatriationSerializer(row).data)
+
+    @extend_schema(request=HandoverWriteSerializer, responses={201: HandoverSerializer(many=True)})
+    @action(detail=True, methods=["post"], url_path="handover", url_name="handover")
+    def handover(self, request: Request, uuid: str | None = None) -> Response:
+        """Hand the people who arrived over to protection: a referral per person, through core, to the
+        organisation that registers their intake (with their consent, recorded now when consent_given_by is
+        given)."""
+        user = _user(request)
+        row = _part_for_write(request, Repatriation, str(uuid))
+        data = _validated(HandoverWriteSerializer, request)
+        receiver = selectors.handover_receivers(user=user).filter(uuid=data["receiver"]).first()
+        if receiver is None:
+            raise serializers.ValidationError({"receiver": ["No active partner organisation with this key."]})
+        people = list(selectors.handover_people(user=user, case=row.case).filter(uuid__in=data["people"]))
+        if len(people) != len(set(data["people"])):
+            raise serializers.ValidationError({"people": ["Choose among the clients of the case."]})
+        done = services.repatriation_handover(
+            actor=user,
+            repatriation=row,
+            data=services.HandoverInput(
+                receiver=receiver,
+                people=people,
+                consent_given_by=data.get("consent_given_by", ""),
+                note=data.get("note", ""),
+            ),
+        )
+        return Response(HandoverSerializer(done, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class EscalationWrites:
+    @extend_schema(request=EscalationWriteSerializer, responses={201: EscalationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Escalate the case to the central office, with the reason."""
+        user = _user(request)
+        access.require(user, C.CHANGE_CASE)
+        data = _validated(EscalationWriteSerializer, request)
+        case = _case_in_body(user, data.pop("case"))
+        row = services.escalation_raise(actor=user, case=case, **data)
+        return Response(EscalationSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ResponseWriteSerializer, responses={200: EscalationSerializer})
+    @action(detail=True, methods=["post"], url_path="response", url_name="response")
+    def respond(self, request: Request, uuid: str | None = None) -> Response:
+        """The central office's response (a case supervisor's), once."""
+        row = _part_for_write(request, Escalation, str(uuid), also=C.RESPOND_ESCALATION)
+        data = _validated(ResponseWriteSerializer, request)
+        row = services.escalation_respond(actor=_user(request), escalation=row, **data)
+        return Response(EscalationSerializer(row).data)
+
+
+class AdvocacyWrites:
+    @extend_schema(request=AdvocacyWriteSerializer, responses={201: AdvocacySerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Record an advocacy action with a government body, and its outcome."""
+        user = _user(request)
+        access.require(user, C.CHANGE_CASE)
+        data = _validated(AdvocacyWriteSerializer, request)
+        case = _case_in_body(user, data.pop("case"))
+        row = services.advocacy_add(actor=user, case=case, data=services.AdvocacyInput(**data))
+        return Response(AdvocacySerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class CaseStudyWrites:
+    @extend_schema(request=CaseStudyWriteSerializer, responses={201: CaseStudySerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Write the case's case study for donor reports: anonymised (a text naming a client or a witness is
+        refused)."""
+        user = _user(request)
+        access.require(user, C.CHANGE_CASE)
+        data = _validated(CaseStudyWriteSerializer, request)
+        case = _case_in_body(user, data.pop("case"))
+        row = services.case_study_write(actor=user, case=case, **data)
+        return Response(CaseStudySerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConsentWriteSerializer, responses={200: CaseStudySerializer})
+    @action(detail=True, methods=["post"], url_path="consent", url_name="consent")
+    def consent(self, request: Request, uuid: str | None = None) -> Response:
+        """Record the client's consent to the case study appearing in donor reports, or its withdrawal."""
+        row = _part_for_write(request, CaseStudy, str(uuid))
+        data = _validated(ConsentWriteSerializer, request)
+        row = services.case_study_consent(actor=_user(request), study=row, **data)
+        return Response(CaseStudySerializer(row).data)
+
+
+def _part_viewset(
+    model: type[Any], serializer: type[_PartSerializer], writes: type | None = None
+) -> type[viewsets.GenericViewSet[Any]]:
+    """List (`?case=<uuid>`) and read one kind of a case's records, through selectors.part_list/part_for_user;
+    with `writes`, its writes too (their services), each honouring the Idempotency-Key header."""
+    bases: tuple[type, ...] = (IdempotentMixin, writes) if writes is not None else ()
 
     @extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))
-    class PartViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
+    class PartViewSet(*bases, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):  # type: ignore[misc]
         serializer_class = serializer
         lookup_field = "uuid"
         lookup_value_regex = UUID_PATTERN
@@ -347,14 +590,16 @@ def _part_viewset(model: type[Any], serializer: type[_PartSerializer]) -> type[v
     return PartViewSet
 
 
-PARTS = {
-    "steps": (InvestigationStep, StepSerializer, "step"),
-    "evidence": (Evidence, EvidenceSerializer, "evidence"),
-    "witnesses": (Witness, WitnessSerializer, "witness"),
-    "repatriations": (Repatriation, RepatriationSerializer, "repatriation"),
-    "costs": (Cost, CostSerializer, "cost"),
-    "judgments": (Verdict, JudgmentSerializer, "judgment"),
-    "escalations": (Escalation, EscalationSerializer, "escalation"),
+PARTS: dict[str, tuple[type[Any], type[_PartSerializer], str, type | None]] = {
+    "steps": (InvestigationStep, StepSerializer, "step", None),
+    "evidence": (Evidence, EvidenceSerializer, "evidence", None),
+    "witnesses": (Witness, WitnessSerializer, "witness", None),
+    "repatriations": (Repatriation, RepatriationSerializer, "repatriation", RepatriationWrites),
+    "costs": (Cost, CostSerializer, "cost", None),
+    "judgments": (Verdict, JudgmentSerializer, "judgment", None),
+    "escalations": (Escalation, EscalationSerializer, "escalation", EscalationWrites),
+    "advocacy": (AdvocacyAction, AdvocacySerializer, "advocacy", AdvocacyWrites),
+    "case-studies": (CaseStudy, CaseStudySerializer, "case-study", CaseStudyWrites),
 }
 
 app_name = "justice_api"
@@ -362,6 +607,6 @@ router = SimpleRouter()
 router.register("cases", LegalCaseViewSet, basename="case")
 router.register("hearings", HearingViewSet, basename="hearing")
 router.register("submissions", SubmissionViewSet, basename="submission")
-for prefix, (model, serializer, basename) in PARTS.items():
-    router.register(prefix, _part_viewset(model, serializer), basename=basename)
+for prefix, (model, serializer, basename, writes) in PARTS.items():
+    router.register(prefix, _part_viewset(model, serializer, writes), basename=basename)
 urlpatterns = router.urls

@@ -3,7 +3,10 @@ referral CCPCR's supervisor sent and ADHOC accepted (core's demo), and runs it t
 demo obeys the same rules: investigation, evidence, a witness, letters to the embassy and MoSVY, a complaint,
 hearings at the provincial court, the appeal court and the Supreme Court, a judgment with compensation partly
 received, and the costs charged to ADHOC's legal-aid budget line. A second, direct case is still under
-investigation. Loaded once."""
+investigation, escalated to the central office (which answered), whose client ADHOC brought home from Malaysia:
+on her arrival the lawyer hands her over to CCPCR, with her consent, through core's referral; CCPCR's supervisor
+accepts it for the caseworker, who registers her intake in protection (protection's demo, after this one).
+Loaded once."""
 
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from karpear.core import referrals
 from karpear.core.models import Referral, User
 from karpear.core.registry import DemoContext
 from karpear.core.services import PersonInput
-from karpear.justice import services
-from karpear.justice.models import Article, LegalCase
+from karpear.justice import selectors, services
+from karpear.justice.models import Article, LegalCase, Repatriation
 
 # A minimal PDF (the demo's scanned contract): its magic bytes are what the type check reads.
 CONTRACT = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -73,7 +77,46 @@ def load(context: DemoContext) -> None:
         ),
     )
     services.repatriation_status_set(actor=lawyer, repatriation=repatriation, status="approved")
+    services.repatriation_status_set(actor=lawyer, repatriation=repatriation, status="arrived", arrived_on=ago(3))
+    _hand_over(lawyer, direct, repatriation)
+    context.data["repatriation_arrival"] = {"country": "MY", "arrived_on": ago(3)}
+    escalation = services.escalation_raise(
+        actor=lawyer,
+        case=direct,
+        raised_on=ago(10),
+        reason="The broker's relatives press the client's family to withdraw the complaint; the district police "
+        "have not acted on it.",
+    )
+    central = User.objects.filter(username="adhocsup").first()
+    if central is not None:
+        services.escalation_respond(
+            actor=central,
+            escalation=escalation,
+            responded_on=ago(8),
+            response="The central office wrote to the provincial police commissioner and will attend the next "
+            "meeting with the family.",
+        )
     context.created["justice_cases"] = LegalCase.objects.filter(organisation__short_name="adhoc").count()
+
+
+def _hand_over(lawyer: User, case: LegalCase, repatriation: Repatriation) -> None:
+    """The client who arrived is handed over to CCPCR with her consent; CCPCR's supervisor accepts the
+    referral for the caseworker, who registers the intake (protection's demo)."""
+    ccpcr = selectors.handover_receivers(user=lawyer).filter(short_name="ccpcr").first()
+    people = list(selectors.handover_people(user=lawyer, case=case))
+    if ccpcr is None or not people:
+        return
+    handovers = services.repatriation_handover(
+        actor=lawyer,
+        repatriation=repatriation,
+        data=services.HandoverInput(receiver=ccpcr, people=people, consent_given_by="ខ្លួនឯង (self)"),
+    )
+    supervisor = User.objects.filter(username="supervisor").first()
+    caseworker = User.objects.filter(username="caseworker").first()
+    if supervisor is None or caseworker is None:
+        return
+    for handover in handovers:
+        referrals.referral_accept(actor=supervisor, referral=handover.referral, assign_to=caseworker)
 
 
 def _run(lawyer: User, case: LegalCase, days: Callable[[int], dt.date]) -> None:
@@ -165,6 +208,26 @@ def _run(lawyer: User, case: LegalCase, days: Callable[[int], dt.date]) -> None:
             compensation_received=Decimal("4000"),
         ),
     )
+    services.advocacy_add(
+        actor=lawyer,
+        case=case,
+        data=services.AdvocacyInput(
+            done_on=days(520),
+            body_kind="police",
+            body="Svay Rieng provincial police",
+            action="Met the deputy commissioner to ask for the broker's arrest",
+            outcome="The broker was arrested a month later.",
+        ),
+    )
+    study = services.case_study_write(
+        actor=lawyer,
+        case=case,
+        title="Fourteen months on a fishing boat",
+        text="A young man from Svay Rieng was recruited by a village broker for work in Thailand and sold to a "
+        "fishing boat, where he worked without wages for fourteen months. With legal aid, the company's owner was "
+        "convicted up to the Supreme Court and ordered to pay compensation.",
+    )
+    services.case_study_consent(actor=lawyer, study=study, given=True, on=days(50))
     line = services.budget_lines_for(lawyer).filter(code="1").first()
     if line is not None:
         for kind, amount, currency, spent in (

@@ -355,3 +355,49 @@ class LawyerForm(forms.Form):
         super().__init__(*args, **kwargs)
         if lawyers is not None:
             self.fields["lawyer"].queryset = lawyers  # type: ignore[attr-defined]
+
+
+class HandoverForm(forms.Form):
+    """Who arrived, handed over to which organisation. The choices come from lists the view read once through
+    the selectors (the organisations, the case's own clients by case number, initials and sex: their names stay
+    behind view_identity)."""
+
+    prefix = "handover"
+    receiver = forms.ChoiceField(
+        label=_("Hand over to"), help_text=_("The organisation that registers their intake, e.g. CCPCR.")
+    )
+    people = forms.MultipleChoiceField(label=_("Who arrived"), widget=forms.CheckboxSelectMultiple)
+    consent_given_by = forms.CharField(
+        label=_("Consent to this referral given by"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "The person or their guardian. Leave empty when their consent to a referral to this organisation "
+            "is already recorded."
+        ),
+    )
+    note = forms.CharField(
+        label=_("Note for the organisation"), required=False, max_length=800, widget=forms.Textarea({"rows": 2})
+    )
+
+    def __init__(self, *args: Any, receivers: Any = (), people: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.receiver_rows = {str(row.uuid): row for row in receivers}
+        self.people_rows = {str(row.uuid): row for row in people}
+        self.fields["receiver"].choices = [  # type: ignore[attr-defined]
+            *EMPTY,
+            *((key, f"{row.short_name.upper()} · {row.name}") for key, row in self.receiver_rows.items()),
+        ]
+        self.fields["people"].choices = [  # type: ignore[attr-defined]
+            (key, " · ".join(part for part in (row.case_number, row.initials, row.get_sex_display()) if part))
+            for key, row in self.people_rows.items()
+        ]
+
+    def to_input(self) -> services.HandoverInput:
+        data = self.cleaned_data
+        return services.HandoverInput(
+            receiver=self.receiver_rows[data["receiver"]],
+            people=[self.people_rows[key] for key in data["people"]],
+            consent_given_by=data.get("consent_given_by", ""),
+            note=data.get("note", ""),
+        )

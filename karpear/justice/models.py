@@ -460,6 +460,24 @@ class Repatriation(CaseRecord):
         return f"{self.country} {self.requested_on}"
 
 
+class Handover(CaseRecord):
+    """A person of an arrived repatriation handed over to protection: a core referral, with their consent, to
+    the organisation that receives returnees (CCPCR), which registers their intake from it. The repatriation
+    shows what came of it through core (`core.referrals.records_from`), never protection's records directly."""
+
+    repatriation = models.ForeignKey(Repatriation, on_delete=models.PROTECT, related_name="+")
+    referral = models.OneToOneField(
+        "core.Referral", on_delete=models.PROTECT, related_name="+", verbose_name=_("referral")
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("handover to protection")
+
+    def __str__(self) -> str:
+        return f"{self.repatriation_id} → {self.referral_id}"
+
+
 # ---------------------------------------------------------------- escalation and advocacy
 class Escalation(CaseRecord):
     """A case escalated to the central office (a provincial office asking Phnom Penh for help: a blocked

@@ -10,8 +10,8 @@ from uuid import UUID
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from karpear.core import access, audit, countries
-from karpear.core.models import BudgetLine, Identity, Person, Referral, User
+from karpear.core import access, audit, countries, referrals
+from karpear.core.models import BudgetLine, Identity, Organisation, Person, Referral, User
 from karpear.core.roles import Capability
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
@@ -25,6 +25,7 @@ from karpear.justice.models import (
     CustodyEntry,
     Escalation,
     Evidence,
+    Handover,
     Hearing,
     InvestigationStep,
     LegalCase,
@@ -120,6 +121,55 @@ def referrals_to_open(*, user: User) -> QuerySet[Referral]:
 
 def referral_for_opening(*, user: User, uuid: UUID | str) -> Referral:
     return access.get_for_user(user, Referral, str(uuid), queryset=Referral.objects.select_related("organisation"))
+
+
+def repatriation_for_user(*, user: User, uuid: UUID | str) -> Repatriation:
+    """A repatriation the user may see, with its case (404 otherwise)."""
+    row: Repatriation = access.get_for_user(
+        user, Repatriation, uuid, queryset=Repatriation.objects.select_related("case__lawyer", "case__referral")
+    )
+    row.country_name = countries.name(row.country)  # type: ignore[attr-defined]
+    return row
+
+
+def handovers(*, user: User, repatriation: Repatriation) -> list[Handover]:
+    """The people of a repatriation handed over to protection: each with its referral and what the receiver
+    registered from it, as core tells it (`core.referrals.records_from`: numbered and linked only for a user
+    who may open the record). One query, and one per app that reports on referrals."""
+    rows = list(
+        access.visible(user, Handover.objects.filter(repatriation=repatriation)).select_related(
+            "referral__receiver", "referral__person"
+        )
+    )
+    if rows:
+        found = referrals.records_from(user=user, referrals=[row.referral for row in rows])
+        for row in rows:
+            row.records = found.get(row.referral_id, [])  # type: ignore[attr-defined]
+    return rows
+
+
+def handover_receivers(*, user: User) -> QuerySet[Organisation]:
+    """The organisations the people of a repatriation may be handed over to: the active ones but the user's."""
+    membership = access.membership_for(user)
+    if membership is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(is_active=True).exclude(pk=membership.organisation_id).order_by("short_name")
+
+
+def _handover_candidates(case: LegalCase) -> QuerySet[Person]:
+    """The case's clients who may be handed over to protection: the main client and the further clients, as far
+    as they are the organisation's own people (a client another organisation referred stays theirs)."""
+    further = CaseClient.objects.filter(case=case).values("person_id")
+    return Person.objects.filter(Q(pk=case.client_id) | Q(pk__in=further), organisation_id=case.organisation_id)
+
+
+def handover_person_ids(case: LegalCase) -> list[int]:
+    return sorted(_handover_candidates(case).values_list("pk", flat=True))
+
+
+def handover_people(*, user: User, case: LegalCase) -> QuerySet[Person]:
+    """The case's own clients the user may see, who may be handed over to protection (one query)."""
+    return access.visible(user, _handover_candidates(case)).order_by("id")
 
 
 def articles() -> QuerySet[Article]:
@@ -236,8 +286,12 @@ def investigation(*, user: User, case: LegalCase) -> dict[str, Any]:
 
 
 def court(*, user: User, case: LegalCase) -> dict[str, Any]:
-    """Letters, repatriation requests, hearings and judgments (four queries)."""
-    repatriations = list(access.visible(user, Repatriation.objects.filter(case=case)))
+    """Letters, repatriation requests (each with how many people were handed over to protection, in the same
+    query), hearings and judgments (four queries)."""
+    handed_over = Handover.objects.filter(repatriation=OuterRef("pk")).order_by().values("pk")
+    repatriations = list(
+        access.visible(user, Repatriation.objects.filter(case=case)).annotate(handed_over=_Count(handed_over))
+    )
     for row in repatriations:
         row.country_name = countries.name(row.country)  # type: ignore[attr-defined]
     return {

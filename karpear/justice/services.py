@@ -28,11 +28,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from karpear.core import access, audit, countries
+from karpear.core import access, audit, countries, referrals
 from karpear.core import services as core_services
-from karpear.core.models import BudgetLine, Identity, Membership, Person, Referral, SubGrant, User
-from karpear.core.roles import role_specs, spec_for
+from karpear.core.models import (
+    BudgetLine,
+    Consent,
+    Identity,
+    Membership,
+    Organisation,
+    Person,
+    Referral,
+    SubGrant,
+    User,
+)
+from karpear.core.roles import Capability, role_specs, spec_for
 from karpear.core.storage import private_storage
+from karpear.justice import selectors
+from karpear.justice.declarations import SECTION_CASE
 from karpear.justice.declarations import JusticeCapability as C
 from karpear.justice.models import (
     AddresseeKind,
@@ -51,6 +63,7 @@ from karpear.justice.models import (
     Escalation,
     Evidence,
     EvidenceKind,
+    Handover,
     Hearing,
     InvestigationStep,
     LegalCase,
@@ -960,6 +973,77 @@ def repatriation_status_set(
     locked.save(update_fields=["status", "arrived_on", "updated_at"])
     audit.record(actor=actor, action="update", obj=locked, fields="status", previous=previous, status=status)
     return locked
+
+
+@dataclass
+class HandoverInput:
+    receiver: Organisation
+    people: list[Person]
+    consent_given_by: str = ""  # when given, each person's consent to referral to `receiver` is recorded now
+    note: str = ""
+    override_reason: str = ""  # for a role that may override a missing consent (core.referrals)
+
+
+@transaction.atomic
+def repatriation_handover(*, actor: User, repatriation: Repatriation, data: HandoverInput) -> list[Handover]:
+    """Hand the people of an arrived repatriation over to protection: for each person chosen (the case's own
+    clients), a referral through core to `data.receiver` (CCPCR), which registers their intake from it. The
+    referral shares the legal case, and the identifying details when the actor may read them; it needs each
+    person's consent to referral to that organisation (recorded here when `consent_given_by` is given), or a
+    role that may override it and a reason (core.referrals' rules and messages). Nothing is saved when one
+    person is refused. Locks: the case, the repatriation (lock step 3), then core's referral writes. Audited
+    (core audits each referral and consent; here each handover)."""
+    locked, case = _part_for_write(actor, Repatriation, repatriation)
+    errors: dict[str, str] = {}
+    if locked.status != RepatriationStatus.ARRIVED:
+        errors["people"] = _("Record their arrival first: only people who arrived home are handed over.")
+    allowed = set(selectors.handover_person_ids(case))
+    chosen = list({person.pk: person for person in data.people}.values())
+    if not chosen:
+        errors["people"] = _("Choose who arrived.")
+    elif any(person.pk not in allowed for person in chosen):
+        errors["people"] = _("Choose among the clients of the case.")
+    if errors:
+        raise ValidationError(errors)
+    country = countries.name(locked.country)
+    reason = _("Arrived home from %(country)s on %(date)s (legal case %(number)s): please register their intake.") % {
+        "country": country,
+        "date": locked.arrived_on,
+        "number": case.number,
+    }
+    note = data.note.strip()
+    if note:
+        reason = f"{reason}\n{note}"
+    sections = [SECTION_CASE, *(["identity"] if access.has_capability(actor, Capability.VIEW_IDENTITY) else [])]
+    handovers = []
+    for person in chosen:
+        if data.consent_given_by.strip():
+            core_services.consent_record(
+                actor=actor,
+                person=person,
+                purpose=Consent.Purpose.REFERRAL,
+                given=True,
+                given_by=data.consent_given_by,
+                recipient=data.receiver,
+            )
+        referral = referrals.referral_create(
+            actor=actor,
+            person=person,
+            receiver=data.receiver,
+            sections=sections,
+            reason=reason,
+            override_reason=data.override_reason,
+        )
+        handovers.append(
+            _save_new(
+                actor,
+                case,
+                Handover(repatriation=locked, referral=referral),
+                repatriation=str(locked.uuid),
+                referral=str(referral.uuid),
+            )
+        )
+    return handovers
 
 
 # ---------------------------------------------------------------- escalation and advocacy

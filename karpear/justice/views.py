@@ -27,7 +27,16 @@ from karpear.core.storage import private_storage
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
 from karpear.justice import forms, pdf, selectors, services
 from karpear.justice.declarations import JusticeCapability as C
-from karpear.justice.models import CaseStudy, Escalation, Evidence, LegalCase, Repatriation, Submission, Witness
+from karpear.justice.models import (
+    CaseStudy,
+    Escalation,
+    Evidence,
+    LegalCase,
+    Repatriation,
+    RepatriationStatus,
+    Submission,
+    Witness,
+)
 
 
 # ---------------------------------------------------------------- list
@@ -344,6 +353,67 @@ repatriation_status = _part_action(
     ),
     gettext_lazy("Saved."),
 )
+
+
+# ---------------------------------------------------------------- a repatriation and its handover to protection
+def _repatriation_page(
+    request: HttpRequest, repatriation: Repatriation, form: forms.HandoverForm | None = None
+) -> HttpResponse:
+    """A repatriation with the people handed over to protection and what came of it (core tells it), and, once
+    they arrived, the handover form for who may change the case (at most ten queries)."""
+    user = user_of(request)
+    case = repatriation.case
+    flags = selectors.context_flags(user, case)
+    context: dict[str, Any] = {
+        "case": case,
+        "page": "court",
+        "membership": access.membership_for(user),
+        "repatriation": repatriation,
+        "handovers": selectors.handovers(user=user, repatriation=repatriation),
+        **flags,
+    }
+    if flags["can_change"] and repatriation.status == RepatriationStatus.ARRIVED:
+        people = list(selectors.handover_people(user=user, case=case))
+        if people:  # offered only when the case has clients of its own to hand over
+            receivers = list(selectors.handover_receivers(user=user))
+            context["handover_form"] = form or forms.HandoverForm(receivers=receivers, people=people)
+    status = 400 if form is not None and form.errors else 200
+    return render_page(request, "justice/repatriation.html", context, status=status)
+
+
+@login_required
+@require_GET
+def repatriation_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _repatriation_page(request, selectors.repatriation_for_user(user=user_of(request), uuid=uuid))
+
+
+@login_required
+@require_POST
+def repatriation_handover(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Hand the people of an arrived repatriation over to protection (a referral per person, through core)."""
+    user = user_of(request)
+    access.get_for_user(user, Repatriation, uuid, write=True)  # 404 outside the scope, 403 read-only
+    repatriation = selectors.repatriation_for_user(user=user, uuid=uuid)
+    form = forms.HandoverForm(
+        request.POST,
+        receivers=selectors.handover_receivers(user=user),
+        people=selectors.handover_people(user=user, case=repatriation.case),
+    )
+    if form.is_valid():
+        try:
+            done = services.repatriation_handover(actor=user, repatriation=repatriation, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Referred to %(organisation)s: %(count)s. They register the intake once they accept.")
+                % {"organisation": form.to_input().receiver.short_name.upper(), "count": len(done)},
+            )
+            return redirect_after_post(request, reverse("justice:repatriation_detail", args=[repatriation.uuid]))
+    return _repatriation_page(request, repatriation, form)
+
+
 evidence_custody = _part_action(
     Evidence,
     forms.CustodyForm,

@@ -13,6 +13,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -304,3 +305,39 @@ def declare() -> None:
     )
     registry.periodic("protection", "protection_follow_up_reminders", every=dt.timedelta(hours=1), run=_remind)
     registry.demo_loader("protection", "protection", _load_demo, after=["core"])
+    _declare_referred_arrivals()
+
+
+def _declare_referred_arrivals() -> None:
+    """People a partner refers to protection (arrivals.py): a home work list of those waiting for their intake,
+    what the sender is told of the intake (core.referrals.records_from), and the demo's intake of the people
+    ADHOC brought home (after the justice demo, when justice is installed)."""
+
+    def count(user: User) -> int:
+        from karpear.protection import arrivals
+
+        return arrivals.referrals_awaiting_intake(user=user).count()
+
+    def records(**kwargs: Any) -> list[registry.ReferralRecord]:
+        from karpear.protection import arrivals
+
+        return arrivals.referral_records(**kwargs)
+
+    def load(context: registry.DemoContext) -> None:
+        from karpear.protection import demo_arrivals
+
+        demo_arrivals.load(context)
+
+    registry.work_list(
+        "protection",
+        "protection_referred_intakes",
+        _("Referred people waiting for an intake"),
+        capability=C.ADD_CASE,
+        count=count,
+        url=lambda user: reverse("protection:referred_list"),
+        empty=_("Nobody referred to your organisation is waiting for an intake."),
+        order=22,
+    )
+    registry.referral_records("protection", records)
+    after = ["core", "protection"] + (["justice"] if django_apps.is_installed("karpear.justice") else [])
+    registry.demo_loader("protection", "protection_referred_intakes", load, after=after)

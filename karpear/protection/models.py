@@ -196,12 +196,20 @@ class ProtectionCase(OrgOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # The accepted referral the intake was registered from (arrivals a partner handed over: a repatriation
+    # ADHOC organised), if any: the sender is told of the intake through core (arrivals.referral_records).
+    referral = models.ForeignKey(
+        "core.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("referral")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("protection case")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "number"], name="protection_case_unique_number"),
+            models.UniqueConstraint(
+                fields=["referral"], condition=Q(referral__isnull=False), name="protection_case_one_per_referral"
+            ),
             models.CheckConstraint(
                 condition=Q(rights_acknowledged_on__isnull=True) | ~Q(rights_acknowledged_by=""),
                 name="protection_case_rights_by_whom",

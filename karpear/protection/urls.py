@@ -1,12 +1,14 @@
 from django.urls import path
 
-from karpear.protection import views
+from karpear.protection import views, views_arrivals
 
 app_name = "protection"
 urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_register, name="case_register"),
     path("arrivals/new/", views.group_arrival, name="group_arrival"),
+    path("referred/", views_arrivals.referred_list, name="referred_list"),
+    path("referred/<uuid:uuid>/intake/", views_arrivals.referred_intake, name="referred_intake"),
     path("cases/<uuid:uuid>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:uuid>/edit/", views.case_edit, name="case_edit"),
     path("cases/<uuid:uuid>/rights/", views.case_rights, name="case_rights"),

@@ -15,6 +15,7 @@ from karpear.core.storage import private_storage
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.justice.declarations import JusticeCapability
 from karpear.justice.models import (
+    AdvocacyAction,
     CaseStudy,
     Cost,
     Escalation,
@@ -133,6 +134,19 @@ def _study(world: World, user: User, actor: str) -> CaseStudy:
     )
 
 
+def _advocacy(world: World, user: User, actor: str) -> AdvocacyAction:
+    case = _case(world, user, actor)
+    return AdvocacyAction.objects.create(
+        organisation=case.organisation,
+        case=case,
+        done_on=dt.date(2026, 2, 2),
+        body_kind="police",
+        body="Provincial police",
+        action="Meeting",
+        recorded_by=case.created_by,
+    )
+
+
 def _step(world: World, user: User, actor: str) -> InvestigationStep:
     case = _case(world, user, actor)
     return InvestigationStep.objects.create(
@@ -237,6 +251,9 @@ KINDS = {
         lambda world, user, actor, name: {"uuid": _escalation(world, user, actor).uuid}, _sees_case
     ),
     "legal_study": ObjectKind(lambda world, user, actor, name: {"uuid": _study(world, user, actor).uuid}, _sees_case),
+    "legal_advocacy": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _advocacy(world, user, actor).uuid}, _sees_case
+    ),
     "legal_step": ObjectKind(lambda world, user, actor, name: {"uuid": _step(world, user, actor).uuid}, _sees_case),
     "legal_judgment": ObjectKind(
         lambda world, user, actor, name: {"uuid": _judgment(world, user, actor).uuid}, _sees_case
@@ -248,7 +265,17 @@ KINDS = {
 }
 
 
-API_PARTS = ("step", "evidence", "witness", "repatriation", "cost", "judgment", "escalation")
+API_PARTS = (
+    "step",
+    "evidence",
+    "witness",
+    "repatriation",
+    "cost",
+    "judgment",
+    "escalation",
+    "advocacy",
+    "case-study",
+)
 
 
 def _post(kind: str) -> RouteSpec:
@@ -283,6 +310,8 @@ ROUTES = {
     "justice:submission_reply": _post("legal_submission"),
     "justice:case_repatriation": _post("legal_case"),
     "justice:repatriation_status": _post("legal_repatriation"),
+    "justice:repatriation_detail": RouteSpec("legal_repatriation"),
+    "justice:repatriation_handover": _post("legal_repatriation"),
     "justice:case_advocacy": RouteSpec("legal_case"),
     "justice:case_escalation": _post("legal_case"),
     "justice:escalation_response": RouteSpec(
@@ -307,4 +336,13 @@ ROUTES = {
     "justice_api:step-detail": RouteSpec("legal_step", api=True),
     "justice_api:judgment-detail": RouteSpec("legal_judgment", api=True),
     "justice_api:cost-detail": RouteSpec("legal_cost", api=True),
+    "justice_api:advocacy-detail": RouteSpec("legal_advocacy", api=True),
+    "justice_api:case-study-detail": RouteSpec("legal_study", api=True),
+    "justice_api:case-lawyer": RouteSpec("legal_case", C.ASSIGN_LAWYER, method="post", api=True, capability_first=True),
+    "justice_api:repatriation-status": RouteSpec("legal_repatriation", write=C.CHANGE_CASE, method="post", api=True),
+    "justice_api:repatriation-handover": RouteSpec("legal_repatriation", write=C.CHANGE_CASE, method="post", api=True),
+    "justice_api:escalation-response": RouteSpec(
+        "legal_escalation", write=C.CHANGE_CASE, method="post", api=True, also=(C.RESPOND_ESCALATION,)
+    ),
+    "justice_api:case-study-consent": RouteSpec("legal_study", write=C.CHANGE_CASE, method="post", api=True),
 }

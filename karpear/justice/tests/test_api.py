@@ -118,3 +118,135 @@ def test_the_rest_of_a_case_is_read_through_the_api_and_evidence_only_through_th
     assert other.get(f"/api/v1/justice/evidence/{evidence.uuid}/").status_code == 404
     assert other.get("/api/v1/justice/steps/").json()["count"] == 0
     assert other.get(item["file_url"]).status_code == 404
+
+
+# ---------------------------------------------------------------- the newer writes
+def _post(client: Client, path: str, body: dict, **headers) -> object:
+    return client.post(path, body, content_type="application/json", **headers)
+
+
+def test_an_escalation_is_raised_and_answered_by_the_supervisor_through_the_api(users):
+    lawyer, supervisor = users["legal_officer"], users["case_supervisor"]
+    case = f.case(lawyer, opened=20)
+    raised = _post(
+        api(lawyer),
+        "/api/v1/justice/escalations/",
+        {"case": str(case.uuid), "raised_on": str(f.days_ago(3)), "reason": "Police refuse"},
+    )
+    assert raised.status_code == 201, raised.content
+    escalation = raised.json()
+    refused = _post(
+        api(lawyer),
+        f"/api/v1/justice/escalations/{escalation['uuid']}/response/",
+        {"responded_on": str(f.days_ago(1)), "response": "Written to the commissioner"},
+    )
+    assert refused.status_code == 403  # only the central office (a case supervisor) responds
+    answered = _post(
+        api(supervisor),
+        f"/api/v1/justice/escalations/{escalation['uuid']}/response/",
+        {"responded_on": str(f.days_ago(1)), "response": "Written to the commissioner"},
+    )
+    assert answered.status_code == 200 and answered.json()["response"] == "Written to the commissioner"
+    again = _post(
+        api(lawyer),
+        "/api/v1/justice/escalations/",
+        {"case": str(case.uuid), "raised_on": str(f.days_ago(4)), "reason": "x"},
+    )
+    assert again.status_code == 201  # the last one was answered: a new one may be raised
+
+
+def test_advocacy_and_a_case_study_with_its_consent_through_the_api(users):
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer, opened=20, name_latin="Sok Dara")
+    client = api(lawyer)
+    action = _post(
+        client,
+        "/api/v1/justice/advocacy/",
+        {
+            "case": str(case.uuid),
+            "done_on": str(f.days_ago(2)),
+            "body_kind": "police",
+            "body": "Provincial police",
+            "action": "Met the chief",
+        },
+    )
+    assert action.status_code == 201 and client.get(f"/api/v1/justice/advocacy/?case={case.uuid}").json()["count"] == 1
+    named = _post(
+        client, "/api/v1/justice/case-studies/", {"case": str(case.uuid), "title": "A", "text": "Sok Dara was deceived"}
+    )
+    assert named.status_code == 400 and "text" in named.json()["fields"]  # not anonymised: refused
+    study = _post(
+        client,
+        "/api/v1/justice/case-studies/",
+        {"case": str(case.uuid), "title": "A", "text": "A young man was deceived"},
+    )
+    assert study.status_code == 201 and study.json()["for_donor_reports"] is False
+    consented = _post(
+        client,
+        f"/api/v1/justice/case-studies/{study.json()['uuid']}/consent/",
+        {"given": True, "on": str(f.days_ago(1))},
+    )
+    assert consented.status_code == 200 and consented.json()["for_donor_reports"] is True
+
+
+def test_the_supervisor_gives_a_case_to_another_lawyer_through_the_api(users, orgs):
+    lawyer, supervisor = users["legal_officer"], users["case_supervisor"]
+    case = f.case(lawyer)
+    second = make_user(orgs["own"], Role.LEGAL_OFFICER, username="second-lawyer")
+    assert (
+        _post(api(lawyer), f"/api/v1/justice/cases/{case.uuid}/lawyer/", {"lawyer": str(second.uuid)}).status_code
+        == 403
+    )
+    given = _post(
+        api(supervisor), f"/api/v1/justice/cases/{case.uuid}/lawyer/", {"lawyer": str(second.uuid), "reason": "Load"}
+    )
+    assert given.status_code == 200 and given.json()["lawyer"] == str(second.uuid)
+    stranger = make_user(orgs["other"], Role.LEGAL_OFFICER, username="stranger")
+    wrong = _post(api(supervisor), f"/api/v1/justice/cases/{case.uuid}/lawyer/", {"lawyer": str(stranger.uuid)})
+    assert wrong.status_code == 400 and "lawyer" in wrong.json()["fields"]
+    assert LegalCase.objects.get().lawyer == second
+
+
+def test_a_repatriation_is_requested_its_arrival_recorded_and_the_client_handed_over_once_per_key(users, orgs):
+    from karpear.core.models import Referral
+
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer, opened=30)
+    client = api(lawyer)
+    asked = _post(
+        client,
+        "/api/v1/justice/repatriations/",
+        {
+            "case": str(case.uuid),
+            "country": "MY",
+            "persons": 1,
+            "authority": "Embassy",
+            "requested_on": str(f.days_ago(20)),
+        },
+    )
+    assert asked.status_code == 201, asked.content
+    uuid = asked.json()["uuid"]
+    early = _post(client, f"/api/v1/justice/repatriations/{uuid}/status/", {"status": "arrived"})
+    assert early.status_code == 400 and "arrived_on" in early.json()["fields"]
+    arrived = _post(
+        client, f"/api/v1/justice/repatriations/{uuid}/status/", {"status": "arrived", "arrived_on": str(f.days_ago(2))}
+    )
+    assert arrived.status_code == 200 and arrived.json()["status"] == "arrived"
+    body = {"receiver": str(orgs["other"].uuid), "people": [str(case.client.uuid)], "consent_given_by": "The person"}
+    first = _post(client, f"/api/v1/justice/repatriations/{uuid}/handover/", body, HTTP_IDEMPOTENCY_KEY="handover-0001")
+    again = _post(client, f"/api/v1/justice/repatriations/{uuid}/handover/", body, HTTP_IDEMPOTENCY_KEY="handover-0001")
+    assert first.status_code == 201 and len(first.json()) == 1
+    assert again["Idempotent-Replayed"] == "true"
+    assert Referral.objects.filter(receiver=orgs["other"]).count() == 1  # sent once, whatever the network did
+
+
+def test_a_write_repeated_with_its_idempotency_key_is_not_repeated(users):
+    from karpear.justice.models import Escalation
+
+    lawyer = users["legal_officer"]
+    case = f.case(lawyer, opened=20)
+    body = {"case": str(case.uuid), "raised_on": str(f.days_ago(3)), "reason": "Police refuse"}
+    first = _post(api(lawyer), "/api/v1/justice/escalations/", body, HTTP_IDEMPOTENCY_KEY="esc-key-0001")
+    again = _post(api(lawyer), "/api/v1/justice/escalations/", body, HTTP_IDEMPOTENCY_KEY="esc-key-0001")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["uuid"] == first.json()["uuid"] and Escalation.objects.count() == 1

@@ -36,3 +36,31 @@ def test_the_demo_runs_adhocs_case_from_referral_to_the_supreme_court_once(setti
     assert Evidence.objects.get(case=court_case).sha256
     assert Cost.objects.filter(case=court_case).count() == 2
     assert cases[1].status == "investigation"
+
+
+def test_the_demos_repatriation_ends_in_a_protection_intake_and_a_case_is_escalated():
+    from karpear.core import referrals
+    from karpear.core.models import User
+    from karpear.justice.models import AdvocacyAction, CaseStudy, Escalation, Handover
+
+    load_demo()
+    load_demo()
+
+    handover = Handover.objects.select_related("referral__receiver", "repatriation").get()
+    assert handover.repatriation.status == "arrived"
+    referral = handover.referral
+    assert (referral.receiver.short_name, referral.status, referral.assigned_to.username) == (
+        "ccpcr",
+        "accepted",
+        "caseworker",
+    )
+    lawyer = User.objects.get(username="lawyer")
+    (told,) = referrals.records_from(user=lawyer, referrals=[referral])[referral.pk]
+    assert (told.label, told.url) == ("Protection intake registered by CCPCR", "")  # no number, no link for ADHOC
+    (seen,) = referrals.records_from(user=referral.assigned_to, referrals=[referral])[referral.pk]
+    assert seen.url.startswith("/protection/cases/")
+
+    escalation = Escalation.objects.get()
+    assert escalation.responded_on is not None and escalation.responded_by.username == "adhocsup"
+    assert AdvocacyAction.objects.count() == 1
+    assert [study.for_donor_reports for study in CaseStudy.objects.all()] == [True]

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.utils import timezone
 
-from karpear.core.models import Referral, User
-from karpear.core.roles import Capability
+from karpear.core.models import Person, Referral, User
+from karpear.core.roles import Capability, role_specs
 from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.protection.declarations import ProtectionCapability
 from karpear.protection.models import FollowUp, ProtectionCase, Screening, ServiceDelivery, ServiceKind
@@ -85,11 +86,39 @@ def _referral(world: World, user: User, actor: str) -> Referral:
     )
 
 
+def _referred(world: World, user: User, actor: str) -> Referral:
+    """An accepted referral to the user's organisation, no intake registered from it yet, assigned to the user
+    (owner) or to a colleague in another team (same_org); for other_org, one between two other organisations."""
+    sender, receiver = (world.donor, world.other) if actor == "other_org" else (world.other, world.own)
+    person = Person.objects.create(
+        organisation=sender, case_number=f"R-{uuid.uuid4().hex[:12]}", sex="female", created_by=world.stranger
+    )
+    return Referral.objects.create(
+        organisation=sender,
+        person=person,
+        receiver=receiver,
+        reason="Repatriated",
+        status=Referral.Status.ACCEPTED,
+        created_by=world.stranger,
+        expires_at=timezone.now() + dt.timedelta(days=7),
+        assigned_to=world.owner_of(user, actor) if actor != "other_org" else world.stranger,
+    )
+
+
+def _sees_referred(role: str, actor: str) -> bool:
+    if actor == "owner":
+        return True
+    return actor == "same_org" and Capability.RECEIVE_REFERRALS in role_specs()[role].capabilities
+
+
 def _sees_case(role: str, actor: str) -> bool:
     return sees_scoped(C.VIEW_CASE, role, actor)
 
 
 KINDS = {
+    "prot_referred": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _referred(world, user, actor).uuid}, _sees_referred
+    ),
     "prot_screening": ObjectKind(
         lambda world, user, actor, name: {"uuid": _screening(world, user, actor).uuid}, _sees_case
     ),
@@ -112,6 +141,8 @@ ROUTES = {
     "protection:case_list": RouteSpec("list", C.VIEW_CASE),
     "protection:case_register": RouteSpec("list", C.ADD_CASE),
     "protection:group_arrival": RouteSpec("list", C.ADD_CASE),
+    "protection:referred_list": RouteSpec("list", C.ADD_CASE),
+    "protection:referred_intake": RouteSpec("prot_referred", C.ADD_CASE, capability_first=True),
     "protection:case_detail": RouteSpec("prot_case"),
     "protection:case_edit": RouteSpec("prot_case", write=C.CHANGE_CASE),
     "protection:case_rights": RouteSpec("prot_case", write=C.CHANGE_CASE, method="post"),
