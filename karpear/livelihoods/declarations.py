@@ -77,6 +77,7 @@ def declare() -> None:
         Buyer,
         CommitteeRole,
         Cycle,
+        CycleTotal,
         Employer,
         FarmerRole,
         Grant,
@@ -145,6 +146,7 @@ def declare() -> None:
         (Meeting, C.RECORD_MEETING),
         (Attendance, C.RECORD_MEETING),
         (LedgerEntry, C.RECORD_MEETING),
+        (CycleTotal, C.RECORD_MEETING),
         (Loan, C.RECORD_MEETING),
         (ShareOut, C.SHARE_OUT),
         # in-kind banks: opened by who forms groups, their movements recorded by who records meetings

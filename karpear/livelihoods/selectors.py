@@ -1,5 +1,6 @@
 """Reads of the livelihoods app, each starting from core.access.visible(). Balances are sums over the ledger,
-computed when asked (never stored)."""
+computed when asked: today's from the per-cycle totals kept beside it (`CycleTotal`), an earlier day's from the
+entries."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from karpear.livelihoods.models import (
     BusinessPlan,
     CommitteeRole,
     Cycle,
+    CycleTotal,
     Group,
     GroupMember,
     GroupStage,
@@ -149,7 +151,15 @@ class Balances:
 
 
 def balances(*, user: User, group: Group, as_of: dt.date | None = None) -> Balances:
-    """The group's cash box, by fund, and the principal owed to it, summed from the ledger (one query)."""
+    """The group's cash box, by fund, and the principal owed to it, summed from the ledger (one query): today's
+    from the cycle totals kept beside the ledger, an earlier day's from the entries up to that day."""
+    if as_of is None:
+        totals = access.visible(user, CycleTotal.objects.filter(group=group)).aggregate(
+            loan_fund=Sum("amount", filter=Q(fund=vsla.LOAN_FUND), default=ZERO),
+            social_fund=Sum("amount", filter=Q(fund=vsla.SOCIAL_FUND), default=ZERO),
+            principal=Sum("principal", default=ZERO),
+        )
+        return Balances(totals["loan_fund"], totals["social_fund"], totals["principal"])
     entries = access.visible(user, LedgerEntry.objects.filter(group=group))
     if as_of is not None:
         entries = entries.filter(on__lte=as_of)
@@ -324,13 +334,40 @@ def meeting_for_user(*, user: User, uuid: Any, write: bool = False) -> Meeting:
     )
 
 
+def cycle_for_meeting(*, user: User, uuid: Any) -> Cycle:
+    """The cycle of the meeting screen with its group and its latest meeting's number and day (one query)."""
+    latest = access.visible(user, Meeting.objects.filter(cycle=OuterRef("pk"))).order_by("-number")
+    return access.get_for_user(
+        user,
+        Cycle,
+        uuid,
+        queryset=Cycle.objects.select_related("group", "group__commune").annotate(
+            last_number=Subquery(latest.values("number")[:1]), last_held_on=Subquery(latest.values("held_on")[:1])
+        ),
+    )
+
+
 def next_meeting(*, user: User, cycle: Cycle) -> tuple[int, dt.date]:
-    """The number and the expected day of the cycle's next meeting."""
-    last = meetings_of(user=user, cycle=cycle).first()
+    """The number and the expected day of the cycle's next meeting (no query for a cycle from
+    `cycle_for_meeting`)."""
+    last: tuple[int, dt.date] | None
+    if hasattr(cycle, "last_number"):
+        found = getattr(cycle, "last_number", None)
+        last = (found, getattr(cycle, "last_held_on", None)) if found is not None else None  # type: ignore[assignment]
+    else:
+        last = meetings_of(user=user, cycle=cycle).values_list("number", "held_on").first()
     if last is None:
         return 1, min(cycle.started_on, timezone.localdate())
-    expected = last.held_on + dt.timedelta(days=cycle.meeting_every_days)
-    return last.number + 1, min(max(expected, last.held_on + dt.timedelta(days=1)), timezone.localdate())
+    number, held_on = last
+    expected = held_on + dt.timedelta(days=cycle.meeting_every_days)
+    return number + 1, min(max(expected, held_on + dt.timedelta(days=1)), timezone.localdate())
+
+
+def meeting_members(*, user: User, group: Group) -> list[GroupMember]:
+    """The group's current members for the meeting screen, each with `owes`: whether they owe a loan (one
+    query)."""
+    owing = access.visible(user, Loan.objects.filter(member=OuterRef("pk"), closed_on__isnull=True, cancelled=False))
+    return list(members_of(user=user, group=group).annotate(owes=Exists(owing)))
 
 
 def meeting_entries(*, user: User, meeting: Meeting) -> QuerySet[LedgerEntry]:
@@ -418,12 +455,6 @@ def recent_meetings(*, user: User, group: Group, limit: int = 10) -> list[Meetin
     )
 
 
-def borrowers(*, user: User, group: Group) -> set[int]:
-    """Ids of the members who owe a loan (one query)."""
-    loans = access.visible(user, Loan.objects.filter(group=group, closed_on__isnull=True, cancelled=False))
-    return set(loans.values_list("member_id", flat=True))
-
-
 # ---------------------------------------------------------------- API lists
 def member_list(*, user: User, group: Group | None = None) -> QuerySet[GroupMember]:
     members = access.visible(user, GroupMember.objects.all())
@@ -463,19 +494,57 @@ def share_out_list(*, user: User) -> QuerySet[ShareOut]:
 
 
 # ---------------------------------------------------------------- SAVIX indicators (livelihoods.savix)
-ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.REPRESENTED)
+def _ledger_sums(
+    user: User, group_ids: QuerySet[Cycle, Any], as_of: dt.date
+) -> dict[int, list[tuple[int, int, str, str, Decimal, Decimal, int]]]:
+    """Per group, the sums of its ledger by cycle (with the cycle's number), kind and fund up to `as_of`: from the
+    cycle totals kept beside the ledger (a few rows a cycle), and from the ledger itself only for the groups with
+    an entry after `as_of` (a day in the past: one more query)."""
+    ledger: dict[int, list[tuple[int, int, str, str, Decimal, Decimal, int]]] = {}
+    later: set[int] = set()
+    for group_id, cycle_id, number, kind, fund, amount, principal, shares, last_on in (
+        access.visible(user, CycleTotal.objects.filter(group__in=group_ids))
+        .values_list(
+            "group_id", "cycle_id", "cycle__number", "kind", "fund", "amount", "principal", "shares", "last_on"
+        )
+        .order_by()
+    ):
+        if last_on > as_of:
+            later.add(group_id)
+        ledger.setdefault(group_id, []).append((cycle_id, number, kind, fund, amount, principal, shares))
+    if not later:
+        return ledger
+    for group_id in later:
+        ledger.pop(group_id, None)
+    for group_id, cycle_id, number, kind, fund, amount, principal, shares in (
+        access.visible(user, LedgerEntry.objects.filter(group__in=later, on__lte=as_of))
+        .values_list("group_id", "cycle_id", "cycle__number", "kind", "fund")
+        .annotate(amount=Sum("amount"), principal=Sum("principal"), shares=Sum("shares"))
+        .order_by()
+    ):
+        ledger.setdefault(group_id, []).append((cycle_id, number, kind, fund, amount, principal, shares))
+    return ledger
+
+
+SAVIX_FIELDS = ("id", "group_id", "number", "started_on", "share_price", "currency", "group__programme__name")
 
 
 def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = None) -> dict[int, savix.Facts]:
     """The SAVIX facts of each cycle on a day, in a fixed number of grouped queries whatever the number of cycles
-    (seven): sums and counts by cycle or group, never a row per member, entry or loan."""
+    (six; seven for a day before a group's latest entry): sums and counts by cycle or group, never a row per
+    member or entry."""
+    return _savix(user, cycles, as_of)[0]
+
+
+def _savix(
+    user: User, cycles: QuerySet[Cycle], as_of: dt.date | None
+) -> tuple[dict[int, savix.Facts], dict[int, dict[str, Any]]]:
     as_of = as_of or timezone.localdate()
     cycles = access.visible(user, cycles)
-    rows = list(cycles.values("id", "group_id", "number", "started_on", "share_price"))
+    rows = list(cycles.values(*SAVIX_FIELDS))
     if not rows:
-        return {}
+        return {}, {}
     group_ids = cycles.values("group_id")
-    numbers = dict(access.visible(user, Cycle.objects.filter(group__in=group_ids)).values_list("id", "number"))
 
     members: dict[int, list[tuple[dt.date | None, str, int]]] = {}
     for group_id, left_on, sex, n in (
@@ -486,25 +555,17 @@ def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = 
     ):
         members.setdefault(group_id, []).append((left_on, sex, n))
 
-    attendance: dict[int, list[int]] = {}
-    for cycle_id, status, n in (
-        access.visible(user, Attendance.objects.filter(meeting__cycle__in=cycles, meeting__held_on__lte=as_of))
-        .values_list("meeting__cycle_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        counts = attendance.setdefault(cycle_id, [0, 0])
-        counts[0] += n if status in ATTENDED else 0
-        counts[1] += n
+    attendance: dict[int, list[int]] = {
+        cycle_id: [attended or 0, expected or 0]
+        for cycle_id, attended, expected in (
+            access.visible(user, Meeting.objects.filter(cycle__in=cycles, held_on__lte=as_of))
+            .values_list("cycle_id")
+            .annotate(attended=Sum("present_count"), expected=Sum("attendance_count"))
+            .order_by()
+        )
+    }
 
-    ledger: dict[int, list[tuple[int, str, str, Decimal, Decimal, int]]] = {}
-    for group_id, cycle_id, kind, fund, amount, principal, shares in (
-        access.visible(user, LedgerEntry.objects.filter(group__in=group_ids, on__lte=as_of))
-        .values_list("group_id", "cycle_id", "kind", "fund")
-        .annotate(amount=Sum("amount"), principal=Sum("principal"), shares=Sum("shares"))
-        .order_by()
-    ):
-        ledger.setdefault(group_id, []).append((cycle_id, kind, fund, amount, principal, shares))
+    ledger = _ledger_sums(user, group_ids, as_of)
 
     lent = {
         cycle_id: (n, value)
@@ -530,8 +591,10 @@ def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = 
         .annotate(total=Sum("principal"))
         .values("total")[:1]
     )
+    # A loan closed by `as_of` owes nothing then (closing is the day nothing was owed; a reversal reopens it).
     open_loans = (
         access.visible(user, Loan.objects.filter(group__in=group_ids, cancelled=False, disbursed_on__lte=as_of))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
         .annotate(owed=Coalesce(owed, ZERO), due=Coalesce(due, ZERO))
         .filter(owed__gt=0)
     )
@@ -558,11 +621,11 @@ def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = 
                 left += n
         loan_fund = social_fund = principal_owed = start_fund = written_off = ZERO
         shares = 0
-        for entry_cycle, kind, fund, amount, principal, entry_shares in ledger.get(group_id, []):
+        for entry_cycle, entry_number, kind, fund, amount, principal, entry_shares in ledger.get(group_id, []):
             principal_owed += principal
             if fund == vsla.LOAN_FUND:
                 loan_fund += amount
-                if numbers.get(entry_cycle, number) < number:
+                if entry_number < number:
                     start_fund += amount
             else:
                 social_fund += amount
@@ -596,7 +659,7 @@ def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = 
             days=days,
             savings_days=savings * days,
         )
-    return facts
+    return facts, {row["id"]: row for row in rows}
 
 
 @dataclass(frozen=True)
@@ -620,22 +683,164 @@ def group_savix(*, user: User, group: Group, as_of: dt.date | None = None) -> tu
 
 def programme_savix(*, user: User, as_of: dt.date | None = None) -> list[SavixRow]:
     """The indicators of every savings group the user sees with a cycle under way, by programme and currency
-    (ratios from the totals, never averages of the groups' ratios)."""
+    (ratios from the totals, never averages of the groups' ratios). Today's are summed by the database, by
+    programme, currency and starting day of the cycles (six grouped queries, a few rows each, whatever the number
+    of groups); an earlier day's, or when an entry is dated after the day, cycle by cycle (`savix_facts`)."""
     from django.utils.translation import gettext as _
 
-    cycles = access.visible(user, Cycle.objects.filter(closed_on__isnull=True))
-    facts = savix_facts(user=user, cycles=cycles, as_of=as_of)
-    keys = {
-        cycle_id: (programme or _("No programme"), currency)
-        for cycle_id, programme, currency in cycles.values_list("id", "group__programme__name", "currency")
-    }
+    today = timezone.localdate()
+    as_of = min(as_of or today, today)
+    summed = _programme_facts(user, as_of) if as_of == today else None
+    if summed is None:
+        summed = {}
+        cycles = access.visible(user, Cycle.objects.filter(closed_on__isnull=True))
+        facts, rows = _savix(user, cycles, as_of)
+        for cycle_id, cycle_facts in facts.items():
+            row = rows[cycle_id]
+            key = (row["group__programme__name"], row["currency"])
+            summed[key] = summed.get(key, savix.Facts()) + cycle_facts
     totals: dict[tuple[str, str], savix.Facts] = {}
-    for cycle_id, cycle_facts in facts.items():
-        key = keys[cycle_id]
-        totals[key] = totals.get(key, savix.Facts()) + cycle_facts
+    for (programme, currency), facts_of in summed.items():
+        key = (programme or _("No programme"), currency)
+        totals[key] = totals.get(key, savix.Facts()) + facts_of
     return [
         SavixRow(label, currency, total, savix.values(total)) for (label, currency), total in sorted(totals.items())
     ]
+
+
+def _programme_facts(user: User, as_of: dt.date) -> dict[tuple[str | None, str], savix.Facts] | None:
+    """The SAVIX facts of the cycles under way, summed in the database by (programme, currency, cycle start) —
+    the same definitions as `savix_facts`, term by term — or None when the cycle totals do not hold the sums of
+    `as_of` (an entry dated after it)."""
+    prog, open_cycle = "group__programme__name", {"group__cycles__isnull": False, "group__cycles__closed_on": None}
+    by_cycle = (prog, "group__cycles__currency", "group__cycles__started_on")
+    current = Q(left_on__isnull=True) | Q(left_on__gt=as_of)
+    this_cycle = Q(cycle=F("group__cycles"))
+    money = DecimalField(max_digits=20, decimal_places=2)
+    parts: dict[tuple[str | None, str, dt.date], dict[str, Any]] = {}
+
+    def add(rows: Any, *names: str) -> None:
+        for key0, key1, key2, *values in rows:
+            part = parts.setdefault((key0, key1, key2), {})
+            for name, value in zip(names, values, strict=True):
+                part[name] = value or 0
+
+    add(
+        access.visible(user, Cycle.objects.filter(closed_on__isnull=True))
+        .values_list(prog, "currency", "started_on")
+        .annotate(n=Count("id"))
+        .order_by(),
+        "groups",
+    )
+    add(
+        access.visible(user, GroupMember.objects.filter(joined_on__lte=as_of, **open_cycle))
+        .values_list(*by_cycle)
+        .annotate(
+            members=Count("id", filter=current),
+            women=Count("id", filter=current & Q(person__sex="female")),
+            left=Count("id", filter=Q(left_on__lte=as_of, left_on__gte=F("group__cycles__started_on"))),
+        )
+        .order_by(),
+        "members",
+        "women",
+        "members_left",
+    )
+    add(
+        access.visible(user, Meeting.objects.filter(cycle__closed_on__isnull=True, held_on__lte=as_of))
+        .values_list("cycle__group__programme__name", "cycle__currency", "cycle__started_on")
+        .annotate(attended=Sum("present_count"), expected=Sum("attendance_count"))
+        .order_by(),
+        "attended",
+        "expected",
+    )
+    ledger = (
+        access.visible(user, CycleTotal.objects.filter(**open_cycle))
+        .values_list(*by_cycle)
+        .annotate(
+            loan_fund=Sum("amount", filter=Q(fund=vsla.LOAN_FUND)),
+            social_fund=Sum("amount", filter=Q(fund=vsla.SOCIAL_FUND)),
+            outstanding=Sum("principal"),
+            start_fund=Sum("amount", filter=Q(fund=vsla.LOAN_FUND) & ~this_cycle),  # the group's earlier cycles
+            savings=Sum(
+                F("shares") * F("cycle__share_price"), filter=this_cycle & Q(kind=Kind.SHARES), output_field=money
+            ),
+            written_off=Sum("principal", filter=this_cycle & Q(kind=Kind.WRITE_OFF)),
+            latest=Max("last_on"),
+        )
+        .order_by()
+    )
+    rows = list(ledger)
+    if any(row[-1] and row[-1] > as_of for row in rows):
+        return None
+    add((row[:-1] for row in rows), "loan_fund", "social_fund", "outstanding", "start_fund", "savings", "written_off")
+    add(
+        access.visible(
+            user, Loan.objects.filter(cycle__closed_on__isnull=True, cancelled=False, disbursed_on__lte=as_of)
+        )
+        .values_list("group__programme__name", "cycle__currency", "cycle__started_on")
+        .annotate(n=Count("id"), value=Sum("principal"))
+        .order_by(),
+        "loans_disbursed",
+        "disbursed",
+    )
+    # Loans still owed, with their principal owed and due by now (a loan is late when it owes more than the
+    # schedule leaves): one row per loan owed, reduced here.
+    owed = Subquery(
+        LedgerEntry.objects.filter(loan=OuterRef("pk"), on__lte=as_of)
+        .values("loan")
+        .annotate(total=Sum("principal"))
+        .values("total")[:1]
+    )
+    due = Subquery(
+        LoanInstalment.objects.filter(loan=OuterRef("pk"), due_on__lte=as_of)
+        .values("loan")
+        .annotate(total=Sum("principal"))
+        .values("total")[:1]
+    )
+    loans: dict[tuple[str | None, str, dt.date], list[Any]] = {}
+    for key0, key1, key2, member_id, principal, owed_now, due_now in (
+        access.visible(user, Loan.objects.filter(cancelled=False, disbursed_on__lte=as_of, **open_cycle))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+        .annotate(owed=Coalesce(owed, ZERO), due=Coalesce(due, ZERO))
+        .filter(owed__gt=0)
+        .values_list(*by_cycle, "member_id", "principal", "owed", "due")
+    ):
+        entry = loans.setdefault((key0, key1, key2), [0, set(), ZERO])
+        entry[0] += 1
+        entry[1].add(member_id)
+        if principal - owed_now < due_now:
+            entry[2] += owed_now
+    for key, (count, borrowers, at_risk) in loans.items():
+        parts.setdefault(key, {}).update(outstanding_loans=count, borrowers=len(borrowers), at_risk=at_risk)
+
+    summed: dict[tuple[str | None, str], savix.Facts] = {}
+    for (programme, currency, started_on), part in parts.items():
+        days = max((as_of - started_on).days, 0)
+        groups = part.get("groups", 0)
+        savings = Decimal(part.get("savings", 0))
+        facts = savix.Facts(
+            groups=groups,
+            members=part.get("members", 0),
+            women=part.get("women", 0),
+            members_left=part.get("members_left", 0),
+            attended=part.get("attended", 0),
+            expected=part.get("expected", 0),
+            savings=savings,
+            loan_fund=Decimal(part.get("loan_fund", 0)),
+            social_fund=Decimal(part.get("social_fund", 0)),
+            outstanding=Decimal(part.get("outstanding", 0)),
+            outstanding_loans=part.get("outstanding_loans", 0),
+            borrowers=part.get("borrowers", 0),
+            at_risk=Decimal(part.get("at_risk", 0)),
+            disbursed=Decimal(part.get("disbursed", 0)),
+            loans_disbursed=part.get("loans_disbursed", 0),
+            written_off=-Decimal(part.get("written_off", 0)),
+            start_fund=Decimal(part.get("start_fund", 0)),
+            days=days * groups,
+            savings_days=savings * days,
+        )
+        summed[(programme, currency)] = summed.get((programme, currency), savix.Facts()) + facts
+    return summed
 
 
 # ---------------------------------------------------------------- the group's books (livelihoods.books)

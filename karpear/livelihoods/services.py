@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -697,12 +697,22 @@ def _book_by_number(book: vsla.Book, members: dict[int, GroupMember]) -> vsla.Bo
     return book
 
 
-def _check_meeting(cycle: Cycle, data: MeetingInput) -> dict[str, str]:
+def _meetings_near(cycle: Cycle, data: MeetingInput) -> list[Meeting]:
+    """In one query, the cycle's meetings a new one is checked against: its latest, any with the same number or
+    day, and one recorded from the same submission; by number."""
+    latest = Meeting.objects.filter(cycle=cycle).order_by("-number").values("pk")[:1]
+    near = Q(number=data.number) | Q(held_on=data.held_on) | Q(pk__in=Subquery(latest))
+    if data.submission is not None:
+        near |= Q(submission=data.submission)
+    return list(Meeting.objects.filter(near, cycle=cycle).select_related("recorded_by").order_by("number"))
+
+
+def _check_meeting(cycle: Cycle, data: MeetingInput, near: list[Meeting]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if cycle.closed_on is not None:
         raise ValidationError(_("This cycle is shared out: its meetings are closed."))
-    last = cycle.meetings.order_by("-number").first()
-    clash = cycle.meetings.filter(Q(number=data.number) | Q(held_on=data.held_on)).select_related("recorded_by").first()
+    last = near[-1] if near else None
+    clash = next((m for m in near if m.number == data.number or m.held_on == data.held_on), None)
     if clash is not None:
         raise ValidationError(
             _(
@@ -737,10 +747,10 @@ def _members_on(group: Group, day: dt.date) -> dict[int, GroupMember]:
 
 
 def _run_meeting(
-    cycle: Cycle, data: MeetingInput
+    cycle: Cycle, data: MeetingInput, near: list[Meeting] | None = None
 ) -> tuple[vsla.Book, dict[int, GroupMember], dict[int, Loan], dict[int, object], MeetingTotals]:
     members = _members_on(cycle.group, data.held_on)
-    errors = _check_meeting(cycle, data)
+    errors = _check_meeting(cycle, data, _meetings_near(cycle, data) if near is None else near)
     errors.update(_parse_rows(cycle, data, members))
     book, loans = load_book(cycle)
     book = _book_by_number(book, members)
@@ -772,14 +782,15 @@ def meeting_record(*, actor: User, cycle: Cycle, data: MeetingInput) -> MeetingR
     is refused with a message naming who recorded it. Any refused step refuses the whole meeting.
     """
     _require_own(actor, C.RECORD_MEETING, cycle)
-    group = _locked_group(cycle.group)
-    if data.submission is not None:
-        done = Meeting.objects.filter(submission=data.submission, cycle=cycle).first()
-        if done is not None:
-            return MeetingResult(done, created=False)
+    # The cycle as it is now, and the group's row locked (one query; see the module's docstring on locks).
+    cycle = Cycle.objects.select_related("group").select_for_update(of=("group",)).get(pk=cycle.pk)
+    group = cycle.group
+    near = _meetings_near(cycle, data)
+    done = next((m for m in near if data.submission is not None and m.submission == data.submission), None)
+    if done is not None:
+        return MeetingResult(done, created=False)
     _active(group)
-    cycle = Cycle.objects.select_related("group").get(pk=cycle.pk)
-    book, members, loans, new_loans, totals = _run_meeting(cycle, data)
+    book, members, loans, new_loans, totals = _run_meeting(cycle, data, near)
     meeting = Meeting(
         organisation_id=cycle.organisation_id,
         group=group,
@@ -789,6 +800,8 @@ def meeting_record(*, actor: User, cycle: Cycle, data: MeetingInput) -> MeetingR
         submission=data.submission,
         note=clean_text(data.note)[:500],
         recorded_by=actor,
+        attendance_count=len(data.rows),
+        present_count=sum(row.attendance in Attendance.PRESENT_STATUSES for row in data.rows),
     )
     try:
         with transaction.atomic():
@@ -886,6 +899,9 @@ def attendance_correct(*, actor: User, meeting: Meeting, member: GroupMember, st
     before = record.status
     record.status = status
     record.save(update_fields=["status", "updated_at"])
+    came = (status in Attendance.PRESENT_STATUSES) - (before in Attendance.PRESENT_STATUSES)
+    if came:
+        Meeting.objects.filter(pk=meeting.pk).update(present_count=F("present_count") + came)
     audit.record(actor=actor, action="update", obj=meeting, member=member.number, before=before, after=status)
     return record
 

@@ -60,6 +60,40 @@ def _found[T](field: str, message: str, find: Callable[[], T]) -> T:
     return found
 
 
+def _group_write(
+    request: Request, capability: str, serializer_class: type[serializers.Serializer[Any]]
+) -> tuple[User, dict[str, Any], Any]:
+    """A create that names its group: the caller's capability, the body checked by `serializer_class`, and the
+    group (by its uuid, one the caller may see) — the trainings' and the sales' POST alike."""
+    user = _user(request)
+    access.require(user, capability)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data: dict[str, Any] = serializer.validated_data
+    group = _found(
+        "group",
+        _("No group with this key that you may see."),
+        lambda: selectors.group_for_user(user=user, uuid=data["group"]),
+    )
+    return user, data, group
+
+
+def _detail_write(
+    view: viewsets.GenericViewSet[Any],
+    request: Request,
+    capability: str,
+    serializer_class: type[serializers.Serializer[Any]],
+) -> tuple[User, Any, dict[str, Any]]:
+    """A POST on one row (`<uuid>/attendance/`, `decide/`, `disburse/`, `record/`): the row the caller sees, the
+    capability on it, and the body checked by `serializer_class`."""
+    user = _user(request)
+    obj = view.get_object()
+    access.require(user, capability, obj)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return user, obj, serializer.validated_data
+
+
 def _key(*, null: bool = False) -> serializers.SlugRelatedField[Any]:
     """A related row named by its uuid (read only)."""
     return serializers.SlugRelatedField(read_only=True, slug_field="uuid", allow_null=null)
@@ -152,16 +186,7 @@ class TrainingViewSet(
         return training_selectors.training_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _user(request)
-        access.require(user, C.RECORD_TRAINING)
-        serializer = TrainingWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        group = _found(
-            "group",
-            _("No group with this key that you may see."),
-            lambda: selectors.group_for_user(user=user, uuid=data["group"]),
-        )
+        user, data, group = _group_write(request, C.RECORD_TRAINING, TrainingWriteSerializer)
         farmer = None
         if data.get("trainer_farmer"):
             farmer = _found(
@@ -184,12 +209,8 @@ class TrainingViewSet(
 
     @action(detail=True, methods=["post"])
     def attendance(self, request: Request, uuid: str) -> Response:
-        user = _user(request)
-        training = self.get_object()
-        access.require(user, C.RECORD_TRAINING, training)
-        serializer = AttendanceWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        keys = {str(key) for key in serializer.validated_data["people"]}
+        user, training, data = _detail_write(self, request, C.RECORD_TRAINING, AttendanceWriteSerializer)
+        keys = {str(key) for key in data["people"]}
         offered = {str(c.person.uuid): c.person for c in training_selectors.candidates(user=user, training=training)}
         if keys - offered.keys():
             raise serializers.ValidationError(
@@ -364,12 +385,7 @@ class GrantViewSet(
 
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, uuid: str) -> Response:
-        user = _user(request)
-        grant = self.get_object()
-        access.require(user, C.APPROVE_GRANT, grant)
-        serializer = DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        user, grant, data = _detail_write(self, request, C.APPROVE_GRANT, DecisionSerializer)
         grant = grant_services.grant_decide(
             actor=user,
             grant=grant,
@@ -383,12 +399,8 @@ class GrantViewSet(
 
     @action(detail=True, methods=["post"])
     def disburse(self, request: Request, uuid: str) -> Response:
-        user = _user(request)
-        grant = self.get_object()
-        access.require(user, C.MANAGE_GRANT, grant)
-        serializer = DisbursementSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        grant = grant_services.grant_disburse(actor=user, grant=grant, **serializer.validated_data)
+        user, grant, data = _detail_write(self, request, C.MANAGE_GRANT, DisbursementSerializer)
+        grant = grant_services.grant_disburse(actor=user, grant=grant, **data)
         return Response(GrantSerializer(grant).data)
 
 
@@ -410,12 +422,7 @@ class GrantFollowUpViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[GrantF
 
     @action(detail=True, methods=["post"])
     def record(self, request: Request, uuid: str) -> Response:
-        user = _user(request)
-        follow_up = self.get_object()
-        access.require(user, C.MANAGE_GRANT, follow_up)
-        serializer = FollowUpWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        user, follow_up, data = _detail_write(self, request, C.MANAGE_GRANT, FollowUpWriteSerializer)
         follow_up = grant_services.follow_up_record(
             actor=user,
             follow_up=follow_up,
@@ -486,16 +493,7 @@ class SaleViewSet(
         return access.get_for_user(_user(self.request), Sale, self.kwargs["uuid"])
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _user(request)
-        access.require(user, C.RECORD_MEETING)
-        serializer = SaleWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        group = _found(
-            "group",
-            _("No group with this key that you may see."),
-            lambda: selectors.group_for_user(user=user, uuid=data["group"]),
-        )
+        user, data, group = _group_write(request, C.RECORD_MEETING, SaleWriteSerializer)
         member = None
         if data.get("member"):
             member = _found(

@@ -351,10 +351,10 @@ def meeting_create(request: HttpRequest, uuid: UUID) -> HttpResponse:
     (the phone keeps it: members appear by number and initials only) and a meeting saved offline waits in the
     phone's queue until the signal returns, then is sent once (core's offline pages)."""
     user = user_of(request)
-    cycle = selectors.cycle_for_user(user=user, uuid=uuid)  # visible, so the capability is all to check
+    cycle = selectors.cycle_for_meeting(user=user, uuid=uuid)  # visible, so the capability is all to check
     access.require(user, C.RECORD_MEETING)
     number, day = selectors.next_meeting(user=user, cycle=cycle)
-    members = list(selectors.members_of(user=user, group=cycle.group))
+    members = selectors.meeting_members(user=user, group=cycle.group)
     initial = {"number": number, "held_on": day.strftime("%d/%m/%Y")}
     form = MeetingForm(request.POST or None, initial=initial, members=members, cycle=cycle)
     totals = None
@@ -374,7 +374,7 @@ def meeting_create(request: HttpRequest, uuid: UUID) -> HttpResponse:
         except ValidationError as exc:
             form_errors(form, exc)
     balances = selectors.balances(user=user, group=cycle.group)
-    owing = selectors.borrowers(user=user, group=cycle.group)
+    owing = {member.pk for member in members if getattr(member, "owes", False)}
     context = {
         "cycle": cycle,
         "group": cycle.group,

@@ -1,15 +1,19 @@
 """Savings-group cycles (VSLA): constitution, meetings, attendance, the append-only ledger, loans and the
-share-out (issue 12, item 2; DOMAIN §3). Balances are never stored: they are sums over the ledger."""
+share-out (issue 12, item 2; DOMAIN §3). Balances are sums over the ledger; `CycleTotal` keeps those sums per
+cycle, kind and fund beside it, in the same transaction as each entry."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -139,6 +143,10 @@ class Meeting(OrgOwned):
     submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     note = models.CharField(_("note"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Its attendance rows, and those of members who came (present, late or represented): kept with the rows in
+    # the same transaction (the meeting's record and each correction), so indicators count meetings, not rows.
+    attendance_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    present_count = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["cycle", "number"]
@@ -231,6 +239,12 @@ class AppendOnlyQuerySet(models.QuerySet["LedgerEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("ledger entries are append-only: reverse an entry instead")
 
+    def bulk_create(self, objs: Iterable[LedgerEntry], *args: Any, **kwargs: Any) -> list[LedgerEntry]:
+        with transaction.atomic(savepoint=False):
+            made = super().bulk_create(objs, *args, **kwargs)
+            CycleTotal.add(made)
+        return made
+
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("ledger entries are append-only: reverse an entry instead")
 
@@ -294,10 +308,93 @@ class LedgerEntry(OrgOwned):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("ledger entries are append-only: reverse an entry instead")
-        super().save(*args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            CycleTotal.add([self])
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("ledger entries are append-only: reverse an entry instead")
+
+
+class CycleTotal(OrgOwned):
+    """The sums of a cycle's ledger entries of one kind and fund, and the day of the latest: kept beside the
+    append-only ledger, in the same transaction as every entry (`LedgerEntry.save` and the ledger's
+    `bulk_create` add to it; nothing else writes it), so that the indicators of a whole programme read about ten
+    rows a cycle instead of every entry. A correction is a reversing entry, so it is added here too. A sum as of
+    an earlier day than `last_on` is not here: readers go to the ledger for it."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="totals")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=LedgerEntry.Kind.choices)
+    fund = models.CharField(max_length=12, choices=LedgerEntry.Fund.choices)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    principal = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    shares = models.IntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+    last_on = models.DateField()
+
+    class Meta:
+        ordering = ["cycle", "kind", "fund"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "kind", "fund"], name="liv_cycle_total_once")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.kind} {self.fund}: {self.amount}"
+
+    @classmethod
+    def add(cls, entries: Iterable[LedgerEntry]) -> None:
+        """Add new ledger entries to their cycles' totals, in one statement whatever their number: an insert
+        that adds to the row already there (`ON CONFLICT … DO UPDATE`, PostgreSQL and SQLite alike), so two
+        writers take turns on the row (the services lock the group before any ledger write anyway)."""
+        sums: dict[tuple[int, str, str], list[Any]] = {}
+        for entry in entries:
+            key = (entry.cycle_id, entry.kind, entry.fund)
+            row = sums.setdefault(key, [Decimal(0), Decimal(0), 0, 0, entry.on, entry.group_id, entry.organisation_id])
+            row[0] += Decimal(entry.amount)
+            row[1] += Decimal(entry.principal)
+            row[2] += entry.shares
+            row[3] += 1
+            row[4] = max(row[4], entry.on)
+        if not sums:
+            return
+        connection = connections[router.db_for_write(cls)]
+        now = timezone.now()
+        fields: list[models.Field[Any, Any]] = [cls._meta.get_field(name) for name in UPSERT_FIELDS]  # type: ignore[misc]
+        params: list[Any] = []
+        for (cycle_id, kind, fund), (amount, principal, shares, count, on, group_id, organisation_id) in sums.items():
+            values = (now, now, uuid.uuid4(), organisation_id, cycle_id, group_id, kind, fund)
+            values += (amount, principal, shares, count, on)  # type: ignore[assignment]
+            params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        table = connection.ops.quote_name(cls._meta.db_table)
+        values_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+        added = ", ".join(
+            f"{name} = {table}.{name} + excluded.{name}" for name in ("amount", "principal", "shares", "entries")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # identifiers from the model's own meta, every value a parameter
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([values_row] * len(sums))} "  # noqa: S608
+                f"ON CONFLICT (cycle_id, kind, fund) DO UPDATE SET {added}, updated_at = excluded.updated_at, "
+                f"last_on = CASE WHEN excluded.last_on > {table}.last_on THEN excluded.last_on ELSE {table}.last_on END",
+                params,
+            )
+
+
+UPSERT_FIELDS = (
+    "created_at",
+    "updated_at",
+    "uuid",
+    "organisation",
+    "cycle",
+    "group",
+    "kind",
+    "fund",
+    "amount",
+    "principal",
+    "shares",
+    "entries",
+    "last_on",
+)
 
 
 class ShareOut(OrgOwned):

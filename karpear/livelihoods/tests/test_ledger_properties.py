@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Max, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from karpear.livelihoods import selectors, services, vsla
-from karpear.livelihoods.models import LedgerEntry, Loan
+from karpear.livelihoods.models import CycleTotal, LedgerEntry, Loan
 from karpear.livelihoods.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,22 @@ def _snapshot(officer, cycle):
     return balances, positions
 
 
+def _totals_match_the_ledger(cycle):
+    """The cycle totals kept beside the ledger are, row for row, the ledger's sums by cycle, kind and fund."""
+    kept = {
+        (t.cycle_id, t.kind, t.fund): (t.amount, t.principal, t.shares, t.entries, t.last_on)
+        for t in CycleTotal.objects.filter(group=cycle.group)
+    }
+    summed = {
+        (row["cycle_id"], row["kind"], row["fund"]): (row["a"], row["p"], row["s"], row["n"], row["on"])
+        for row in LedgerEntry.objects.filter(group=cycle.group)
+        .values("cycle_id", "kind", "fund")
+        .annotate(a=Sum("amount"), p=Sum("principal"), s=Sum("shares"), n=Count("id"), on=Max("on"))
+        .order_by()
+    }
+    assert kept == summed
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(MEETINGS)
 def test_whatever_the_screens_send_the_box_is_the_sum_of_its_entries_and_reversals_restore_it(setting, meetings):
@@ -75,11 +91,13 @@ def test_whatever_the_screens_send_the_box_is_the_sum_of_its_entries_and_reversa
             assert (balances.loan_fund, balances.social_fund) == (running[vsla.LOAN_FUND], running[vsla.SOCIAL_FUND])
             owed = LedgerEntry.objects.filter(group=cycle.group).aggregate(p=Sum("principal"))["p"] or D(0)
             assert balances.loans_outstanding == owed >= 0
+            _totals_match_the_ledger(cycle)
         if last is not None and before_last is not None:
             for entry in reversed(list(LedgerEntry.objects.filter(meeting=last).exclude(kind="loan"))):
                 services.entry_reverse(actor=officer, entry=entry, reason="property test")
             for entry in LedgerEntry.objects.filter(meeting=last, kind="loan"):
                 services.entry_reverse(actor=officer, entry=entry, reason="property test")
             assert _snapshot(officer, cycle) == before_last
+            _totals_match_the_ledger(cycle)
             assert not Loan.objects.filter(meeting=last, cancelled=False).exists()
         transaction.set_rollback(True)

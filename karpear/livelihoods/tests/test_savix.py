@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from karpear.livelihoods import savix, selectors
-from karpear.livelihoods.models import Cycle
+from karpear.livelihoods import savix, selectors, services
+from karpear.livelihoods.models import Cycle, GroupMember, Meeting
 from karpear.livelihoods.tests import factories as f
 
 D = Decimal
@@ -121,6 +121,20 @@ def test_the_indicators_on_an_earlier_day_count_only_what_happened_by_then(offic
     assert values["attendance_pct"] == D(100)
 
 
+def test_a_corrected_attendance_changes_the_attendance_rate_the_meeting_counts(officer, worked):
+    third = Meeting.objects.get(cycle=worked, number=3)
+    member5 = GroupMember.objects.get(group=worked.group, number=5)
+    assert (third.attendance_count, third.present_count) == (5, 4)
+
+    services.attendance_correct(actor=officer, meeting=third, member=member5, status="excused")  # absent still
+    services.attendance_correct(actor=officer, meeting=third, member=member5, status="late")
+
+    third.refresh_from_db()
+    assert (third.attendance_count, third.present_count) == (5, 5)
+    _facts, values = _values(officer, worked, dt.date(2026, 2, 12))
+    assert values["attendance_pct"] == D(100)  # 20 of 20
+
+
 def test_many_groups_cost_the_same_queries_as_one(officer, worked):
     selectors.savix_facts(user=officer, cycles=Cycle.objects.filter(pk=worked.pk))  # the membership, cached
     with CaptureQueriesContext(connection) as one:
@@ -132,7 +146,34 @@ def test_many_groups_cost_the_same_queries_as_one(officer, worked):
         f.meet(officer, cycle, 1, f.START, [1, 2, 3], shares={1: 1, 2: 2, 3: 3})
     with CaptureQueriesContext(connection) as three:
         facts = selectors.savix_facts(user=officer, cycles=Cycle.objects.all())
-    assert len(facts) == 3 and len(three.captured_queries) == len(one.captured_queries) == 7
+    assert len(facts) == 3 and len(three.captured_queries) == len(one.captured_queries) == 6
+
+
+def test_an_earlier_day_sums_the_ledger_of_the_groups_with_later_entries_in_one_more_query(officer, worked):
+    selectors.savix_facts(user=officer, cycles=Cycle.objects.filter(pk=worked.pk))  # the membership, cached
+    with CaptureQueriesContext(connection) as today:
+        now = selectors.savix_facts(user=officer, cycles=Cycle.objects.filter(pk=worked.pk))[worked.pk]
+    with CaptureQueriesContext(connection) as last_meeting:
+        same = selectors.savix_facts(
+            user=officer, cycles=Cycle.objects.filter(pk=worked.pk), as_of=dt.date(2026, 2, 12)
+        )
+    with CaptureQueriesContext(connection) as before:
+        earlier = selectors.savix_facts(
+            user=officer, cycles=Cycle.objects.filter(pk=worked.pk), as_of=dt.date(2026, 2, 11)
+        )[worked.pk]
+    # On the day of the latest entry the totals kept beside the ledger give the same sums as today's.
+    assert (
+        (same[worked.pk].loan_fund, same[worked.pk].savings)
+        == (now.loan_fund, now.savings)
+        == (
+            D(190_000),
+            D(295_000),
+        )
+    )
+    assert len(today.captured_queries) == len(last_meeting.captured_queries) == 6
+    # The day before, the fourth meeting (75,000 of shares, 55,000 repaid, 2,500 of social fund) is not counted.
+    assert (earlier.loan_fund, earlier.social_fund, earlier.savings) == (D(60_000), D(7_000), D(220_000))
+    assert len(before.captured_queries) == 7
 
 
 def test_a_programme_row_adds_its_groups_facts(officer, worked):
@@ -145,6 +186,51 @@ def test_a_programme_row_adds_its_groups_facts(officer, worked):
     assert row.currency == "KHR"
     assert (row.facts.groups, row.facts.members, row.facts.women) == (2, 8, 5)  # 3 of 5 and 2 of 3
     assert row.facts.savings == D(295_000) + D(15_000)
+
+
+def test_todays_programme_rows_summed_by_the_database_equal_the_sum_of_each_cycles_facts(officer, worked):
+    # A second group in its second cycle (what the first left in the box), with a member who left and a loan;
+    # a third group without a programme.
+    from karpear.core.models import Programme
+
+    programme = Programme.objects.create(
+        organisation=officer.memberships.get().organisation,
+        donor=officer.memberships.get().organisation,
+        code="ctip",
+        name="CTIP",
+        start_date=dt.date(2025, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+    )
+    second = f.group(officer, name="Second group")
+    second.programme = programme
+    second.save()
+    f.members(officer, second, 3)
+    first = f.cycle(officer, second)
+    f.meet(officer, first, 1, f.START, [1, 2, 3], shares={1: 2, 2: 2, 3: 2}, social=dict.fromkeys([1, 2, 3], 500))
+    services.share_out_confirm(actor=officer, cycle=first, carry_forward=D(10_000))
+    cycle = f.cycle(officer, second, started_on=f.weeks(1))
+    f.meet(officer, cycle, 1, f.weeks(2), [1, 2, 3], shares={1: 1, 2: 3, 3: 1}, loan={2: 20_000})
+    services.member_leave(
+        actor=officer, member=GroupMember.objects.get(group=second, number=3), on=f.weeks(3), reason="migrated"
+    )
+    third = f.group(officer, name="Third group")
+    f.members(officer, third, 2)
+    f.cycle(officer, third)
+
+    open_cycles = Cycle.objects.filter(closed_on__isnull=True)
+    selectors.programme_savix(user=officer)  # the membership, cached
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.programme_savix(user=officer)
+    per_cycle = selectors.savix_facts(user=officer, cycles=open_cycles)
+    expected = {
+        ("CTIP", "KHR"): savix.total([per_cycle[cycle.pk]]),
+        ("No programme", "KHR"): savix.total([per_cycle[pk] for pk in per_cycle if pk != cycle.pk]),
+    }
+    assert {(row.label, row.currency): row.facts for row in rows} == expected
+    ctip = expected[("CTIP", "KHR")]
+    assert (ctip.start_fund, ctip.members, ctip.members_left, ctip.outstanding_loans) == (D(10_000), 2, 1, 1)
+    assert expected[("No programme", "KHR")].at_risk == D(110_000)  # every instalment of the worked loans is due
+    assert len(queries.captured_queries) == 6
 
 
 def test_another_organisations_officer_gets_no_facts(officer, worked):

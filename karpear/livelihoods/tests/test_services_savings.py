@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
 from django.http import Http404
 
 from conftest import make_org, make_user
@@ -16,7 +17,7 @@ from karpear.core import access
 from karpear.core.models import AuditEvent
 from karpear.core.roles import Role
 from karpear.livelihoods import selectors, services
-from karpear.livelihoods.models import Attendance, Cycle, LedgerEntry, Loan, Meeting, ShareOut, ShareOutLine
+from karpear.livelihoods.models import Attendance, Cycle, CycleTotal, LedgerEntry, Loan, Meeting, ShareOut, ShareOutLine
 from karpear.livelihoods.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -285,6 +286,36 @@ def test_ledger_entries_cannot_be_edited_or_deleted(officer, five):
     with pytest.raises(PermissionError):
         LedgerEntry.objects.all().delete()
     assert LedgerEntry.objects.get().amount == D(10_000)
+
+
+def test_the_cycle_totals_follow_every_entry_of_meetings_corrections_and_the_share_out(officer, five):
+    f.meet(officer, five, 1, f.START, ALL, shares={1: 5, 2: 5, 3: 1}, social=EVERYONE)
+    f.meet(officer, five, 2, f.weeks(1), ALL, shares={1: 1}, loan={1: 30_000}, fine={4: 500})
+    meeting = f.meet(officer, five, 3, f.weeks(2), ALL, shares={2: 3}, repayment={1: 10_000})
+    services.entry_reverse(
+        actor=officer, entry=LedgerEntry.objects.get(meeting=meeting, kind="shares"), reason="typed twice"
+    )
+    services.share_out_confirm(actor=officer, cycle=five)
+
+    def by_key(rows):
+        return {(r["kind"], r["fund"]): (r["amount"], r["principal"], r["shares"], r["entries"]) for r in rows}
+
+    kept = by_key(
+        CycleTotal.objects.filter(cycle=five).values("kind", "fund", "amount", "principal", "shares", "entries")
+    )
+    summed = by_key(
+        LedgerEntry.objects.filter(cycle=five)
+        .values("kind", "fund")
+        .annotate(amount=Sum("amount"), principal=Sum("principal"), shares=Sum("shares"), entries=Count("id"))
+        .order_by()
+    )
+    assert kept == summed
+    assert kept[("shares", "loan_fund")] == (D(60_000), D(0), 12, 6)  # five purchases and the reversal of one
+    assert kept[("share_out_savings", "loan_fund")][2] == -12  # every share still held was paid out
+    assert _bal(officer, five) == (
+        LedgerEntry.objects.filter(group=five.group, fund="loan_fund").aggregate(t=Sum("amount"))["t"],
+        D(2_500),
+    )
 
 
 # ---------------------------------------------------------------- who may
