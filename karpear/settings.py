@@ -410,6 +410,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "karpear.outreach.models.Channel",
         "GrievanceLevelEnum": "karpear.outreach.models.Grievance.Level",
         "CourtLevelEnum": "karpear.justice.models.CourtLevel",
+        "MatchPairStatusEnum": "karpear.matching.models.MatchPair.Status",
+        "MatchCheckStatusEnum": "karpear.core.models.ExportJob.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
