@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -268,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=16, help="the synthetic set's seed (16: the evaluation set)")
     args = parser.parse_args(argv)
     sizes = [SIZES[s] for s in args.sizes.split(",")]
+    load_before = os.getloadavg()
     results = []
     for size in sizes:
         results.append(_in_child(run_karpear, size, args.save_model and size == max(sizes), args.seed))
@@ -293,9 +295,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['method']} | {r.get('set', 'synthetic')} | {r['size']:,} | {r['precision']:.3f} | {r['recall']:.3f}"
             f" | {r['f1']:.3f} | {cross} | {r['seconds']:.1f} | {r['peak_mb']} |"
         )
+    load = {"start": [round(x, 1) for x in load_before], "end": [round(x, 1) for x in os.getloadavg()]}
+    print(
+        f"load average (1, 5, 15 min) at the start {load['start']}, at the end {load['end']}, on {os.cpu_count()} cores"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "matching.json").write_text(json.dumps({"goal": GOAL, "results": results}, indent=1) + "\n")
+    (out / "matching.json").write_text(
+        json.dumps({"goal": GOAL, "load_average": load, "results": results}, indent=1) + "\n"
+    )
     return 0
 
 
