@@ -17,7 +17,8 @@ def _pair(world: World, user: User, actor: str, name: str) -> dict[str, Any]:
     first = world.person(user, actor)
     second = Person.objects.create(
         organisation=first.organisation,
-        case_number=f"MATCH-{user.pk}-{actor}",
+        # one pair per route (three routes take a pair): the route's name keeps the case numbers apart
+        case_number=f"M{user.pk}-{actor}-{sorted(ROUTES).index(name)}",
         sex="female",
         created_by=first.created_by,
         assigned_to=first.assigned_to,
