@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -56,11 +57,11 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- Karpear
-def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
+def run_karpear(size: int, save_model: bool, seed: int = 16) -> dict[str, Any]:
     from bench.matching_data import generate
     from karpear.matching.engine import model as engine
 
-    data = generate(size)
+    data = generate(size, seed=seed)
     records = [
         engine.Record(
             key=p.key,
@@ -75,10 +76,15 @@ def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
         for p in data.records
     ]
     start = time.perf_counter()
-    prep = engine.prepare(records)
+    stages = {}
+    prep = engine.prepare(records, engine.learn_spellings(records))
+    stages["prepare"] = time.perf_counter() - start
     pairs = engine.candidate_pairs(prep)
+    stages["block"] = time.perf_counter() - start - sum(stages.values())
     levels = engine.compare(prep, *pairs)
+    stages["compare"] = time.perf_counter() - start - sum(stages.values())
     fitted = engine.estimate(prep, pairs, levels=levels)
+    stages["estimate"] = time.perf_counter() - start - sum(stages.values())
     probability = fitted.probability(levels, engine.pair_name_tf(prep, *pairs))
     seconds = time.perf_counter() - start
     truth = {_pair(a, b) for a, b in data.true_pairs}
@@ -95,6 +101,10 @@ def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
         "peak_mb": round(_peak_mb()),
         "candidate_pairs": len(blocked),
         "blocking_recall": round(len(blocked & truth) / len(truth), 4),
+        "cross_blocking_recall": round(len(blocked & cross) / len(cross), 4) if cross else None,
+        "stages": {k: round(v, 2) for k, v in stages.items()},
+        "seed": seed,
+        "spellings_learnt": len(prep.spellings),
         "threshold": fitted.threshold,
         **_score(found, truth, cross),
     }
@@ -108,7 +118,7 @@ def run_karpear(size: int, save_model: bool) -> dict[str, Any]:
     )
     result["best_threshold"] = {"threshold": best[0], "f1": best[1]["f1"]}
     if save_model:
-        fitted.trained_on.update({"set": f"bench/matching_data.py generate({size})"})
+        fitted.trained_on.update({"set": f"bench/matching_data.py generate({size}, seed={seed})"})
         engine.DEFAULT_MODEL_PATH.write_text(fitted.to_json() + "\n")
         result["saved_model"] = str(engine.DEFAULT_MODEL_PATH.relative_to(ROOT))
     return result
@@ -119,7 +129,7 @@ def _pairs_list(keys: list[str], a: Any, b: Any) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- Splink
-def run_splink(size: int) -> dict[str, Any]:
+def run_splink(size: int, seed: int = 16) -> dict[str, Any]:
     try:
         import pandas as pd
         import splink.comparison_library as cl
@@ -129,7 +139,7 @@ def run_splink(size: int) -> dict[str, Any]:
     from bench.matching_data import generate
     from karpear.core.text import clean_name, words
 
-    data = generate(size)
+    data = generate(size, seed=seed)
     rows = []
     for p in data.records:
         # Splink gets the name as a form would give it: the Latin name when there is one, else the Khmer one
@@ -256,14 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--no-febrl", action="store_true")
     parser.add_argument("--save-model", action="store_true", help="store the largest size's estimate as default")
+    parser.add_argument("--seed", type=int, default=16, help="the synthetic set's seed (16: the evaluation set)")
     args = parser.parse_args(argv)
     sizes = [SIZES[s] for s in args.sizes.split(",")]
+    load_before = os.getloadavg()
     results = []
     for size in sizes:
-        results.append(_in_child(run_karpear, size, args.save_model and size == max(sizes)))
+        results.append(_in_child(run_karpear, size, args.save_model and size == max(sizes), args.seed))
         print(json.dumps(results[-1]), flush=True)
         if not args.no_splink:
-            results.append(_in_child(run_splink, size))
+            results.append(_in_child(run_splink, size, args.seed))
             print(json.dumps(results[-1]), flush=True)
     if not args.no_febrl:
         for which in ("febrl1", "febrl2", "febrl3", "febrl4"):
@@ -283,9 +295,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['method']} | {r.get('set', 'synthetic')} | {r['size']:,} | {r['precision']:.3f} | {r['recall']:.3f}"
             f" | {r['f1']:.3f} | {cross} | {r['seconds']:.1f} | {r['peak_mb']} |"
         )
+    load = {"start": [round(x, 1) for x in load_before], "end": [round(x, 1) for x in os.getloadavg()]}
+    print(
+        f"load average (1, 5, 15 min) at the start {load['start']}, at the end {load['end']}, on {os.cpu_count()} cores"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "matching.json").write_text(json.dumps({"goal": GOAL, "results": results}, indent=1) + "\n")
+    (out / "matching.json").write_text(
+        json.dumps({"goal": GOAL, "load_average": load, "results": results}, indent=1) + "\n"
+    )
     return 0
 
 

@@ -412,6 +412,8 @@ SPECTACULAR_SETTINGS = {
         "CourtLevelEnum": "karpear.justice.models.CourtLevel",
         "RepatriationStatusEnum": "karpear.justice.models.RepatriationStatus",
         "AddresseeKindEnum": "karpear.justice.models.AddresseeKind",
+        "MatchPairStatusEnum": "karpear.matching.models.MatchPair.Status",
+        "MatchCheckStatusEnum": "karpear.core.models.ExportJob.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -38,7 +38,7 @@ def declare() -> None:
     # An inquiry belongs to the organisation whose person it names, and reaches as far as that person does.
     access.register(MatchInquiry, view=C.REVIEW_DUPLICATES, change=C.REVIEW_DUPLICATES, person="person")
     registry.duplicate_finder("matching", selectors.find_duplicates)
-    registry.urls("matching", prefix="matching/", module="karpear.matching.urls")
+    registry.urls("matching", prefix="matching/", module="karpear.matching.urls", api_module="karpear.matching.api")
     registry.menu_item(
         "matching", "matching:review_list", _("Likely matches"), capability=C.REVIEW_DUPLICATES, order=65
     )

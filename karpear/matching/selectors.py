@@ -204,6 +204,26 @@ def match_exists_elsewhere(*, user: User, query: engine.Record, audited: bool = 
     return [(owners[int(m.b)], int(m.b), m.probability) for m in matches if int(m.b) in owners]
 
 
+@dataclass(frozen=True)
+class PersonMatches:
+    matches: list[LikelyMatch]
+    elsewhere: bool  # a likely match exists at another organisation (nothing more may be said)
+
+
+def person_matches(*, user: User, person: Person) -> PersonMatches:
+    """A person's likely matches in the user's scope, best first, and whether another organisation holds a
+    likely match (a yes/no only). Needs review_duplicates and the person in scope (404 otherwise); stores
+    nothing. Audited as a check: the kinds of details compared and the counts, never who."""
+    access.require(user, Capability.REVIEW_DUPLICATES)
+    person = access.get_for_user(user, Person, person.uuid)
+    person = Person.objects.select_related("identity", "village").get(pk=person.pk)
+    query = record_of(person)
+    matches = likely_matches(user=user, query=query, exclude=person)
+    elsewhere = bool(match_exists_elsewhere(user=user, query=query, audited=False))
+    audit.record(actor=user, action="search", obj=person, kind="match_check", found=len(matches), elsewhere=elsewhere)
+    return PersonMatches(matches, elsewhere)
+
+
 def find_duplicates(*, user: User, keys: DuplicateKeys, exclude: Person | None = None) -> list[DuplicateCandidate]:
     """Core's duplicate check calls this (registry.duplicate_finder): likely matches in the user's scope with
     score and evidence, and one `elsewhere` item when another organisation holds a likely match."""

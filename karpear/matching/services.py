@@ -159,16 +159,19 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
     total = len(rows)
     progress(0, total)
     records = [selectors._record(row) for row in rows]
-    prep = engine.prepare(records)
+    fitted = selectors.model().for_population(total)
+    # the organisation's own people in both scripts say how its staff write Khmer names in Latin letters
+    spellings = {**fitted.spellings, **engine.learn_spellings(records)}
+    prep = engine.prepare(records, spellings)
     progress(total // 4, total)
     a, b = engine.candidate_pairs(prep)
     progress(total // 2, total)
-    fitted = selectors.model().for_population(total)
     levels = engine.compare(prep, a, b)
     if total >= REFIT_FROM:
         refit = engine.estimate(prep, (a, b), levels=levels)
-        fitted = engine.Model(refit.m, refit.u, refit.prior, fitted.threshold, refit.trained_on)
-    probability = fitted.probability(levels, engine.pair_name_tf(prep, a, b))
+        fitted = engine.Model(refit.m, refit.u, refit.prior, fitted.threshold, refit.trained_on, refit.spellings)
+    tf = engine.pair_name_tf(prep, a, b)
+    probability = fitted.probability(levels, tf)
     progress(total * 3 // 4, total)
     chosen = ((probability >= fitted.threshold) & engine.plausible(levels)).nonzero()[0]
     rejected = set(
@@ -181,7 +184,7 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
         x, y = int(prep.keys[a[i]]), int(prep.keys[b[i]])
         if _ordered(x, y) in rejected:
             continue
-        evidence = fitted.explain(levels[i].tolist())
+        evidence = fitted.explain(levels[i].tolist(), float(tf[i]))
         found.append((x, y, round(float(probability[i]), 4), _evidence_json(tuple(evidence))))
     progress(total, total)
     return BatchResult(total, found)

@@ -75,6 +75,8 @@ def test_every_request_body_is_declared_once_as_json(schema):
         "livelihoods_sales_create": ["application/json"],
         "livelihoods_trainings_attendance_create": ["application/json"],
         "livelihoods_trainings_create": ["application/json"],
+        "matching_checks_create": ["application/json"],
+        "matching_pairs_decision_create": ["application/json"],
         "people_create": ["application/json"],
         "people_update": ["application/json"],
         "protection_cases_create": ["application/json"],

@@ -391,7 +391,14 @@ def folded_words(name: str) -> list[str]:
     return list(_folded_words(name))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=1_000_000)
 def _folded_words(name: str) -> tuple[str, ...]:
     # names repeat (a few hundred family and given names make most of a population): romanise each once
+    if name.isascii():  # Latin letters only: what latin_words() gives, without Khmer's normalisation
+        return tuple(folded for token in name.split() if (folded := _fold_ascii_token(token)))
     return tuple(folded for word in latin_words(name) if (folded := fold_word(word)))
+
+
+@lru_cache(maxsize=100_000)
+def _fold_ascii_token(token: str) -> str:
+    return fold_word("".join(ch for ch in token if ch.isalpha()).lower())

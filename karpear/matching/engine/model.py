@@ -127,66 +127,141 @@ class Prepared:
     ids: list[tuple[str, ...]]
     id_codes: np.ndarray  # records × 2 ints, 0 none
     sex: np.ndarray
-    words: list[list[str]]  # every folded word of either script, for blocking
     rejected: list[str] = field(default_factory=list)  # keys of records whose names held nothing to match on
+    # names repeat: per record and script, the index of its folded name among `names` (-1 none), so that a
+    # pair of names is compared once however many pairs of records carry it
+    name_id: list[np.ndarray] = field(default_factory=list)
+    names: list[tuple[str, ...]] = field(default_factory=list)
+    spellings: dict[str, str] = field(default_factory=dict)  # the learnt spellings read (prepare's argument)
 
     def __len__(self) -> int:
         return len(self.keys)
 
 
-def prepare(records: Sequence[Record]) -> Prepared:
+SPELLING_MIN = 5  # a spelling is learnt from at least this many registrations that carry it beside the Khmer
+SPELLING_SHARE = 0.05  # ... and at least this share of the Khmer word's registrations in both scripts
+
+
+def learn_spellings(records: Iterable[Record]) -> dict[str, str]:
+    """Latin spellings of Khmer words that the folding does not bring to the romanisation's form, learnt from
+    the registrations that carry a name in both scripts (no match is needed: a person's own two names say
+    how their Khmer is written in Latin letters here). Returns {folded Latin word: folded romanised Khmer
+    word}; `prepare(..., spellings=...)` reads each such Latin word as the Khmer one, so "Sreymom" typed
+    on one form and "ស្រីមុំ" on another compare as the same word, and block together.
+
+    A spelling is kept when seen at least SPELLING_MIN times and for SPELLING_SHARE of the Khmer word's
+    registrations; a word that is itself the romanised form of a common Khmer word is never rewritten."""
+    pairs: dict[tuple[str, str], int] = {}
+    khmer_total: dict[str, int] = {}
+    for record in records:
+        if not (record.name_km and record.name_latin):
+            continue
+        km, latin = _folded(record.name_km), _folded(record.name_latin)
+        joined = -1
+        if len(km) == len(latin) - 1 and len(latin) >= 2:  # a Khmer word written as two in Latin ("Srey Mom")
+            at = next((i for i in range(len(km)) if km[i] != latin[i]), len(km) - 1)
+            latin = (*latin[:at], latin[at] + latin[at + 1], *latin[at + 2 :])
+            joined = at
+        if len(km) != len(latin):
+            continue
+        for i, (k, word) in enumerate(zip(km, latin, strict=True)):
+            khmer_total[k] = khmer_total.get(k, 0) + 1
+            if k != word or i == joined:
+                pairs[(k, word)] = pairs.get((k, word), 0) + 1
+    common = {k for k, count in khmer_total.items() if count >= SPELLING_MIN}
+    best: dict[str, tuple[int, str]] = {}
+    for (k, word), count in pairs.items():
+        if (word in common and word != k) or count < SPELLING_MIN or count < SPELLING_SHARE * khmer_total[k]:
+            continue
+        if word not in best or count > best[word][0]:
+            best[word] = (count, k)
+    return {word: k for word, (_count, k) in sorted(best.items())}
+
+
+def _respelt(folded: list[str], spellings: dict[str, str]) -> list[str]:
+    out = [spellings.get(word, word) for word in folded]
+    if len(folded) >= 2:  # "Srey Mom" learnt as one word (the Khmer ស្រីមុំ): join the two words
+        for i in range(len(folded) - 1):
+            joined = spellings.get(folded[i] + folded[i + 1])
+            if joined is not None:
+                return [*out[:i], joined, *out[i + 2 :]]
+    return out
+
+
+def _folded(name: str) -> tuple[str, ...]:
+    return tuple(folded_words(name))
+
+
+def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) -> Prepared:
+    """The records as arrays; with `spellings` (learn_spellings), the Latin spellings learnt are read as
+    the Khmer word they write. Names repeat, so each distinct name's forms are built once."""
     n = len(records)
-    sorted_ = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
-    joined = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
-    reversed_ = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
-    first = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
-    last = [np.full(n, "", dtype=object), np.full(n, "", dtype=object)]
-    year = np.full(n, -9999, dtype=np.int32)
-    place = np.full(n, "", dtype=object)
-    phone = np.full(n, "", dtype=object)
-    sex = np.full(n, "", dtype=object)
-    ids: list[tuple[str, ...]] = []
-    words: list[list[str]] = []
+    spelt = spellings or {}
     rejected: list[str] = []
-    for i, record in enumerate(records):
-        all_words: list[str] = []
+    name_index: dict[tuple[str, ...], int] = {}
+    ids_of: list[list[int]] = [[], []]
+    years: list[int] = []
+    places: list[str] = []
+    phones: list[str] = []
+    sexes: list[str] = []
+    ids: list[tuple[str, ...]] = []
+    for record in records:
         for script, name in enumerate((record.name_km, record.name_latin)):
             folded = folded_words(name) if name else []
             if name and not folded:
                 rejected.append(record.key)
-            if folded:
-                sorted_[script][i] = " ".join(sorted(folded))
-                joined[script][i] = "".join(folded)
-                reversed_[script][i] = "".join(reversed(folded))
-                if len(folded) == 2:
-                    first[script][i], last[script][i] = folded
-                all_words.extend(folded)
-        words.append(all_words)
-        if record.birth_year:
-            year[i] = record.birth_year
-        place[i] = str(record.village or record.commune or "")
-        phone[i] = phone_key(record.phone)
-        sex[i] = record.sex if record.sex in ("female", "male") else ""
-        ids.append(tuple(sorted({k for k in (id_key(v) for v in record.ids) if k})))
-    frequency: dict[str, int] = {}
-    for script in (0, 1):
-        for value in sorted_[script]:
-            if value:
-                frequency[value] = frequency.get(value, 0) + 1
-    name_tf = np.zeros(n)
-    for i in range(n):
-        known = [frequency[sorted_[s][i]] for s in (0, 1) if sorted_[s][i]]
-        name_tf[i] = min(known) / n if known else 0.0
+            if spelt and folded:
+                folded = _respelt(folded, spelt)
+            ids_of[script].append(name_index.setdefault(tuple(folded), len(name_index)) if folded else -1)
+        years.append(record.birth_year or -9999)
+        places.append(str(record.village or record.commune or ""))
+        phones.append(phone_key(record.phone) if record.phone else "")
+        sexes.append(record.sex if record.sex in ("female", "male") else "")
+        ids.append(tuple(sorted({k for k in (id_key(v) for v in record.ids) if k})) if record.ids else ())
+    names = list(name_index)
+    name_id = [np.asarray(ids_of[0], dtype=np.int64).reshape(n), np.asarray(ids_of[1], dtype=np.int64).reshape(n)]
+
+    def per_name(form: Any) -> list[np.ndarray]:
+        # the form of each distinct name, then per record and script ("" without a name: index -1 is the last)
+        table = np.array([*(form(t) for t in names), ""], dtype=object)
+        return [table[name_id[0]], table[name_id[1]]]
+
+    sorted_ = per_name(lambda t: " ".join(sorted(t)))
+    joined = per_name("".join)
+    reversed_ = per_name(lambda t: "".join(reversed(t)))
+    first = per_name(lambda t: t[0] if len(t) == 2 else "")
+    last = per_name(lambda t: t[1] if len(t) == 2 else "")
+    # how often each name (folded, words sorted) occurs, each record counted once even when both of its
+    # scripts give the same form
+    sorted_index: dict[str, int] = {}
+    sorted_id = np.array([*(sorted_index.setdefault(" ".join(sorted(t)), len(sorted_index)) for t in names), -1])
+    s0, s1 = sorted_id[name_id[0]], sorted_id[name_id[1]]
+    counts = np.bincount(s0[s0 >= 0], minlength=len(sorted_index) + 1)
+    second = (s1 >= 0) & (s1 != s0)
+    counts += np.bincount(s1[second], minlength=len(sorted_index) + 1)
+    counts[-1] = 0
+    big = n + 1
+    f0 = np.where(s0 >= 0, counts[s0], big)
+    f1 = np.where(s1 >= 0, counts[s1], big)
+    lowest = np.minimum(f0, f1)
+    name_tf = np.where(lowest < big, lowest / max(n, 1), 0.0)
+
+    year = np.asarray(years, dtype=np.int32).reshape(n)
+    place = np.array(places, dtype=object).reshape(n)
+    phone = np.array(phones, dtype=object).reshape(n)
+    sex = np.array(sexes, dtype=object).reshape(n)
     codes: dict[str, int] = {"": 0}
 
     def code(value: str) -> int:
         return codes.setdefault(value, len(codes))
 
-    place_codes = np.zeros((n, 4), dtype=np.int64)
-    for i, value in enumerate(place):
-        for level, width in enumerate((2, 4, 6, 8)):
-            place_codes[i, level] = code("p" + value[:width]) if len(value) >= width else 0
-    phone_code = np.array([code("t" + v) if v else 0 for v in phone], dtype=np.int64)
+    place_values, place_of = np.unique(np.array(places, dtype=str).reshape(n), return_inverse=True)
+    place_table = np.array(
+        [[code("p" + v[:w]) if len(v) >= w else 0 for w in (2, 4, 6, 8)] for v in place_values.tolist()],
+        dtype=np.int64,
+    ).reshape(len(place_values), 4)
+    place_codes = place_table[place_of.reshape(n)] if n else np.zeros((0, 4), dtype=np.int64)
+    phone_code = np.array([code("t" + v) if v else 0 for v in phones], dtype=np.int64).reshape(n)
     id_codes = np.zeros((n, 2), dtype=np.int64)
     for i, values in enumerate(ids):
         for j, value in enumerate(values[:2]):
@@ -207,14 +282,78 @@ def prepare(records: Sequence[Record]) -> Prepared:
         ids,
         id_codes,
         sex,
-        words,
         rejected,
+        name_id,
+        names,
+        dict(spelt),
     )
+
+
+WORKERS = -1  # rapidfuzz's threads for a batch of comparisons: every core
+
+
+def _jw(x: list[str], y: list[str]) -> np.ndarray:
+    return np.asarray(cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=WORKERS))
+
+
+def _names_similarity(left: Sequence[tuple[str, ...]], right: Sequence[tuple[str, ...]]) -> np.ndarray:
+    """Jaro–Winkler of pairs of folded names (tuples of words), the best arrangement: each alignment of the
+    words (as typed, or one side's order swapped) read from both ends, since a shared family name makes the
+    start of two siblings' names agree, not their ends; for two names of two words each, word against word,
+    the weaker pair of words deciding (the given names of two sisters differ even where "Srey" and the family
+    name agree)."""
+    if not left:
+        return np.empty(0)
+    lj, rj = ["".join(t) for t in left], ["".join(t) for t in right]
+    lr, rr = ["".join(reversed(t)) for t in left], ["".join(reversed(t)) for t in right]
+    same_order = np.minimum(_jw(lj, rj), _jw(lr, rr))
+    swapped = np.minimum(_jw(lj, rr), _jw(lr, rj))
+    value = np.maximum(same_order, swapped)
+    two = np.array([len(x) == 2 and len(y) == 2 for x, y in zip(left, right, strict=True)], dtype=bool)
+    if two.any():
+        at = np.nonzero(two)[0]
+        f1, l1 = [left[i][0] for i in at], [left[i][1] for i in at]
+        f2, l2 = [right[i][0] for i in at], [right[i][1] for i in at]
+        value[at] = np.maximum(np.minimum(_jw(f1, f2), _jw(l1, l2)), np.minimum(_jw(f1, l2), _jw(l1, f2)))
+    result: np.ndarray = value
+    return result
+
+
+def _interned_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """As name_similarity within one Prepared: each distinct pair of names compared once (the measure is
+    symmetric), the best over the scripts of both sides."""
+    best = np.full(len(a), -1.0)
+    size = max(len(prep.names), 1)
+    codes, where = [], []
+    for sa in (0, 1):
+        ia = prep.name_id[sa][a]
+        for sb in (0, 1):
+            ib = prep.name_id[sb][b]
+            idx = np.nonzero((ia >= 0) & (ib >= 0))[0]
+            low, high = np.minimum(ia[idx], ib[idx]), np.maximum(ia[idx], ib[idx])
+            codes.append(low * size + high)
+            where.append(idx)
+    if not codes:
+        return best
+    code = np.concatenate(codes)
+    at = np.concatenate(where)
+    if len(code) == 0:
+        return best
+    unique, inverse = np.unique(code, return_inverse=True)
+    low, high = unique // size, unique % size
+    sims = np.ones(len(unique))
+    differ = np.nonzero(low != high)[0]
+    sims[differ] = _names_similarity([prep.names[i] for i in low[differ]], [prep.names[i] for i in high[differ]])
+    np.maximum.at(best, at, sims[inverse])
+    return best
 
 
 def name_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
     """The best Jaro–Winkler similarity of the pairs' names over scripts and arrangements; -1 where a side
     has no name."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if prep_b is None and prep.name_id:
+        return _interned_similarity(prep, a, b)
     other = prep_b or prep
     best = np.full(len(a), -1.0)
     for sa in (0, 1):
@@ -323,45 +462,78 @@ def compare(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | Non
 BLOCK_CAP = 400  # a block with more records than this pairs nothing (other keys still pair its records)
 
 
-def _years(year: int) -> tuple[str, ...]:
-    """A record's year and the years either side: two records at most two years apart share one of them."""
-    if year == -9999:
-        return ("?",)
-    return (str(year - 1), str(year), str(year + 1))
+_KIND = 1 << 56  # block codes: the kind of key in the high bits, its value below
 
 
-def block_keys(prep: Prepared, i: int) -> set[str]:
-    """The blocking keys of record i: the first and last three letters of the folded name run together, in
-    the order typed and reversed (so a swapped order still meets), with the birth year or a year either
-    side; each name word with the commune; the phone; each ID number."""
-    keys: set[str] = set()
-    years = _years(int(prep.year[i]))
-    commune = prep.place[i][:6]
+def _intern(values: Iterable[str], index: dict[str, int]) -> np.ndarray:
+    return np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+
+
+def block_codes(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The blocking keys of every record as (key code, record) rows: the first and last three letters of the
+    folded name run together, in the order typed and reversed (so a swapped order still meets), with the
+    birth year or a year either side (two records at most two years apart share one; an unknown year is a
+    year of its own); each name word with the commune; the phone; each ID number."""
+    n = len(prep)
+    rows_key: list[np.ndarray] = []
+    rows_record: list[np.ndarray] = []
+    records = np.arange(n, dtype=np.int64)
+    # the name's ends, per distinct name
+    ends: dict[str, int] = {}
+    forward = _intern((("".join(t))[:3] + ("".join(t))[-3:] for t in prep.names), ends)
+    backward = _intern((("".join(reversed(t)))[:3] + ("".join(reversed(t)))[-3:] for t in prep.names), ends)
+    year = prep.year.astype(np.int64)
+    known = year != -9999
     for script in (0, 1):
-        for text in (prep.joined[script][i], prep.reversed_[script][i]):
-            if text:
-                for year in years:
-                    keys.add(f"p:{text[:3]}{text[-3:]}:{year}")
-    if commune:
-        for word in prep.words[i]:
-            keys.add(f"w:{word}:{commune}")
-    if prep.phone[i]:
-        keys.add("t:" + prep.phone[i])
-    for value in prep.ids[i]:
-        keys.add("i:" + value)
-    return keys
+        nid = prep.name_id[script]
+        has = nid >= 0
+        for table in (forward, backward):
+            end = table[nid[has]] * 8192
+            y = year[has]
+            k = known[has]
+            for offset in (-1, 0, 1):
+                rows_key.append(_KIND * 1 + end[k] + (y[k] + offset - 1000))
+                rows_record.append(records[has][k])
+            rows_key.append(_KIND * 1 + end[~k] + 8191)
+            rows_record.append(records[has][~k])
+    # each word of either script's name with the commune
+    words: dict[str, int] = {}
+    word_ids = [_intern(t, words) for t in prep.names]
+    communes: dict[str, int] = {}
+    commune = _intern((p[:6] for p in prep.place.tolist()), communes)
+    has_commune = prep.place != ""
+    for script in (0, 1):
+        nid = prep.name_id[script]
+        at = np.nonzero((nid >= 0) & has_commune)[0]
+        if len(at) == 0:
+            continue
+        lengths = np.array([len(word_ids[i]) for i in nid[at]], dtype=np.int64)
+        flat = np.concatenate([word_ids[i] for i in nid[at]])
+        rows_key.append(_KIND * 2 + flat * (len(communes) + 1) + np.repeat(commune[at], lengths))
+        rows_record.append(np.repeat(at, lengths))
+    has_phone = prep.phone_code > 0
+    rows_key.append(_KIND * 3 + prep.phone_code[has_phone])
+    rows_record.append(records[has_phone])
+    id_values: dict[str, int] = {}
+    id_rows = [(i, id_values.setdefault(v, len(id_values))) for i, values in enumerate(prep.ids) for v in values]
+    if id_rows:
+        pairs = np.array(id_rows, dtype=np.int64)
+        rows_key.append(_KIND * 4 + pairs[:, 1])
+        rows_record.append(pairs[:, 0])
+    key = np.concatenate(rows_key) if rows_key else np.empty(0, dtype=np.int64)
+    record = np.concatenate(rows_record) if rows_record else np.empty(0, dtype=np.int64)
+    # one row per (key, record): both scripts may give a record the same key
+    unique = np.unique(np.stack([key, record], axis=1), axis=0) if len(key) else np.empty((0, 2), dtype=np.int64)
+    return unique[:, 0], unique[:, 1]
 
 
 def candidate_pairs(prep: Prepared, *, cap: int = BLOCK_CAP) -> tuple[np.ndarray, np.ndarray]:
     """Each pair of records sharing a block, once (a < b)."""
-    key_ids: dict[str, int] = {}
-    block_of: list[int] = []
-    record_of: list[int] = []
-    for i in range(len(prep)):
-        for key in block_keys(prep, i):
-            block_of.append(key_ids.setdefault(key, len(key_ids)))
-            record_of.append(i)
-    return _pairs_from_blocks(np.asarray(block_of, dtype=np.int64), np.asarray(record_of, dtype=np.int64), cap)
+    key, record = block_codes(prep)
+    if len(key) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    _values, block = np.unique(key, return_inverse=True)
+    return _pairs_from_blocks(block.astype(np.int64).reshape(-1), record, cap)
 
 
 def _pairs_from_blocks(block: np.ndarray, record: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -391,6 +563,8 @@ def _pairs_from_blocks(block: np.ndarray, record: np.ndarray, cap: int) -> tuple
 
 # ---------------------------------------------------------------- the Fellegi–Sunter model
 
+TF_LEVELS = (0, 1, 2, 3)  # the name levels the term-frequency adjustment applies to (all but "differs")
+
 
 @dataclass
 class Model:
@@ -402,6 +576,7 @@ class Model:
     prior: float
     threshold: float = 0.5  # the match probability from which a pair is proposed
     trained_on: dict[str, Any] = field(default_factory=dict)
+    spellings: dict[str, str] = field(default_factory=dict)  # learn_spellings() of the set it was estimated on
 
     def weights(self) -> np.ndarray:
         """log2(m/u): comparisons × levels (padded with 0)."""
@@ -413,28 +588,39 @@ class Model:
         return out
 
     def match_weight(self, levels: np.ndarray, name_tf: np.ndarray | None = None) -> np.ndarray:
-        """With `name_tf` (per pair: how common the name is), an exact name weighs by its own frequency
-        (Splink's term-frequency adjustment): two "Sok Sreymom" agree less tellingly than two "Ouk Sovannary"."""
+        """With `name_tf` (per pair: how common the more common of the two names is), a name that agrees
+        weighs by its own frequency instead of the average name's (Splink's term-frequency adjustment, both
+        ways, on every level where the names agree, exactly or closely): two "Sok Sreymom" agree less
+        tellingly than two "Ouk Sovannary"."""
         table = self.weights()
         total = np.full(len(levels), math.log2(self.prior / (1 - self.prior)))
         for k in range(levels.shape[1]):
             total += table[k, levels[:, k]]
         if name_tf is not None:
-            u0 = self.u["name"][0]
-            exact = (levels[:, 0] == 0) & (name_tf > u0)
-            total[exact] -= np.log2(name_tf[exact] / u0)
+            total += self.tf_adjustment(levels, name_tf)
         return total
+
+    def tf_adjustment(self, levels: np.ndarray, name_tf: np.ndarray) -> np.ndarray:
+        """log2(u_exact / tf) where the names agree at a level of TF_LEVELS, 0 elsewhere."""
+        u0 = self.u["name"][0]
+        out = np.zeros(len(levels))
+        agree = np.isin(levels[:, 0], TF_LEVELS) & (name_tf > 0)
+        out[agree] = np.log2(u0 / name_tf[agree])
+        return out
 
     def probability(self, levels: np.ndarray, name_tf: np.ndarray | None = None) -> np.ndarray:
         result: np.ndarray = 1.0 / (1.0 + np.power(2.0, -self.match_weight(levels, name_tf)))
         return result
 
-    def explain(self, levels: Sequence[int]) -> list[Evidence]:
+    def explain(self, levels: Sequence[int], name_tf: float | None = None) -> list[Evidence]:
         """Each comparison's level and the weight it adds, strongest first (those that could not be made
-        are left out)."""
+        are left out); with `name_tf`, the name's weight is its own (the term-frequency adjustment)."""
         table = self.weights()
+        adjust = 0.0
+        if name_tf is not None:
+            adjust = float(self.tf_adjustment(np.array([list(levels)], dtype=np.int8), np.array([name_tf]))[0])
         evidence = [
-            Evidence(name, COMPARISONS[name][level], round(float(table[k, level]), 2))
+            Evidence(name, COMPARISONS[name][level], round(float(table[k, level]) + (adjust if k == 0 else 0.0), 2))
             for k, (name, level) in enumerate(zip(COMPARISONS, levels, strict=True))
             if level != NULL
         ]
@@ -449,7 +635,7 @@ class Model:
             return self
         per_record = self.prior * (trained - 1)
         prior = min(max(per_record / (records - 1), 1e-12), 0.5)
-        return Model(self.m, self.u, prior, self.threshold, {**self.trained_on, "records": records})
+        return Model(self.m, self.u, prior, self.threshold, {**self.trained_on, "records": records}, self.spellings)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -459,6 +645,7 @@ class Model:
                 "prior": self.prior,
                 "threshold": self.threshold,
                 "trained_on": self.trained_on,
+                "spellings": self.spellings,
             },
             indent=1,
             sort_keys=True,
@@ -467,7 +654,14 @@ class Model:
     @classmethod
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
-        return cls(data["m"], data["u"], data["prior"], data.get("threshold", 0.5), data.get("trained_on", {}))
+        return cls(
+            data["m"],
+            data["u"],
+            data["prior"],
+            data.get("threshold", 0.5),
+            data.get("trained_on", {}),
+            data.get("spellings", {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -642,7 +836,8 @@ def estimate(
         fitted = {**by_id, "id_number": fitted["id_number"]}
     # `levels`: the candidate pairs' levels when the caller has them already (they are compared once)
     prior = estimate_prior(compare(prep, *pairs) if levels is None else levels, len(prep))
-    return Model(fitted, u, prior, trained_on={"records": len(prep), "candidate_pairs": len(pairs[0])})
+    trained_on = {"records": len(prep), "candidate_pairs": len(pairs[0])}
+    return Model(fitted, u, prior, trained_on=trained_on, spellings=dict(prep.spellings))
 
 
 # ---------------------------------------------------------------- results
@@ -669,7 +864,7 @@ def link(
     """Every likely pair among the records (probability >= threshold), best first."""
     model = model or default_model()
     threshold = model.threshold if threshold is None else threshold
-    prep = prepare(records)
+    prep = prepare(records, model.spellings)
     a, b = candidate_pairs(prep)
     levels = compare(prep, a, b)
     tf = pair_name_tf(prep, a, b)
@@ -683,7 +878,7 @@ def link(
             prep.keys[b[i]],
             float(probability[i]),
             float(weight[i]),
-            tuple(model.explain(levels[i].tolist())),
+            tuple(model.explain(levels[i].tolist(), float(tf[i]))),
         )
         for i in chosen
     ], prep
@@ -697,8 +892,8 @@ def match_one(
     threshold = model.threshold if threshold is None else threshold
     if not candidates:
         return []
-    left = prepare([query])
-    right = prepare(candidates)
+    left = prepare([query], model.spellings)
+    right = prepare(candidates, model.spellings)
     a = np.zeros(len(candidates), dtype=np.int64)
     b = np.arange(len(candidates), dtype=np.int64)
     levels = compare(left, a, b, right)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,3 +89,14 @@ def test_nothing_crashes_on_any_unicode(left, right):
     assert levels is not None and levels.shape == (1, len(engine.COMPARISONS))
     assert len(a) == len(b) <= 1
     engine.match_one(records[0], records[1:])
+    # the whole batch path too: spellings learnt from the records themselves, scoring and evidence
+    spellings = engine.learn_spellings(records * 6)
+    matches, linked = engine.link(records, engine.Model.from_json(engine.default_model().to_json()))
+    assert all(0 <= m.probability <= 1 for m in matches) and len(linked) == 2
+    latin = folded_words(right)
+    assert set(spellings) <= {*latin, *(x + y for x, y in pairwise(latin))}
+    for value in (left, right):
+        try:
+            assert engine.check_name(value) == value
+        except engine.EmptyName:
+            assert not folded_words(value)
