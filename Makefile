@@ -10,7 +10,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT := DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Use-Pty=0
 
-.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench bench-concurrency bench-portal bench-monitoring bench-justice mutation vendor js clean
+.PHONY: help install system-deps browser messages demo test lint pytest pytest-pg e2e api-fuzz schema bench bench-concurrency bench-portal bench-monitoring bench-justice bench-protection mutation vendor js clean
 
 help:
 	@echo "make demo   install, migrate the embedded SQLite database, load the demo consortium and serve it"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-concurrency  the audited person page under 20 clients on gunicorn (bench/README.md)"
 	@echo "make bench-portal  the public portal under 200 requests at once on one gunicorn worker (bench/README.md)"
 	@echo "make bench-monitoring  dashboards, indicators, CTDC export and donor reports at 1M cases (bench/README.md)"
+	@echo "make bench-protection  1M protection cases, 10M services and visits: lists, work lists, case page (bench/README.md)"
 	@echo "make mutation  mutation testing of the access policy and the audit log (docs/testing.md), ~30 min"
 
 $(BIN)/.installed: pyproject.toml
@@ -100,6 +101,12 @@ bench-monitoring: install
 # /places/ (issue 13); its own database, karpear_bench_justice, made by the script.
 bench-justice: install
 	$(BIN)/python bench/justice.py --out bench/results/justice.json
+
+# Protection at scale (issue 11): its own database karpear_bench_protection; BENCH_PROTECTION_PEOPLE=100000 for a
+# quicker run.
+BENCH_PROTECTION_PEOPLE ?= 1000000
+bench-protection: install
+	$(BIN)/python bench/protection.py --people $(BENCH_PROTECTION_PEOPLE) --out bench/results/protection.json
 
 # Mutation testing of core/access.py and core/audit.py with mutmut (docs/testing.md): the score and every
 # survivor; fails on a survivor docs/testing.md does not explain. A benchmark-like check, not part of `test`.

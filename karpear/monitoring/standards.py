@@ -36,6 +36,8 @@ from karpear.core.indicators import Scope
 from karpear.core.models import Consent, ExportJob, User
 from karpear.core.registry import ExportOutput
 from karpear.monitoring import selectors
+from karpear.protection import indicators as protection_indicators
+from karpear.protection.indicators import VictimContextRow
 
 DATA = Path(__file__).parent / "data"
 CASES = "protection_cases_opened"  # the indicator whose rows are the cases exported
@@ -64,6 +66,7 @@ class Case:
     industry: str
     identification: str
     status: str
+    context: VictimContextRow | None = None  # what happened (protection's victim context), when recorded
 
     @property
     def age(self) -> int | None:
@@ -107,13 +110,19 @@ def cases(user: User, *, start: dt.date | None = None, end: dt.date | None = Non
         statistics_given=Subquery(latest.values("given")[:1]),
         statistics_withdrawn=Subquery(latest.values("withdrawn_at")[:1]),
     )
-    found: list[Case] = []
+    given: list[dict[str, Any]] = []
     without = 0
-    for row in qs.values(*FIELDS.values(), "statistics_given", "statistics_withdrawn").order_by("arrived_on", "pk"):
+    for row in qs.values("pk", *FIELDS.values(), "statistics_given", "statistics_withdrawn").order_by(
+        "arrived_on", "pk"
+    ):
         if not row["statistics_given"] or row["statistics_withdrawn"] is not None:
             without += 1
             continue
-        found.append(Case(**{name: row[path] for name, path in FIELDS.items()}))
+        given.append(row)
+    contexts = protection_indicators.victim_context_rows(row["pk"] for row in given)
+    found = [
+        Case(**{name: row[path] for name, path in FIELDS.items()}, context=contexts.get(row["pk"])) for row in given
+    ]
     return Cases(found, without)
 
 
@@ -128,10 +137,14 @@ def htcds_values(api_name: str) -> list[str]:
     return [value["name"] for value in htcds_fields()[api_name]["values"] or []]
 
 
+# CLDR aliases a withdrawn alpha-3 code to the same country as the current one (BUR and MMR both to MM): the current.
+CURRENT_ALPHA3 = {"MM": "MMR", "CD": "COD", "DE": "DEU", "FR": "FRA", "TL": "TLS", "YE": "YEM"}
+
+
 @cache
 def _alpha3() -> dict[str, str]:
     """ISO 3166-1 alpha-2 → alpha-3, from CLDR's territory aliases (Babel)."""
-    result: dict[str, str] = {}
+    result: dict[str, str] = dict(CURRENT_ALPHA3)
     for alias, targets in get_global("territory_aliases").items():
         if len(alias) == 3 and alias.isalpha() and len(targets) == 1 and len(targets[0]) == 2:
             result.setdefault(targets[0], alias)
@@ -171,6 +184,9 @@ HTCDS_COLUMNS = (
     "prs_Citizenship",
     "vic_TraffickingStatus",
     "vic_AgeWhenTrafficked",
+    "vic_MethodOfRecruitment",
+    "vic_RelationshipToTrafficker",
+    "vic_MethodsOfControl",
     "vic_TypeOfExploitation",
     "vic_ForcedLabourIndustry",
     "cas_Status",
@@ -180,23 +196,41 @@ HTCDS_COLUMNS = (
 )
 
 
+def _age_when_trafficked(case: Case) -> int | None:
+    """The age reached in the year of the first trafficking event recorded (to a year, as the birth year)."""
+    year = case.context.first_event_year if case.context else None
+    if year is None or case.birth_year is None or case.birth_year > year:
+        return None
+    return year - case.birth_year
+
+
 def htcds_row(case: Case) -> dict[str, Any]:
     """One case in HTCDS v2.0 field names and value names. Multi-selects are lists (joined with ";" in CSV, as
-    HTCDS's Salesforce origin stores them). The age is the age reached in the year of return: Karpear does not
-    record when the person was trafficked, so vic_AgeWhenTrafficked is left empty rather than guessed."""
-    industry = htcds_industry(case.industry)
+    HTCDS's Salesforce origin stores them). The victim context (protection's, its values HTCDS's own names) fills
+    recruitment, control, exploitation and the trafficking event; without one, the intake's industry and the
+    country the person returned from stand for them. vic_AgeWhenTrafficked is the age in the year of the first
+    trafficking event recorded, empty without one rather than guessed. The event is the case's exploitation (the
+    latest recorded, else the intake's country), as one event per row; its exact date does not leave."""
+    context = case.context
+    industry = htcds_industry((context.industry if context else "") or case.industry)
+    exploitation = list(context.exploitation_types) if context else []
+    if not exploitation and industry:
+        exploitation = ["ForcedLabour"]
+    country = (context.exploitation_country or context.destination_country if context else "") or case.origin_country
     return {
         "prs_Gender": HTCDS_GENDER.get(case.sex),
         "prs_Citizenship": [alpha3(case.nationality)] if alpha3(case.nationality) else [],
         "vic_TraffickingStatus": HTCDS_TRAFFICKING_STATUS.get(case.identification),
-        "vic_AgeWhenTrafficked": None,
-        "vic_TypeOfExploitation": ["ForcedLabour"] if industry else [],
-        "vic_ForcedLabourIndustry": industry,
+        "vic_AgeWhenTrafficked": _age_when_trafficked(case),
+        "vic_MethodOfRecruitment": list(context.recruitment_methods) if context else [],
+        "vic_RelationshipToTrafficker": (context.relationship_to_trafficker or None) if context else None,
+        "vic_MethodsOfControl": list(context.control_methods) if context else [],
+        "vic_TypeOfExploitation": exploitation,
+        "vic_ForcedLabourIndustry": industry if "ForcedLabour" in exploitation else None,
         "cas_Status": HTCDS_CASE_STATUS.get(case.status),
-        # The country the person returned from, where they worked: the exploitation event of the case.
-        "hte_Type": "Exploitation" if case.origin_country else None,
-        "hte_Country": alpha3(case.origin_country),
-        "hte_State": None,
+        "hte_Type": "Exploitation" if country else None,
+        "hte_Country": alpha3(country),
+        "hte_State": (context.exploitation_province or None) if context else None,
     }
 
 

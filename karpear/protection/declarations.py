@@ -106,6 +106,8 @@ def declare() -> None:
         ServicePlan,
         StageStep,
         SustainabilityIndicator,
+        TraffickingEvent,
+        VictimContext,
     )
 
     roles.define_capabilities(
@@ -141,7 +143,15 @@ def declare() -> None:
     )
     access.register(GroupArrival, view=C.VIEW_CASE, change=C.ADD_CASE, owners=("created_by",))
     # The screening and the decisions on a case reach as far as the case does (its caseworker, creator, team).
-    for model, prefix in ((Screening, "case__"), (Determination, "case__"), (ScreeningAnswer, "screening__case__")):
+    # The victim context (HTCDS) and the trafficking events are part of the screening, shared with it.
+    screened: list[tuple[type[Model], str]] = [
+        (Screening, "case__"),
+        (Determination, "case__"),
+        (ScreeningAnswer, "screening__case__"),
+        (VictimContext, "case__"),
+        (TraffickingEvent, "case__"),
+    ]
+    for model, prefix in screened:
         access.register(
             model,
             view=C.VIEW_CASE,
@@ -226,7 +236,10 @@ def declare() -> None:
         "protection",
         SECTION_SCREENING,
         _("Screening"),
-        description=_("The trafficking screening: the indicators answered, the suggestion and the decisions."),
+        description=_(
+            "The trafficking screening: the indicators answered, the suggestion and the decisions, and what "
+            "happened (recruitment, control, exploitation, the trafficking's places and dates)."
+        ),
         order=21,
     )
     registry.referral_section(

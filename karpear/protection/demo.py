@@ -122,6 +122,40 @@ def _screen(caseworker: User, case: ProtectionCase, arrived: dt.date) -> None:
                 decided_on=arrived + dt.timedelta(days=1),
             ),
         )
+    # What happened, as the survivor told it: recruited by a neighbour, a plantation in Thailand for 14 months.
+    services.victim_context_save(
+        actor=caseworker,
+        case=case,
+        data=services.VictimContextInput(
+            recruitment_methods=["ThroughFriendsOrSocialEvents"],
+            relationship_to_trafficker="Acquainted",
+            control_methods=["DebtBondage", "WithholdsDocuments", "ExcessiveWorkingHours"],
+            exploitation_types=["ForcedLabour"],
+            industry="A",
+            destination_country="TH",
+            destination_place="Chanthaburi",
+            duration_months=14,
+        ),
+    )
+    recruited_on = arrived - dt.timedelta(days=430)
+    home = case.person
+    for kind, day, origin, destination in (
+        ("Recruitment", recruited_on, ("KH", home.province_id), ("TH", None)),
+        ("Exploitation", recruited_on + dt.timedelta(days=5), ("TH", None), ("TH", None)),
+    ):
+        services.trafficking_event_add(
+            actor=caseworker,
+            case=case,
+            data=services.TraffickingEventInput(
+                kind=kind,
+                happened_on=day,
+                origin=services.TraffickingPlace(
+                    origin[0],
+                    core_services.resolve_place(province=origin[1]) if origin[1] else core_services.PlaceChoice(),
+                ),
+                destination=services.TraffickingPlace(destination[0], place="Chanthaburi"),
+            ),
+        )
 
 
 def _plan(caseworker: User, case: ProtectionCase, arrived: dt.date) -> None:

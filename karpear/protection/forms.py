@@ -19,16 +19,21 @@ from karpear.protection.models import (
     NEED_DOMAINS,
     AcknowledgedBy,
     ClosureReason,
+    ControlMethod,
     Currency,
     DecidingBody,
     EmployerType,
+    ExploitationType,
     HandedOverBy,
     IdentificationStatus,
     IndicatorList,
     Industry,
     NeedLevel,
     PlacementKind,
+    RecruitmentMethod,
     ReturnType,
+    TraffickerRelationship,
+    TraffickingEventType,
     TransitCentre,
 )
 
@@ -300,6 +305,111 @@ class DeterminationForm(forms.Form):
             deciding_body=data["deciding_body"],
             decided_on=data["decided_on"],
             deciding_body_name=data.get("deciding_body_name") or "",
+            note=data.get("note") or "",
+        )
+
+
+# ---------------------------------------------------------------- victim context (HTCDS)
+def _country_field(field: forms.Field, required: bool) -> None:
+    field.widget = QuickSelect()
+    field.choices = [("", _("Not known") if not required else "—"), *countries.choices()]  # type: ignore[attr-defined]
+
+
+class VictimContextForm(forms.Form):
+    recruitment_methods = forms.MultipleChoiceField(
+        label=_("How they were recruited"),
+        required=False,
+        choices=RecruitmentMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    relationship_to_trafficker = forms.ChoiceField(
+        label=_("Who recruited them: relationship to the trafficker"),
+        required=False,
+        choices=[("", _("Not known")), *TraffickerRelationship.choices],
+    )
+    control_methods = forms.MultipleChoiceField(
+        label=_("How they were controlled"),
+        required=False,
+        choices=ControlMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exploitation_types = forms.MultipleChoiceField(
+        label=_("Kinds of exploitation"),
+        required=False,
+        choices=ExploitationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=[("", _("Not known")), *Industry.choices])
+    destination_country = forms.ChoiceField(label=_("Destination country"), required=False)
+    destination_place = forms.CharField(label=_("Province or town there"), required=False, max_length=100)
+    duration_months = KhmerIntegerField(
+        label=_("How long it lasted, in months"), required=False, min_value=0, max_value=services.MAX_DURATION_MONTHS
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _country_field(self.fields["destination_country"], required=False)
+
+    def to_input(self) -> services.VictimContextInput:
+        data = self.cleaned_data
+        return services.VictimContextInput(
+            recruitment_methods=list(data.get("recruitment_methods") or []),
+            relationship_to_trafficker=data.get("relationship_to_trafficker") or "",
+            control_methods=list(data.get("control_methods") or []),
+            exploitation_types=list(data.get("exploitation_types") or []),
+            industry=data.get("industry") or "",
+            destination_country=data.get("destination_country") or "",
+            destination_place=data.get("destination_place") or "",
+            duration_months=data.get("duration_months"),
+            note=data.get("note") or "",
+        )
+
+
+class TraffickingEventForm(forms.Form):
+    """One trafficking step; its two places are picked with core's place picker (prefixes "origin" and
+    "destination", `PlaceForm`) in Cambodia, or typed abroad."""
+
+    kind = forms.ChoiceField(label=_("What happened"), choices=[*EMPTY, *TraffickingEventType.choices])
+    happened_on = KhmerDateField(label=_("Date"), help_text=_("The first day of the month when only that is known."))
+    origin_country = forms.ChoiceField(label=_("From: country"), required=False, initial="KH")
+    origin_place = forms.CharField(
+        label=_("From: place abroad"),
+        required=False,
+        max_length=100,
+        help_text=_("Abroad, type the province or town. In Cambodia, pick the place below."),
+    )
+    destination_country = forms.ChoiceField(label=_("To: country"), required=False)
+    destination_place = forms.CharField(
+        label=_("To: place abroad"),
+        required=False,
+        max_length=100,
+        help_text=_("Abroad, type the province or town. In Cambodia, pick the place below."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_event_%s")  # the context form on the same page has a destination too
+        super().__init__(*args, **kwargs)
+        _country_field(self.fields["origin_country"], required=True)
+        _country_field(self.fields["destination_country"], required=True)
+
+    def to_input(self, origin: PlaceForm, destination: PlaceForm) -> services.TraffickingEventInput:
+        data = self.cleaned_data
+
+        def place(form: PlaceForm, prefix: str) -> services.TraffickingPlace:
+            choice = form.cleaned_data.get("place") if form.is_valid() else None
+            return services.TraffickingPlace(
+                country=data.get(f"{prefix}_country") or "",
+                choice=choice or PlaceChoice(),
+                place=data.get(f"{prefix}_place") or "",
+            )
+
+        return services.TraffickingEventInput(
+            kind=data["kind"],
+            happened_on=data["happened_on"],
+            origin=place(origin, "origin"),
+            destination=place(destination, "destination"),
             note=data.get("note") or "",
         )
 

@@ -395,6 +395,158 @@ class Determination(OrgOwned):
         return f"{self.case_id}: {self.previous} → {self.status}"
 
 
+# ---------------------------------------------------------------- victim context (HTCDS v2.0, issue 11 item 2)
+# The values are HTCDS v2.0's own value names (data/htcds/htcds_fields_v2.0.json), so the standard export writes
+# them as they are; the labels are Karpear's words for them.
+class RecruitmentMethod(models.TextChoices):
+    """HTCDS vic_MethodOfRecruitment."""
+
+    PLACE_OF_BUSINESS = "AtAPlaceOfBusiness", _("At a place of business")
+    EDUCATIONAL_INSTITUTION = "AtAnEducationalInstitution", _("At a school or college")
+    AT_WORK = "AtWork", _("At work")
+    ONLINE_SOCIAL_NETWORKS = "ThroughOnlineSocialNetworks", _("Through online social networks")
+    ONLINE_ADVERTISEMENT = "ThroughAnOnlineAdvertisement", _("Through an online advertisement")
+    TELEVISION_ADVERT = "ThroughATelevisionAdvert", _("Through a television advertisement")
+    NEWSPAPER_ADVERT = "ThroughANewspaperAdvert", _("Through a newspaper advertisement")
+    FAMILY = "ThroughFamilyOrFamilyEvents", _("Through family or family events")
+    FRIENDS = "ThroughFriendsOrSocialEvents", _("Through friends or social events")
+    OTHER = "Other", _("Other")
+
+
+class TraffickerRelationship(models.TextChoices):
+    """HTCDS vic_RelationshipToTrafficker (its spelling of the last value kept)."""
+
+    FAMILIAL = "Familial", _("A family member")
+    ACQUAINTED = "Acquainted", _("Someone they knew")
+    UNACQUAINTED = "Unaquainted", _("A stranger")
+
+
+class ControlMethod(models.TextChoices):
+    """HTCDS vic_MethodsOfControl."""
+
+    PHYSICAL_THREATS = "PhysicalThreats", _("Threats of violence")
+    THREATS_LAW_ENFORCEMENT = "ThreatsLawEnforcement", _("Threats to call the police or immigration")
+    THREATENS_FAMILY = "ThreatensChildrenFamily", _("Threats against their children or family")
+    DEBT_BONDAGE = "DebtBondage", _("Debt bondage")
+    FALSE_PROMISES = "FalsePromises", _("False promises")
+    PHYSICAL_ABUSE = "PhysicalAbuse", _("Physical abuse")
+    SEXUAL_ABUSE = "SexualAbuse", _("Sexual abuse")
+    TAKES_EARNINGS = "TakesEarnings", _("Takes their earnings")
+    RESTRICTS_FINANCIAL_ACCESS = "RestrictsFinancialAccess", _("Keeps them from their money")
+    RESTRICTS_MEDICAL_CARE = "RestrictsMedicalCare", _("Keeps them from medical care")
+    WITHHOLDS_NECESSITIES = "WithholdsNecessities", _("Withholds food, water or sleep")
+    PSYCHOLOGICAL_ABUSE = "PsychologicalAbuse", _("Psychological abuse")
+    PSYCHOACTIVE_SUBSTANCE = "PsychoactiveSubstance", _("Drugs or alcohol forced on them")
+    EXCESSIVE_HOURS = "ExcessiveWorkingHours", _("Excessive working hours")
+    WITHHOLDS_DOCUMENTS = "WithholdsDocuments", _("Keeps their identity documents")
+    OTHER = "Other", _("Other")
+
+
+class ExploitationType(models.TextChoices):
+    """HTCDS vic_TypeOfExploitation."""
+
+    FORCED_LABOUR = "ForcedLabour", _("Forced labour")
+    SEXUAL_EXPLOITATION = "SexualExploitation", _("Sexual exploitation")
+    CHILD_LABOUR = "ChildLabour", _("Child labour")
+    FORCED_MARRIAGE = "ForcedMarriage", _("Forced marriage")
+    SERVITUDE = "Servitude", _("Servitude")
+    FORCED_MILITARY = "ForcedMilitaryByNonStateActors", _("Forced to serve an armed group")
+    ORGAN_REMOVAL = "OrganRemoval", _("Organ removal")
+    FORCED_BEGGING = "ForcedBegging", _("Forced begging")
+    FORCED_ADOPTION = "ForcedAdoption", _("Forced adoption")
+    SURROGACY = "Surrogacy", _("Forced surrogacy")
+    OTHER = "Other", _("Other")
+
+
+class TraffickingEventType(models.TextChoices):
+    """HTCDS hte_Type: the step of the trafficking an event was."""
+
+    RECRUITMENT = "Recruitment", _("Recruitment")
+    TRANSIT = "Transit", _("Transit")
+    EXPLOITATION = "Exploitation", _("Exploitation")
+
+
+class VictimContext(OrgOwned):
+    """What happened to the survivor, in HTCDS v2.0's terms (issue 11 item 2): how and by whom they were
+    recruited, how they were controlled, the exploitation, where and for how long. One per case, changed on its
+    own page; every change kept (history) and audited. Shared by a referral under "Screening"."""
+
+    case = models.OneToOneField(ProtectionCase, on_delete=models.PROTECT, related_name="victim_context")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    recruitment_methods = models.JSONField(_("how they were recruited"), default=list, blank=True)
+    relationship_to_trafficker = models.CharField(
+        _("who recruited them: relationship to the trafficker"),
+        max_length=12,
+        choices=TraffickerRelationship.choices,
+        blank=True,
+    )
+    control_methods = models.JSONField(_("how they were controlled"), default=list, blank=True)
+    exploitation_types = models.JSONField(_("kinds of exploitation"), default=list, blank=True)
+    industry = models.CharField(_("industry"), max_length=10, choices=Industry.choices, blank=True)
+    # ISO 3166-1 alpha-2 (core.countries) and the province or town there as typed.
+    destination_country = models.CharField(_("destination country"), max_length=2, blank=True)
+    destination_place = models.CharField(_("province or town there"), max_length=100, blank=True)
+    duration_months = models.PositiveSmallIntegerField(_("how long, in months"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("victim context")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} context"
+
+
+class TraffickingEvent(OrgOwned):
+    """One step of the trafficking (HTCDS's TraffickingEvent): recruitment, transit or exploitation, its date,
+    and where it went from and to. A place in Cambodia is picked from the gazetteer; abroad, the country and the
+    place as typed. An event recorded by mistake is taken off (`removed`), never deleted."""
+
+    case = models.ForeignKey(ProtectionCase, on_delete=models.PROTECT, related_name="trafficking_events")
+    person = models.ForeignKey("core.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("what happened"), max_length=12, choices=TraffickingEventType.choices)
+    happened_on = models.DateField(_("date"))
+    origin_country = models.CharField(_("country"), max_length=2)
+    origin_province = models.ForeignKey(
+        "core.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    origin_district = models.ForeignKey(
+        "core.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    origin_commune = models.ForeignKey(
+        "core.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    origin_village = models.ForeignKey(
+        "core.Village", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    origin_place = models.CharField(_("place abroad"), max_length=100, blank=True)
+    destination_country = models.CharField(_("country"), max_length=2)
+    destination_province = models.ForeignKey(
+        "core.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination_district = models.ForeignKey(
+        "core.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination_commune = models.ForeignKey(
+        "core.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination_village = models.ForeignKey(
+        "core.Village", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination_place = models.CharField(_("place abroad"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    removed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["happened_on", "id"]
+        verbose_name = _("trafficking event")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.happened_on}"
+
+
 # ---------------------------------------------------------------- assessment and service plan (issue 11, item 3)
 class NeedLevel(models.TextChoices):
     NONE = "none", _("No need")

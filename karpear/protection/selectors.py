@@ -43,6 +43,8 @@ from karpear.protection.models import (
     Stage,
     StageStep,
     SustainabilityIndicator,
+    TraffickingEvent,
+    VictimContext,
 )
 
 OPEN = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
@@ -206,6 +208,29 @@ def determinations(*, user: User, case: ProtectionCase) -> QuerySet[Determinatio
         access.visible(user, Determination.objects.filter(case=case))
         .select_related("recorded_by")
         .order_by("-decided_on", "-id")
+    )
+
+
+def victim_context(*, user: User, case: ProtectionCase) -> VictimContext | None:
+    """The case's victim context (HTCDS), if recorded and the user sees the screening section."""
+    return access.visible(user, VictimContext.objects.filter(case=case)).select_related("recorded_by").first()
+
+
+def trafficking_events(*, user: User, case: ProtectionCase) -> list[TraffickingEvent]:
+    """The case's trafficking steps the user sees, in the order they happened (one query, places joined)."""
+    return list(
+        access.visible(user, TraffickingEvent.objects.filter(case=case, removed=False))
+        .select_related(
+            "origin_province",
+            "origin_district",
+            "origin_commune",
+            "origin_village",
+            "destination_province",
+            "destination_district",
+            "destination_commune",
+            "destination_village",
+        )
+        .order_by("happened_on", "id")
     )
 
 

@@ -8,12 +8,14 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from karpear.core import countries
 from karpear.protection.models import (
     ClosureReason,
     FlagStatus,
     IdentificationStatus,
     PlacementKind,
     Stage,
+    TraffickingEventType,
     TransitCentre,
 )
 
@@ -41,6 +43,14 @@ def line(kind: str, detail: dict[str, Any]) -> str:
         return _("Screened: %(suggestion)s") % {"suggestion": _label(IdentificationStatus, suggestion)}
     if kind == "decided":
         return _("Identification decided: %(status)s") % {"status": _label(IdentificationStatus, detail["status"])}
+    if kind == "context_saved":
+        return _("What happened to the person recorded (recruitment, control, exploitation)")
+    if kind == "trafficking_event":
+        return _("Trafficking step recorded: %(event)s, %(origin)s → %(destination)s") % {
+            "event": _label(TraffickingEventType, detail.get("event", "")),
+            "origin": countries.name(detail.get("origin", "")),
+            "destination": countries.name(detail.get("destination", "")),
+        }
     if kind == "assessed":
         return _("Needs assessed")
     if kind == "plan_added":

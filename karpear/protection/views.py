@@ -23,11 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from karpear.core import access, countries, idempotency
 from karpear.core import selectors as core_selectors
+from karpear.core.forms import PlaceForm
 from karpear.core.place_picker import place_picker
 from karpear.core.roles import Capability
 from karpear.core.web import form_errors, page_of, redirect_after_post, render_page, user_of
 from karpear.protection import pdf, rights, selectors, services, timeline
-from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN
+from karpear.protection.declarations import SECTION_FOLLOW_UPS, SECTION_PLAN, SECTION_SCREENING
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.forms import (
     GROUP_ROWS,
@@ -48,6 +49,8 @@ from karpear.protection.forms import (
     RightsForm,
     ScreeningForm,
     StepForm,
+    TraffickingEventForm,
+    VictimContextForm,
     VisitForm,
     indicator_field,
 )
@@ -56,9 +59,12 @@ from karpear.protection.models import (
     NEED_DOMAINS,
     SCREENING_LISTS,
     ClosureReason,
+    ControlMethod,
     Dimension,
+    ExploitationType,
     IndicatorList,
     ProtectionCase,
+    RecruitmentMethod,
     Stage,
     Strength,
 )
@@ -515,6 +521,177 @@ def case_determination(request: HttpRequest, uuid: UUID) -> HttpResponse:
             messages.success(request, _("The decision is recorded."))
             return redirect_after_post(request, reverse("protection:case_screening", args=[case.uuid]))
     return _screening_page(request, case, determination_form=form, status=400)
+
+
+# ---------------------------------------------------------------- victim context (HTCDS) and trafficking events
+CONTEXT_FIELDS = (
+    "recruitment_methods",
+    "relationship_to_trafficker",
+    "control_methods",
+    "exploitation_types",
+    "industry",
+    "destination_country",
+    "destination_place",
+    "duration_months",
+    "note",
+)
+
+
+def _labels(choices: Any, values: list[str]) -> list[str]:
+    known = dict(choices.choices)
+    return [str(known.get(value, value)) for value in values]
+
+
+def _place_shown(event: Any, prefix: str) -> str:
+    """An event's place in the reader's language: the gazetteer's names in Cambodia, else as typed, then the
+    country (no query: the places are joined)."""
+    khmer = (translation.get_language() or "").startswith("km")
+    parts = []
+    for level in ("village", "commune", "district", "province"):
+        place = getattr(event, f"{prefix}_{level}")
+        if place is not None:
+            parts.append(place.name_km if khmer and place.name_km else place.name_en)
+    typed = getattr(event, f"{prefix}_place")
+    if typed:
+        parts.append(typed)
+    parts.append(countries.name(getattr(event, f"{prefix}_country")))
+    return ", ".join(parts)
+
+
+def _context_page(
+    request: HttpRequest,
+    case: ProtectionCase,
+    *,
+    context_form: VictimContextForm | None = None,
+    event_form: TraffickingEventForm | None = None,
+    origin_form: PlaceForm | None = None,
+    destination_form: PlaceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
+    shared = selectors.shared_sections(user=user, case=case)
+    saved = selectors.victim_context(user=user, case=case)
+    events = selectors.trafficking_events(user=user, case=case)
+    if context_form is None:
+        initial: dict[str, Any] = {"industry": case.industry}
+        if saved is not None:
+            initial = {name: getattr(saved, name) for name in CONTEXT_FIELDS}
+        context_form = VictimContextForm(initial=initial)
+    picker_data: Any = request.POST if request.method == "POST" and event_form is not None else {}
+    flags = selectors.context_flags(user, case)
+    context = {
+        "case": case,
+        "section_shared": shared is None or SECTION_SCREENING in shared,
+        "saved": saved,
+        "facts": [
+            (_("How they were recruited"), ", ".join(_labels(RecruitmentMethod, saved.recruitment_methods))),
+            (_("Who recruited them: relationship to the trafficker"), saved.get_relationship_to_trafficker_display()),
+            (_("How they were controlled"), ", ".join(_labels(ControlMethod, saved.control_methods))),
+            (_("Kinds of exploitation"), ", ".join(_labels(ExploitationType, saved.exploitation_types))),
+            (_("Industry"), saved.get_industry_display()),
+            (
+                _("Destination"),
+                ", ".join(
+                    part
+                    for part in (saved.destination_place, countries.name(saved.destination_country))
+                    if part and saved.destination_country
+                ),
+            ),
+            (
+                _("How long it lasted, in months"),
+                "" if saved.duration_months is None else str(saved.duration_months),
+            ),
+            (_("Note"), saved.note),
+        ]
+        if saved is not None
+        else [],
+        "events": [(e, _place_shown(e, "origin"), _place_shown(e, "destination")) for e in events],
+        "context_form": context_form,
+        "event_form": event_form
+        or TraffickingEventForm(initial={"origin_country": "KH", "destination_country": case.origin_country}),
+        "origin": place_picker(picker_data, prefix="origin", legend=_("From: place in Cambodia"), form=origin_form),
+        "destination": place_picker(
+            picker_data, prefix="destination", legend=_("To: place in Cambodia"), form=destination_form
+        ),
+        "can_edit": flags["can_screen"] and case.is_open,
+        "event_open": event_form is not None,
+        **flags,
+    }
+    return render_page(request, "protection/case_context.html", context, status=status)
+
+
+def _context_url(case: ProtectionCase) -> str:
+    return reverse("protection:case_context", args=[case.uuid])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotency.idempotent
+def case_context(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """What happened to the survivor (HTCDS victim context) and the steps of the trafficking."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid)
+    if request.method == "GET":
+        return _context_page(request, case)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    form = VictimContextForm(request.POST)
+    if form.is_valid():
+        try:
+            services.victim_context_save(actor=user, case=case, data=form.to_input())
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect_after_post(request, _context_url(case))
+    return _context_page(request, case, context_form=form, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def context_event_add(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Record one step of the trafficking with its two places (two place pickers on the page)."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    form = TraffickingEventForm(request.POST)
+    origin = PlaceForm(request.POST, prefix="origin")
+    destination = PlaceForm(request.POST, prefix="destination")
+    if "_place_refresh" in request.POST:  # no script: the pickers' lists redrawn, nothing saved
+        return _context_page(
+            request,
+            case,
+            event_form=TraffickingEventForm(initial=request.POST.dict()),
+            origin_form=origin,
+            destination_form=destination,
+        )
+    if form.is_valid() and origin.is_valid() and destination.is_valid():
+        try:
+            services.trafficking_event_add(actor=user, case=case, data=form.to_input(origin, destination))
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("The step is recorded."))
+            return redirect_after_post(request, _context_url(case) + "#events-h")
+    return _context_page(request, case, event_form=form, origin_form=origin, destination_form=destination, status=400)
+
+
+@login_required
+@require_POST
+@idempotency.idempotent
+def context_event_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Take off a trafficking step recorded by mistake."""
+    user = user_of(request)
+    case = selectors.case_for_user(user=user, uuid=uuid, write=True)
+    access.require(user, C.SCREEN)
+    try:
+        services.trafficking_event_remove(actor=user, case=case, event_uuid=request.POST.get("event", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _context_page(request, case, status=400)
+    messages.success(request, _("The step is taken off."))
+    return redirect_after_post(request, _context_url(case) + "#events-h")
 
 
 # ---------------------------------------------------------------- needs assessment, service plan, services delivered

@@ -110,6 +110,9 @@ def test_htcds_json_uses_the_standards_field_and_value_names(
         "prs_Citizenship": ["KHM"],
         "vic_TraffickingStatus": "PossibleVictimOfTrafficking",
         "vic_AgeWhenTrafficked": None,
+        "vic_MethodOfRecruitment": [],
+        "vic_RelationshipToTrafficker": None,
+        "vic_MethodsOfControl": [],
         "vic_TypeOfExploitation": ["ForcedLabour"],
         "vic_ForcedLabourIndustry": "F_Construction",
         "cas_Status": "Active",
@@ -129,6 +132,66 @@ def test_htcds_csv_joins_multiselects_with_semicolons(c: Consortium, django_capt
     men = [row for row in rows if row["prs_Gender"] == "Masculine"]
     assert len(men) == 3 and {row["vic_ForcedLabourIndustry"] for row in men} == {"A_AgricultureForestryAndFishing"}
     assert {row["hte_Country"] for row in men} == {"MYS"}
+
+
+def test_htcds_fills_the_victim_context_from_protections_record(
+    c: Consortium, django_capture_on_commit_callbacks: Any
+) -> None:
+    """What the caseworker recorded of what happened (protection's victim context and trafficking steps, read
+    through protection's indicators module) fills recruitment, control, exploitation, the age when trafficked and
+    the exploitation event; a typed place or an exact date never leaves."""
+    victim = case(c.caseworker, birth_year=2001, origin="TH", industry="")
+    context = apps.get_model("protection", "VictimContext")
+    event = apps.get_model("protection", "TraffickingEvent")
+    context.objects.create(
+        organisation=victim.organisation,
+        case=victim,
+        person=victim.person,
+        recruitment_methods=["ThroughOnlineSocialNetworks"],
+        relationship_to_trafficker="Unaquainted",
+        control_methods=["DebtBondage", "WithholdsDocuments"],
+        exploitation_types=["ForcedLabour", "Other"],
+        industry="J",
+        destination_country="KH",
+        recorded_by=c.caseworker,
+    )
+    for kind, day, destination in (
+        ("Recruitment", dt.date(2024, 6, 1), "TH"),
+        ("Exploitation", dt.date(2024, 7, 9), "MM"),
+    ):
+        event.objects.create(
+            organisation=victim.organisation,
+            case=victim,
+            person=victim.person,
+            kind=kind,
+            happened_on=day,
+            origin_country="KH",
+            destination_country=destination,
+            destination_place="Shwe Kokko",
+            recorded_by=c.caseworker,
+        )
+    job = run(c.me, standards.HTCDS, "json", django_capture_on_commit_callbacks)
+    rows = json.loads(bytes(job.content))
+    row = next(row for row in rows if row["vic_MethodOfRecruitment"])
+    assert {name: row[name] for name in list(row)[3:]} == {
+        "vic_AgeWhenTrafficked": 23,
+        "vic_MethodOfRecruitment": ["ThroughOnlineSocialNetworks"],
+        "vic_RelationshipToTrafficker": "Unaquainted",
+        "vic_MethodsOfControl": ["DebtBondage", "WithholdsDocuments"],
+        "vic_TypeOfExploitation": ["ForcedLabour", "Other"],
+        "vic_ForcedLabourIndustry": "J_InformationAndCommunication",
+        "cas_Status": "Active",
+        "hte_Type": "Exploitation",
+        "hte_Country": "MMR",  # not BUR, the code CLDR also aliases to Myanmar
+        "hte_State": None,
+    }
+    for name, value in row.items():
+        allowed = standards.htcds_values(name)
+        for item in value if isinstance(value, list) else [value]:
+            assert item is None or not allowed or item in allowed, (name, item)
+    assert "Shwe Kokko" not in bytes(job.content).decode() and "2024-07-09" not in bytes(job.content).decode()
+    flat = csv_rows(run(c.me, standards.HTCDS, "csv", django_capture_on_commit_callbacks))
+    assert any(r["vic_MethodsOfControl"] == "DebtBondage;WithholdsDocuments" for r in flat)
 
 
 def test_ctdc_has_the_27_variables_and_is_k_anonymous_by_pycanon(
