@@ -59,8 +59,17 @@ def test_every_request_body_is_declared_once_as_json(schema):
 
     assert bodies == {
         "auth_token_create": ["application/json"],
+        "justice_advocacy_create": ["application/json"],
+        "justice_case_studies_consent_create": ["application/json"],
+        "justice_case_studies_create": ["application/json"],
         "justice_cases_create": ["application/json"],
+        "justice_cases_lawyer_create": ["application/json"],
+        "justice_escalations_create": ["application/json"],
+        "justice_escalations_response_create": ["application/json"],
         "justice_hearings_create": ["application/json"],
+        "justice_repatriations_create": ["application/json"],
+        "justice_repatriations_handover_create": ["application/json"],
+        "justice_repatriations_status_create": ["application/json"],
         "justice_submissions_create": ["application/json"],
         "livelihoods_animal_events_create": ["application/json"],
         "livelihoods_animals_create": ["application/json"],
