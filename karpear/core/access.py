@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from karpear.core import roles
 from karpear.core.models import (
     Commune,
     Consent,
@@ -46,7 +47,6 @@ from karpear.core.models import (
     User,
     Village,
 )
-from karpear.core import roles
 from karpear.core.roles import Capability, RoleSpec, Scope, spec_for
 
 ANY_SECTION = "*"  # a person's own pseudonymous record is shared by every accepted referral of that person
