@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 
 from conftest import make_org, make_user
 from karpear.core import access, referrals, roles, services
-from karpear.core.models import Consent, Organisation, Person, User
+from karpear.core.models import Consent, Membership, Organisation, Person, Team, User
 from karpear.core.roles import Role
 from karpear.core.tests.factories import COMMUNE, OTHER_COMMUNE, limit_to_commune, place, register
 from karpear.core.tests.sample_module.declarations import SampleCapability
@@ -116,3 +116,25 @@ def test_a_modules_capability_outside_any_declaration_follows_the_roles_and_an_u
     assert not access.can(fresh(supervisor), "sample_no_such_capability")
     assert access.RULES.rule_exists("sample_print_visits")
     assert not access.RULES.rule_exists("sample_no_such_capability")
+
+
+def test_a_team_scoped_officer_sees_only_the_visits_they_made_when_visits_have_no_team(
+    orgs: dict[str, Organisation],
+) -> None:
+    """A visit has an owner (who made it) and no team field: for a legal officer's team scope that means their
+    own visits, not a teammate's, and none they made for another organisation. (Kills `owners or team` →
+    `owners and team` in `_owned`, which let the team scope see the whole organisation's visits, and
+    `condition &= mine` → `condition = mine`, which dropped the organisation.)"""
+    team = Team.objects.create(organisation=orgs["alpha"], name="Legal")
+    officer = make_user(orgs["alpha"], Role.LEGAL_OFFICER, username="lawyer", team=team)
+    teammate = make_user(orgs["alpha"], Role.LEGAL_OFFICER, username="teammate", team=team)
+    Membership.objects.create(user=officer, organisation=orgs["beta"], role=Role.CASEWORKER)
+    person = register(make_user(orgs["alpha"], Role.CASEWORKER, username="cw"), name_latin="Sok Dara")
+    visit(person, officer, "the officer's own")
+    visit(person, teammate, "a teammate's")
+    beta_person = register(make_user(orgs["beta"], Role.CASEWORKER, username="beta-cw"), name_latin="Keo Nary")
+    visit(beta_person, officer, "made for beta")
+
+    as_alpha = fresh(officer)
+    as_alpha._karpear_active_org = orgs["alpha"].pk  # type: ignore[attr-defined]
+    assert set(access.visible(as_alpha, Visit.objects.all()).values_list("note", flat=True)) == {"the officer's own"}

@@ -13,8 +13,8 @@ import pytest
 from karpear.core import access
 from karpear.core.models import User
 from karpear.core.tests.factories import COMMUNE, OTHER_COMMUNE, limit_to_commune, place, register
-from karpear.livelihoods import services
-from karpear.livelihoods.models import GroupMember
+from karpear.livelihoods import market_services, services
+from karpear.livelihoods.models import Buyer, GroupMember
 from karpear.livelihoods.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +41,15 @@ def test_a_place_limited_officer_sees_the_members_of_groups_in_their_commune_whe
 
     seen = access.visible(User.objects.get(pk=officer.pk), GroupMember.objects.all())
     assert list(seen) == [lives_elsewhere]
+
+
+def test_a_place_limited_officer_sees_no_buyer_since_buyers_are_declared_without_places() -> None:
+    """A model declared with neither places nor a person is closed to a place-limited member (core's deny by
+    default). (Kills `places is None or no places` → `and` in `_place_filter`, which went on to unpack the
+    missing place fields.)"""
+    officer = f.officer()
+    market_services.buyer_add(actor=officer, name="Svay Rieng rice mill", kind=Buyer.Kind.RICE_MILL)
+    assert access.visible(User.objects.get(pk=officer.pk), Buyer.objects.all()).count() == 1
+    limit_to_commune(officer, COMMUNE)
+
+    assert not access.visible(User.objects.get(pk=officer.pk), Buyer.objects.all()).exists()

@@ -70,6 +70,8 @@ def declare() -> None:
     # reaches only visits they made themselves (a per-capability scope).
     roles.grant(Role.CASE_SUPERVISOR, [C.VIEW_VISIT, C.PRINT_VISITS])
     roles.grant(Role.ME_OFFICER, [C.VIEW_VISIT], scope=Scope.OWN)
+    # The legal officer's team scope on a record with an owner but no team field: their own visits only.
+    roles.grant(Role.LEGAL_OFFICER, [C.VIEW_VISIT])
     access.register(
         Visit,
         view=C.VIEW_VISIT,
