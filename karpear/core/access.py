@@ -102,7 +102,7 @@ def has_capability(user: User, capability: str) -> bool:
 
 def needs_two_factor(user: User) -> bool:
     """True when any of the user's roles may read identifying details, and for back-office (staff) accounts."""
-    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+    if user.is_staff or user.is_superuser:  # an anonymous user has both, false
         return True
     return any(spec_for(m.role).needs_two_factor for m in memberships_of(user))
 

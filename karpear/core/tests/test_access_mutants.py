@@ -616,3 +616,19 @@ def test_a_legal_officer_with_no_team_sees_the_referral_assigned_to_them_not_a_c
 
     assert sees(lawyer, Person.objects.filter(pk=people[0].pk))
     assert not sees(lawyer, Person.objects.filter(pk=people[1].pk))
+
+
+# ---------------------------------------------------------------- second factor
+def test_back_office_staff_and_superusers_need_a_second_factor_whatever_their_role(
+    two: dict[str, Organisation],
+) -> None:
+    """A field officer's role asks for no second factor; the same account made staff (the back office) or a
+    superuser does, each on its own. (Kills `is_staff or is_superuser` → `and`, and each half dropped.)"""
+    officer = make_user(two["alpha"], Role.FIELD_OFFICER, username="officer")
+    assert not access.needs_two_factor(fresh(officer))
+
+    User.objects.filter(pk=officer.pk).update(is_staff=True)
+    assert access.needs_two_factor(fresh(officer))
+
+    User.objects.filter(pk=officer.pk).update(is_staff=False, is_superuser=True)
+    assert access.needs_two_factor(fresh(officer))
