@@ -8,6 +8,7 @@ to close the case; CCPCR's supervisor approves the closure, in Khmer."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -24,6 +25,17 @@ from karpear.protection.models import CaseEvent, ProtectionCase, ServiceDelivery
 from karpear.protection.tests.conftest import catalogue, indicators, lifecycle  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("indicators", "catalogue", "lifecycle")]
+
+
+def _pick(page: Page, select: str, value: str, *, then: str) -> None:
+    """Pick a place level in a place picker and wait until its redrawn copy is live. htmx binds the new picker's
+    change trigger only when the swap settles; a pick made in between (a machine under load, never a person's
+    hand) would go unheard and the next level never load."""
+    page.select_option(select, value)
+    page.locator(then).wait_for(state="attached")
+    expect(page.locator(f"fieldset.picker:has({select})")).not_to_have_class(
+        re.compile(r"htmx-(request|swapping|settling)")
+    )
 
 
 def _day(days_ago: int) -> str:
@@ -83,10 +95,8 @@ def test_a_returnee_goes_from_intake_to_an_approved_closure(
     cw.select_option("#id_event_kind", "Recruitment")
     cw.fill("#id_event_happened_on", _day(500))
     cw.select_option("#id_event_origin_country", "KH")
-    cw.select_option("#id_origin-province", PROVINCE)
-    cw.locator(f"#id_origin-district option[value='{DISTRICT}']").wait_for(state="attached")
-    cw.select_option("#id_origin-district", DISTRICT)
-    cw.locator(f"#id_origin-commune option[value='{COMMUNE}']").wait_for(state="attached")
+    _pick(cw, "#id_origin-province", PROVINCE, then=f"#id_origin-district option[value='{DISTRICT}']")
+    _pick(cw, "#id_origin-district", DISTRICT, then=f"#id_origin-commune option[value='{COMMUNE}']")
     cw.select_option("#id_origin-commune", COMMUNE)
     cw.select_option("#id_event_destination_country", "TH")
     cw.fill("#id_event_destination_place", "Rayong")
