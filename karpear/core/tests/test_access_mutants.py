@@ -632,3 +632,67 @@ def test_back_office_staff_and_superusers_need_a_second_factor_whatever_their_ro
 
     User.objects.filter(pk=officer.pk).update(is_staff=False, is_superuser=True)
     assert access.needs_two_factor(fresh(officer))
+
+
+# ---------------------------------------------------------------- memberships
+def test_the_members_of_a_deactivated_organisation_lose_its_records(two: dict[str, Organisation]) -> None:
+    """(Kills `organisation__is_active=True` dropped from `memberships_of`.)"""
+    caseworker = make_user(two["alpha"], Role.CASE_SUPERVISOR, username="sup")
+    register(caseworker, name_latin="Sok Dara")
+    assert sees(caseworker, Person.objects.all())
+
+    Organisation.objects.filter(pk=two["alpha"].pk).update(is_active=False)
+    assert access.memberships_of(fresh(caseworker)) == []
+    assert not sees(caseworker, Person.objects.all())
+
+
+def test_a_deactivated_account_has_no_membership_and_sees_nothing(two: dict[str, Organisation]) -> None:
+    """(Kills `is_authenticated and is_active` → `or` in `memberships_of`.)"""
+    supervisor = make_user(two["alpha"], Role.CASE_SUPERVISOR, username="sup")
+    register(supervisor, name_latin="Sok Dara")
+    User.objects.filter(pk=supervisor.pk).update(is_active=False)
+
+    assert access.memberships_of(fresh(supervisor)) == []
+    assert not sees(supervisor, Person.objects.all())
+
+
+def test_a_membership_is_read_with_its_organisation_team_and_inviter_in_one_query(
+    two: dict[str, Organisation], django_assert_num_queries: Any
+) -> None:
+    """The middleware reads them on every request. (Kills `team` or `invited_by` dropped from the
+    select_related of `memberships_of`.)"""
+    team = Team.objects.create(organisation=two["alpha"], name="T")
+    inviter = make_user(two["alpha"], Role.ORG_ADMIN, username="admin")
+    member = make_user(two["alpha"], Role.CASEWORKER, username="cw", team=team)
+    Membership.objects.filter(user=member).update(invited_by=inviter)
+    user = fresh(member)
+    with django_assert_num_queries(1):
+        (membership,) = access.memberships_of(user)
+        assert (membership.organisation.short_name, membership.team.name, membership.invited_by.username) == (
+            "alpha",
+            "T",
+            "admin",
+        )
+
+
+def test_a_session_naming_an_organisation_the_user_left_acts_through_their_first_membership(
+    two: dict[str, Organisation],
+) -> None:
+    """(Kills the fallback of `membership_for` made none, or the second membership.)"""
+    user = make_user(two["alpha"], Role.CASEWORKER, username="cw")
+    Membership.objects.create(user=user, organisation=two["beta"], role=Role.CASE_SUPERVISOR)
+    left = acting(user, two["gamma"])
+
+    membership = access.membership_for(left)
+    assert membership is not None and membership.organisation_id == two["alpha"].pk
+
+
+def test_a_signed_in_account_with_no_membership_reads_not_even_the_public_gazetteer(
+    two: dict[str, Organisation],
+) -> None:
+    """Public models (places, organisations) are for members. (Kills the membership check of `visible()` for
+    public models made always true.)"""
+    stranger = User.objects.create_user(username="stranger", password="x" * 20)
+    member = make_user(two["alpha"], Role.CASEWORKER, username="cw")
+    assert sees(member, Commune.objects.all())
+    assert not sees(stranger, Commune.objects.all())
