@@ -72,8 +72,32 @@ def _matrix_key(route: Any) -> tuple[Any, ...]:
     return (route.kind, route.method == "get")
 
 
+# The test files written against mutants of each mutated module (docs/testing.md): small, fast, and each aimed
+# at one way the code can go wrong.
+_AIMED = {
+    ".access.": ("test_access_mutants", "test_access_places"),
+    ".audit.": ("test_audit",),
+}
+
+
+def _aimed_first(items: list[pytest.Item]) -> None:
+    """Run the tests written against this module's mutants before the rest (mutmut's order otherwise kept).
+
+    mutmut orders a mutant's tests fastest first and stops at the first failure; the fastest tests are rarely
+    the ones that notice a changed access rule, so a killed mutant of a hot function used to run 6–9 s of
+    other tests before the one aimed at it. Only the order changes: a survivor still runs every test.
+    """
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    aimed = next((files for module, files in _AIMED.items() if module in mutant), ())
+    if aimed:
+        items.sort(key=lambda item: not item.path.name.startswith(aimed))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not os.environ.get(_ENV) or os.environ.get("KARPEAR_MUTATION_MATRIX") == "all":
+    if not os.environ.get(_ENV):
+        return
+    _aimed_first(items)
+    if os.environ.get("KARPEAR_MUTATION_MATRIX") == "all":
         return
     from karpear.core.tests.matrix import collect
 
