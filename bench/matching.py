@@ -57,12 +57,12 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- Karpear
-def run_karpear(size: int, save_model: bool, seed: int = 16) -> dict[str, Any]:
-    from bench.matching_data import generate
+def records_of(data: Any, *, family: bool = True) -> list[Any]:
+    """The synthetic set as the engine's records: what core's models hold of each registration (with
+    `family`, the mother's name and the household's other members too)."""
     from karpear.matching.engine import model as engine
 
-    data = generate(size, seed=seed)
-    records = [
+    return [
         engine.Record(
             key=p.key,
             name_km=p.name_km,
@@ -72,9 +72,19 @@ def run_karpear(size: int, save_model: bool, seed: int = 16) -> dict[str, Any]:
             village=p.village,
             phone=p.phone,
             ids=tuple(v for v in (p.national_id, p.passport) if v),
+            mother_name=p.mother_name if family else "",
+            household=p.household if family else (),
         )
         for p in data.records
     ]
+
+
+def run_karpear(size: int, save_model: bool, seed: int = 16, family: bool = True) -> dict[str, Any]:
+    from bench.matching_data import generate
+    from karpear.matching.engine import model as engine
+
+    data = generate(size, seed=seed)
+    records = records_of(data, family=family)
     start = time.perf_counter()
     stages = {}
     prep = engine.prepare(records, engine.learn_spellings(records))
@@ -95,7 +105,7 @@ def run_karpear(size: int, save_model: bool, seed: int = 16) -> dict[str, Any]:
     found = {_pair(keys[a[i]], keys[b[i]]) for i in (probability >= fitted.threshold).nonzero()[0]}
     blocked = {_pair(keys[x], keys[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)}
     result = {
-        "method": "karpear",
+        "method": "karpear" if family else "karpear-no-family",
         "size": size,
         "seconds": round(seconds, 2),
         "peak_mb": round(_peak_mb()),
@@ -265,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k")
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--no-febrl", action="store_true")
+    parser.add_argument(
+        "--no-family",
+        action="store_true",
+        help="also run Karpear without the mother's name and household members (the evidence before issue 16's s7)",
+    )
     parser.add_argument("--save-model", action="store_true", help="store the largest size's estimate as default")
     parser.add_argument("--seed", type=int, default=16, help="the synthetic set's seed (16: the evaluation set)")
     args = parser.parse_args(argv)
@@ -274,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         results.append(_in_child(run_karpear, size, args.save_model and size == max(sizes), args.seed))
         print(json.dumps(results[-1]), flush=True)
+        if args.no_family:
+            results.append(_in_child(run_karpear, size, False, args.seed, False))
+            print(json.dumps(results[-1]), flush=True)
         if not args.no_splink:
             results.append(_in_child(run_splink, size, args.seed))
             print(json.dumps(results[-1]), flush=True)

@@ -4,7 +4,8 @@ frequency (half powers of two) among its candidate pairs, a pair proposed from 0
 evaluation set (seed 16). Supervised, so not a method Karpear may use; it says how far any model over the same
 comparisons can go. Not a test; prints one line.
 
-    .venv/bin/python bench/matching_ceiling.py 100000
+    .venv/bin/python bench/matching_ceiling.py 100000               # every comparison
+    .venv/bin/python bench/matching_ceiling.py 100000 --no-family   # without the mother's name and household
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.matching import records_of  # noqa: E402
 from bench.matching_data import generate  # noqa: E402
 from karpear.matching.engine import model as engine  # noqa: E402
 
@@ -29,19 +31,7 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 def features(seed: int, size: int) -> tuple[list[tuple[int, ...]], np.ndarray, int]:
     data = generate(size, seed=seed)
-    records = [
-        engine.Record(
-            key=p.key,
-            name_km=p.name_km,
-            name_latin=p.name_latin,
-            birth_year=p.birth_year,
-            sex=p.sex,
-            village=p.village,
-            phone=p.phone,
-            ids=tuple(v for v in (p.national_id, p.passport) if v),
-        )
-        for p in data.records
-    ]
+    records = records_of(data, family=FAMILY)
     prep = engine.prepare(records, engine.learn_spellings(records))
     a, b = engine.candidate_pairs(prep)
     levels = engine.compare(prep, a, b)
@@ -50,6 +40,9 @@ def features(seed: int, size: int) -> tuple[list[tuple[int, ...]], np.ndarray, i
     keys = prep.keys
     label = np.array([_pair(keys[x], keys[y]) in truth for x, y in zip(a.tolist(), b.tolist(), strict=True)])
     return [(*row, t) for row, t in zip(levels.tolist(), bucket.tolist(), strict=True)], label, len(truth)
+
+
+FAMILY = "--no-family" not in sys.argv  # the mother's name and household members compared, or not
 
 
 def main(size: int) -> None:
@@ -67,4 +60,5 @@ def main(size: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    sizes = [a for a in sys.argv[1:] if a.isdigit()]
+    main(int(sizes[0]) if sizes else 100_000)

@@ -8,7 +8,16 @@ TA, a split vowel, the marks of a syllable in another order), zero-width charact
 one or two (or unknown: an estimated age), another phone or none, another commune (moved), the ID number
 kept or not. About a third of the second registrations carry the name in the other script only (Khmer only
 on one, Latin only on the other): the case that matters most. Siblings (same family name, village and often
-phone, other given name, a few years apart) make the hard non-matches. Pure Python, no Django.
+phone, other given name, a few years apart, the same parents) make the hard non-matches.
+
+Each person belongs to a family (father, mother, children; a registered sibling is one of its children), and
+each registration carries, independently, what core's models hold of it: the mother's name (Identity.mother_name)
+on MOTHER_SHARE of registrations, and the other members of the person's household (core.Household: its members'
+names) on HOUSEHOLD_SHARE, each member listed or not, typed in the registration's script with the usual
+variants and typos. These shares are assumptions, not measurements: a returnee's family is often traced for
+reintegration, but many registrations carry neither. The family evidence is drawn from a random stream of its
+own, so the records' other fields are those of the set without it (the same seed gives the same people).
+Pure Python, no Django.
 """
 
 from __future__ import annotations
@@ -31,6 +40,9 @@ class Person:
     national_id: str
     passport: str
     person: int  # the true identity: records of one person share it
+    mother_name: str = ""  # as typed on this registration (either script), "" when not asked
+    household: tuple[str, ...] = ()  # the other members of the household registered with this person
+    family: int = -1  # the true family (siblings share it): for analysis only, never given to a matcher
 
     @property
     def commune(self) -> str:
@@ -128,11 +140,63 @@ def _zero_width(rng: random.Random, text: str) -> str:
     return text[:i] + rng.choice(ZERO_WIDTH) + text[i:]
 
 
+MOTHER_SHARE = 0.4  # registrations that carry the mother's name
+HOUSEHOLD_SHARE = 0.35  # registrations that list the household's other members
+MEMBER_LISTED = 0.7  # each member of the family is listed (when the household is)
+FAMILY_TYPO = 0.1  # a relative's name typed with a typo
+
+
+@dataclass
+class Family:
+    number: int
+    father: tuple[Name, Name]  # (family name, given name)
+    mother: tuple[Name, Name]
+    children: list[tuple[int, tuple[Name, Name]]]  # (identity, or -1 for a child never registered; name)
+
+
 class Generator:
     def __init__(self, seed: int = 16) -> None:
         self.rng = random.Random(seed)
         self.names = NamePicker(self.rng)
         self.count = 0
+        # the family evidence has its own stream: the other fields stay those of the set without it
+        self.family_rng = random.Random(f"family-{seed}")
+        self.family_names = NamePicker(self.family_rng)
+        self.families = 0
+
+    def family(self, family_name: Name) -> Family:
+        rng, names = self.family_rng, self.family_names
+        children = [(-1, (family_name, names.given(rng.choice(("female", "male"))))) for _ in range(rng.randint(0, 3))]
+        self.families += 1
+        return Family(
+            self.families, (family_name, names.given("male")), (names.family(), names.given("female")), children
+        )
+
+    def _typed(self, name: tuple[Name, Name], script: str) -> str:
+        """A relative's name as a registration types it, in its script (either, when it has both)."""
+        rng, names = self.family_rng, self.family_names
+        if script == "both":
+            script = "km" if rng.random() < 0.5 else "latin"
+        if script == "km":
+            text = names.khmer_name(*name)
+            return _typo_khmer(rng, text) if rng.random() < FAMILY_TYPO else text
+        text = names.latin_name(*name)
+        return _typo_latin(rng, text) if rng.random() < FAMILY_TYPO else text
+
+    def relatives(self, person: Person, family: Family) -> Person:
+        """What this registration says of the person's family: the mother's name, the household's members."""
+        rng = self.family_rng
+        mother = self._typed(family.mother, person.script) if rng.random() < MOTHER_SHARE else ""
+        household: tuple[str, ...] = ()
+        if rng.random() < HOUSEHOLD_SHARE:
+            own = next((name for who, name in family.children if who == person.person), None)
+            # a family does not give two children one given name: a child drawn with the person's is left out
+            children = (
+                name for who, name in family.children if who != person.person and (own is None or name[1] != own[1])
+            )
+            members = [family.father, family.mother, *children]
+            household = tuple(self._typed(m, person.script) for m in members if rng.random() < MEMBER_LISTED)
+        return replace(person, mother_name=mother, household=household, family=family.number)
 
     def _key(self) -> str:
         self.count += 1
@@ -230,6 +294,7 @@ def generate(size: int, *, duplicate_share: float = 0.2, cross_script_share: flo
     people = round(size / (1 + duplicate_share))
     records: list[Person] = []
     names: list[tuple[Name, Name]] = []
+    families: list[Family] = []
     for identity in range(people):
         if records and rng.random() < 0.1:  # a sibling of someone already registered
             index = rng.randrange(max(0, len(records) - 50), len(records))
@@ -239,10 +304,14 @@ def generate(size: int, *, duplicate_share: float = 0.2, cross_script_share: flo
             if person.birth_year is not None and sibling.birth_year is not None:
                 gap = rng.choice((-6, -5, -4, -3, -2, 2, 3, 4, 5, 6))
                 person = replace(person, birth_year=sibling.birth_year + gap)
+            kin = families[index]
         else:
             person = gen.person(identity)
+            kin = gen.family(gen._last_names[0])
+        kin.children.append((identity, gen._last_names))
         records.append(person)
         names.append(gen._last_names)
+        families.append(kin)
     true_pairs: set[tuple[str, str]] = set()
     cross: set[tuple[str, str]] = set()
     for index in rng.sample(range(people), min(size - people, people)):
@@ -250,10 +319,13 @@ def generate(size: int, *, duplicate_share: float = 0.2, cross_script_share: flo
         family, given = names[index]
         crossing = original.script != "both" and rng.random() < cross_script_share / 0.5
         second = gen.again(original, family, given, cross_script=crossing)
-        records.append(second)
+        records.append(gen.relatives(second, families[index]))
         pair = (original.key, second.key)
         true_pairs.add(pair)
         if {original.script, second.script} == {"km", "latin"}:
             cross.add(pair)
+    # the first registrations' family evidence, once every family is complete (a sibling registered later
+    # is listed in an earlier registration's household too)
+    records[:people] = [gen.relatives(person, families[i]) for i, person in enumerate(records[:people])]
     rng.shuffle(records)
     return EvalSet(records, true_pairs, cross)

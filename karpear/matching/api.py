@@ -26,6 +26,7 @@ from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import ExportJob, Person, User
 from karpear.core.roles import Capability
 from karpear.matching import selectors, services
+from karpear.matching.engine import model as engine
 from karpear.matching.models import MatchPair
 
 BATCH_KIND = "matching_clusters"
@@ -39,7 +40,7 @@ def _user(request: Request) -> User:
 class MatchEvidenceSerializer(serializers.Serializer[Any]):
     """One comparison of the two records: its level and the weight it adds (positive for the same person)."""
 
-    comparison = serializers.ChoiceField(choices=["name", "birth_year", "place", "phone", "id_number", "sex"])
+    comparison = serializers.ChoiceField(choices=list(engine.COMPARISONS))
     level = serializers.CharField(help_text="e.g. name_exact, name_jw_88, year_1, place_commune, phone_same")
     label = serializers.CharField(help_text="The level in words, in the caller's language")  # type: ignore[assignment]  # a field named like Field.label
     weight = serializers.FloatField(help_text="log2(m/u): positive for the same person, negative against")

@@ -1,5 +1,5 @@
 """What the matching app tells core (docs/writing-a-module.md): how its models are scoped, the duplicate finder
-core's registration check calls, the organisation-wide check (an export kind), URLs, menu and work list.
+core's registration check calls, the organisation-wide check (an export kind), URLs, menu, work list and demo data.
 
 It adds no capability: deciding on likely matches is core's `review_duplicates` (case supervisors), and the
 registration check runs for whoever registers (core shows names only to roles with view_identity).
@@ -29,6 +29,12 @@ def _run_batch(job: ExportJob, progress: Callable[[int, int], None]) -> registry
     return exports.clusters(job, progress)
 
 
+def _load_demo(context: registry.DemoContext) -> None:
+    from karpear.matching import demo
+
+    demo.load(context)
+
+
 def declare() -> None:
     from karpear.matching import selectors
     from karpear.matching.models import MatchInquiry, MatchPair
@@ -52,3 +58,4 @@ def declare() -> None:
         formats=["xlsx", "csv", "json"],
         run=_run_batch,
     )
+    registry.demo_loader("matching", "matching", _load_demo, after=["core"])

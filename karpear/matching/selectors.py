@@ -8,17 +8,19 @@ for the list; across organisations only to compute the yes/no, audited, never re
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import access, audit
-from karpear.core.models import Person, User
+from karpear.core.models import Identity, Person, User
 from karpear.core.roles import Capability
 from karpear.core.selectors import DuplicateCandidate, DuplicateKeys
 from karpear.matching.engine import model as engine
@@ -48,12 +50,53 @@ EVIDENCE_LABELS: dict[str, Promise] = {
     "id_differs": _("different ID or passport number"),
     "sex_same": _("same sex"),
     "sex_differs": _("different sex"),
+    "mother_same": _("same mother's name"),
+    "mother_close": _("similar mother's name"),
+    "mother_differs": _("different mother's name"),
+    "household_most": _("several household members in common"),
+    "household_some": _("a household member in common"),
+    "household_none": _("no household member in common"),
 }
 
 
 @cache
 def model() -> engine.Model:
     return engine.default_model()
+
+
+FREQUENCIES_MAX_AGE = 3600.0  # seconds: the name frequencies are counted again at least this often
+FREQUENCIES_DRIFT = 0.02  # ... and whenever the number of people changed by more than this share
+_frequencies: dict[str, tuple[float, int, engine.NameFrequencies]] = {}
+_frequencies_lock = threading.Lock()
+
+
+def name_frequencies() -> engine.NameFrequencies:
+    """How many people bear each name, among everyone registered (all organisations: a name's commonness is
+    the population's; only the counts are kept, nothing about anyone leaves this function), read with the
+    shipped model's spellings: the term frequencies the organisation-wide check uses, so that scoring one
+    registration weighs a common name as the batch does. Cached per process; counted again after
+    FREQUENCIES_MAX_AGE or when the number of people moved by more than FREQUENCIES_DRIFT (any change under
+    1,000 people). One grouped query and the folding of each distinct name."""
+    people = Identity.objects.count()
+    now = time.monotonic()
+    cached = _frequencies.get("all")
+    if cached is not None:
+        at, counted, table = cached
+        drift = abs(people - counted)
+        fresh = now - at < FREQUENCIES_MAX_AGE
+        if fresh and (drift == 0 or (people >= 1000 and drift <= FREQUENCIES_DRIFT * people)):
+            return table
+    rows = Identity.objects.order_by().values_list("name_km", "name_latin").annotate(people=Count("pk"))
+    table = engine.name_frequencies(rows.iterator(), model().spellings)
+    with _frequencies_lock:
+        _frequencies["all"] = (now, people, table)
+    return table
+
+
+def clear_caches() -> None:
+    """Forget the cached name frequencies (tests; after a bulk import)."""
+    with _frequencies_lock:
+        _frequencies.clear()
 
 
 _FIELDS = (
@@ -67,10 +110,46 @@ _FIELDS = (
     "identity__phone",
     "identity__national_id",
     "identity__passport_number",
+    "identity__mother_name",
+    "household_id",
 )
 
+HOUSEHOLD_CHUNK = 900  # household ids per query (SQLite's limit on parameters)
 
-def _record(row: dict[str, Any]) -> engine.Record:
+
+def _household_members(household_ids: Iterable[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """The members of these households: household id -> [(person id, Khmer name, Latin name)]. Read only to
+    compare (the evidence says "a household member in common", never who)."""
+    ids = sorted(set(household_ids))
+    members: dict[int, list[tuple[int, str, str]]] = {}
+    for start in range(0, len(ids), HOUSEHOLD_CHUNK):
+        rows = Person.objects.filter(household_id__in=ids[start : start + HOUSEHOLD_CHUNK], identity__isnull=False)
+        for household, pk, km, latin in rows.values_list(
+            "household_id", "pk", "identity__name_km", "identity__name_latin"
+        ).order_by("household_id", "pk"):
+            members.setdefault(household, []).append((pk, km or "", latin or ""))
+    return members
+
+
+def _others_in_household(
+    members: dict[int, list[tuple[int, str, str]]], household: int | None, pk: int
+) -> tuple[str, ...]:
+    return tuple(
+        name
+        for other, km, latin in members.get(household or 0, ())[: engine.HOUSEHOLD_WIDTH + 1]
+        if other != pk
+        for name in (km, latin)
+        if name
+    )
+
+
+def _records(rows: Sequence[dict[str, Any]]) -> list[engine.Record]:
+    """Rows of `_FIELDS` as the engine's records, each with its household's other members' names."""
+    members = _household_members(row["household_id"] for row in rows if row["household_id"])
+    return [_record(row, _others_in_household(members, row["household_id"], row["pk"])) for row in rows]
+
+
+def _record(row: dict[str, Any], household: tuple[str, ...] = ()) -> engine.Record:
     return engine.Record(
         key=str(row["pk"]),
         name_km=row["identity__name_km"] or "",
@@ -81,11 +160,16 @@ def _record(row: dict[str, Any]) -> engine.Record:
         commune=row["commune_id"] or "",
         phone=row["identity__phone"] or "",
         ids=tuple(v for v in (row["identity__national_id"], row["identity__passport_number"]) if v),
+        mother_name=row["identity__mother_name"] or "",
+        household=household,
     )
 
 
 def record_of(person: Person) -> engine.Record:
     identity = getattr(person, "identity", None)
+    household: tuple[str, ...] = ()
+    if person.household_id:
+        household = _others_in_household(_household_members([person.household_id]), person.household_id, person.pk)
     return engine.Record(
         key=str(person.pk),
         name_km=identity.name_km if identity else "",
@@ -96,6 +180,8 @@ def record_of(person: Person) -> engine.Record:
         commune=person.commune_id or "",
         phone=identity.phone if identity else "",
         ids=tuple(v for v in ((identity.national_id, identity.passport_number) if identity else ()) if v),
+        mother_name=identity.mother_name if identity else "",
+        household=household,
     )
 
 
@@ -128,7 +214,7 @@ def _pool(people: QuerySet[Person], query: engine.Record) -> QuerySet[Person]:
 
 def _score(query: engine.Record, people: QuerySet[Person]) -> list[engine.Match]:
     rows = list(_pool(people, query).values(*_FIELDS)[:POOL])
-    return engine.match_one(query, [_record(row) for row in rows], model())
+    return engine.match_one(query, _records(rows), model(), frequencies=name_frequencies())
 
 
 def _rejected_with(person: Person | None) -> set[int]:

@@ -158,7 +158,7 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
     rows = list(people.values(*selectors._FIELDS))
     total = len(rows)
     progress(0, total)
-    records = [selectors._record(row) for row in rows]
+    records = selectors._records(rows)
     fitted = selectors.model().for_population(total)
     # the organisation's own people in both scripts say how its staff write Khmer names in Latin letters
     spellings = {**fitted.spellings, **engine.learn_spellings(records)}

@@ -15,6 +15,7 @@ best of them: so "សុខ ចាន់ធា", "Sok Chantha" and "Chanthea Sok
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -35,7 +36,9 @@ from karpear.matching.engine.khmer import folded_words
 @dataclass(frozen=True)
 class Record:
     """One registration. `village` and `commune` are gazetteer codes (PPDDCCVV, PPDDCC); `ids` are ID card
-    and passport numbers as typed; `phone` any form (its last eight digits are compared)."""
+    and passport numbers as typed; `phone` any form (its last eight digits are compared); `mother_name` the
+    mother's name (either script); `household` the names (either script) of the other members of the person's
+    household."""
 
     key: str
     name_km: str = ""
@@ -46,6 +49,8 @@ class Record:
     commune: str = ""
     phone: str = ""
     ids: tuple[str, ...] = ()
+    mother_name: str = ""
+    household: tuple[str, ...] = ()
 
 
 class EmptyName(ValueError):
@@ -95,6 +100,12 @@ PLACE_LEVELS = ("place_village", "place_commune", "place_district", "place_provi
 PHONE_LEVELS = ("phone_same", "phone_differs")
 ID_LEVELS = ("id_same", "id_differs")
 SEX_LEVELS = ("sex_same", "sex_differs")
+# the mother's name, as the name (Jaro–Winkler of the best arrangement)
+MOTHER_LEVELS = ("mother_same", "mother_close", "mother_differs")
+MOTHER_THRESHOLDS = (0.95, 0.88)
+# the household's other members (their folded names, words sorted): two or more in common, one, none
+HOUSEHOLD_LEVELS = ("household_most", "household_some", "household_none")
+HOUSEHOLD_WIDTH = 8  # at most this many members' names of a household are compared
 
 COMPARISONS: dict[str, tuple[str, ...]] = {
     "name": NAME_LEVELS,
@@ -103,6 +114,8 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "phone": PHONE_LEVELS,
     "id_number": ID_LEVELS,
     "sex": SEX_LEVELS,
+    "mother": MOTHER_LEVELS,
+    "household": HOUSEHOLD_LEVELS,
 }
 NULL = -1  # a comparison that cannot be made (one side has no value): it weighs nothing
 
@@ -133,6 +146,10 @@ class Prepared:
     name_id: list[np.ndarray] = field(default_factory=list)
     names: list[tuple[str, ...]] = field(default_factory=list)
     spellings: dict[str, str] = field(default_factory=dict)  # the learnt spellings read (prepare's argument)
+    mother_id: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # into `names`, -1 none
+    # per record, the household's other members as name codes (folded words sorted, hashed: comparable across
+    # two Prepared), 0 padding
+    household: np.ndarray = field(default_factory=lambda: np.zeros((0, HOUSEHOLD_WIDTH), dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -192,6 +209,14 @@ def _folded(name: str) -> tuple[str, ...]:
     return tuple(folded_words(name))
 
 
+def name_code(sorted_form: str) -> int:
+    """A name's folded words, sorted and space-joined, as a positive 56-bit integer (the same in every
+    Prepared and process, so two sets of records compare their codes directly); 0 for no name."""
+    if not sorted_form:
+        return 0
+    return int.from_bytes(hashlib.blake2b(sorted_form.encode(), digest_size=7).digest(), "big") + 1
+
+
 def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) -> Prepared:
     """The records as arrays; with `spellings` (learn_spellings), the Latin spellings learnt are read as
     the Khmer word they write. Names repeat, so each distinct name's forms are built once."""
@@ -205,19 +230,47 @@ def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) 
     phones: list[str] = []
     sexes: list[str] = []
     ids: list[tuple[str, ...]] = []
-    for record in records:
-        for script, name in enumerate((record.name_km, record.name_latin)):
-            folded = folded_words(name) if name else []
-            if name and not folded:
-                rejected.append(record.key)
+    mothers: list[int] = []
+    household = np.zeros((n, HOUSEHOLD_WIDTH), dtype=np.int64)
+    codes_of: dict[str, int] = {}
+
+    read_as: dict[str, tuple[str, ...]] = {}
+
+    def read(name: str) -> tuple[str, ...]:
+        """The name's folded words, learnt spellings read (each distinct string folded once: names repeat)."""
+        hit = read_as.get(name)
+        if hit is None:
+            folded = folded_words(name)
             if spelt and folded:
                 folded = _respelt(folded, spelt)
-            ids_of[script].append(name_index.setdefault(tuple(folded), len(name_index)) if folded else -1)
+            hit = read_as[name] = tuple(folded)
+        return hit
+
+    for at, record in enumerate(records):
+        for script, name in enumerate((record.name_km, record.name_latin)):
+            folded = read(name) if name else ()
+            if name and not folded:
+                rejected.append(record.key)
+            ids_of[script].append(name_index.setdefault(folded, len(name_index)) if folded else -1)
         years.append(record.birth_year or -9999)
         places.append(str(record.village or record.commune or ""))
         phones.append(phone_key(record.phone) if record.phone else "")
         sexes.append(record.sex if record.sex in ("female", "male") else "")
         ids.append(tuple(sorted({k for k in (id_key(v) for v in record.ids) if k})) if record.ids else ())
+        mother = read(record.mother_name) if record.mother_name else ()
+        mothers.append(name_index.setdefault(mother, len(name_index)) if mother else -1)
+        if record.household:
+            member_codes: list[int] = []
+            for member in record.household:
+                form = " ".join(sorted(read(member))) if member else ""
+                if not form:
+                    continue
+                code_ = codes_of.get(form)
+                if code_ is None:
+                    code_ = codes_of[form] = name_code(form)
+                if code_ not in member_codes:
+                    member_codes.append(code_)
+            household[at, : min(len(member_codes), HOUSEHOLD_WIDTH)] = member_codes[:HOUSEHOLD_WIDTH]
     names = list(name_index)
     name_id = [np.asarray(ids_of[0], dtype=np.int64).reshape(n), np.asarray(ids_of[1], dtype=np.int64).reshape(n)]
 
@@ -245,6 +298,8 @@ def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) 
     f1 = np.where(s1 >= 0, counts[s1], big)
     lowest = np.minimum(f0, f1)
     name_tf = np.where(lowest < big, lowest / max(n, 1), 0.0)
+    if n < TF_MIN_PEOPLE:
+        name_tf = np.zeros(n)
 
     year = np.asarray(years, dtype=np.int32).reshape(n)
     place = np.array(places, dtype=object).reshape(n)
@@ -286,6 +341,8 @@ def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) 
         name_id,
         names,
         dict(spelt),
+        np.asarray(mothers, dtype=np.int64).reshape(n),
+        household,
     )
 
 
@@ -322,13 +379,17 @@ def _names_similarity(left: Sequence[tuple[str, ...]], right: Sequence[tuple[str
 def _interned_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """As name_similarity within one Prepared: each distinct pair of names compared once (the measure is
     symmetric), the best over the scripts of both sides."""
-    best = np.full(len(a), -1.0)
+    return _similarity_of_ids(prep, [prep.name_id[0][a], prep.name_id[1][a]], [prep.name_id[0][b], prep.name_id[1][b]])
+
+
+def _similarity_of_ids(prep: Prepared, left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
+    """Per pair, the best similarity of the names (indices into prep.names, -1 none) of `left` and `right`,
+    each distinct pair of names compared once; -1 where a side has none."""
+    best = np.full(len(left[0]), -1.0)
     size = max(len(prep.names), 1)
     codes, where = [], []
-    for sa in (0, 1):
-        ia = prep.name_id[sa][a]
-        for sb in (0, 1):
-            ib = prep.name_id[sb][b]
+    for ia in left:
+        for ib in right:
             idx = np.nonzero((ia >= 0) & (ib >= 0))[0]
             low, high = np.minimum(ia[idx], ib[idx]), np.maximum(ia[idx], ib[idx])
             codes.append(low * size + high)
@@ -398,6 +459,37 @@ def _place_level(x: str, y: str) -> int:
     return 4
 
 
+def mother_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
+    """Jaro–Winkler of the mothers' names (best arrangement), -1 where a side has none."""
+    if prep_b is None:
+        return _similarity_of_ids(prep, [prep.mother_id[a]], [prep.mother_id[b]])
+    ia, ib = prep.mother_id[a], prep_b.mother_id[b]
+    out = np.full(len(a), -1.0)
+    idx = np.nonzero((ia >= 0) & (ib >= 0))[0]
+    if len(idx):
+        out[idx] = _names_similarity([prep.names[i] for i in ia[idx]], [prep_b.names[i] for i in ib[idx]])
+    return out
+
+
+def _mother_level(sim: np.ndarray) -> np.ndarray:
+    level = np.full(len(sim), len(MOTHER_THRESHOLDS), dtype=np.int8)
+    for i in reversed(range(len(MOTHER_THRESHOLDS))):
+        level[sim >= MOTHER_THRESHOLDS[i] - 1e-9] = i
+    level[sim < 0] = NULL
+    return level
+
+
+def household_level(ha: np.ndarray, hb: np.ndarray) -> np.ndarray:
+    """Levels of the household comparison for pairs of rows of members' codes (0 padding)."""
+    common = np.zeros(len(ha), dtype=np.int64)
+    for i in range(ha.shape[1]):
+        col = ha[:, i : i + 1]
+        common += ((hb == col) & (col != 0)).any(axis=1)
+    level = np.where(common >= 2, 0, np.where(common == 1, 1, 2)).astype(np.int8)
+    level[(ha[:, 0] == 0) | (hb[:, 0] == 0)] = NULL
+    return level
+
+
 def _name_level(sim: np.ndarray) -> np.ndarray:
     level = np.full(len(sim), len(NAME_THRESHOLDS), dtype=np.int8)
     for i in reversed(range(len(NAME_THRESHOLDS))):
@@ -454,6 +546,8 @@ def compare(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | Non
     sex = np.where(sa == sb, 0, 1).astype(np.int8)
     sex[(sa == "") | (sb == "")] = NULL
     out[:, 5] = sex
+    out[:, 6] = _mother_level(mother_similarity(prep, a, b, prep_b))
+    out[:, 7] = household_level(prep.household[a], other.household[b])
     return out
 
 
@@ -473,7 +567,8 @@ def block_codes(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """The blocking keys of every record as (key code, record) rows: the first and last three letters of the
     folded name run together, in the order typed and reversed (so a swapped order still meets), with the
     birth year or a year either side (two records at most two years apart share one; an unknown year is a
-    year of its own); each name word with the commune; the phone; each ID number."""
+    year of its own); each name word with the commune; the phone; each ID number; each relative's name (the
+    mother's, a household member's) with the province."""
     n = len(prep)
     rows_key: list[np.ndarray] = []
     rows_record: list[np.ndarray] = []
@@ -520,11 +615,34 @@ def block_codes(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
         pairs = np.array(id_rows, dtype=np.int64)
         rows_key.append(_KIND * 4 + pairs[:, 1])
         rows_record.append(pairs[:, 0])
+    # a relative's name (the mother's, or a household member's) with the province: a person who moved commune
+    # and whose birth year is unknown on one registration still meets the other through the family
+    family_record, family_code = _family_names(prep)
+    province = prep.place_codes[family_record, 0] if len(family_record) else np.empty(0, dtype=np.int64)
+    known_province = province != 0
+    if known_province.any():
+        both = np.stack([family_code[known_province], province[known_province]], axis=1)
+        _values, family_key = np.unique(both, axis=0, return_inverse=True)
+        rows_key.append(_KIND * 5 + family_key.reshape(-1).astype(np.int64))
+        rows_record.append(family_record[known_province])
     key = np.concatenate(rows_key) if rows_key else np.empty(0, dtype=np.int64)
     record = np.concatenate(rows_record) if rows_record else np.empty(0, dtype=np.int64)
     # one row per (key, record): both scripts may give a record the same key
     unique = np.unique(np.stack([key, record], axis=1), axis=0) if len(key) else np.empty((0, 2), dtype=np.int64)
     return unique[:, 0], unique[:, 1]
+
+
+def _family_names(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """(record, name code) rows of the relatives' names each record carries: its household's other members
+    and its mother (one code space: a mother named on one registration meets her name in the other's
+    household)."""
+    at, column = np.nonzero(prep.household != 0)
+    member = prep.household[at, column]
+    has_mother = np.nonzero(prep.mother_id >= 0)[0]
+    mother_code = np.array(
+        [name_code(" ".join(sorted(prep.names[i]))) for i in prep.mother_id[has_mother].tolist()], dtype=np.int64
+    ).reshape(len(has_mother))
+    return np.concatenate([at.astype(np.int64), has_mother]), np.concatenate([member, mother_code])
 
 
 def candidate_pairs(prep: Prepared, *, cap: int = BLOCK_CAP) -> tuple[np.ndarray, np.ndarray]:
@@ -563,7 +681,10 @@ def _pairs_from_blocks(block: np.ndarray, record: np.ndarray, cap: int) -> tuple
 
 # ---------------------------------------------------------------- the Fellegi–Sunter model
 
-TF_LEVELS = (0, 1, 2, 3)  # the name levels the term-frequency adjustment applies to (all but "differs")
+TF_LEVELS = (0, 1, 2, 3)
+# Under this many people a name's frequency cannot be told from chance (two people of eight both "Sok Chantha"
+# say nothing about how common the name is): no term-frequency adjustment, the average name's weight.
+TF_MIN_PEOPLE = 1000  # the name levels the term-frequency adjustment applies to (all but "differs")
 
 
 @dataclass
@@ -583,6 +704,8 @@ class Model:
         width = max(len(levels) for levels in COMPARISONS.values())
         out = np.zeros((len(COMPARISONS), width + 1))  # the last column is NULL's (index -1): weight 0
         for k, name in enumerate(COMPARISONS):
+            if name not in self.m or name not in self.u:
+                continue  # a model estimated before this comparison existed: it weighs nothing
             for level, (m, u) in enumerate(zip(self.m[name], self.u[name], strict=True)):
                 out[k, level] = math.log2(m / u)
         return out
@@ -814,19 +937,19 @@ def estimate(
     by_place = _em_session(compare(prep, *pairs_on(prep, "year_commune")), u, m, {"birth_year", "place"}, iterations)
     # among people sharing a phone or an ID number (families share a phone), the name (as the first session
     # learnt it) tells the true pairs apart: estimate birth year and place from them
+    learnt = ("name", "sex", "mother", "household")
     by_name = _em_session(
         compare(prep, *pairs_on(prep, "contact")),
         u,
-        {**m, **{k: by_place[k] for k in ("name", "sex")}},
+        {**m, **{k: by_place[k] for k in learnt}},
         {"phone", "id_number"},
         iterations,
-        fixed=frozenset({"name", "sex"}),
+        fixed=frozenset(learnt),
     )
     fitted = {
-        "name": by_place["name"],
         "birth_year": by_name["birth_year"],
         "place": by_name["place"],
-        **{name: by_place[name] for name in ("phone", "id_number", "sex")},
+        **{name: by_place[name] for name in ("name", "phone", "id_number", *learnt)},
     }
     # people sharing an ID card or passport number are nearly always one person: where there are enough
     # such pairs, they say best how a true pair's name, birth year, place and phone agree
@@ -884,10 +1007,63 @@ def link(
     ], prep
 
 
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How many people bear each name (folded words, sorted, space-joined, as `prepare` reads them with the
+    same spellings) among `total` people: the term frequencies of the batch check, kept to score one
+    registration at a time with the same weights."""
+
+    counts: dict[str, int]
+    total: int
+    spellings: dict[str, str] = field(default_factory=dict)
+
+    def of(self, prep: Prepared) -> np.ndarray:
+        """Per record of `prep`, its name's share (the less common of its scripts' forms, as `prepare`); a
+        name nobody bears yet counts as one person's (the one being registered); 0 without a name."""
+        out = np.zeros(len(prep))
+        if self.total < max(TF_MIN_PEOPLE, 1):
+            return out
+        for i in range(len(prep)):
+            counts = [max(self.counts.get(prep.sorted_[s][i], 0), 1) for s in (0, 1) if prep.sorted_[s][i]]
+            if counts:
+                out[i] = min(min(counts) / self.total, 1.0)
+        return out
+
+
+def name_frequencies(names: Iterable[tuple[str, str, int]], spellings: dict[str, str] | None = None) -> NameFrequencies:
+    """The frequencies of names from (Khmer name, Latin name, number of people) rows (e.g. a grouped count of
+    the identities); a person whose two scripts give the same form counts once, as in `prepare`."""
+    spelt = spellings or {}
+    counts: dict[str, int] = {}
+    total = 0
+    seen: dict[str, str] = {}
+
+    def form(name: str) -> str:
+        if not name:
+            return ""
+        if name not in seen:
+            folded = folded_words(name)
+            seen[name] = " ".join(sorted(_respelt(folded, spelt) if spelt and folded else folded))
+        return seen[name]
+
+    for name_km, name_latin, people in names:
+        total += people
+        for value in {form(name_km or ""), form(name_latin or "")} - {""}:
+            counts[value] = counts.get(value, 0) + people
+    return NameFrequencies(counts, total, dict(spelt))
+
+
 def match_one(
-    query: Record, candidates: Sequence[Record], model: Model | None = None, *, threshold: float | None = None
+    query: Record,
+    candidates: Sequence[Record],
+    model: Model | None = None,
+    *,
+    threshold: float | None = None,
+    frequencies: NameFrequencies | None = None,
 ) -> list[Match]:
-    """The candidates likely to be the query's person, best first (no blocking: the caller chose them)."""
+    """The candidates likely to be the query's person, best first (no blocking: the caller chose them). With
+    `frequencies` (name_frequencies of the population, read with the model's spellings), a name weighs by its
+    own frequency as in the batch check (`link`, `pair_name_tf`)."""
     model = model or default_model()
     threshold = model.threshold if threshold is None else threshold
     if not candidates:
@@ -901,8 +1077,11 @@ def match_one(
     # whether one of these candidates is the query's person: spread the expected number of matches of one
     # record (prior × (records - 1) of that set) over the candidates.
     local = model.for_population(len(candidates) + 1)
-    probability = local.probability(levels)
-    weight = local.match_weight(levels)
+    tf = None
+    if frequencies is not None:
+        tf = np.maximum(frequencies.of(left)[a], frequencies.of(right)[b])
+    probability = local.probability(levels, tf)
+    weight = local.match_weight(levels, tf)
     keep = plausible(levels)
     order = np.argsort(-probability, kind="stable")
     return [
@@ -911,7 +1090,7 @@ def match_one(
             right.keys[i],
             float(probability[i]),
             float(weight[i]),
-            tuple(local.explain(levels[i].tolist())),
+            tuple(local.explain(levels[i].tolist(), None if tf is None else float(tf[i]))),
         )
         for i in order
         if probability[i] >= threshold and keep[i]

@@ -123,16 +123,16 @@ def test_the_match_weight_is_the_prior_plus_each_comparisons_log_ratio():
         u={name: [0.1] + [0.9 / (len(levels) - 1)] * (len(levels) - 1) for name, levels in engine.COMPARISONS.items()},
         prior=0.2,
     )
-    levels = np.array([[0, 0, -1, -1, -1, -1]], dtype=np.int8)  # name and year agree, the rest unknown
+    levels = np.array([[0, 0, -1, -1, -1, -1, -1, -1]], dtype=np.int8)  # name and year agree, the rest unknown
     expected = math.log2(0.2 / 0.8) + 2 * math.log2(0.9 / 0.1)
     assert math.isclose(model.match_weight(levels)[0], expected)
     assert math.isclose(model.probability(levels)[0], 1 / (1 + 2**-expected))
     # a name weighs by its own frequency instead of the average name's u (0.1): both ways, as Splink does
     assert math.isclose(model.match_weight(levels, np.array([0.05]))[0], expected + 1)  # rarer: 0.9/0.05
     assert math.isclose(model.match_weight(levels, np.array([0.4]))[0], expected - math.log2(0.4 / 0.1))
-    close = np.array([[2, 0, -1, -1, -1, -1]], dtype=np.int8)  # a close name (not exact) too
+    close = np.array([[2, 0, -1, -1, -1, -1, -1, -1]], dtype=np.int8)  # a close name (not exact) too
     assert math.isclose(model.match_weight(close, np.array([0.4]))[0] - model.match_weight(close)[0], -2)
-    differs = np.array([[4, 0, -1, -1, -1, -1]], dtype=np.int8)  # names that differ: no adjustment
+    differs = np.array([[4, 0, -1, -1, -1, -1, -1, -1]], dtype=np.int8)  # names that differ: no adjustment
     assert math.isclose(model.match_weight(differs, np.array([0.4]))[0], model.match_weight(differs)[0])
     assert engine.Model.from_json(model.to_json()).weights().tolist() == model.weights().tolist()
 
@@ -175,3 +175,109 @@ def test_names_compared_once_per_distinct_pair_give_what_comparing_each_pair_giv
     interned = engine.name_similarity(prep, a, b)
     prep.name_id = []  # the pair-by-pair path
     assert np.allclose(interned, engine.name_similarity(prep, a, b))
+
+
+def test_the_household_and_the_mothers_name_are_compared_across_scripts():
+    earlier = engine.Record(
+        "earlier", name_km="សុខ ចាន់ធា", mother_name="ជា សុភា", household=("ជា សុភា", "សុខ ស្រីមុំ", "សុខ ដារា")
+    )
+    later = engine.Record(
+        "later", name_latin="Chanthea Sok", mother_name="Chea Sophea", household=("Chea Sopha", "Sok Sreymom")
+    )
+    cousin = engine.Record("cousin", name_latin="Sok Chantha", mother_name="Chan Sophea", household=("Sok Dara",))
+    stranger = engine.Record("stranger", name_latin="Sok Chantha", mother_name="Mao Sreyneang", household=("Mao Dara",))
+    prep = engine.prepare([earlier, later, cousin, stranger])
+
+    levels = engine.compare(prep, np.array([0, 0, 0]), np.array([1, 2, 3]))
+
+    mother, household = (list(engine.COMPARISONS).index(k) for k in ("mother", "household"))
+    assert [engine.COMPARISONS["mother"][x] for x in levels[:, mother]] == [
+        "mother_same",
+        "mother_close",
+        "mother_differs",
+    ]
+    assert [engine.COMPARISONS["household"][x] for x in levels[:, household]] == [
+        "household_most",  # the mother and the sister, written in the other script
+        "household_some",
+        "household_none",
+    ]
+    # across two sets of records (one registration against candidates), the same levels
+    across = engine.compare(
+        engine.prepare([earlier]),
+        np.zeros(3, dtype=np.int64),
+        np.arange(3),
+        engine.prepare([later, cousin, stranger]),
+    )
+    assert across[:, mother].tolist() == levels[:, mother].tolist()
+    assert across[:, household].tolist() == levels[:, household].tolist()
+
+
+def test_without_a_household_or_a_mothers_name_on_both_sides_nothing_is_weighed():
+    prep = engine.prepare(
+        [
+            engine.Record("a", name_latin="Sok Dara", household=("Chea Sophea",)),
+            engine.Record("b", name_latin="Sok Dara"),
+        ]
+    )
+    levels = engine.compare(prep, np.array([0]), np.array([1]))
+    assert levels[0, 6] == engine.NULL and levels[0, 7] == engine.NULL
+
+
+def test_one_registration_weighs_a_common_name_as_the_batch_check_does(monkeypatch):
+    monkeypatch.setattr(engine, "TF_MIN_PEOPLE", 10)  # a small population, to see each weight
+    common = [
+        engine.Record(f"c{i}", name_latin="Sok Sreymom", birth_year=1970 + i, commune=f"1{i:02d}101") for i in range(24)
+    ]
+    pair = [
+        engine.Record("s1", name_latin="Sok Sreymom", birth_year=1995, commune="200101"),
+        engine.Record("s2", name_latin="SREYMOM SOK", birth_year=1996, commune="200102"),
+        engine.Record("r1", name_latin="Ouk Sovannary", birth_year=1995, commune="200101"),
+        engine.Record("r2", name_latin="Ouk Sovannary", birth_year=1996, commune="200102"),
+    ]
+    records = common + pair
+    shipped = engine.default_model()
+    model = engine.Model(shipped.m, shipped.u, shipped.prior, 0.5, {"records": len(records)})
+    batch = {(m.a, m.b): m.weight for m in engine.link(records, model, threshold=0.0)[0]}
+    frequencies = engine.name_frequencies((r.name_km, r.name_latin, 1) for r in records)
+
+    def one(key: str, other: str, **kwargs: object) -> float:
+        query = next(r for r in records if r.key == key)
+        found = engine.match_one(query, [r for r in records if r.key != key], model, threshold=0.0, **kwargs)
+        return next(m.weight for m in found if m.b == other)
+
+    # the same weight as the batch check gives the pair, in either direction
+    assert math.isclose(one("s2", "s1", frequencies=frequencies), batch[("s1", "s2")], abs_tol=1e-9)
+    assert math.isclose(one("r1", "r2", frequencies=frequencies), batch[("r1", "r2")], abs_tol=1e-9)
+    # two "Sok Sreymom" (26 of 28 people) agree less tellingly than two "Ouk Sovannary" (2 of 28): log2(26/2)
+    common_weight, rare_weight = one("s2", "s1", frequencies=frequencies), one("r1", "r2", frequencies=frequencies)
+    assert math.isclose(rare_weight - common_weight, math.log2(26 / 2), abs_tol=1e-9)
+    # without the frequencies (as before), both names weighed as the average name
+    assert math.isclose(one("s2", "s1"), one("r1", "r2"), abs_tol=1e-9)
+
+
+def test_a_name_nobody_bears_yet_counts_as_the_one_being_registered(monkeypatch):
+    frequencies = engine.name_frequencies([("សុខ ស្រីមុំ", "Sok Sreymom", 3000), ("", "Keo Dara", 1000)])
+    assert frequencies.total == 4000 and frequencies.counts == {"sok srimom": 3000, "ki tara": 1000}
+    prep = engine.prepare(
+        [
+            engine.Record("new", name_latin="Ouk Sovannary"),
+            engine.Record("sok", name_km="សុខ ស្រីមុំ"),
+            engine.Record("none"),
+        ]
+    )
+    assert frequencies.of(prep).tolist() == [1 / 4000, 0.75, 0.0]
+    # under TF_MIN_PEOPLE people, a name's frequency is chance: no adjustment
+    small = engine.name_frequencies([("សុខ ស្រីមុំ", "Sok Sreymom", 3), ("", "Keo Dara", 1)])
+    assert small.of(prep).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_synthetic_set_carries_family_evidence_and_siblings_share_their_parents():
+    data = generate(3000, seed=5)
+    records = data.records
+    with_mother = sum(bool(p.mother_name) for p in records) / len(records)
+    with_household = sum(bool(p.household) for p in records) / len(records)
+    assert 0.35 < with_mother < 0.45 and 0.3 < with_household < 0.4
+    # seeded: the same set each time
+    assert [(p.key, p.name_km, p.name_latin, p.birth_year, p.phone) for p in records[:50]] == [
+        (p.key, p.name_km, p.name_latin, p.birth_year, p.phone) for p in generate(3000, seed=5).records[:50]
+    ]

@@ -82,13 +82,18 @@ _TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=30) | st.text(
 def test_nothing_crashes_on_any_unicode(left, right):
     romanise(left)
     folded_words(right)
-    records = [engine.Record("a", name_km=left, name_latin=right), engine.Record("b", name_km=right, phone=left)]
+    records = [
+        engine.Record("a", name_km=left, name_latin=right, mother_name=left, household=(right, left)),
+        engine.Record("b", name_km=right, phone=left, mother_name=right, household=(left,)),
+    ]
     prep = engine.prepare(records)
     a, b = engine.candidate_pairs(prep)
     levels = engine.compare(prep, [0], [1]) if len(prep) == 2 else None
     assert levels is not None and levels.shape == (1, len(engine.COMPARISONS))
     assert len(a) == len(b) <= 1
     engine.match_one(records[0], records[1:])
+    frequencies = engine.name_frequencies((r.name_km, r.name_latin, 1) for r in records)
+    assert all(0 <= m.probability <= 1 for m in engine.match_one(records[0], records[1:], frequencies=frequencies))
     # the whole batch path too: spellings learnt from the records themselves, scoring and evidence
     spellings = engine.learn_spellings(records * 6)
     matches, linked = engine.link(records, engine.Model.from_json(engine.default_model().to_json()))

@@ -18,8 +18,9 @@ from karpear.core import selectors as core_selectors
 from karpear.core import services as core_services
 from karpear.core.models import AuditEvent
 from karpear.core.roles import Role
-from karpear.core.tests.factories import form_data, register
+from karpear.core.tests.factories import OTHER_COMMUNE, form_data, place, register
 from karpear.matching import selectors, services
+from karpear.matching.engine import model as engine
 from karpear.matching.models import MatchInquiry, MatchPair
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,85 @@ def test_receiving_a_returnee_registered_before_in_khmer_shows_the_earlier_recor
     assert response.status_code == 200  # nothing saved: the user compares first
     page = response.content.decode()
     assert "This may be someone already registered:" in page and earlier.case_number in page
+
+
+def test_the_mothers_name_and_the_household_members_are_evidence_read_from_core(users):
+    """The earlier record is in a household with her mother (a member registered in Khmer); the later, in
+    Latin letters, names the same mother and lists her in its own household."""
+    caseworker, supervisor = users["caseworker"], users["case_supervisor"]
+    home = core_services.household_create(actor=caseworker, code="HH-1", place=place())
+    register(caseworker, name_km="ជា សុភា", name_latin="", birth_year=1970, household=home)
+    earlier = register(
+        caseworker, name_km="សុខ ចាន់ធា", name_latin="", birth_year=1996, household=home, mother_name="ជា សុភា"
+    )
+    moved = core_services.household_create(actor=supervisor, code="HH-2", place=place(OTHER_COMMUNE))
+    register(supervisor, name_latin="Chea Sophea", birth_year=1971, household=moved, duplicate_confirmed=True)
+    later = register(
+        supervisor,
+        name_latin="Chanthea Sok",
+        birth_year=None,
+        household=moved,
+        mother_name="Chea Sophea",
+        place=place(OTHER_COMMUNE),
+        duplicate_confirmed=True,
+    )
+
+    query = selectors.record_of(later)
+    assert query.mother_name == "Chea Sophea" and query.household == ("Chea Sophea",)
+    (match,) = [m for m in selectors.likely_matches(user=supervisor, query=query, exclude=later) if m.person == earlier]
+    evidence = {e.comparison: e.level for e in match.evidence}
+    assert evidence["mother"] == "mother_same" and evidence["household"] == "household_some"
+    weights = {e.comparison: e.weight for e in match.evidence}
+    assert weights["mother"] > 0 and weights["household"] > 0
+    assert "same mother's name" in selectors.evidence_phrases(match.evidence, limit=10)
+
+
+def test_one_registration_is_scored_with_the_name_frequencies_counted_once_and_kept(
+    users, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(engine, "TF_MIN_PEOPLE", 5)  # a small organisation, to see the weights
+    caseworker = users["caseworker"]
+    selectors.clear_caches()
+    for year in range(1990, 1996):
+        register(caseworker, name_latin="Sok Sreymom", birth_year=year, duplicate_confirmed=True)
+    register(caseworker, name_latin="Ouk Sovannary", birth_year=1990, duplicate_confirmed=True)
+
+    counted = selectors.name_frequencies()
+    assert counted.total == 7 and sorted(counted.counts.values()) == [1, 6]
+    with django_assert_num_queries(1):  # the people counted, nothing more: the table is kept
+        assert selectors.name_frequencies() is counted
+    register(caseworker, name_latin="Ouk Sovannary", birth_year=1991, duplicate_confirmed=True)
+    assert selectors.name_frequencies().total == 8  # a new person: counted again (a small population)
+
+    # a common name that agrees weighs less than a rare one, as in the organisation-wide check
+    def name_weight(name: str, year: int) -> float:
+        query = selectors.record_of_keys(core_selectors.DuplicateKeys(name_latin=name, birth_year=year))
+        best = selectors.likely_matches(user=users["case_supervisor"], query=query)[0]
+        return next(e.weight for e in best.evidence if e.comparison == "name")
+
+    assert name_weight("Ouk Sovannary", 1990) - name_weight("Sok Sreymom", 1990) > 1.5
+
+
+def test_the_demo_gives_the_supervisor_returnees_registered_twice_to_review(settings):
+    from karpear.core.demo import load_demo
+    from karpear.core.models import Person, User
+    from karpear.matching import demo
+
+    load_demo()
+    load_demo()  # refreshing the demo adds nothing twice
+
+    supervisor = User.objects.get(username="supervisor")
+    pairs = list(selectors.pairs_to_review(user=supervisor))
+    names = {
+        frozenset(
+            (
+                p.person.identity.name_km or p.person.identity.name_latin,
+                p.other.identity.name_km or p.other.identity.name_latin,
+            )
+        )
+        for p in pairs
+    }
+    for returnee in demo.RETURNEES:
+        assert frozenset((returnee.name_km, returnee.name_latin)) in names  # Khmer only ↔ Latin only
+    assert all(demo.NAMESAKE.name_latin not in pair for pair in names)
+    assert Person.objects.filter(identity__name_latin="Chanthea Sok").count() == 1
