@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from karpear.core.models import BaseModel, Currency, OrgOwned
+from karpear.core.models import PREFIX_OPS, BaseModel, Currency, OrgOwned
 from karpear.core.storage import private_storage
 
 
@@ -100,8 +100,13 @@ class LegalCase(OrgOwned):
             models.UniqueConstraint(fields=["organisation", "number"], name="justice_case_unique_number"),
         ]
         indexes = [
+            # The case list, newest first (walked backwards, it stops at the page's 26th row in scope).
             models.Index(fields=["organisation", "-opened_on", "-id"], name="justice_case_org_recent"),
+            # "Your cases", newest first, and the home count of the lawyer's open cases.
+            models.Index(fields=["lawyer", "-opened_on", "-id"], name="justice_case_lawyer_recent"),
             models.Index(fields=["lawyer", "status"], name="justice_case_lawyer"),
+            # The search by the start of a case number (LIKE 'ADHOC-L-2026-0%' needs a pattern operator class).
+            models.Index(fields=["organisation", "number"], name="justice_case_number_prefix", opclasses=PREFIX_OPS),
         ]
 
     def __str__(self) -> str:
@@ -319,7 +324,22 @@ class Submission(CaseRecord):
                 name="justice_submission_deadline",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "reply_on", "deadline"], name="justice_submission_waiting")]
+        indexes = [
+            # The work lists "awaiting a reply" and "past their deadline": only the unanswered letters, in the
+            # lists' order (deadline, sent, id), so the first page is the index's first entries in scope.
+            models.Index(
+                fields=["organisation", "deadline", "sent_on", "id"],
+                condition=Q(reply_on__isnull=True),
+                name="justice_submission_unanswered",
+            ),
+            # The same rows by case, for the home counts of a team's letters (from the team's cases, or a scan
+            # of the organisation's unanswered letters joined to them, read from the index alone).
+            models.Index(
+                fields=["organisation", "case", "deadline"],
+                condition=Q(reply_on__isnull=True),
+                name="justice_submission_case_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject
@@ -341,7 +361,8 @@ class Hearing(CaseRecord):
     class Meta:
         ordering = ["-held_on", "-id"]
         verbose_name = _("hearing")
-        indexes = [models.Index(fields=["organisation", "held_on"], name="justice_hearing_day")]
+        # Hearings this week in the list's order (day, id); walked backwards, the API's newest first.
+        indexes = [models.Index(fields=["organisation", "held_on", "id"], name="justice_hearing_day_id")]
 
     def __str__(self) -> str:
         return f"{self.level} {self.held_on}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from karpear.core import access, audit, countries, referrals
@@ -86,21 +86,28 @@ def work_counts(*, user: User) -> dict[str, int]:
     overdue) in one query, kept on the user object for the rest of the request."""
     cached: dict[str, int] | None = user.__dict__.get("_justice_work_counts")
     if cached is None:
-        parts = {
-            "mine": case_list(user=user, mine=True, open_only=True),
-            "hearings": hearings_this_week(user=user),
-            "awaiting": submissions_awaiting(user=user),
-            "overdue": submissions_awaiting(user=user, overdue=True),
-        }
-        row = (
-            User.objects.filter(pk=user.pk)
-            .annotate(**{name: _Count(rows.order_by().values("pk")) for name, rows in parts.items()})
-            .values(*parts)
-            .first()
-        )
-        cached = {name: int((row or {}).get(name) or 0) for name in parts}
+        row = work_counts_query(user=user).first()
+        cached = {name: int((row or {}).get(name) or 0) for name in WORK_COUNTS}
         user.__dict__["_justice_work_counts"] = cached
     return cached
+
+
+WORK_COUNTS = ("mine", "hearings", "awaiting", "overdue")
+
+
+def work_counts_query(*, user: User) -> QuerySet[Any]:
+    """The one query behind work_counts: the user's row with each work list's count as a scalar subquery."""
+    parts = {
+        "mine": case_list(user=user, mine=True, open_only=True),
+        "hearings": hearings_this_week(user=user),
+        "awaiting": submissions_awaiting(user=user),
+        "overdue": submissions_awaiting(user=user, overdue=True),
+    }
+    return (
+        User.objects.filter(pk=user.pk)
+        .annotate(**{name: _Count(parts[name].order_by().values("pk")) for name in WORK_COUNTS})
+        .values(*WORK_COUNTS)
+    )
 
 
 def referrals_to_open(*, user: User) -> QuerySet[Referral]:
@@ -156,11 +163,18 @@ def handover_receivers(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(is_active=True).exclude(pk=membership.organisation_id).order_by("short_name")
 
 
+def _client_ids(case: LegalCase) -> QuerySet[Any]:
+    """The ids of the case's clients, the main one and the further ones, as ONE subquery (a UNION ALL): `pk IN
+    (...)` is then walked through the people's primary key, where `pk = main OR pk IN (further)` made PostgreSQL
+    read every person of the organisation."""
+    main = LegalCase.objects.filter(pk=case.pk).values("client_id")
+    return main.union(CaseClient.objects.filter(case=case).values("person_id"), all=True)
+
+
 def _handover_candidates(case: LegalCase) -> QuerySet[Person]:
     """The case's clients who may be handed over to protection: the main client and the further clients, as far
     as they are the organisation's own people (a client another organisation referred stays theirs)."""
-    further = CaseClient.objects.filter(case=case).values("person_id")
-    return Person.objects.filter(Q(pk=case.client_id) | Q(pk__in=further), organisation_id=case.organisation_id)
+    return Person.objects.filter(pk__in=_client_ids(case), organisation_id=case.organisation_id)
 
 
 def handover_person_ids(case: LegalCase) -> list[int]:
@@ -191,9 +205,7 @@ def case_clients(*, user: User, case: LegalCase) -> list[Client]:
     further = CaseClient.objects.filter(case=case)
     relation = Subquery(further.filter(person=OuterRef("pk")).values("relation")[:1])
     people = list(
-        access.visible(user, Person.objects.filter(Q(pk=case.client_id) | Q(pk__in=further.values("person_id"))))
-        .annotate(relation=relation)
-        .order_by("id")
+        access.visible(user, Person.objects.filter(pk__in=_client_ids(case))).annotate(relation=relation).order_by("id")
     )
     identities: dict[int, Identity] = {}
     if access.has_capability(user, Capability.VIEW_IDENTITY) and people:
@@ -286,11 +298,14 @@ def investigation(*, user: User, case: LegalCase) -> dict[str, Any]:
 
 
 def court(*, user: User, case: LegalCase) -> dict[str, Any]:
-    """Letters, repatriation requests (each with how many people were handed over to protection, in the same
-    query), hearings and judgments (four queries)."""
+    """Letters, repatriation requests (each with how many people were handed over to protection and whether the
+    case has clients of its own the user sees, who could be handed over, in the same query), hearings and
+    judgments (four queries)."""
     handed_over = Handover.objects.filter(repatriation=OuterRef("pk")).order_by().values("pk")
     repatriations = list(
-        access.visible(user, Repatriation.objects.filter(case=case)).annotate(handed_over=_Count(handed_over))
+        access.visible(user, Repatriation.objects.filter(case=case)).annotate(
+            handed_over=_Count(handed_over), has_own_clients=Exists(handover_people(user=user, case=case))
+        )
     )
     for row in repatriations:
         row.country_name = countries.name(row.country)  # type: ignore[attr-defined]

@@ -994,17 +994,22 @@ def repatriation_handover(*, actor: User, repatriation: Repatriation, data: Hand
     person is refused. Locks: the case, the repatriation (lock step 3), then core's referral writes. Audited
     (core audits each referral and consent; here each handover)."""
     locked, case = _part_for_write(actor, Repatriation, repatriation)
-    errors: dict[str, str] = {}
-    if locked.status != RepatriationStatus.ARRIVED:
-        errors["people"] = _("Record their arrival first: only people who arrived home are handed over.")
     allowed = set(selectors.handover_person_ids(case))
     chosen = list({person.pk: person for person in data.people}.values())
-    if not chosen:
-        errors["people"] = _("Choose who arrived.")
+    refusal = ""  # one message for the field, the first that applies
+    if locked.status != RepatriationStatus.ARRIVED:
+        refusal = _("Record their arrival first: only people who arrived home are handed over.")
+    elif not allowed:
+        refusal = _(
+            "No client of this case's own to hand over to protection: a client another organisation referred "
+            "stays theirs, and they register the intake."
+        )
+    elif not chosen:
+        refusal = _("Choose who arrived.")
     elif any(person.pk not in allowed for person in chosen):
-        errors["people"] = _("Choose among the clients of the case.")
-    if errors:
-        raise ValidationError(errors)
+        refusal = _("Choose among the clients of the case.")
+    if refusal:
+        raise ValidationError({"people": refusal})
     country = countries.name(locked.country)
     reason = _("Arrived home from %(country)s on %(date)s (legal case %(number)s): please register their intake.") % {
         "country": country,

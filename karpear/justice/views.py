@@ -377,6 +377,8 @@ def _repatriation_page(
         if people:  # offered only when the case has clients of its own to hand over
             receivers = list(selectors.handover_receivers(user=user))
             context["handover_form"] = form or forms.HandoverForm(receivers=receivers, people=people)
+        else:  # the page says why (docs/justice.md: a client another organisation referred stays theirs)
+            context["no_own_clients"] = True
     status = 400 if form is not None and form.errors else 200
     return render_page(request, "justice/repatriation.html", context, status=status)
 

@@ -179,3 +179,66 @@ def test_the_court_and_repatriation_pages_with_a_handover_stay_within_ten_querie
     assert response.status_code == 200
     assert ("1 person handed over" if page == "court" else "Handed over to BETA") in text
     assert "Hand over to protection for their intake" in text  # still offered (another client may arrive)
+
+
+def _case_from_referral(orgs, users) -> tuple[LegalCase, Repatriation]:
+    """A case opened from another organisation's accepted referral (its client stays theirs), whose
+    repatriation has arrived."""
+    from karpear.justice.tests.test_services_cases import _accepted_referral
+
+    lawyer = users["legal_officer"]
+    referral = _accepted_referral(orgs, users, lawyer)
+    case = services.case_open_from_referral(
+        actor=lawyer, referral=referral, data=services.CaseInput(title="Stranded in Malaysia", opened_on=f.days_ago(30))
+    )
+    return case, _arrived(lawyer, case)
+
+
+NO_OWN_CLIENT = "to hand over to protection: a client another organisation referred stays theirs"
+
+
+def test_a_case_without_a_client_of_its_own_offers_no_handover_and_says_why(users, orgs):
+    """docs/justice.md: only the case's own clients are handed over (a client another organisation referred stays
+    theirs). With none, the court page offers no handover link, and the repatriation page no form: each says why."""
+    case, repatriation = _case_from_referral(orgs, users)
+    client = login(Client(), users["legal_officer"])
+
+    court = client.get(f"/justice/cases/{case.uuid}/court/").content.decode()
+    assert "Hand over to protection for their intake" not in court
+    assert NO_OWN_CLIENT in court
+    page = client.get(f"/justice/repatriations/{repatriation.uuid}/").content.decode()
+    assert 'name="handover-people"' not in page and NO_OWN_CLIENT in page
+
+    answer = client.post(
+        f"/justice/repatriations/{repatriation.uuid}/handover/",
+        {"handover-receiver": str(orgs["other"].uuid), "handover-people": [str(case.client.uuid)]},
+    )
+    assert answer.status_code == 400
+    assert not Referral.objects.filter(receiver=orgs["other"]).exists() and not Handover.objects.exists()
+
+
+def test_a_client_of_its_own_added_to_a_referred_case_can_be_handed_over(users, orgs):
+    case, repatriation = _case_from_referral(orgs, users)
+    lawyer = users["legal_officer"]
+    sister = services.client_add(
+        actor=lawyer, case=case, client=person_input(name_latin="Chea Srey"), relation="family"
+    )
+    client = login(Client(), lawyer)
+    court = client.get(f"/justice/cases/{case.uuid}/court/").content.decode()
+    assert "Hand over to protection for their intake" in court and NO_OWN_CLIENT not in court
+    page = client.get(f"/justice/repatriations/{repatriation.uuid}/").content.decode()
+    assert str(sister.person.uuid) in page and str(case.client.uuid) not in page  # the referred client stays theirs
+
+    with pytest.raises(ValidationError) as refused:
+        _handover(lawyer, repatriation, orgs["other"], [case.client], consent_given_by="The person")
+    assert refused.value.message_dict["people"] == ["Choose among the clients of the case."]
+    done = _handover(lawyer, repatriation, orgs["other"], [sister.person], consent_given_by="Her mother")
+    assert [row.referral.person_id for row in done] == [sister.person_id]
+
+
+def test_the_service_says_why_when_the_case_has_no_client_of_its_own(users, orgs):
+    case, repatriation = _case_from_referral(orgs, users)
+    with pytest.raises(ValidationError) as refused:
+        _handover(users["legal_officer"], repatriation, orgs["other"], [case.client], consent_given_by="Self")
+    assert refused.value.message_dict["people"][0].startswith("No client of this case's own to hand over")
+    assert not Handover.objects.exists()

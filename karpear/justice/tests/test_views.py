@@ -49,6 +49,14 @@ def full_case(lawyer) -> LegalCase:
             level="provincial", decided_on=f.days_ago(40), outcome="convicted", compensation_ordered=Decimal(900)
         ),
     )
+    repatriation = services.repatriation_add(
+        actor=lawyer,
+        case=case,
+        data=services.RepatriationInput(country="TH", persons=1, authority="Embassy", requested_on=f.days_ago(30)),
+    )
+    services.repatriation_status_set(
+        actor=lawyer, repatriation=repatriation, status="arrived", arrived_on=f.days_ago(3)
+    )
     return case
 
 
@@ -85,17 +93,43 @@ def test_a_case_opens_from_the_accepted_referral_on_the_list(orgs, users):
     assert "Chea Pisey" in page  # the referral shares the identity with the assigned lawyer
 
 
-@pytest.mark.parametrize(
-    "page", ["case_detail", "case_parties", "case_investigation", "case_witnesses", "case_court", "case_advocacy"]
+PAGES = (
+    "case_detail",
+    "case_parties",
+    "case_investigation",
+    "case_witnesses",
+    "case_court",
+    "case_advocacy",
+    "case_costs",
 )
-def test_each_case_page_stays_within_ten_queries(users, articles, django_assert_max_num_queries, page):
-    lawyer = users["legal_officer"]
-    case = full_case(lawyer)
-    client = as_user(lawyer)
+# The supervisor's overview reads 11: since the second factor became required of supervisors, each of their
+# requests reads the OTP device (core's middleware), and the overview also reads the lawyers for "Give the case
+# to another lawyer". A known miss, marked so that this test says when it is fixed.
+SUPERVISOR_OVERVIEW = pytest.param(
+    "case_detail",
+    "case_supervisor",
+    marks=pytest.mark.xfail(strict=True, reason="11 queries: OTP device and lawyer picker (docs/justice.md, Scale)"),
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "role"),
+    [
+        *((page, "legal_officer") for page in PAGES),
+        *((page, "case_supervisor") for page in PAGES if page != "case_detail"),
+        SUPERVISOR_OVERVIEW,
+    ],
+)
+def test_each_case_page_stays_within_ten_queries(users, articles, django_assert_max_num_queries, page, role):
+    """Issue 13, "Scale": a case page reads at most 10 SQL queries, for the lawyer (team scope) and the supervisor
+    (organisation scope, who also sees the forms of the central office's response and of giving the case away)."""
+    case = full_case(users["legal_officer"])
+    client = as_user(users[role])
     client.get("/")  # the session and membership are set up by the first request
     with django_assert_max_num_queries(10):
         response = client.get(reverse(f"justice:{page}", args=[case.uuid]))
     assert response.status_code == 200
+    assert case.number in response.content.decode()
 
 
 def test_the_overview_shows_the_timeline_newest_first(users):
