@@ -31,14 +31,16 @@ and PDF < 30 s. A missed target is marked; the script exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,15 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432/"
 PROGRAMME = "bench-mon"
 DONOR = "benchdonor"
 MEMBERS = 20
-TARGETS = {"dashboard": 1.0, "indicator": 2.0, "ctdc": 60.0, "xlsx": 30.0, "pdf": 30.0}
+TARGETS = {
+    "dashboard": 1.0,
+    "dashboard_cold": 1.0,
+    "indicator": 2.0,
+    "ctdc": 60.0,
+    "xlsx": 30.0,
+    "pdf": 30.0,
+    "pdf_cold": 30.0,
+}
 CHILD = "KARPEAR_BENCH_MONITORING_CHILD"
 
 
@@ -65,6 +75,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--year", type=int, default=2024, help="the CTDC export's period")
     parser.add_argument("--regenerate", action="store_true", help="make the module rows again")
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="make the data and stop (run it under nice, outside the bench lock; then time without this flag)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "monitoring.json")
     return parser.parse_args(argv)
 
@@ -104,14 +119,47 @@ def parent(args: argparse.Namespace, argv: list[str]) -> int:
                     "(SELECT id FROM core_organisation WHERE short_name = ANY(%s))",
                     [list(ORG_SHARES)],
                 )
-            subprocess.run(
-                [sys.executable, "bench/generate.py", "--people", str(args.people)], cwd=ROOT, env=env, check=True
-            )
+            with lowered_backends(args.db):
+                subprocess.run(
+                    [sys.executable, "bench/generate.py", "--people", str(args.people)], cwd=ROOT, env=env, check=True
+                )
             args.regenerate = True
     prepared = time.perf_counter() - started
     child_argv = [*argv, "--regenerate"] if args.regenerate and "--regenerate" not in argv else argv
     env[CHILD] = str(round(prepared, 1))
     return subprocess.run([sys.executable, __file__, *child_argv], cwd=ROOT, env=env, check=False).returncode
+
+
+@contextlib.contextmanager
+def lowered_backends(db: str) -> Iterator[None]:
+    """While generating, lower the CPU priority of the PostgreSQL backends serving `db` (this bench's own
+    database: bench/generate.py's connection among them), so the generation yields to timed work of others."""
+    import psycopg
+
+    done = threading.Event()
+
+    def lower() -> None:
+        with psycopg.connect(PG_SERVER + "postgres", autocommit=True) as conn:
+            while not done.is_set():
+                for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db]).fetchall():
+                    lower_priority(int(pid))
+                done.wait(2)
+
+    watcher = threading.Thread(target=lower, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join(timeout=5)
+
+
+def lower_priority(pid: int) -> None:
+    try:
+        if os.getpriority(os.PRIO_PROCESS, pid) < 19:
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+    except (PermissionError, ProcessLookupError):
+        pass
 
 
 # ================================================================ child: module rows and measures
@@ -260,6 +308,9 @@ def generate(args: argparse.Namespace, programme: Any, officer: Any) -> dict[str
         print(f"  {label}: {rows:,} rows in {timings[label]} s", flush=True)
 
     user = officer.pk
+    # Generation is not timed: this backend yields the CPU to timed work (and builds no index in parallel).
+    lower_priority(int(raw("SELECT pg_backend_pid()")[0][0]))
+    execute("SET max_parallel_maintenance_workers = 0")
     # No statement below takes parameters, so % is SQL's modulo; the ids are integers from the database.
     in_orgs = "ARRAY[" + ", ".join(str(int(pk)) for pk in orgs) + "]::bigint[]"
     with transaction.atomic():
@@ -268,6 +319,19 @@ def generate(args: argparse.Namespace, programme: Any, officer: Any) -> dict[str
         execute(
             f"DELETE FROM {Consent._meta.db_table} WHERE organisation_id = ANY({in_orgs}) AND purpose = 'statistics'"
         )
+        # The foreign keys of the tables filled are dropped and made again after: checking them row by row at
+        # COMMIT (Django's are deferred) took twenty minutes at full size; ADD CONSTRAINT checks them in one join.
+        execute("SET CONSTRAINTS ALL IMMEDIATE")
+        recreate: list[str] = []
+        for model in (ProtectionCase, Consent, Group, GroupMember, Cycle, LedgerEntry):
+            table = model._meta.db_table
+            for name, definition in raw(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'f'",
+                [table],
+            ):
+                execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                recreate.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
         t = time.perf_counter()
         names, exprs = columns(
@@ -415,6 +479,12 @@ def generate(args: argparse.Namespace, programme: Any, officer: Any) -> dict[str
             f"CROSS JOIN generate_series(1, {per_member}) k WHERE m.organisation_id = ANY({in_orgs})"
         )
         lap("ledger entries", t, rows)
+
+        t = time.perf_counter()
+        for statement in recreate:
+            execute(statement)
+        execute("SET CONSTRAINTS ALL DEFERRED")
+        lap("foreign keys made again", t, len(recreate))
     t = time.perf_counter()
     for model in (ProtectionCase, Consent, Group, GroupMember, Cycle, LedgerEntry):
         execute(f"ANALYZE {model._meta.db_table}")
@@ -433,12 +503,15 @@ def best(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from karpear.core import indicators as declared
     from karpear.core.models import ExportJob, Organisation
     from karpear.monitoring import reports, selectors, standards
+    from karpear.monitoring.models import Summary
 
     programme, officer = made["programme"], made["me"]
     orgs = list(Organisation.objects.filter(short_name__in=list(ORG_SHARES)).values_list("id", flat=True))
@@ -480,19 +553,42 @@ def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
         assert answer.status_code == 200, answer.status_code
         return len(answer.content)
 
+    # The first visit counts every figure in the request (and keeps them); later visits read the figures kept.
+    Summary.objects.all().delete()
+    connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count nothing
+    with CaptureQueriesContext(connection) as cold_queries:
+        cold, _ = best(page, 1)
+    results["dashboard_cold"] = {
+        "seconds": cold,
+        "baseline": baseline,
+        "what": f"GET the programme dashboard, first visit: every figure counted ({len(cold_queries)} queries)",
+    }
+    print(f"  dashboard, first visit {cold:.2f} s, {len(cold_queries)} queries (raw SQL {baseline:.3f} s)", flush=True)
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as warm_queries:
+        page()
     seconds, _ = best(page, args.repeat)
-    results["dashboard"] = {"seconds": seconds, "baseline": baseline, "what": "GET the programme dashboard"}
-    print(f"  dashboard {seconds:.2f} s (raw SQL {baseline:.3f} s)", flush=True)
-    # Where the dashboard's time goes: each indicator's headline figure once.
+    results["dashboard"] = {
+        "seconds": seconds,
+        "baseline": baseline,
+        "what": f"GET the programme dashboard, figures kept ({len(warm_queries)} queries)",
+    }
+    print(f"  dashboard {seconds:.2f} s, {len(warm_queries)} queries (raw SQL {baseline:.3f} s)", flush=True)
+    # Where the time of a first visit goes: each indicator's figure with all its breakdowns, counted live once.
     reach = selectors.reach(officer, programme)
     everything = selectors.parse_period("")
-    parts = {}
+    parts, queries = {}, {}
     for each in declared.indicators():
+        connection.queries_log.clear()
         started = time.perf_counter()
-        selectors.figure(officer, each, reach, everything, dimensions=())
+        with CaptureQueriesContext(connection) as counted:
+            selectors.figure(officer, each, reach, everything)
         parts[each.code] = round(time.perf_counter() - started, 3)
+        queries[each.code] = len(counted)
     results["dashboard"]["per_indicator"] = parts
-    print(f"  per indicator: {dict(sorted(parts.items(), key=lambda item: -item[1])[:8])}", flush=True)
+    results["dashboard"]["queries_per_indicator"] = queries
+    print(f"  per indicator (s): {dict(sorted(parts.items(), key=lambda item: -item[1])[:8])}", flush=True)
+    print(f"  queries per indicator, all breakdowns: {queries}", flush=True)
 
     indicator = declared.indicator_for("protection_cases_opened")
     assert indicator is not None
@@ -568,7 +664,16 @@ def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
     print(f"  ctdc {seconds:.2f} s (raw SQL {baseline:.3f} s): {results['ctdc']['what']}", flush=True)
 
     dashboard_baseline = results["dashboard"]["baseline"]
-    for fmt in ("xlsx", "pdf"):
+    # The XLSX first with no figure kept (every breakdown counted), then the PDF reading the figures the XLSX
+    # kept (a report reads kept figures younger than the maximum age), then the PDF again with none kept.
+    Summary.objects.all().delete()
+    for name, fmt, note in (
+        ("xlsx", "xlsx", "no figure kept"),
+        ("pdf", "pdf", "figures kept by the XLSX"),
+        ("pdf_cold", "pdf", "no figure kept"),
+    ):
+        if name == "pdf_cold":
+            Summary.objects.all().delete()
         report_job = ExportJob(
             organisation_id=lead,
             requested_by=officer,
@@ -577,12 +682,12 @@ def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
             params={"programme": str(programme.uuid), "period": ""},
         )
         seconds, output = best(lambda job=report_job: reports.donor_report(job, lambda done, total: None), 1)
-        results[fmt] = {
+        results[name] = {
             "seconds": seconds,
             "baseline": dashboard_baseline,
-            "what": f"donor report {fmt.upper()}, all periods, {len(bytes(output.content)):,} bytes",
+            "what": f"donor report {fmt.upper()}, all periods, {note}, {len(bytes(output.content)):,} bytes",
         }
-        print(f"  {fmt} {seconds:.2f} s", flush=True)
+        print(f"  {name} {seconds:.2f} s", flush=True)
     return results
 
 
@@ -612,6 +717,9 @@ def child(args: argparse.Namespace) -> int:
 
     have = ProtectionCase.objects.filter(number__startswith="BENCH-P-").count()
     timings = generate(args, made["programme"], made["me"]) if args.regenerate or have == 0 else {}
+    if args.generate_only:
+        print(f"generated (nothing timed): {timings}")
+        return 0
     load = os.getloadavg()
     results = measure(args, made)
     after = os.getloadavg()

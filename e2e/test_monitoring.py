@@ -1,5 +1,6 @@
 """Monitoring in chromium at 360 px: a programme officer opens Monitoring from the menu, writes the donor report's
-summary (saved as version 1, then 2, the first kept under the box) and reads the programme's dashboard.
+summary (saved as version 1, then 2, the first kept under the box) and reads the programme's dashboard, which
+fits the phone's width (the progress table stacked).
 Screenshots of the dashboard and the editor in Khmer and English (e2e/screenshots/)."""
 
 from __future__ import annotations
@@ -46,5 +47,9 @@ def test_a_programme_officer_writes_the_reports_text_and_reads_the_dashboard(
     page.screenshot(path=SCREENSHOTS / f"monitoring-narrative-{language}.png", full_page=True)
     visit(page, f"/monitoring/programmes/{c.programme.uuid}/")
     expect(page.locator("svg.map")).to_have_count(1)
+    # Nothing wider than the phone: the progress table stacks a block per target, each figure after its label.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("window.innerWidth"), width
+    expect(page.locator("table.progress td[data-label]").first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / f"monitoring-dashboard-{language}.png", full_page=True)
     assert_clean(page)

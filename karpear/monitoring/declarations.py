@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import access, indicators, registry, roles
@@ -48,7 +49,7 @@ def _standard(kind: str) -> Callable[[ExportJob, Callable[[int, int], None]], re
 
 def declare() -> None:
     from karpear.monitoring import standards
-    from karpear.monitoring.models import ManualValue, Narrative, PeriodTarget
+    from karpear.monitoring.models import ManualValue, Narrative, PeriodTarget, Summary
 
     roles.define_capabilities(
         "monitoring",
@@ -86,6 +87,10 @@ def declare() -> None:
         organisation="programme__organisation",
         lookup="pk",
     )
+
+    # The figures kept (aggregates of a scope, no record) are read only by monitoring's selectors, keyed by the
+    # scope `selectors.reach` gives the viewer; through core.access nobody reads a row.
+    access.register(Summary, view=None, organisation=None, rows=lambda context: Q(pk__in=[]), lookup="pk")
 
     registry.urls(
         "monitoring", prefix="monitoring/", module="karpear.monitoring.urls", api_module="karpear.monitoring.api"

@@ -98,3 +98,32 @@ class Narrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.period or 'all'} {self.section} v{self.version}"
+
+
+class Summary(models.Model):
+    """An indicator's figure in one scope (organisations, programme, period), kept so a dashboard reads it instead
+    of counting millions of rows on every visit (docs/monitoring.md, "Figures kept"). A counted indicator's row
+    holds its total and its counts by the dimensions asked so far, and is keyed by what it counts, not by who asked:
+    every viewer whose reach is this scope reads the same figure, and small cells are hidden for each viewer when
+    shown. A computed indicator's row (a SAVIX ratio: computed from what the viewer may read) holds its value and
+    belongs to that viewer alone. A figure older than `MONITORING_SUMMARY_MAX_AGE` seconds is still shown, with the
+    time it was counted, while the worker counts it again."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the indicator, scope, reference year (viewer)
+    indicator = models.SlugField(max_length=60)
+    scope = models.JSONField()  # organisations, programmes, start, end: enough for the worker to count it again
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )  # a computed indicator's: the figure is of what this viewer may read
+    dimensions = models.JSONField(default=list)
+    total = models.BigIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)  # a computed indicator's
+    computed_at = models.DateTimeField()
+    refresh_asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("figure kept")
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.key[:8]} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -33,14 +33,32 @@ def _module_title(app_label: str) -> str:
     return str(apps.get_app_config(app_label).verbose_name)[:31]
 
 
+def _figures(
+    user: Any, reach: selectors.Reach, period: selectors.Period, progress: Callable[[int, int], None], steps: int
+) -> tuple[list[selectors.Figure], list[selectors.Progress]]:
+    """Every indicator's figure with all its disaggregations, then the progress against the targets, computed
+    once for the report (inside the caller's `selectors.request_memo`): each counted indicator is one breakdown
+    query, and the targets read their figures from those breakdowns. Figures kept younger than the maximum age
+    are read instead of counted (`selectors.FRESH`)."""
+    figures = []
+    indicators = declared.indicators()
+    selectors.read_kept(user, reach, period)
+    for done, indicator in enumerate(indicators, start=1):
+        figures.append(selectors.figure(user, indicator, reach, period))
+        progress(done, steps)
+    return figures, selectors.progress(user, reach, period)
+
+
 def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> ExportOutput:
     if job.format == "pdf":
         return donor_report_pdf(job, progress)
     user = job.requested_by
-    with translation.override(user.language or "km"):
+    with translation.override(user.language or "km"), selectors.request_memo(kept=selectors.FRESH):
         programme = access.get_programme_for_user(user, job.params["programme"])
         period = selectors.parse_period(job.params.get("period"))
         reach = selectors.reach(user, programme)
+        indicators = declared.indicators()
+        figures, lines = _figures(user, reach, period, progress, len(indicators))
         book = Workbook(write_only=True)
 
         summary = book.create_sheet(_("Summary")[:31])
@@ -114,7 +132,6 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
                 ],
             )
         )
-        lines = selectors.progress(user, reach, period)
         for line in lines:
             targets.append(
                 text_cells(
@@ -131,18 +148,16 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
                 )
             )
 
-        indicators = declared.indicators()
-        by_app: dict[str, list[declared.Indicator]] = {}
-        for indicator in indicators:
-            by_app.setdefault(indicator.app_label, []).append(indicator)
-        done = 0
+        by_app: dict[str, list[selectors.Figure]] = {}
+        for figure in figures:
+            by_app.setdefault(figure.indicator.app_label, []).append(figure)
         for app_label, items in by_app.items():
             sheet = book.create_sheet(_module_title(app_label))
             sheet.append(
                 text_cells(sheet, [_("Indicator"), _("How it is counted"), _("Breakdown"), _("Category"), _("Figure")])
             )
-            for indicator in items:
-                figure = selectors.figure(user, indicator, reach, period)
+            for figure in items:
+                indicator = figure.indicator
                 name = str(indicator.name) + (f" ({_('entered by hand')})" if indicator.manual else "")
                 sheet.append(
                     text_cells(sheet, [name, str(indicator.definition), _("Total"), "", figure.mark or figure.value])
@@ -150,8 +165,6 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
                 for table in figure.tables:
                     for cell in table.cells:
                         sheet.append(text_cells(sheet, ["", "", table.label, cell.label, cell.mark or cell.value]))
-                done += 1
-                progress(done, len(indicators))
         buffer = io.BytesIO()
         book.save(buffer)
     suffix = period.key or "all"
@@ -168,19 +181,17 @@ def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> Ex
     from karpear.monitoring import charts
 
     user = job.requested_by
-    with translation.override(user.language or "km"):
+    with translation.override(user.language or "km"), selectors.request_memo(kept=selectors.FRESH):
         programme = access.get_programme_for_user(user, job.params["programme"])
         period = selectors.parse_period(job.params.get("period"))
         reach = selectors.reach(user, programme)
-        lines = selectors.progress(user, reach, period)
+        indicators = declared.indicators()
+        figures, lines = _figures(user, reach, period, progress, len(indicators) + 1)
         sections = selectors.narrative(user, programme, period)
         studies = selectors.case_studies(user, reach, period)
-        indicators = declared.indicators()
         modules: dict[str, list[selectors.Figure]] = {}
-        for done, indicator in enumerate(indicators, start=1):
-            figure = selectors.figure(user, indicator, reach, period)
-            modules.setdefault(_module_title(indicator.app_label), []).append(figure)
-            progress(done, len(indicators) + 1)
+        for figure in figures:
+            modules.setdefault(_module_title(figure.indicator.app_label), []).append(figure)
         html = render_to_string(
             "monitoring/report_pdf.html",
             {

@@ -10,14 +10,20 @@ roles, and anyone looking at the whole consortium — are small-cell suppressed 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Aggregate, Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Aggregate, Case, CharField, Count, DateField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -28,7 +34,7 @@ from karpear.core.models import Organisation, Person, Programme, Province, SubGr
 from karpear.core.roles import Capability
 from karpear.core.roles import Scope as RoleScope
 from karpear.monitoring import suppression
-from karpear.monitoring.models import ManualValue, Narrative, NarrativeSection, PeriodTarget
+from karpear.monitoring.models import ManualValue, Narrative, NarrativeSection, PeriodTarget, Summary
 
 
 # ---------------------------------------------------------------- who counts what
@@ -165,7 +171,7 @@ def _reference_day(scope: Scope) -> dt.date:
 
 def _bucket(dimension: str, raw: Any, on: dt.date) -> str:
     if dimension == Dimension.AGE_GROUP:
-        return age_group(raw, on)
+        return raw if isinstance(raw, str) else age_group(raw, on)
     if dimension == Dimension.PERIOD:
         return quarter_of(raw) if raw else ""
     return "" if raw is None else str(raw)
@@ -180,29 +186,342 @@ def measure(indicator: Indicator) -> Aggregate | Coalesce:
     return Count(spec.distinct, distinct=True)
 
 
+# ---------------------------------------------------------------- computed once per request
+_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("monitoring_memo", default=None)
+
+
+# What a request does with the figures kept (models.Summary): ANY reads one whatever its age (a dashboard, which
+# says when it was counted and has the worker count it again), FRESH only one younger than the maximum age (a
+# donor report); either way a figure counted in the request is kept.
+ANY, FRESH = "any", "fresh"
+_KEPT, _AS_OF, _STALE, _ROWS = "_kept", "_as_of", "_stale", "_rows"
+
+
+@contextmanager
+def request_memo(kept: str | None = None) -> Iterator[None]:
+    """Within this block (one dashboard page, one report, one API answer) each figure is computed once: an
+    indicator's total, its disaggregations and a computed indicator's value are kept by indicator and scope, and
+    asked again they are read from here. Nothing of it outlives the block. With `kept` (ANY or FRESH) the counted
+    figures are also read from and written to the figures kept between requests (models.Summary)."""
+    if _MEMO.get() is not None:  # nested: the outer block's memo serves
+        yield
+        return
+    memo: dict[Any, Any] = {_KEPT: kept, _STALE: set()}
+    token = _MEMO.set(memo)
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+        if memo[_STALE]:
+            _ask_refresh(sorted(memo[_STALE]))
+
+
+def as_of() -> dt.datetime | None:
+    """When the oldest figure this request showed was counted (None: every one counted now, or no memo)."""
+    memo = _MEMO.get()
+    return None if memo is None else memo.get(_AS_OF)
+
+
+def _memoised(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A counted indicator's total in a scope and its counts by each dimension asked for (age groups and quarters
+    bucketed; each unit once per cell)."""
+
+    total: int
+    counts: dict[str, dict[str, int]]
+
+
+def _age_case(path: str, on: dt.date) -> Case:
+    """The age group of a birth year on `on`, in SQL (as `age_group` in Python)."""
+    whens = [
+        When(**{f"{path}__isnull": True}, then=Value(AGE_UNKNOWN)),
+        When(**{f"{path}__gt": on.year}, then=Value(AGE_UNKNOWN)),
+    ]
+    for first, last, code in AGE_GROUPS:
+        condition = Q(**{f"{path}__lte": on.year - first})
+        if last is not None:
+            condition &= Q(**{f"{path}__gte": on.year - last})
+        whens.append(When(condition, then=Value(code)))
+    return Case(*whens, default=Value(AGE_UNKNOWN), output_field=CharField())
+
+
+def _group_by(indicator: Indicator, scope: Scope, dimensions: Iterable[str]) -> dict[str, Any]:
+    """The SQL expression each dimension is grouped by (named `d_<dimension>`)."""
+    spec = indicator.records
+    assert spec is not None
+    on = _reference_day(scope)
+    expressions: dict[str, Any] = {}
+    for dimension in dimensions:
+        path = spec.path(dimension)
+        assert path is not None
+        if dimension == Dimension.AGE_GROUP:
+            expressions[f"d_{dimension}"] = _age_case(path, on)
+        elif dimension == Dimension.PERIOD:
+            expressions[f"d_{dimension}"] = TruncQuarter(F(path), output_field=DateField())
+        else:
+            expressions[f"d_{dimension}"] = F(path)
+    return expressions
+
+
+def _compute_breakdown(indicator: Indicator, scope: Scope, dimensions: tuple[str, ...]) -> Breakdown:
+    """One query, whatever the number of dimensions. Rows counted once each (`distinct="pk"`) or a summed field
+    add up across cells, so one GROUP BY over every dimension at once gives each dimension's counts and the total
+    by adding up. Units counted once each (a person in several groups) do not add up: on PostgreSQL one query
+    with GROUPING SETS counts them per dimension; elsewhere (SQLite, a small deployment) one query per
+    dimension."""
+    spec = indicator.records
+    assert spec is not None
+    on = _reference_day(scope)
+    qs = rows(indicator, scope)
+    if not dimensions:
+        return Breakdown(int(qs.aggregate(n=measure(indicator))["n"] or 0), {})
+    expressions = _group_by(indicator, scope, dimensions)
+    counts: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in dimensions}
+    if spec.summed or spec.distinct == "pk":
+        # The declared paths follow foreign keys forward, so a row is one row of the result: COUNT(*) is its units.
+        amount: Aggregate | Coalesce = Coalesce(Sum(spec.summed), Value(0)) if spec.summed else Count("pk")
+        whole = 0
+        grouped = qs.annotate(**expressions).values(*expressions).annotate(n=amount).order_by()
+        for row in grouped.values_list(*expressions, "n"):
+            n = int(row[-1])
+            whole += n
+            for dimension, raw in zip(dimensions, row, strict=False):
+                counts[dimension][_bucket(dimension, raw, on)] += n
+        return Breakdown(whole, {dimension: dict(found) for dimension, found in counts.items()})
+    connection = connections[qs.db]
+    if connection.vendor == "postgresql":
+        inner = qs.annotate(**expressions).values(*expressions, d_unit=F(spec.distinct)).order_by()
+        sql, params = inner.query.sql_with_params()
+        quote = connection.ops.quote_name
+        columns = [quote(name) for name in expressions]
+        sets = ", ".join(f"({column})" for column in columns)
+        select = ", ".join([*columns, *(f"GROUPING({column})" for column in columns), "COUNT(DISTINCT d_unit)"])
+        # Only our own column names and Django's compiled inner query (its values still parameters) go in.
+        statement = f"SELECT {select} FROM ({sql}) grouped GROUP BY GROUPING SETS ({sets}, ())"  # noqa: S608
+        whole = 0
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for row in cursor.fetchall():
+                values, grouping, n = row[: len(columns)], row[len(columns) : -1], int(row[-1])
+                if all(grouping):
+                    whole = n
+                    continue
+                index = list(grouping).index(0)
+                counts[dimensions[index]][_bucket(dimensions[index], values[index], on)] += n
+        return Breakdown(whole, {dimension: dict(found) for dimension, found in counts.items()})
+    whole = int(qs.aggregate(n=measure(indicator))["n"] or 0)
+    for dimension, (name, expression) in zip(dimensions, expressions.items(), strict=True):
+        grouped = qs.annotate(**{name: expression}).values(name).annotate(n=measure(indicator)).order_by()
+        for raw, n in grouped.values_list(name, "n"):
+            counts[dimension][_bucket(dimension, raw, on)] += int(n)
+    return Breakdown(whole, {dimension: dict(found) for dimension, found in counts.items()})
+
+
+def breakdown(indicator: Indicator, scope: Scope, dimensions: Iterable[str] = ()) -> Breakdown:
+    """The indicator's total in `scope` and its counts by each of `dimensions` it has, once per request (a
+    breakdown already made in this request with more dimensions serves a narrower one), read from the figures
+    kept when the request says so (`request_memo(kept=...)`)."""
+    spec = indicator.records
+    assert spec is not None
+    wanted = tuple(d for d in dict.fromkeys(dimensions) if spec.path(d) is not None)
+    memo = _MEMO.get()
+    if memo is None:
+        return _compute_breakdown(indicator, scope, wanted)
+    for key, found in memo.items():
+        if isinstance(key, tuple) and key[:3] == ("breakdown", indicator.code, scope) and set(wanted) <= set(key[3]):
+            return found
+    if memo[_KEPT]:
+        dims, found = _kept_breakdown(indicator, scope, wanted, memo)
+    else:
+        dims, found = wanted, _compute_breakdown(indicator, scope, wanted)
+    memo[("breakdown", indicator.code, scope, dims)] = found
+    return found
+
+
+# ---------------------------------------------------------------- figures kept between requests
+def max_age() -> int:
+    """Seconds a kept figure is current (`MONITORING_SUMMARY_MAX_AGE`, default ten minutes)."""
+    return int(getattr(settings, "MONITORING_SUMMARY_MAX_AGE", 600))
+
+
+def _scope_json(scope: Scope) -> dict[str, Any]:
+    return {
+        "organisations": None if scope.organisations is None else sorted(scope.organisations),
+        "programmes": None if scope.programmes is None else sorted(scope.programmes),
+        "start": scope.start.isoformat() if scope.start else None,
+        "end": scope.end.isoformat() if scope.end else None,
+    }
+
+
+def _scope_from(data: dict[str, Any]) -> Scope:
+    def ids(values: list[int] | None) -> frozenset[int] | None:
+        return None if values is None else frozenset(values)
+
+    def day(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    return Scope(ids(data["organisations"]), ids(data["programmes"]), day(data["start"]), day(data["end"]))
+
+
+def _summary_key(indicator: Indicator, scope: Scope, viewer: int | None = None) -> str:
+    """What a kept figure counts: the indicator, the scope and the year ages are counted in (and for a computed
+    indicator, whose figure is of what the viewer may read, the viewer)."""
+    what: list[Any] = [indicator.code, _scope_json(scope), _reference_day(scope).year]
+    if viewer is not None:
+        what.append(viewer)
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def _note_as_of(memo: dict[Any, Any], when: dt.datetime) -> None:
+    memo[_AS_OF] = min(when, memo.get(_AS_OF) or when)
+
+
+def _kept_row(memo: dict[Any, Any], key: str) -> Summary | None:
+    rows = memo.setdefault(_ROWS, {})
+    if key not in rows:
+        rows[key] = Summary.objects.filter(key=key).first()
+    return rows[key]
+
+
+def _usable(memo: dict[Any, Any], row: Summary) -> bool:
+    """A kept figure may be shown: whatever its age on a dashboard (the worker asked to count an old one again),
+    only younger than the maximum age in a report."""
+    age = (timezone.now() - row.computed_at).total_seconds()
+    if memo[_KEPT] != ANY and age > max_age():
+        return False
+    _note_as_of(memo, row.computed_at)
+    if age > max_age():
+        memo[_STALE].add(row.pk)
+    return True
+
+
+def read_kept(user: User, reach_: Reach, period: Period) -> None:
+    """Read in one query the figures kept of every declared indicator in the viewer's reach and period (what a
+    dashboard shows), so the page asks the database once instead of once per indicator."""
+    memo = _MEMO.get()
+    if memo is None or not memo[_KEPT]:
+        return
+    scope = reach_.scope(period.start, period.end)
+    keys = [
+        _summary_key(indicator, scope) if indicator.records is not None else _summary_key(indicator, scope, user.pk)
+        for indicator in declared.indicators()
+        if not indicator.manual
+    ]
+    found = {row.key: row for row in Summary.objects.filter(key__in=keys)}
+    rows = memo.setdefault(_ROWS, {})
+    for key in keys:
+        rows.setdefault(key, found.get(key))
+
+
+def _kept_breakdown(
+    indicator: Indicator, scope: Scope, wanted: tuple[str, ...], memo: dict[Any, Any]
+) -> tuple[tuple[str, ...], Breakdown]:
+    key = _summary_key(indicator, scope)
+    row = _kept_row(memo, key)
+    if row is not None and set(wanted) <= set(row.dimensions) and _usable(memo, row):
+        return tuple(row.dimensions), Breakdown(int(row.total), row.counts)
+    dims = tuple(dict.fromkeys([*(row.dimensions if row else []), *wanted]))
+    now = timezone.now()
+    found = _compute_breakdown(indicator, scope, dims)
+    memo[_ROWS][key] = _keep(key, indicator, scope, now, dimensions=list(dims), total=found.total, counts=found.counts)
+    _note_as_of(memo, now)
+    return dims, found
+
+
+def _kept_value(user: User, indicator: Indicator, scope: Scope, memo: dict[Any, Any]) -> Decimal | None:
+    compute = indicator.compute
+    assert compute is not None
+    key = _summary_key(indicator, scope, user.pk)
+    row = _kept_row(memo, key)
+    if row is not None and _usable(memo, row):
+        return row.value
+    now = timezone.now()
+    value = compute(user, scope)
+    memo[_ROWS][key] = _keep(key, indicator, scope, now, viewer=user, value=value)
+    _note_as_of(memo, now)
+    return value
+
+
+def _keep(key: str, indicator: Indicator, scope: Scope, now: dt.datetime, **figure: Any) -> Summary | None:
+    values = {
+        "indicator": indicator.code,
+        "scope": _scope_json(scope),
+        "computed_at": now,
+        "refresh_asked_at": None,
+        **figure,
+    }
+    try:
+        with transaction.atomic():
+            return Summary.objects.update_or_create(key=key, defaults=values)[0]
+    except IntegrityError:  # another request kept it at the same moment: theirs is as good
+        return None
+
+
+def _ask_refresh(ids: list[int]) -> None:
+    """Have the worker count these kept figures again, unless it was asked within the maximum age."""
+    from karpear.monitoring.tasks import refresh_summaries_task
+
+    now = timezone.now()
+    due = Q(refresh_asked_at__isnull=True) | Q(refresh_asked_at__lt=now - dt.timedelta(seconds=max_age()))
+    asked = list(Summary.objects.filter(due, pk__in=ids).values_list("pk", flat=True))
+    if asked:
+        Summary.objects.filter(pk__in=asked).update(refresh_asked_at=now)
+        transaction.on_commit(lambda: refresh_summaries_task.enqueue(summary_ids=asked))
+
+
+def refresh_summaries(ids: Iterable[int] | None = None) -> int:
+    """Count kept figures again (these, or every one older than the maximum age): a counted indicator's over its
+    scope, a computed one's as its viewer. A figure of an indicator no longer declared, or of a year gone by for an
+    open period, is dropped (the next request counts it anew). Returns how many were counted."""
+    now = timezone.now()
+    qs = (
+        Summary.objects.filter(pk__in=list(ids))
+        if ids is not None
+        else Summary.objects.filter(computed_at__lt=now - dt.timedelta(seconds=max_age()))
+    )
+    counted = 0
+    for row in qs.select_related("viewer").iterator():
+        indicator = declared.indicator_for(row.indicator)
+        scope = _scope_from(row.scope)
+        viewer = row.viewer
+        if (
+            indicator is None
+            or (indicator.records if viewer is None else indicator.compute) is None
+            or _summary_key(indicator, scope, None if viewer is None else viewer.pk) != row.key
+        ):
+            row.delete()
+            continue
+        if viewer is not None:
+            assert indicator.compute is not None
+            _keep(row.key, indicator, scope, timezone.now(), viewer=viewer, value=indicator.compute(viewer, scope))
+        else:
+            found = _compute_breakdown(indicator, scope, tuple(row.dimensions))
+            _keep(row.key, indicator, scope, timezone.now(), total=found.total, counts=found.counts)
+        counted += 1
+    return counted
+
+
 def total(indicator: Indicator, scope: Scope) -> int:
-    return int(rows(indicator, scope).aggregate(n=measure(indicator))["n"] or 0)
+    return breakdown(indicator, scope).total
 
 
 def counts(indicator: Indicator, scope: Scope, dimension: str) -> dict[str, int]:
     """The count of each value of `dimension` (age groups and quarters bucketed; each unit once per cell)."""
     spec = indicator.records
     assert spec is not None
-    path = spec.path(dimension)
-    if path is None:
+    if spec.path(dimension) is None:
         return {}
-    qs = rows(indicator, scope)
-    on = _reference_day(scope)
-    result: dict[str, int] = defaultdict(int)
-    if dimension == Dimension.PERIOD and spec.distinct != "pk" and not spec.summed:
-        # A unit counts once a quarter even with several rows in it: bucket the distinct (day, unit) pairs.
-        seen: dict[str, set[Any]] = defaultdict(set)
-        for day, unit in qs.values_list(path, spec.distinct).distinct().order_by():
-            seen[_bucket(dimension, day, on)].add(unit)
-        return {key: len(units) for key, units in sorted(seen.items())}
-    for raw, n in qs.values_list(path).annotate(n=measure(indicator)).order_by():
-        result[_bucket(dimension, raw, on)] += int(n)
-    return dict(result)
+    found = breakdown(indicator, scope, (dimension,)).counts[dimension]
+    return {key: found[key] for key in sorted(found)} if dimension == Dimension.PERIOD else dict(found)
 
 
 @dataclass
@@ -278,9 +597,18 @@ def _order(dimension: str, keys: Iterable[str]) -> list[str]:
     return sorted(keys)
 
 
-def table(indicator: Indicator, scope: Scope, dimension: str, *, suppress: bool, figure: int | None = None) -> Table:
-    """A disaggregation of a counted indicator, with its cells hidden as `suppression` says when `suppress`."""
-    values = counts(indicator, scope, dimension)
+def table(
+    indicator: Indicator,
+    scope: Scope,
+    dimension: str,
+    *,
+    suppress: bool,
+    figure: int | None = None,
+    values: dict[str, int] | None = None,
+) -> Table:
+    """A disaggregation of a counted indicator, with its cells hidden as `suppression` says when `suppress`.
+    `values` (the dimension's counts) and `figure` (the total) when the caller has them already."""
+    values = counts(indicator, scope, dimension) if values is None else values
     keys = _order(dimension, values)
     labels = _labels(dimension, keys)
     whole = total(indicator, scope) if figure is None else figure
@@ -327,32 +655,45 @@ def manual_values(indicator: Indicator, scope: Scope) -> QuerySet[ManualValue]:
 
 
 def value_of(user: User, indicator: Indicator, scope: Scope) -> Decimal | int | None:
+    """The indicator's value in `scope`, once per request (see `request_memo`)."""
     if indicator.records is not None:
         return total(indicator, scope)
     if indicator.manual:
-        summed = manual_values(indicator, scope).aggregate(v=Sum("value"))["v"]
-        return summed
-    assert indicator.compute is not None
-    return indicator.compute(user, scope)
+        return _memoised(
+            ("manual", indicator.code, scope),
+            lambda: manual_values(indicator, scope).aggregate(v=Sum("value"))["v"],
+        )
+    compute = indicator.compute
+    assert compute is not None
+    # Computed as the viewer (the app reads what they may read), so kept per viewer.
+    memo = _MEMO.get()
+    if memo is not None and memo[_KEPT]:
+        kept: dict[Any, Any] = memo
+        return _memoised(
+            ("computed", indicator.code, scope, user.pk), lambda: _kept_value(user, indicator, scope, kept)
+        )
+    return _memoised(("computed", indicator.code, scope, user.pk), lambda: compute(user, scope))
 
 
 def figure(
     user: User, indicator: Indicator, reach_: Reach, period: Period, *, dimensions: Iterable[str] | None = None
 ) -> Figure:
     """The indicator's figure for the viewer's reach and period, with the disaggregations asked for (all it has
-    by default)."""
+    by default): the total and every disaggregation from one breakdown (`breakdown`)."""
     scope = reach_.scope(period.start, period.end)
-    value = value_of(user, indicator, scope)
-    result = Figure(indicator, value)
     if indicator.records is None:
-        return result
-    assert isinstance(value, int)
-    if reach_.suppressed and suppression.small(value):
-        result.mark = suppression.PRIMARY
+        return Figure(indicator, value_of(user, indicator, scope))
     wanted = (
         indicator.disaggregations if dimensions is None else [d for d in dimensions if d in indicator.disaggregations]
     )
-    result.tables = [table(indicator, scope, d, suppress=reach_.suppressed, figure=value) for d in wanted]
+    found = breakdown(indicator, scope, wanted)
+    result = Figure(indicator, found.total)
+    if reach_.suppressed and suppression.small(found.total):
+        result.mark = suppression.PRIMARY
+    result.tables = [
+        table(indicator, scope, d, suppress=reach_.suppressed, figure=found.total, values=found.counts[d])
+        for d in wanted
+    ]
     return result
 
 
@@ -422,9 +763,19 @@ def progress(user: User, reach_: Reach, period: Period) -> list[Progress]:
             frozenset({target.subgrant.organisation_id}) if target.subgrant_id else reach_.organisations  # type: ignore[union-attr]
         )
         scope = Scope(organisations, frozenset({reach_.programme.pk}), period.start, period.end)
+        whole = reach_.scope(period.start, period.end)
+        achieved: Decimal | int | None
         if indicator.records is not None and target.province_id and indicator.records.province:
-            rows_in_province = rows(indicator, scope).filter(**{indicator.records.province: target.province_id})
-            achieved: Decimal | int | None = rows_in_province.aggregate(n=measure(indicator))["n"]
+            by_province = breakdown(indicator, scope, (Dimension.PROVINCE,)).counts[Dimension.PROVINCE]
+            achieved = by_province.get(str(target.province_id), 0)
+        elif (
+            indicator.records is not None and len(organisations) == 1 and organisations < (whole.organisations or set())
+        ):
+            # A sub-grantee's target: its cell of the reach's breakdown by organisation, one query for every
+            # sub-grant's target of this indicator (and none when the dashboard has broken it down already).
+            [organisation] = organisations
+            by_organisation = breakdown(indicator, whole, (Dimension.ORGANISATION,)).counts[Dimension.ORGANISATION]
+            achieved = by_organisation.get(str(organisation), 0)
         else:
             achieved = value_of(user, indicator, scope)
         mark = None

@@ -92,13 +92,31 @@ def _periods(reach: Reach) -> list[Period]:
     return periods
 
 
+def _local(when: Any) -> Any:
+    """A moment in the deployment's time zone (the date filters take it as given)."""
+    from django.utils import timezone
+
+    return timezone.localtime(when) if when else None
+
+
 def dt_before(year: int, quarter: int, today: Any) -> bool:
     return (year, quarter) <= (today.year, (today.month - 1) // 3 + 1)
 
 
 def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) -> HttpResponse:
+    # Each figure computed once for the page (headlines, map, progress), read from the figures kept when there
+    # are (the page says when they were counted; the worker counts stale ones again).
+    with selectors.request_memo(kept=selectors.ANY):
+        return _dashboard_page(request, reach, programme)
+
+
+def _dashboard_page(request: HttpRequest, reach: Reach, programme: Programme | None) -> HttpResponse:
     user = user_of(request)
     period = selectors.parse_period(request.GET.get("period"))
+    selectors.read_kept(user, reach, period)  # every figure kept for the page, in one query
+    # Progress first: the sub-grants' targets break their indicators down by organisation, and the headline
+    # figures below are then read from those breakdowns instead of being counted again.
+    progress = selectors.progress(user, reach, period) if programme else []
     figures = selectors.dashboard_figures(user, reach, period)
     mappable = [f.indicator for f in figures if Dimension.PROVINCE in f.indicator.disaggregations]
     # The indicator asked for, else the first that counted anything in the period.
@@ -117,7 +135,6 @@ def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) 
             selectors.province_names(),
         )
         trend_svg = charts.trend(by[Dimension.PERIOD], _cell_url(chosen, reach, programme, period, Dimension.PERIOD))
-    progress = selectors.progress(user, reach, period) if programme else []
     return render_page(
         request,
         "monitoring/dashboard.html",
@@ -137,6 +154,7 @@ def _dashboard(request: HttpRequest, reach: Reach, programme: Programme | None) 
             "query": _query(programme, period),
             "primary": suppression.PRIMARY,
             "complementary": suppression.COMPLEMENTARY,
+            "as_of": _local(selectors.as_of()),
         },
         partial="figures",
     )
@@ -187,7 +205,10 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     reach, programme = _reach(request, user)
     indicator = _indicator(code)
     period = selectors.parse_period(request.GET.get("period"))
-    figure = selectors.figure(user, indicator, reach, period)
+    with selectors.request_memo(kept=selectors.ANY):  # the figure the dashboard showed, counted at the same time
+        selectors.read_kept(user, reach, period)
+        figure = selectors.figure(user, indicator, reach, period)
+        as_of = selectors.as_of()
     tables = [(table, _cell_url(indicator, reach, programme, period, table.dimension)) for table in figure.tables]
     return render_page(
         request,
@@ -203,6 +224,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "records_url": reverse("monitoring:records", args=[indicator.code]) + "?" + _query(programme, period)
             if reach.records and not figure.mark
             else None,
+            "as_of": _local(as_of),
             "primary": suppression.PRIMARY,
             "complementary": suppression.COMPLEMENTARY,
         },
