@@ -563,8 +563,8 @@ def _stored_facts(
             for name, value in zip(names, row[len(by) :], strict=True):
                 part[name] = value or 0
 
-    names = ("groups", "members", "women", "attended", "expected", "savings", "loan_fund", "social_fund")
-    names += ("outstanding", "start_fund", "written_off", "loans_disbursed", "disbursed")
+    names: tuple[str, ...] = ("groups", "members", "women", "attended", "expected", "savings", "loan_fund")
+    names += ("social_fund", "outstanding", "start_fund", "written_off", "loans_disbursed", "disbursed")
     add(
         cycles.values_list(*by)
         .annotate(
