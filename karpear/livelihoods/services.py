@@ -142,6 +142,20 @@ def group_create(*, actor: User, data: GroupInput) -> Group:
     return group
 
 
+GROUP_FIELDS: tuple[str, ...] = (
+    "name",
+    "name_key",
+    "kind",
+    "province",
+    "district",
+    "commune",
+    "village",
+    "programme",
+    "subgrant",
+)
+GROUP_FIELDS += ("facilitator", "formed_on")
+
+
 @transaction.atomic
 def group_update(*, actor: User, group: Group, data: GroupInput) -> Group:
     """Change a group's name, place, programme or field officer. Needs livelihoods_change_group."""
@@ -162,7 +176,8 @@ def group_update(*, actor: User, group: Group, data: GroupInput) -> Group:
     group.facilitator = data.facilitator or group.facilitator
     group.formed_on = data.formed_on
     group.full_clean()
-    group.save()
+    # The fields the form changes, never the member counts the member services keep (read before, maybe stale).
+    group.save(update_fields=[*GROUP_FIELDS, "updated_at"])
     audit.record(actor=actor, action="update", obj=group, before=before)
     return group
 
@@ -1024,15 +1039,16 @@ class ShareOutPlan:
     social_fund: Decimal
 
 
-def _plan(cycle: Cycle, carry_forward: Decimal, fresh: bool = False) -> ShareOutPlan:
+def _plan(cycle: Cycle, carry_forward: Decimal) -> ShareOutPlan:
     if cycle.closed_on is not None:
         raise ValidationError(_("This cycle is shared out already."))
-    meeting = cycle.meetings.order_by("-number").first()
+    # The latest meeting with its cycle as it is now: the cycle's figures kept beside the ledger, in the same query.
+    meeting = Meeting.objects.filter(cycle=cycle).select_related("cycle").order_by("-number").first()
     if meeting is None:
         raise ValidationError(_("Record the share-out meeting first: the share-out is made at a meeting."))
     if carry_forward != vsla.round_to(carry_forward, cycle.minor) or carry_forward < 0:
         raise ValidationError({"carry_forward": _("Amounts in riel are whole riel.")})
-    book, loans = load_book(cycle, as_of=meeting.held_on, fresh=fresh)
+    book, loans = load_book(meeting.cycle, as_of=meeting.held_on, fresh=True)
     shares = book.shares
     wanted = set(shares) | {loan.member_id for loan in loans.values()}
     members = {
@@ -1081,7 +1097,7 @@ def share_out_confirm(*, actor: User, cycle: Cycle, carry_forward: Decimal = ZER
     _require_own(actor, C.SHARE_OUT, cycle)
     group = _locked_group(cycle.group)
     cycle = Cycle.objects.get(pk=cycle.pk)
-    plan = _plan(cycle, carry_forward, fresh=True)
+    plan = _plan(cycle, carry_forward)
     result, meeting, org, on = plan.result, plan.meeting, cycle.organisation_id, plan.meeting.held_on
     share_out = ShareOut(
         organisation_id=org,
