@@ -3,6 +3,7 @@ how each model is scoped, the referral section, URLs, menu, home work lists and 
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 from django.urls import reverse
@@ -61,6 +62,12 @@ def _load_demo(context: registry.DemoContext) -> None:
 
 def _group_places(prefix: str) -> tuple[str, str]:
     return (f"{prefix}province", f"{prefix}commune")
+
+
+def _recount() -> None:
+    from karpear.livelihoods import figures
+
+    figures.recount_recent_people()
 
 
 def declare() -> None:
@@ -251,3 +258,5 @@ def declare() -> None:
         order=41,
     )
     registry.demo_loader("livelihoods", "livelihoods", _load_demo, after=["core"])
+    # A person's sex corrected in core (which knows nothing of groups) reaches the women counted on their groups.
+    registry.periodic("livelihoods", "livelihoods_recount_members", every=dt.timedelta(hours=1), run=_recount)

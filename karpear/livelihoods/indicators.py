@@ -51,7 +51,8 @@ SAVINGS_GROUP_MEMBERS = declare(
 
 def _savix(code: str) -> Callable[[User, Scope], Decimal | None]:
     """A SAVIX ratio of the savings groups under way in the scope, from the facts the viewer may read (ratios
-    from the totals, never an average of the groups' ratios)."""
+    from the totals, never an average of the groups' ratios): a period that ends today or later reads today's
+    figures kept beside the records (three grouped queries); one that ended earlier sums the ledger."""
 
     def compute(user: User, scope: Scope) -> Decimal | None:
         cycles = Cycle.objects.filter(closed_on__isnull=True, group__kind=Group.Kind.SAVINGS)
@@ -59,7 +60,7 @@ def _savix(code: str) -> Callable[[User, Scope], Decimal | None]:
             cycles = cycles.filter(organisation_id__in=scope.organisations)
         if scope.programmes is not None:
             cycles = cycles.filter(group__programme_id__in=scope.programmes)
-        facts = savix.total(selectors.savix_facts(user=user, cycles=cycles, as_of=scope.end).values())
+        facts = selectors.savix_total(user=user, cycles=cycles, as_of=scope.end)
         value = savix.value(code, facts)
         return None if value is None else Decimal(value).quantize(Decimal("0.1"))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -68,15 +68,9 @@ def group_list(
 
 
 def group_rows(groups: QuerySet[Group]) -> QuerySet[Group]:
-    """What the list shows of each group: its place and its number of members, in the same query."""
-    members = (
-        GroupMember.objects.filter(group=OuterRef("pk"), left_on__isnull=True)
-        .order_by()
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return groups.select_related("commune", "village").annotate(member_count=Coalesce(Subquery(members), 0))
+    """What the list shows of each group: its place and its number of members (kept on the group by the member
+    services), in the same query."""
+    return groups.select_related("commune", "village").annotate(member_count=F("members_now"))
 
 
 def cycles_due_for_share_out(*, user: User) -> QuerySet[Cycle]:
@@ -530,10 +524,129 @@ SAVIX_FIELDS = ("id", "group_id", "number", "started_on", "share_price", "curren
 
 
 def savix_facts(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = None) -> dict[int, savix.Facts]:
-    """The SAVIX facts of each cycle on a day, in a fixed number of grouped queries whatever the number of cycles
-    (six; seven for a day before a group's latest entry): sums and counts by cycle or group, never a row per
-    member or entry."""
+    """The SAVIX facts of each cycle on a day, in a fixed number of grouped queries whatever the number of cycles:
+    today's (`as_of` None, today or later) from the figures kept beside the records (three queries: the cycles
+    with their groups' counts, the members who left, the loans owed); an earlier day's from the ledger (six; seven
+    for a day before a group's latest entry). Sums and counts by cycle, never a row per member or entry."""
+    today = timezone.localdate()
+    if as_of is None or as_of >= today:
+        return {key[0]: facts for key, facts in _stored_facts(user, cycles, ("id",), today).items()}
     return _savix(user, cycles, as_of)[0]
+
+
+def savix_total(*, user: User, cycles: QuerySet[Cycle], as_of: dt.date | None = None) -> savix.Facts:
+    """The SAVIX facts of all these cycles together (ratios come from these totals): today's summed by the
+    database in three queries of a few rows, an earlier day's as the sum of each cycle's facts."""
+    today = timezone.localdate()
+    if as_of is None or as_of >= today:
+        return savix.total(_stored_facts(user, cycles, (), today).values())
+    return savix.total(savix_facts(user=user, cycles=cycles, as_of=as_of).values())
+
+
+def _stored_facts(
+    user: User, cycles: QuerySet[Cycle], key: tuple[str, ...], today: dt.date
+) -> dict[tuple[Any, ...], savix.Facts]:
+    """Today's facts of the cycles the user sees, summed by the database by `key` (fields of the cycle: ("id",)
+    for each cycle, the programme and currency for a programme's rows, () for one total) from the figures kept
+    beside the records: the cycle's sums and attendance (`Cycle`), its group's current members and women
+    (`Group`), each loan's principal owed and the day it falls behind (`Loan`). Three grouped queries; the
+    definitions are `_savix`'s, term by term (the tests hold them equal). Each result is also split by the
+    cycle's start (for the days it has run), then added up."""
+    cycles = access.visible(user, cycles)
+    by = (*key, "started_on")
+    money = DecimalField(max_digits=20, decimal_places=2)
+    parts: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def add(rows: Any, *names: str) -> None:
+        for row in rows:
+            part = parts.setdefault(tuple(row[: len(by)]), {})
+            for name, value in zip(names, row[len(by) :], strict=True):
+                part[name] = value or 0
+
+    names: tuple[str, ...] = ("groups", "members", "women", "attended", "expected", "savings", "loan_fund")
+    names += ("social_fund", "outstanding", "start_fund", "written_off", "loans_disbursed", "disbursed")
+    add(
+        cycles.values_list(*by)
+        .annotate(
+            groups=Count("id"),
+            members=Sum("group__members_now"),
+            women=Sum("group__women_now"),
+            attended=Sum("attended"),
+            expected=Sum("expected"),
+            savings=Sum(F("shares") * F("share_price"), output_field=money),
+            loan_fund=Sum(F("carried_loan_fund") + F("loan_fund")),
+            social_fund=Sum(F("carried_social_fund") + F("social_fund")),
+            outstanding=Sum(F("carried_principal") + F("principal")),
+            start_fund=Sum("carried_loan_fund"),
+            written_off=Sum("written_off"),
+            loans_disbursed=Sum("loans_given"),
+            disbursed=Sum("lent"),
+        )
+        .order_by(),
+        *names,
+    )
+    if not parts:
+        return {}
+    # Members who left during the cycle (a partial index holds only those who left).
+    add(
+        access.visible(
+            user,
+            GroupMember.objects.filter(
+                left_on__isnull=False,
+                left_on__lte=today,
+                joined_on__lte=today,
+                group__cycles__in=cycles.values("pk"),
+                left_on__gte=F("group__cycles__started_on"),
+            ),
+        )
+        .values_list(*(name if name.startswith("group__") else f"group__cycles__{name}" for name in by))
+        .annotate(n=Count("id"))
+        .order_by(),
+        "members_left",
+    )
+    # Loans still owed (a partial index holds only those): how many, by how many members, and the principal
+    # owed on those behind their schedule today.
+    add(
+        access.visible(user, Loan.objects.filter(owed__gt=0, cycle__in=cycles.values("pk")))
+        .values_list(*(f"cycle__{name}" for name in by))
+        .annotate(
+            n=Count("id"),
+            borrowers=Count("member", distinct=True),
+            at_risk=Sum("owed", filter=Q(late_from__lte=today)),
+        )
+        .order_by(),
+        "outstanding_loans",
+        "borrowers",
+        "at_risk",
+    )
+    summed: dict[tuple[Any, ...], savix.Facts] = {}
+    for (*group_key, started_on), part in parts.items():
+        days = max((today - started_on).days, 0)
+        groups = part.get("groups", 0)
+        savings = Decimal(part.get("savings", 0))
+        facts = savix.Facts(
+            groups=groups,
+            members=part.get("members", 0),
+            women=part.get("women", 0),
+            members_left=part.get("members_left", 0),
+            attended=part.get("attended", 0),
+            expected=part.get("expected", 0),
+            savings=savings,
+            loan_fund=Decimal(part.get("loan_fund", 0)),
+            social_fund=Decimal(part.get("social_fund", 0)),
+            outstanding=Decimal(part.get("outstanding", 0)),
+            outstanding_loans=part.get("outstanding_loans", 0),
+            borrowers=part.get("borrowers", 0),
+            at_risk=Decimal(part.get("at_risk", 0)),
+            disbursed=Decimal(part.get("disbursed", 0)),
+            loans_disbursed=part.get("loans_disbursed", 0),
+            written_off=Decimal(part.get("written_off", 0)),
+            start_fund=Decimal(part.get("start_fund", 0)),
+            days=days * groups,
+            savings_days=savings * days,
+        )
+        summed[tuple(group_key)] = summed.get(tuple(group_key), savix.Facts()) + facts
+    return summed
 
 
 def _savix(
@@ -595,12 +708,12 @@ def _savix(
     open_loans = (
         access.visible(user, Loan.objects.filter(group__in=group_ids, cancelled=False, disbursed_on__lte=as_of))
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
-        .annotate(owed=Coalesce(owed, ZERO), due=Coalesce(due, ZERO))
-        .filter(owed__gt=0)
+        .annotate(owed_now=Coalesce(owed, ZERO), due=Coalesce(due, ZERO))
+        .filter(owed_now__gt=0)
     )
     outstanding: dict[int, list[Any]] = {}
     for group_id, member_id, principal, owed_now, due_now in open_loans.values_list(
-        "group_id", "member_id", "principal", "owed", "due"
+        "group_id", "member_id", "principal", "owed_now", "due"
     ):
         entry = outstanding.setdefault(group_id, [0, set(), ZERO])
         entry[0] += 1
@@ -683,18 +796,21 @@ def group_savix(*, user: User, group: Group, as_of: dt.date | None = None) -> tu
 
 def programme_savix(*, user: User, as_of: dt.date | None = None) -> list[SavixRow]:
     """The indicators of every savings group the user sees with a cycle under way, by programme and currency
-    (ratios from the totals, never averages of the groups' ratios). Today's are summed by the database, by
-    programme, currency and starting day of the cycles (six grouped queries, a few rows each, whatever the number
-    of groups); an earlier day's, or when an entry is dated after the day, cycle by cycle (`savix_facts`)."""
+    (ratios from the totals, never averages of the groups' ratios). Today's are summed by the database from the
+    figures kept beside the records, by programme, currency and starting day of the cycles (three grouped
+    queries, a few rows each, whatever the number of groups); an earlier day's cycle by cycle from the ledger
+    (`savix_facts`)."""
     from django.utils.translation import gettext as _
 
     today = timezone.localdate()
     as_of = min(as_of or today, today)
-    summed = _programme_facts(user, as_of) if as_of == today else None
-    if summed is None:
-        summed = {}
-        cycles = access.visible(user, Cycle.objects.filter(closed_on__isnull=True))
-        facts, rows = _savix(user, cycles, as_of)
+    cycles = Cycle.objects.filter(closed_on__isnull=True)
+    summed: dict[tuple[str | None, str], savix.Facts] = {}
+    if as_of == today:
+        by_programme = _stored_facts(user, cycles, ("group__programme__name", "currency"), today)
+        summed = {(key[0], key[1]): facts_of for key, facts_of in by_programme.items()}
+    else:
+        facts, rows = _savix(user, access.visible(user, cycles), as_of)
         for cycle_id, cycle_facts in facts.items():
             row = rows[cycle_id]
             key = (row["group__programme__name"], row["currency"])
@@ -706,141 +822,6 @@ def programme_savix(*, user: User, as_of: dt.date | None = None) -> list[SavixRo
     return [
         SavixRow(label, currency, total, savix.values(total)) for (label, currency), total in sorted(totals.items())
     ]
-
-
-def _programme_facts(user: User, as_of: dt.date) -> dict[tuple[str | None, str], savix.Facts] | None:
-    """The SAVIX facts of the cycles under way, summed in the database by (programme, currency, cycle start) —
-    the same definitions as `savix_facts`, term by term — or None when the cycle totals do not hold the sums of
-    `as_of` (an entry dated after it)."""
-    prog, open_cycle = "group__programme__name", {"group__cycles__isnull": False, "group__cycles__closed_on": None}
-    by_cycle = (prog, "group__cycles__currency", "group__cycles__started_on")
-    current = Q(left_on__isnull=True) | Q(left_on__gt=as_of)
-    this_cycle = Q(cycle=F("group__cycles"))
-    money = DecimalField(max_digits=20, decimal_places=2)
-    parts: dict[tuple[str | None, str, dt.date], dict[str, Any]] = {}
-
-    def add(rows: Any, *names: str) -> None:
-        for key0, key1, key2, *values in rows:
-            part = parts.setdefault((key0, key1, key2), {})
-            for name, value in zip(names, values, strict=True):
-                part[name] = value or 0
-
-    add(
-        access.visible(user, Cycle.objects.filter(closed_on__isnull=True))
-        .values_list(prog, "currency", "started_on")
-        .annotate(n=Count("id"))
-        .order_by(),
-        "groups",
-    )
-    add(
-        access.visible(user, GroupMember.objects.filter(joined_on__lte=as_of, **open_cycle))
-        .values_list(*by_cycle)
-        .annotate(
-            members=Count("id", filter=current),
-            women=Count("id", filter=current & Q(person__sex="female")),
-            left=Count("id", filter=Q(left_on__lte=as_of, left_on__gte=F("group__cycles__started_on"))),
-        )
-        .order_by(),
-        "members",
-        "women",
-        "members_left",
-    )
-    add(
-        access.visible(user, Meeting.objects.filter(cycle__closed_on__isnull=True, held_on__lte=as_of))
-        .values_list("cycle__group__programme__name", "cycle__currency", "cycle__started_on")
-        .annotate(attended=Sum("present_count"), expected=Sum("attendance_count"))
-        .order_by(),
-        "attended",
-        "expected",
-    )
-    ledger = (
-        access.visible(user, CycleTotal.objects.filter(**open_cycle))
-        .values_list(*by_cycle)
-        .annotate(
-            loan_fund=Sum("amount", filter=Q(fund=vsla.LOAN_FUND)),
-            social_fund=Sum("amount", filter=Q(fund=vsla.SOCIAL_FUND)),
-            outstanding=Sum("principal"),
-            start_fund=Sum("amount", filter=Q(fund=vsla.LOAN_FUND) & ~this_cycle),  # the group's earlier cycles
-            savings=Sum(
-                F("shares") * F("cycle__share_price"), filter=this_cycle & Q(kind=Kind.SHARES), output_field=money
-            ),
-            written_off=Sum("principal", filter=this_cycle & Q(kind=Kind.WRITE_OFF)),
-            latest=Max("last_on"),
-        )
-        .order_by()
-    )
-    rows = list(ledger)
-    if any(row[-1] and row[-1] > as_of for row in rows):
-        return None
-    add((row[:-1] for row in rows), "loan_fund", "social_fund", "outstanding", "start_fund", "savings", "written_off")
-    add(
-        access.visible(
-            user, Loan.objects.filter(cycle__closed_on__isnull=True, cancelled=False, disbursed_on__lte=as_of)
-        )
-        .values_list("group__programme__name", "cycle__currency", "cycle__started_on")
-        .annotate(n=Count("id"), value=Sum("principal"))
-        .order_by(),
-        "loans_disbursed",
-        "disbursed",
-    )
-    # Loans still owed, with their principal owed and due by now (a loan is late when it owes more than the
-    # schedule leaves): one row per loan owed, reduced here.
-    owed = Subquery(
-        LedgerEntry.objects.filter(loan=OuterRef("pk"), on__lte=as_of)
-        .values("loan")
-        .annotate(total=Sum("principal"))
-        .values("total")[:1]
-    )
-    due = Subquery(
-        LoanInstalment.objects.filter(loan=OuterRef("pk"), due_on__lte=as_of)
-        .values("loan")
-        .annotate(total=Sum("principal"))
-        .values("total")[:1]
-    )
-    loans: dict[tuple[str | None, str, dt.date], list[Any]] = {}
-    for key0, key1, key2, member_id, principal, owed_now, due_now in (
-        access.visible(user, Loan.objects.filter(cancelled=False, disbursed_on__lte=as_of, **open_cycle))
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
-        .annotate(owed=Coalesce(owed, ZERO), due=Coalesce(due, ZERO))
-        .filter(owed__gt=0)
-        .values_list(*by_cycle, "member_id", "principal", "owed", "due")
-    ):
-        entry = loans.setdefault((key0, key1, key2), [0, set(), ZERO])
-        entry[0] += 1
-        entry[1].add(member_id)
-        if principal - owed_now < due_now:
-            entry[2] += owed_now
-    for key, (count, borrowers, at_risk) in loans.items():
-        parts.setdefault(key, {}).update(outstanding_loans=count, borrowers=len(borrowers), at_risk=at_risk)
-
-    summed: dict[tuple[str | None, str], savix.Facts] = {}
-    for (programme, currency, started_on), part in parts.items():
-        days = max((as_of - started_on).days, 0)
-        groups = part.get("groups", 0)
-        savings = Decimal(part.get("savings", 0))
-        facts = savix.Facts(
-            groups=groups,
-            members=part.get("members", 0),
-            women=part.get("women", 0),
-            members_left=part.get("members_left", 0),
-            attended=part.get("attended", 0),
-            expected=part.get("expected", 0),
-            savings=savings,
-            loan_fund=Decimal(part.get("loan_fund", 0)),
-            social_fund=Decimal(part.get("social_fund", 0)),
-            outstanding=Decimal(part.get("outstanding", 0)),
-            outstanding_loans=part.get("outstanding_loans", 0),
-            borrowers=part.get("borrowers", 0),
-            at_risk=Decimal(part.get("at_risk", 0)),
-            disbursed=Decimal(part.get("disbursed", 0)),
-            loans_disbursed=part.get("loans_disbursed", 0),
-            written_off=-Decimal(part.get("written_off", 0)),
-            start_fund=Decimal(part.get("start_fund", 0)),
-            days=days * groups,
-            savings_days=savings * days,
-        )
-        summed[(programme, currency)] = summed.get((programme, currency), savix.Facts()) + facts
-    return summed
 
 
 # ---------------------------------------------------------------- the group's books (livelihoods.books)

@@ -48,6 +48,7 @@ from karpear.livelihoods.models import (
     ShareOut,
     ShareOutLine,
 )
+from karpear.livelihoods.models.savings import FIGURES
 
 ZERO = Decimal(0)
 Kind = LedgerEntry.Kind
@@ -141,6 +142,20 @@ def group_create(*, actor: User, data: GroupInput) -> Group:
     return group
 
 
+GROUP_FIELDS: tuple[str, ...] = (
+    "name",
+    "name_key",
+    "kind",
+    "province",
+    "district",
+    "commune",
+    "village",
+    "programme",
+    "subgrant",
+)
+GROUP_FIELDS += ("facilitator", "formed_on")
+
+
 @transaction.atomic
 def group_update(*, actor: User, group: Group, data: GroupInput) -> Group:
     """Change a group's name, place, programme or field officer. Needs livelihoods_change_group."""
@@ -161,7 +176,8 @@ def group_update(*, actor: User, group: Group, data: GroupInput) -> Group:
     group.facilitator = data.facilitator or group.facilitator
     group.formed_on = data.formed_on
     group.full_clean()
-    group.save()
+    # The fields the form changes, never the member counts the member services keep (read before, maybe stale).
+    group.save(update_fields=[*GROUP_FIELDS, "updated_at"])
     audit.record(actor=actor, action="update", obj=group, before=before)
     return group
 
@@ -187,6 +203,7 @@ def group_dissolve(*, actor: User, group: Group, on: dt.date, reason: str, note:
     group.dissolved_on, group.dissolution_reason, group.dissolution_note = on, reason, clean_text(note)[:300]
     group.save(update_fields=["dissolved_on", "dissolution_reason", "dissolution_note", "updated_at"])
     GroupMember.objects.filter(group=group, left_on__isnull=True).update(left_on=on, exit_reason="other")
+    Group.objects.filter(pk=group.pk).update(members_now=0, women_now=0)
     audit.record(actor=actor, action="update", obj=group, step="dissolved", reason=reason)
     return group
 
@@ -325,8 +342,17 @@ def member_add(*, actor: User, group: Group, person: Person, joined_on: dt.date)
     )
     member.full_clean()
     member.save()
+    _count_member(group.pk, person, +1)
     audit.record(actor=actor, action="create", obj=member, group=str(group.uuid), number=number)
     return member
+
+
+def _count_member(group_id: int, person: Person, change: int) -> None:
+    """Keep the group's count of current members, and of women, with a join (+1) or a departure (−1)."""
+    counts: dict[str, Any] = {"members_now": F("members_now") + change}
+    if person.sex == "female":
+        counts["women_now"] = F("women_now") + change
+    Group.objects.filter(pk=group_id).update(**counts)
 
 
 @transaction.atomic
@@ -363,6 +389,7 @@ def member_leave(*, actor: User, member: GroupMember, on: dt.date, reason: str) 
         raise ValidationError(errors)
     member.left_on, member.exit_reason = on, reason
     member.save(update_fields=["left_on", "exit_reason", "updated_at"])
+    _count_member(member.group_id, member.person, -1)
     CommitteeRole.objects.filter(member=member, until__isnull=True).update(until=on)
     audit.record(actor=actor, action="update", obj=member, step="left", reason=reason)
     return member
@@ -482,6 +509,10 @@ def cycle_open(*, actor: User, group: Group, data: ConstitutionInput) -> Cycle:
         created_by=actor,
         **{name: getattr(data, name) for name in ConstitutionInput.__dataclass_fields__},
     )
+    if last is not None:  # what the cycles before left in the box (shared out: it never changes again)
+        cycle.carried_loan_fund = last.carried_loan_fund + last.loan_fund
+        cycle.carried_social_fund = last.carried_social_fund + last.social_fund
+        cycle.carried_principal = last.carried_principal + last.principal
     cycle.full_clean()
     cycle.save()
     audit.record(actor=actor, action="create", obj=cycle, group=str(group.uuid), number=cycle.number)
@@ -489,22 +520,38 @@ def cycle_open(*, actor: User, group: Group, data: ConstitutionInput) -> Cycle:
 
 
 # ---------------------------------------------------------------- the book of a group, from its ledger
-def load_book(cycle: Cycle, *, as_of: dt.date | None = None) -> tuple[vsla.Book, dict[int, Loan]]:
+def load_book(cycle: Cycle, *, as_of: dt.date | None = None, fresh: bool = False) -> tuple[vsla.Book, dict[int, Loan]]:
     """The group's box and open loans as the ledger has them (entries up to `as_of` when given), in the
-    arithmetic of `vsla.Book`; and the open loans by id. Two queries, three when loans are owed."""
+    arithmetic of `vsla.Book`; and the open loans by id.
+
+    The funds are the cycle's figures kept beside the ledger (what earlier cycles carried in, plus this
+    cycle's sums), read with the cycle (`fresh`: `cycle` was just read, under the group's lock) unless an entry
+    is dated after `as_of`; the shares are summed per member from this cycle's share entries alone. Two queries
+    (one when fresh), one more when loans are owed."""
     entries = LedgerEntry.objects.filter(group_id=cycle.group_id)
     if as_of is not None:
         entries = entries.filter(on__lte=as_of)
-    # One query for both funds and the cycle's shares per member.
-    sums = entries.values_list("fund", "member_id").annotate(
-        total=Sum("amount"), shares=Sum("shares", filter=Q(cycle=cycle), default=0)
-    )
+    figures = cycle if fresh else Cycle.objects.only(*FIGURES).get(pk=cycle.pk)
     funds: dict[str, Decimal] = defaultdict(Decimal)
     shares: dict[int, int] = defaultdict(int)
-    for fund, member_id, total, count in sums.order_by():
-        funds[fund] += total
-        if member_id is not None and count:
-            shares[member_id] += int(count)
+    if as_of is None or figures.last_entry_on is None or figures.last_entry_on <= as_of:
+        funds[vsla.LOAN_FUND] = figures.carried_loan_fund + figures.loan_fund
+        funds[vsla.SOCIAL_FUND] = figures.carried_social_fund + figures.social_fund
+        bought = (
+            LedgerEntry.objects.filter(cycle=cycle, kind=Kind.SHARES)
+            .values_list("member_id")
+            .annotate(shares=Sum("shares"))
+            .order_by()
+        )
+        shares.update({member_id: int(n) for member_id, n in bought if n})
+    else:  # a day before the cycle's latest entry: from the entries (both funds and the shares, one query)
+        sums = entries.values_list("fund", "member_id").annotate(
+            total=Sum("amount"), shares=Sum("shares", filter=Q(cycle=cycle), default=0)
+        )
+        for fund, member_id, total, count in sums.order_by():
+            funds[fund] += total
+            if member_id is not None and count:
+                shares[member_id] += int(count)
     book = vsla.Book(rules=cycle.rules(), loan_fund=funds[vsla.LOAN_FUND], social_fund=funds[vsla.SOCIAL_FUND])
     book.shares = {member: n for member, n in shares.items() if n}
     loans = {
@@ -747,12 +794,12 @@ def _members_on(group: Group, day: dt.date) -> dict[int, GroupMember]:
 
 
 def _run_meeting(
-    cycle: Cycle, data: MeetingInput, near: list[Meeting] | None = None
+    cycle: Cycle, data: MeetingInput, near: list[Meeting] | None = None, fresh: bool = False
 ) -> tuple[vsla.Book, dict[int, GroupMember], dict[int, Loan], dict[int, object], MeetingTotals]:
     members = _members_on(cycle.group, data.held_on)
     errors = _check_meeting(cycle, data, _meetings_near(cycle, data) if near is None else near)
     errors.update(_parse_rows(cycle, data, members))
-    book, loans = load_book(cycle)
+    book, loans = load_book(cycle, fresh=fresh)
     book = _book_by_number(book, members)
     opening = (book.loan_fund, book.social_fund)
     new_loans = _apply(book, cycle, data, errors)
@@ -790,7 +837,7 @@ def meeting_record(*, actor: User, cycle: Cycle, data: MeetingInput) -> MeetingR
     if done is not None:
         return MeetingResult(done, created=False)
     _active(group)
-    book, members, loans, new_loans, totals = _run_meeting(cycle, data, near)
+    book, members, loans, new_loans, totals = _run_meeting(cycle, data, near, fresh=True)
     meeting = Meeting(
         organisation_id=cycle.organisation_id,
         group=group,
@@ -812,6 +859,9 @@ def meeting_record(*, actor: User, cycle: Cycle, data: MeetingInput) -> MeetingR
     Attendance.objects.bulk_create(
         Attendance(organisation_id=org, meeting=meeting, member=members[row.number], status=row.attendance)
         for row in sorted(data.rows, key=lambda r: r.number)
+    )
+    Cycle.objects.filter(pk=cycle.pk).update(
+        attended=F("attended") + meeting.present_count, expected=F("expected") + meeting.attendance_count
     )
     made: dict[object, Loan] = {}
     purposes = {row.number: clean_text(row.loan_purpose)[:200] for row in data.rows}
@@ -902,6 +952,7 @@ def attendance_correct(*, actor: User, meeting: Meeting, member: GroupMember, st
     came = (status in Attendance.PRESENT_STATUSES) - (before in Attendance.PRESENT_STATUSES)
     if came:
         Meeting.objects.filter(pk=meeting.pk).update(present_count=F("present_count") + came)
+        Cycle.objects.filter(pk=meeting.cycle_id).update(attended=F("attended") + came)
     audit.record(actor=actor, action="update", obj=meeting, member=member.number, before=before, after=status)
     return record
 
@@ -991,12 +1042,13 @@ class ShareOutPlan:
 def _plan(cycle: Cycle, carry_forward: Decimal) -> ShareOutPlan:
     if cycle.closed_on is not None:
         raise ValidationError(_("This cycle is shared out already."))
-    meeting = cycle.meetings.order_by("-number").first()
+    # The latest meeting with its cycle as it is now: the cycle's figures kept beside the ledger, in the same query.
+    meeting = Meeting.objects.filter(cycle=cycle).select_related("cycle").order_by("-number").first()
     if meeting is None:
         raise ValidationError(_("Record the share-out meeting first: the share-out is made at a meeting."))
     if carry_forward != vsla.round_to(carry_forward, cycle.minor) or carry_forward < 0:
         raise ValidationError({"carry_forward": _("Amounts in riel are whole riel.")})
-    book, loans = load_book(cycle, as_of=meeting.held_on)
+    book, loans = load_book(meeting.cycle, as_of=meeting.held_on, fresh=True)
     shares = book.shares
     wanted = set(shares) | {loan.member_id for loan in loans.values()}
     members = {

@@ -373,14 +373,14 @@ def meeting_create(request: HttpRequest, uuid: UUID) -> HttpResponse:
                 return redirect_after_post(request, reverse("livelihoods:meeting_detail", args=[result.meeting.uuid]))
         except ValidationError as exc:
             form_errors(form, exc)
-    balances = selectors.balances(user=user, group=cycle.group)
     owing = {member.pk for member in members if getattr(member, "owes", False)}
     context = {
         "cycle": cycle,
         "group": cycle.group,
         "form": form,
         "sections": _sections(form, members, owing),
-        "opening": (balances.loan_fund, balances.social_fund),
+        # the box as the cycle's figures kept beside the ledger have it (read with the cycle: no query)
+        "opening": (cycle.carried_loan_fund + cycle.loan_fund, cycle.carried_social_fund + cycle.social_fund),
         "totals": totals,
     }
     status = 400 if form.errors else 200

@@ -59,7 +59,12 @@ class Group(OrgOwned):
     )
     dissolution_note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords(excluded_fields=["updated_at", "name_key"])
+    # Its current members (joined, not left) and the women among them, kept by the member services in the same
+    # transaction as each join, departure and dissolution (and recounted for people whose record changed in core:
+    # `figures.recount_recent_people`), so that lists and programme indicators never count member rows.
+    members_now = models.PositiveIntegerField(default=0, editable=False)
+    women_now = models.PositiveIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_key", "members_now", "women_now"])
 
     class Meta:
         ordering = ["name_key", "id"]
@@ -136,7 +141,11 @@ class GroupMember(OrgOwned):
                 fields=["group", "person"], condition=Q(left_on__isnull=True), name="liv_member_once_at_a_time"
             ),
         ]
-        indexes = [models.Index(fields=["person"], name="liv_member_person")]
+        indexes = [
+            models.Index(fields=["person"], name="liv_member_person"),
+            # members who left, for the drop-out of a cycle (few rows: most members stay)
+            models.Index(fields=["group", "left_on"], name="liv_member_left", condition=Q(left_on__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group_id}#{self.number}"

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models, router, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from karpear.core.models import Currency, OrgOwned
 from karpear.livelihoods import vsla
+from karpear.livelihoods.figures import late_from
 from karpear.livelihoods.models.groups import Group, GroupMember
 
 
@@ -26,6 +28,24 @@ class ChargeMethod(models.TextChoices):
     DECLINING = vsla.DECLINING, _("Declining: on what is still owed, each month")
     FLAT = vsla.FLAT, _("Flat: on the amount borrowed, each month")
     ONE_OFF = vsla.ONE_OFF, _("One-off: once, when the loan is repaid")
+
+
+# The fields of a cycle kept beside its ledger (`Cycle`), out of its history: they change with every meeting.
+FIGURES = (
+    "carried_loan_fund",
+    "carried_social_fund",
+    "carried_principal",
+    "loan_fund",
+    "social_fund",
+    "principal",
+    "shares",
+    "written_off",
+    "loans_given",
+    "lent",
+    "last_entry_on",
+    "attended",
+    "expected",
+)
 
 
 class Cycle(OrgOwned):
@@ -96,7 +116,31 @@ class Cycle(OrgOwned):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # Figures kept beside the ledger (not part of the constitution), so that the indicators of a whole programme
+    # read one row a cycle. What the group's earlier cycles left in the box when this one opened (they are shared
+    # out, so it never changes afterwards; set by `services.cycle_open`):
+    carried_loan_fund = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    carried_social_fund = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    carried_principal = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    # The sums of this cycle's own ledger entries, added by every ledger write (`keep_figures`, in the same
+    # transaction as the entries): cash into (+) or out of (−) each fund, the change of principal owed, the shares
+    # bought (kind `shares` only), principal written off, loans given (a reversed loan counts −1) and their
+    # principal, and the day of the latest entry.
+    loan_fund = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    social_fund = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    principal = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    shares = models.IntegerField(default=0, editable=False)
+    written_off = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    loans_given = models.IntegerField(default=0, editable=False)
+    lent = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    last_entry_on = models.DateField(null=True, blank=True, editable=False)
+    # Members who came (present, late or represented) and members expected, over the cycle's meetings: added when
+    # a meeting is recorded and by a corrected attendance (`Meeting.attendance_count` and `present_count`, summed).
+    attended = models.PositiveIntegerField(default=0, editable=False)
+    expected = models.PositiveIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", *FIGURES])
 
     class Meta:
         ordering = ["group", "number"]
@@ -200,6 +244,12 @@ class Loan(OrgOwned):
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     closed_on = models.DateField(_("repaid on"), null=True, blank=True)
     cancelled = models.BooleanField(default=False)  # its disbursement was reversed: it never happened
+    # Kept beside the ledger by every ledger write (`keep_figures`, same transaction): the principal still owed
+    # (the sum of the loan's entries' `principal`) and the first due day of an instalment that what was repaid
+    # does not cover (None when nothing is owed). The loan is late on a day once that day reaches `late_from`,
+    # as `vsla` counts arrears: principal repaid < principal due by the day.
+    owed = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
+    late_from = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-disbursed_on", "-id"]
@@ -207,6 +257,8 @@ class Loan(OrgOwned):
         indexes = [
             models.Index(fields=["group", "closed_on"], name="liv_loan_group_open"),
             models.Index(fields=["member", "closed_on"], name="liv_loan_member_open"),
+            # the loans still owed, for the indicators (few of all the loans ever given)
+            models.Index(fields=["cycle", "member"], name="liv_loan_owed", condition=Q(owed__gt=0)),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +295,7 @@ class AppendOnlyQuerySet(models.QuerySet["LedgerEntry"]):
         with transaction.atomic(savepoint=False):
             made = super().bulk_create(objs, *args, **kwargs)
             CycleTotal.add(made)
+            keep_figures(made)
         return made
 
     def delete(self) -> tuple[int, dict[str, int]]:
@@ -311,6 +364,7 @@ class LedgerEntry(OrgOwned):
         with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
             CycleTotal.add([self])
+            keep_figures([self])
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("ledger entries are append-only: reverse an entry instead")
@@ -378,6 +432,56 @@ class CycleTotal(OrgOwned):
                 f"last_on = CASE WHEN excluded.last_on > {table}.last_on THEN excluded.last_on ELSE {table}.last_on END",
                 params,
             )
+
+
+def keep_figures(entries: Iterable[LedgerEntry]) -> None:
+    """Add new ledger entries to the figures kept beside the ledger: their cycle's sums (one UPDATE a cycle,
+    usually one) and each loan's principal owed and the day it falls behind (two UPDATEs for all the loans whose
+    principal moved). Called by the ledger's `save` and `bulk_create` inside their transaction, so nothing else
+    writes these figures; `figures.fill` recomputes them all from the ledger (the backfill, and the tests that
+    they agree)."""
+    money = models.DecimalField(max_digits=16, decimal_places=2)
+    cycles: dict[int, dict[str, Any]] = {}
+    owed: dict[int, Decimal] = {}
+    for entry in entries:
+        sums = cycles.setdefault(
+            entry.cycle_id, {"on": entry.on} | {name: 0 if name in COUNTED else Decimal(0) for name in ADDED}
+        )
+        sums["on"] = max(sums["on"], entry.on)
+        amount, principal = Decimal(entry.amount), Decimal(entry.principal)
+        sums["loan_fund" if entry.fund == vsla.LOAN_FUND else "social_fund"] += amount
+        sums["principal"] += principal
+        if entry.kind == vsla.SHARES:
+            sums["shares"] += entry.shares
+        elif entry.kind == LedgerEntry.Kind.WRITE_OFF:
+            sums["written_off"] -= principal
+        elif entry.kind == vsla.LOAN:
+            sums["loans_given"] += -1 if entry.reverses_id is not None else 1
+            sums["lent"] += principal
+        if entry.loan_id is not None and principal:
+            owed[entry.loan_id] = owed.get(entry.loan_id, Decimal(0)) + principal
+    for cycle_id, sums in cycles.items():
+        on = models.Value(sums.pop("on"))
+        changes: dict[str, Any] = {
+            name: models.F(name) + models.Value(value, output_field=models.IntegerField() if name in COUNTED else money)
+            for name, value in sums.items()
+            if value
+        }
+        changes["last_entry_on"] = Greatest(Coalesce("last_entry_on", on), on)
+        Cycle.objects.filter(pk=cycle_id).update(**changes)
+    if owed:
+        loans = Loan.objects.filter(pk__in=list(owed))
+        added = models.Case(
+            *[models.When(pk=pk, then=models.Value(value, output_field=money)) for pk, value in owed.items()],
+            default=models.Value(Decimal(0), output_field=money),
+            output_field=money,
+        )
+        loans.update(owed=models.F("owed") + added)
+        loans.update(late_from=late_from(LoanInstalment))
+
+
+ADDED = ("loan_fund", "social_fund", "principal", "shares", "written_off", "loans_given", "lent")
+COUNTED = ("shares", "loans_given")
 
 
 UPSERT_FIELDS = (

@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from karpear.livelihoods import selectors, services, vsla
+from karpear.livelihoods import figures, selectors, services, vsla
 from karpear.livelihoods.models import CycleTotal, LedgerEntry, Loan
 from karpear.livelihoods.tests import factories as f
 
@@ -63,6 +63,10 @@ def _totals_match_the_ledger(cycle):
         .order_by()
     }
     assert kept == summed
+    # So are the figures kept on the cycle and its loans: recomputed from the records, they are the same.
+    stored = figures.stored([cycle.pk])
+    figures.fill()
+    assert figures.stored([cycle.pk]) == stored
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
