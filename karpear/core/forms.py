@@ -103,7 +103,10 @@ class TokenForm(forms.Form):
 
 
 class PlaceFieldsMixin(forms.Form):
-    """The four levels of the place picker, re-validated by services.resolve_place."""
+    """The four levels of the place picker, re-validated by services.resolve_place (reading the rows through
+    `place_lookup` when a page with many pickers sets it: services.place_lookup)."""
+
+    place_lookup: services.PlaceLookup | None = None
 
     province = forms.CharField(label=_("Province"), required=False, max_length=2)
     district = forms.CharField(label=_("District"), required=False, max_length=4)
@@ -118,6 +121,7 @@ class PlaceFieldsMixin(forms.Form):
                 district=data.get("district", ""),
                 commune=data.get("commune", ""),
                 village=data.get("village") or None,
+                lookup=self.place_lookup,
             )
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
