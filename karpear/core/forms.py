@@ -116,12 +116,12 @@ class PlaceFieldsMixin(forms.Form):
     def clean_place(self) -> services.PlaceChoice:
         data = self.cleaned_data
         try:
-            return services.resolve_place(
+            return services.resolve_place_looked_up(
+                self.place_lookup or services.place_from_database,
                 province=data.get("province", ""),
                 district=data.get("district", ""),
                 commune=data.get("commune", ""),
                 village=data.get("village") or None,
-                lookup=self.place_lookup,
             )
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():

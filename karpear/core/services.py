@@ -112,7 +112,7 @@ class PlaceChoice:
 type PlaceLookup = Callable[[type[Province | District | Commune | Village], Any], Any]
 
 
-def _place_from_database(model: type[Province | District | Commune | Village], key: Any) -> Any:
+def place_from_database(model: type[Province | District | Commune | Village], key: Any) -> Any:
     return model._default_manager.filter(pk=key).first()
 
 
@@ -138,16 +138,18 @@ def place_lookup(places: Sequence[dict[str, Any]]) -> PlaceLookup:
 
 
 def resolve_place(
-    *,
-    province: str = "",
-    district: str = "",
-    commune: str = "",
-    village: str | int | None = None,
-    lookup: PlaceLookup | None = None,
+    *, province: str = "", district: str = "", commune: str = "", village: str | int | None = None
 ) -> PlaceChoice:
-    """Check a picked place top-down; each level must exist and belong to the one above it. `lookup` reads the
-    rows (`place_lookup`: many places read at once); by default a query each."""
-    get = lookup or _place_from_database
+    """Check a picked place top-down; each level must exist and belong to the one above it."""
+    return resolve_place_looked_up(
+        place_from_database, province=province, district=district, commune=commune, village=village
+    )
+
+
+def resolve_place_looked_up(
+    get: PlaceLookup, *, province: str = "", district: str = "", commune: str = "", village: str | int | None = None
+) -> PlaceChoice:
+    """`resolve_place` reading the rows through `get` (`place_lookup`: many places read at once)."""
     errors: dict[str, str] = {}
     prov = get(Province, province) if province else None
     if province and prov is None:

@@ -266,7 +266,8 @@ class ProtectionCaseContextSerializer(serializers.Serializer[Any]):
     """A case's victim context (null until recorded) and the steps of the trafficking, oldest first."""
 
     case = serializers.UUIDField()
-    context = ProtectionVictimContextSerializer(allow_null=True)
+    # A declared field leaves the class (DRF's metaclass): the serializer's own `context` is untouched.
+    context = ProtectionVictimContextSerializer(allow_null=True)  # type: ignore[assignment]
     steps = ProtectionTraffickingStepSerializer(many=True)
 
 

@@ -27,7 +27,7 @@ def test_the_lookup_gives_what_the_database_gives():
     lookup = services.place_lookup(wanted)
 
     for place in wanted:
-        assert services.resolve_place(**place, lookup=lookup) == services.resolve_place(**place)
+        assert services.resolve_place_looked_up(lookup, **place) == services.resolve_place(**place)
 
 
 def test_four_queries_whatever_the_number_of_places():
@@ -37,7 +37,7 @@ def test_four_queries_whatever_the_number_of_places():
         with CaptureQueriesContext(connection) as captured:
             lookup = services.place_lookup(wanted)
             for place in wanted:
-                services.resolve_place(**place, lookup=lookup)
+                services.resolve_place_looked_up(lookup, **place)
         counted.append(len(captured))
 
     assert counted == [4, 4]
@@ -56,7 +56,7 @@ def test_an_unknown_or_mismatched_code_is_the_same_error(place, field):
     lookup = services.place_lookup([place])
 
     with pytest.raises(ValidationError) as looked_up:
-        services.resolve_place(**place, lookup=lookup)
+        services.resolve_place_looked_up(lookup, **place)
     with pytest.raises(ValidationError) as queried:
         services.resolve_place(**place)
 
