@@ -3,6 +3,12 @@
     .venv/bin/python bench/protection.py --people 1000000 [--per-case 10] [--repeat 30] [--out FILE]
     make bench-protection            # the same, at the size of BENCH_PROTECTION_PEOPLE (default 1000000)
 
+On a shared machine, make the data first at low priority, then time alone (the measures only):
+
+    nice -n 19 .venv/bin/python bench/protection.py --people N --stage prepare
+    flock /work/wt/bench.lock .venv/bin/python bench/protection.py --stage measure --out FILE
+    .venv/bin/python bench/protection.py --stage explain     # the plans of the list queries (not timed)
+
 It uses a database of its own, `karpear_bench_protection` (created when missing, migrated), on the local server
 (`postgres://postgres@127.0.0.1:5432/`; --database to change). Steps, each a process of its own:
 
@@ -33,12 +39,14 @@ A missed target is marked MISSED; the script exits 0. The load average is printe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -109,9 +117,45 @@ def run(cmd: list[str], env: dict[str, str], label: str) -> float:
     return time.perf_counter() - start
 
 
+def _renice_backends(database: str, stop: threading.Event) -> None:
+    """While the data are made: the database's PostgreSQL backends at the lowest CPU priority (nice 19), so the
+    generation (bench/generate.py's COPY and index builds, the INSERT ... SELECTs) yields to timed work."""
+    seen: set[int] = set()
+    while not stop.wait(2.0):
+        try:
+            with _pg("postgres") as conn:
+                pids = [
+                    row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
+                ]
+        except Exception:  # noqa: S112 (the server restarting: try again)
+            continue
+        for pid in set(pids) - seen:
+            with contextlib.suppress(OSError):  # another user's process, or gone
+                os.setpriority(os.PRIO_PROCESS, pid, 19)
+            seen.add(pid)
+
+
 def orchestrate(args: argparse.Namespace) -> int:
     ensure_database(args.database)
     url = PG_SERVER + args.database
+    stop = threading.Event()
+    if args.stage == "prepare":
+        with _pg("postgres") as conn:  # index builds on one worker: the other core stays free
+            from psycopg import sql
+
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET max_parallel_maintenance_workers = 0").format(
+                    sql.Identifier(args.database)
+                )
+            )
+        threading.Thread(target=_renice_backends, args=(args.database, stop), daemon=True).start()
+    try:
+        return _orchestrate(args, url)
+    finally:
+        stop.set()
+
+
+def _orchestrate(args: argparse.Namespace, url: str) -> int:
     python = sys.executable
     timings: dict[str, float] = {}
     timings["migrate_s"] = run([python, "manage.py", "migrate", "-v0"], dev_env(url), "migrate")
@@ -136,6 +180,8 @@ def orchestrate(args: argparse.Namespace) -> int:
     timings_file = ROOT / "bench" / "results" / ".protection-timings.json"
     timings_file.parent.mkdir(parents=True, exist_ok=True)
     timings_file.write_text(json.dumps(timings))
+    if args.stage == "prepare":
+        return 0
     run([*stage, "--stage", "measure", "--repeat", str(args.repeat), *out], app_env(url, secret), "measures")
     return 0
 
@@ -384,6 +430,35 @@ def long_history() -> None:
     )
 
 
+# ---------------------------------------------------------------- plans
+def list_querysets() -> list[tuple[str, Any]]:
+    """The list pages' queries, as the pages build them (selectors.case_list), as BENCH1's supervisor and
+    caseworker: what `explain` shows the plans of."""
+    from bench.common import bench_user
+    from karpear.protection import selectors
+    from karpear.protection.models import ProtectionCase
+
+    supervisor, worker = bench_user("case_supervisor"), bench_user("caseworker")
+    org = supervisor.memberships.get().organisation_id
+    prefix = ProtectionCase.objects.filter(organisation_id=org).order_by("-id").values_list("number", flat=True)[0]
+    return [
+        ("case list (supervisor)", selectors.case_list(user=supervisor)),
+        ("case list (caseworker)", selectors.case_list(user=worker, mine=True)),
+        ("search by number", selectors.case_list(user=supervisor, query=prefix[: len(prefix) - 3])),
+        *(
+            (f"work: {work}", selectors.case_list(user=supervisor, work=work))
+            for work in ("overdue", "week", "unscreened")
+        ),
+        ("work: mine (caseworker)", selectors.case_list(user=worker, work="mine")),
+    ]
+
+
+def explain() -> int:
+    for name, queryset in list_querysets():
+        print(f"== {name}\n{queryset[:26].explain(analyze=True, buffers=True)}\n", flush=True)
+    return 0
+
+
 # ---------------------------------------------------------------- measures
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
@@ -427,7 +502,9 @@ def baseline(sql: str, params: Any, repeat: int) -> float:
 def measure(repeat: int, out: str) -> int:
     import datetime as dt
 
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from bench.common import bench_user
@@ -472,22 +549,26 @@ def measure(repeat: int, out: str) -> int:
             "work: overdue",
             sup,
             "/protection/cases/?work=overdue",
-            newest + "AND status IN ('active','follow_up') AND next_follow_up_on < %s" + order,
-            [org, today],
+            newest + "AND assigned_to_id = %s AND status IN ('active','follow_up') AND next_follow_up_on < %s" + order,
+            [org, supervisor.pk, today],
         ),
         (
             "work: due this week",
             sup,
             "/protection/cases/?work=week",
-            newest + "AND status IN ('active','follow_up') AND next_follow_up_on BETWEEN %s AND %s" + order,
-            [org, today, today + dt.timedelta(days=7)],
+            newest
+            + "AND assigned_to_id = %s AND status IN ('active','follow_up') AND next_follow_up_on BETWEEN %s AND %s"
+            + order,
+            [org, supervisor.pk, today, today + dt.timedelta(days=7)],
         ),
         (
             "work: not screened",
             sup,
             "/protection/cases/?work=unscreened",
-            newest + "AND status IN ('active','follow_up') AND identification = 'not_screened'" + order,
-            [org],
+            newest
+            + "AND assigned_to_id = %s AND status IN ('active','follow_up') AND identification = 'not_screened'"
+            + order,
+            [org, supervisor.pk],
         ),
         (
             "work: mine (caseworker)",
@@ -497,6 +578,8 @@ def measure(repeat: int, out: str) -> int:
             [org, worker.pk],
         ),
     ]
+    # The work lists are the reader's own open cases (selectors._work_conditions): the supervisor's here, as the
+    # raw SQL says (before 29 Nov 2026 its raw SQL read the whole organisation's, a different query).
     for name, client, url, sql, params in rows:
         results[name] = page(client, url, repeat) | {"raw_p50_ms": baseline(sql, params, repeat), "target_p95_ms": 200}
 
@@ -540,7 +623,7 @@ def measure(repeat: int, out: str) -> int:
     raw("CREATE TEMP TABLE IF NOT EXISTS bench_people AS SELECT * FROM core_person WITH NO DATA")
     raw("CREATE TEMP TABLE IF NOT EXISTS bench_cases AS SELECT * FROM protection_protectioncase WITH NO DATA")
     home = place()
-    group_times = []
+    group_times, group_queries = [], 0
     for attempt in range(max(3, repeat // 6)):
         rows_in = [
             services.GroupRow(
@@ -558,9 +641,11 @@ def measure(repeat: int, out: str) -> int:
             ),
             rows=rows_in,
         )
-        start = time.perf_counter()
-        services.group_arrival_register(actor=worker, data=data)
-        group_times.append(time.perf_counter() - start)
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            services.group_arrival_register(actor=worker, data=data)
+            group_times.append(time.perf_counter() - start)
+        group_queries = len(captured)
 
     def raw_group() -> None:
         raw(
@@ -582,6 +667,7 @@ def measure(repeat: int, out: str) -> int:
         "p50_ms": ms(statistics.median(group_times)),
         "p95_ms": ms(max(group_times)),
         "raw_p50_ms": ms(statistics.median(raw_times)),
+        "queries": group_queries,
         "target_ms": 2000,
     }
     results["load_after"] = list(os.getloadavg())
@@ -627,12 +713,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="make the protection rows again")
     parser.add_argument("--regenerate-people", action="store_true", help="run bench/generate.py again")
     parser.add_argument("--out", default="")
-    parser.add_argument("--stage", choices=["all", "wipe", "data", "measure"], default="all")
+    parser.add_argument(
+        "--stage",
+        choices=["all", "prepare", "wipe", "data", "measure", "explain"],
+        default="all",
+        help="prepare: everything but the measures (the data, at low priority); explain: the list queries' plans",
+    )
     args = parser.parse_args(argv)
     if not args.database.startswith("karpear_bench_"):
         parser.error("the bench database's name starts with karpear_bench_")
-    if args.stage == "all":
+    if args.stage in ("all", "prepare"):
         return orchestrate(args)
+    os.environ.setdefault("DATABASE_URL", PG_SERVER + args.database)  # a stage run by hand
+    if args.stage == "measure" and "KARPEAR_SECRET_KEY" not in os.environ:
+        # Production-like settings, as the whole run gives them (collectstatic was run by the prepare stage).
+        os.environ.update(app_env(PG_SERVER + args.database, secrets.token_urlsafe(48)))
     django_setup()
     from django.db import connection
 
@@ -644,6 +739,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage == "data":
         generate(args.per_case, args.regenerate)
         return 0
+    if args.stage == "explain":
+        return explain()
     return measure(args.repeat, args.out)
 
 

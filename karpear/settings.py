@@ -399,6 +399,7 @@ SPECTACULAR_SETTINGS = {
         "AnimalSexEnum": "karpear.livelihoods.models.banks.Animal.Sex",
         "SexEnum": "karpear.core.models.Person.Sex",
         "IdentificationStatusEnum": "karpear.protection.models.IdentificationStatus",
+        "TraffickingStepKindEnum": "karpear.protection.models.TraffickingEventType",
         "AnimalSpeciesEnum": "karpear.livelihoods.models.banks.Animal.Species",
         "AnimalOriginEnum": "karpear.livelihoods.models.banks.Animal.Origin",
         "AnimalStatusEnum": "karpear.livelihoods.models.banks.Animal.Status",

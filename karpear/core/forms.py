@@ -103,7 +103,10 @@ class TokenForm(forms.Form):
 
 
 class PlaceFieldsMixin(forms.Form):
-    """The four levels of the place picker, re-validated by services.resolve_place."""
+    """The four levels of the place picker, re-validated by services.resolve_place (reading the rows through
+    `place_lookup` when a page with many pickers sets it: services.place_lookup)."""
+
+    place_lookup: services.PlaceLookup | None = None
 
     province = forms.CharField(label=_("Province"), required=False, max_length=2)
     district = forms.CharField(label=_("District"), required=False, max_length=4)
@@ -113,7 +116,8 @@ class PlaceFieldsMixin(forms.Form):
     def clean_place(self) -> services.PlaceChoice:
         data = self.cleaned_data
         try:
-            return services.resolve_place(
+            return services.resolve_place_looked_up(
+                self.place_lookup or services.place_from_database,
                 province=data.get("province", ""),
                 district=data.get("district", ""),
                 commune=data.get("commune", ""),

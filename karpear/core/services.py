@@ -22,10 +22,11 @@ of the above (karpear/core/worker.py). docs/development.md ("Locks") explains th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +41,11 @@ from django.db import (
     connection,
     transaction,
 )
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from karpear.core import access, audit, countries
 from karpear.core.models import (
@@ -105,24 +108,62 @@ class PlaceChoice:
     village: Village | None = None
 
 
+# Reads one place row by its key (a code; a village's id), None when there is none.
+type PlaceLookup = Callable[[type[Province | District | Commune | Village], Any], Any]
+
+
+def place_from_database(model: type[Province | District | Commune | Village], key: Any) -> Any:
+    return model._default_manager.filter(pk=key).first()
+
+
+def place_lookup(places: Sequence[dict[str, Any]]) -> PlaceLookup:
+    """A lookup for `resolve_place` over the rows these places name (dicts of province, district, commune and
+    village as a form sends them), read with four queries whatever their number: a screen with many place
+    pickers (a group arriving together) checks them all without a query per row."""
+    wanted: dict[type[Any], set[Any]] = {Province: set(), District: set(), Commune: set(), Village: set()}
+    for place in places:
+        for model, name in ((Province, "province"), (District, "district"), (Commune, "commune")):
+            if str(place.get(name) or "").strip():
+                wanted[model].add(str(place[name]).strip())
+        with contextlib.suppress(TypeError, ValueError):
+            wanted[Village].add(int(str(place.get("village"))))
+    rows: dict[type[Any], dict[Any, Any]] = {
+        model: model._default_manager.in_bulk(wanted[model]) if wanted[model] else {}
+        for model in (Province, District, Commune)
+    }
+    # A village alone fills the levels above it: they are read with it.
+    villages = Village.objects.select_related("commune", "district", "province")
+    rows[Village] = villages.in_bulk(wanted[Village]) if wanted[Village] else {}
+    return lambda model, key: rows[model].get(key)
+
+
 def resolve_place(
     *, province: str = "", district: str = "", commune: str = "", village: str | int | None = None
 ) -> PlaceChoice:
     """Check a picked place top-down; each level must exist and belong to the one above it."""
+    return resolve_place_looked_up(
+        place_from_database, province=province, district=district, commune=commune, village=village
+    )
+
+
+def resolve_place_looked_up(
+    get: PlaceLookup, *, province: str = "", district: str = "", commune: str = "", village: str | int | None = None
+) -> PlaceChoice:
+    """`resolve_place` reading the rows through `get` (`place_lookup`: many places read at once)."""
     errors: dict[str, str] = {}
-    prov = Province.objects.filter(code=province).first() if province else None
+    prov = get(Province, province) if province else None
     if province and prov is None:
         errors["province"] = _("Unknown place code.")
-    dist = District.objects.filter(code=district).first() if district else None
+    dist = get(District, district) if district else None
     if district and (dist is None or (prov and dist.province_id != prov.code)):
         errors["district"] = _("Unknown place code.")
-    comm = Commune.objects.filter(code=commune).first() if commune else None
+    comm = get(Commune, commune) if commune else None
     if commune and (comm is None or (dist and comm.district_id != dist.code)):
         errors["commune"] = _("Unknown place code.")
     vill = None
     if village not in (None, ""):
         try:
-            vill = Village.objects.filter(pk=int(str(village))).first()
+            vill = get(Village, int(str(village)))
         except ValueError:
             vill = None
         if vill is None or (comm and vill.commune_id != comm.code):
@@ -456,6 +497,170 @@ def _flag_possible_duplicates(person: Person, identity: Identity) -> list[Possib
 
 
 MAX_FLAGS = 10  # the newest ten: a phone shared by a whole family must not flood the work list
+
+
+# Fields of a new person or identity whose rows the caller already holds (the acting membership's organisation,
+# user and team, the places resolve_place checked, a household of the organisation): full_clean would read each
+# back, one query per field and person.
+_PERSON_RELATED = (
+    *("organisation", "province", "district", "commune", "village", "household"),
+    *("created_by", "assigned_to", "team"),
+)
+
+
+def _next_case_numbers(organisation: Organisation, seq: CaseSequence, count: int) -> list[str]:
+    """The next `count` free automatic case numbers, the same ones `_next_case_number` would hand out one after
+    the other, with one query per round of clashes; `seq` must be locked (`_registration_lock`)."""
+    numbers: list[str] = []
+    while len(numbers) < count:
+        wanted = count - len(numbers)
+        candidates = [f"{organisation.short_name.upper()}-{seq.year}-{seq.last + n:05d}" for n in range(1, wanted + 1)]
+        seq.last += wanted
+        taken = set(
+            Person.objects.filter(organisation=organisation, case_number__in=candidates).values_list(
+                "case_number", flat=True
+            )
+        )
+        numbers += [number for number in candidates if number not in taken]
+    seq.save(update_fields=["last"])
+    return numbers
+
+
+def _flag_possible_duplicates_many(
+    registered: list[tuple[Person, Identity]], confirmed: set[int]
+) -> dict[int, list[PossibleDuplicate]]:
+    """`_flag_possible_duplicates` for people registered together, with one search: each is compared with the
+    organisation's people registered before it, the ones earlier in the list included (as if registered one
+    after the other); none for those at the positions `confirmed` (a different person, the user said). Returns
+    the flags by person id."""
+    from karpear.core import selectors
+
+    if not registered:
+        return {}
+    keys = [selectors.DuplicateKeys.of(person, identity) for person, identity in registered]
+    conditions = [None if n in confirmed else k.condition() for n, k in enumerate(keys)]
+    combined = Q()
+    for condition in conditions:
+        if condition is not None:
+            combined |= condition
+    if not combined:
+        return {}
+    organisation_id = registered[0][0].organisation_id
+    candidates = list(
+        Person.objects.filter(organisation_id=organisation_id)
+        .filter(combined)
+        .select_related("identity")
+        .order_by("-created_at", "-id")
+    )
+    position = {person.pk: n for n, (person, _identity) in enumerate(registered)}
+    flags: dict[int, list[PossibleDuplicate]] = {}
+    for n, ((person, _identity), person_keys) in enumerate(zip(registered, keys, strict=True)):
+        if conditions[n] is None:
+            continue
+        found = [
+            PossibleDuplicate(organisation_id=organisation_id, person=person, other=other, reasons=list(reasons))
+            for other in candidates
+            if position.get(other.pk, -1) < n and (reasons := person_keys.reasons(other))
+        ][:MAX_FLAGS]
+        if found:
+            flags[person.pk] = found
+    every = [flag for found in flags.values() for flag in found]
+    for flag in every:
+        flag.full_clean(validate_unique=False, validate_constraints=False, exclude=["organisation", "person", "other"])
+    PossibleDuplicate.objects.bulk_create(every)
+    return flags
+
+
+@transaction.atomic
+def people_create_many(*, actor: User, people: Sequence[PersonInput], prefixes: Sequence[str] = ()) -> list[Person]:
+    """Register several people at once (a group arriving together), each as `person_create` would, with a number
+    of queries that does not grow with how many: the registration lock once, the case numbers taken together,
+    the people, identities and their history inserted in bulk, one search for possible duplicates and one audit
+    insert (an event per person, as `person_create` writes). For people given an automatic case number, no new
+    household and no other names (a ValueError otherwise: those are `person_create`'s). Nothing is saved when
+    one is refused; its errors are keyed `<prefix><field>`, the prefix given for it in `prefixes` (default
+    `<index>-`). Needs add_person; audited."""
+    if any(data.case_number or data.new_household_code or data.other_names for data in people):
+        raise ValueError("people_create_many: a typed case number, a new household or other names need person_create")
+    access.require(actor, Capability.ADD_PERSON)
+    membership = _acting_membership(actor)
+    organisation = membership.organisation
+    sequence = _registration_lock(organisation)  # lock order, step 1: before any other lock
+    prefixes = list(prefixes) or [f"{n}-" for n in range(len(people))]
+    errors: dict[str, list[str]] = {}
+    places_checked: set[tuple[Any, ...]] = set()
+    for prefix, data in zip(prefixes, people, strict=True):
+        place_key = (data.place.province, data.place.district, data.place.commune, data.place.village)
+        try:
+            _validate_person(data, organisation)
+            if place_key not in places_checked:  # a membership limited to places reads them on each check
+                _check_place_limit(membership, data.place)
+                places_checked.add(place_key)
+        except ValidationError as exc:
+            errors.update({f"{prefix}{name}": messages for name, messages in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    numbers = _next_case_numbers(organisation, sequence, len(people))
+    persons: list[Person] = []
+    identities: list[Identity] = []
+    for prefix, data, number in zip(prefixes, people, numbers, strict=True):
+        name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
+        phone, _warning = normalise_phone(data.phone)
+        person = Person(
+            organisation=organisation,
+            case_number=number,
+            initials=initials(name_latin) or initials(name_km),
+            sex=data.sex,
+            nationality=data.nationality or "KH",
+            birth_year=data.birth_year or (data.date_of_birth.year if data.date_of_birth else None),
+            birth_year_estimated=data.birth_year_estimated and not data.date_of_birth,
+            province=data.place.province,
+            district=data.place.district,
+            commune=data.place.commune,
+            village=data.place.village,
+            household=data.household,
+            relationship_to_head=data.relationship_to_head,
+            created_by=actor,
+            assigned_to=actor,
+            team=membership.team,
+        )
+        identity = Identity(
+            person=person,
+            organisation=organisation,
+            name_km=name_km,
+            name_latin=name_latin,
+            date_of_birth=data.date_of_birth,
+            phone=phone,
+            national_id=clean_text(data.national_id).upper(),
+            passport_number=clean_text(data.passport_number).upper(),
+            mother_name=clean_name(data.mother_name),
+            address_details=data.address_details.strip(),
+            **identity_keys(name_km, name_latin),
+        )
+        try:
+            # The case number was taken under the lock and the uuid is new: no unique check to repeat.
+            person.full_clean(exclude=_PERSON_RELATED, validate_unique=False, validate_constraints=False)
+            identity.full_clean(exclude=["person", "organisation"], validate_unique=False)
+        except ValidationError as exc:
+            errors.update({f"{prefix}{name}": messages for name, messages in exc.message_dict.items()})
+        persons.append(person)
+        identities.append(identity)
+    if errors:
+        raise ValidationError(errors)
+    bulk_create_with_history(persons, Person, default_user=actor)
+    for person, identity in zip(persons, identities, strict=True):
+        identity.person = person  # the primary key the insert gave the person
+    bulk_create_with_history(identities, Identity, default_user=actor)
+    flags = _flag_possible_duplicates_many(
+        list(zip(persons, identities, strict=True)),
+        confirmed={n for n, data in enumerate(people) if data.duplicate_confirmed},
+    )
+    with audit.batched():
+        for person in persons:
+            flagged = flags.get(person.pk, [])
+            details: dict[str, Any] = {"possible_duplicates": [str(f.other.uuid) for f in flagged]} if flagged else {}
+            audit.record(actor=actor, action="create", obj=person, **details)
+    return persons
 
 
 @transaction.atomic

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from karpear.core import access, countries
+from karpear.core import access, audit, countries
 from karpear.core import selectors as core_selectors
 from karpear.core import services as core_services
 from karpear.core.api import AnswerSerializer
@@ -26,17 +28,25 @@ from karpear.core.api_fields import Text
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import Person, Referral, User
 from karpear.protection import selectors, services
+from karpear.protection.declarations import SECTION_SCREENING
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    ControlMethod,
     EmployerType,
+    ExploitationType,
     FollowUp,
     HandedOverBy,
     Industry,
     ProtectionCase,
+    RecruitmentMethod,
     ReturnType,
     Screening,
     ServiceDelivery,
+    TraffickerRelationship,
+    TraffickingEvent,
+    TraffickingEventType,
     TransitCentre,
+    VictimContext,
 )
 
 
@@ -174,6 +184,93 @@ class ProtectionReferralSerializer(AnswerSerializer[Referral]):
         return sorted(section.name for section in referral.sections.all())
 
 
+class ProtectionVictimContextSerializer(AnswerSerializer[VictimContext]):
+    """What happened to the survivor, in HTCDS v2.0's value names (the HTCDS export writes them as they are)."""
+
+    recruitment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=RecruitmentMethod.choices), help_text="HTCDS vic_MethodOfRecruitment"
+    )
+    control_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=ControlMethod.choices), help_text="HTCDS vic_MethodsOfControl"
+    )
+    exploitation_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExploitationType.choices), help_text="HTCDS vic_TypeOfExploitation"
+    )
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = VictimContext
+        fields = [
+            "recruitment_methods",
+            "relationship_to_trafficker",
+            "control_methods",
+            "exploitation_types",
+            "industry",
+            "destination_country",
+            "destination_place",
+            "duration_months",
+            "note",
+            "recorded_by",
+            "updated_at",
+        ]
+
+
+class ProtectionTraffickingStepSerializer(AnswerSerializer[TraffickingEvent]):
+    """One step of the trafficking (HTCDS's trafficking event); in Cambodia its places are the gazetteer's
+    codes (the village by its id), abroad the place as typed."""
+
+    origin_province: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", allow_null=True
+    )
+    origin_district: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", allow_null=True
+    )
+    origin_commune: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", allow_null=True
+    )
+    origin_village = serializers.IntegerField(source="origin_village_id", read_only=True, allow_null=True)
+    destination_province: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", allow_null=True
+    )
+    destination_district: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", allow_null=True
+    )
+    destination_commune: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", allow_null=True
+    )
+    destination_village = serializers.IntegerField(source="destination_village_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TraffickingEvent
+        fields = [
+            "uuid",
+            "kind",
+            "happened_on",
+            "origin_country",
+            "origin_province",
+            "origin_district",
+            "origin_commune",
+            "origin_village",
+            "origin_place",
+            "destination_country",
+            "destination_province",
+            "destination_district",
+            "destination_commune",
+            "destination_village",
+            "destination_place",
+            "note",
+        ]
+
+
+class ProtectionCaseContextSerializer(serializers.Serializer[Any]):
+    """A case's victim context (null until recorded) and the steps of the trafficking, oldest first."""
+
+    case = serializers.UUIDField()
+    # A declared field leaves the class (DRF's metaclass): the serializer's own `context` is untouched.
+    context = ProtectionVictimContextSerializer(allow_null=True)  # type: ignore[assignment]
+    steps = ProtectionTraffickingStepSerializer(many=True)
+
+
 # ---------------------------------------------------------------- requests
 class ProtectionCaseWriteSerializer(serializers.Serializer[Any]):
     """Register one returnee at a transit centre: the person (core's registration) and the case."""
@@ -216,6 +313,55 @@ class ProtectionDeliveryWriteSerializer(serializers.Serializer[Any]):
     business_type = Text(max_length=150, required=False, allow_blank=True, default="")
 
 
+class ProtectionVictimContextWriteSerializer(serializers.Serializer[Any]):
+    """Record or correct a case's victim context: the whole of it (a field left out is recorded empty)."""
+
+    recruitment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=RecruitmentMethod.choices), required=False, default=list
+    )
+    relationship_to_trafficker = serializers.ChoiceField(
+        choices=TraffickerRelationship.choices, required=False, allow_blank=True, default=""
+    )
+    control_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=ControlMethod.choices), required=False, default=list
+    )
+    exploitation_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExploitationType.choices), required=False, default=list
+    )
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True, default="")
+    destination_country = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2, e.g. TH"
+    )
+    destination_place = Text(max_length=100, required=False, allow_blank=True, default="")
+    duration_months = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=services.MAX_DURATION_MONTHS
+    )
+    note = Text(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ProtectionTraffickingStepWriteSerializer(serializers.Serializer[Any]):
+    """Record one step of the trafficking: in Cambodia the gazetteer's codes (a village alone is enough), abroad
+    the place as typed."""
+
+    kind = serializers.ChoiceField(choices=TraffickingEventType.choices)
+    happened_on = serializers.DateField()
+    origin_country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2: KH for a place in Cambodia")
+    origin_province = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    origin_district = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
+    origin_commune = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    origin_village = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    origin_place = Text(max_length=100, required=False, allow_blank=True, default="")
+    destination_country = serializers.CharField(
+        max_length=2, help_text="ISO 3166-1 alpha-2: KH for a place in Cambodia"
+    )
+    destination_province = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    destination_district = serializers.CharField(max_length=4, required=False, allow_blank=True, default="")
+    destination_commune = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    destination_village = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    destination_place = Text(max_length=100, required=False, allow_blank=True, default="")
+    note = Text(max_length=300, required=False, allow_blank=True, default="")
+
+
 # ---------------------------------------------------------------- viewsets
 CASE_FILTERS = [
     OpenApiParameter("q", str, description="The start of the case number"),
@@ -238,6 +384,22 @@ def _names(user: User, cases: list[ProtectionCase]) -> dict[int, tuple[str, str]
         for p in people
         if getattr(p, "listed_name_km", "") or getattr(p, "listed_name_latin", "")
     }
+
+
+def _step_place(data: dict[str, Any], prefix: str) -> services.TraffickingPlace:
+    """A step's place from the request: the gazetteer's codes checked by core (errors named `<prefix>_<level>`)."""
+    try:
+        choice = core_services.resolve_place(
+            province=data.get(f"{prefix}_province", ""),
+            district=data.get(f"{prefix}_district", ""),
+            commune=data.get(f"{prefix}_commune", ""),
+            village=data.get(f"{prefix}_village"),
+        )
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({f"{prefix}_{k}": v for k, v in exc.message_dict.items()}) from exc
+    return services.TraffickingPlace(
+        country=data[f"{prefix}_country"], choice=choice, place=data.get(f"{prefix}_place", "")
+    )
 
 
 @extend_schema_view(
@@ -308,6 +470,73 @@ class CaseViewSet(
         )
         case = selectors.case_for_user(user=user, uuid=case.uuid)
         return Response(self._answer([case])[0], status=status.HTTP_201_CREATED)
+
+    def _context_answer(self, user: User, case: ProtectionCase) -> Any:
+        """The case's victim context and trafficking steps, when the caller sees its screening section (else
+        404: what a referral does not share is not there for the partner). The reading is audited as the API's
+        reads of cases are."""
+        shared = selectors.shared_sections(user=user, case=case)
+        if shared is not None and SECTION_SCREENING not in shared:
+            raise Http404
+        saved = selectors.victim_context(user=user, case=case)
+        steps = selectors.trafficking_events(user=user, case=case)
+        audit.record(actor=user, action="view", obj=case, fields="victim_context", channel="api")
+        return ProtectionCaseContextSerializer({"case": case.uuid, "context": saved, "steps": steps}).data
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: ProtectionCaseContextSerializer},
+        description="What happened to the survivor (HTCDS victim context) and the steps of the trafficking.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ProtectionVictimContextWriteSerializer,
+        responses={200: ProtectionCaseContextSerializer},
+        description="Record or correct the victim context (the screening capability, an open case of the "
+        "caller's organisation); every version kept and audited.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="context", url_name="context")
+    def victim_context(self, request: Request, uuid: str | None = None) -> Response:
+        user = _user(request)
+        access.require(user, C.VIEW_CASE)
+        case = selectors.case_for_user(user=user, uuid=self.kwargs["uuid"])
+        if request.method == "POST":
+            access.require(user, C.SCREEN)
+            case = selectors.case_for_user(user=user, uuid=self.kwargs["uuid"], write=True)
+            serializer = ProtectionVictimContextWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.victim_context_save(
+                actor=user, case=case, data=services.VictimContextInput(**serializer.validated_data)
+            )
+        return Response(self._context_answer(user, case))
+
+    @extend_schema(
+        request=ProtectionTraffickingStepWriteSerializer,
+        responses={201: ProtectionTraffickingStepSerializer},
+        description="Record one step of the trafficking (the screening capability, an open case of the caller's "
+        "organisation). Audited.",
+    )
+    @action(detail=True, methods=["post"], url_path="context/steps", url_name="context-steps")
+    def trafficking_step(self, request: Request, uuid: str | None = None) -> Response:
+        user = _user(request)
+        access.require(user, C.SCREEN)
+        case = selectors.case_for_user(user=user, uuid=self.kwargs["uuid"], write=True)
+        serializer = ProtectionTraffickingStepWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        places = {prefix: _step_place(data, prefix) for prefix in ("origin", "destination")}
+        step = services.trafficking_event_add(
+            actor=user,
+            case=case,
+            data=services.TraffickingEventInput(
+                kind=data["kind"],
+                happened_on=data["happened_on"],
+                origin=places["origin"],
+                destination=places["destination"],
+                note=data.get("note", ""),
+            ),
+        )
+        return Response(ProtectionTraffickingStepSerializer(step).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core import countries
 from karpear.core.forms import KhmerDateField, KhmerDecimalField, KhmerIntegerField, PersonForm, PlaceForm, QuickSelect
 from karpear.core.models import Consent, Person
-from karpear.core.services import PlaceChoice
+from karpear.core.services import PlaceChoice, place_lookup
 from karpear.protection import selectors, services
 from karpear.protection.models import (
     NEED_DOMAINS,
@@ -206,10 +206,13 @@ class GroupForm(IntakeFields):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         rows: list[services.GroupRow] = []
-        for n in range(self.row_count):
-            if not self._row_filled(n):
-                continue
+        filled = [n for n in range(self.row_count) if self._row_filled(n)]
+        # Every row's village read at once (four queries), not four queries a row.
+        levels = ("province", "district", "commune", "village")
+        lookup = place_lookup([{name: self.data.get(f"row-{n}-{name}") for name in levels} for n in filled])
+        for n in filled:
             place = self.places[n]
+            place.place_lookup = lookup
             choice = place.cleaned_data["place"] if place.is_valid() else None
             if choice is None:  # the picker shows the errors next to its lists
                 self.add_error(None, _("Row %(row)d: check the home village.") % {"row": n + 1})

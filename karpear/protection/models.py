@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from karpear.core.models import BaseModel, OrgOwned
+from karpear.core.models import PREFIX_OPS, BaseModel, OrgOwned
 
 
 class TransitCentre(models.TextChoices):
@@ -219,6 +219,27 @@ class ProtectionCase(OrgOwned):
             models.Index(fields=["organisation", "-created_at", "-id"], name="protection_case_org_recent"),
             models.Index(fields=["assigned_to", "status"], name="protection_case_assigned"),
             models.Index(fields=["organisation", "next_follow_up_on"], name="protection_case_next_visit"),
+            # The lists at 1M cases (bench/protection.py; docs/protection.md, "Scale"). A caseworker's own cases,
+            # newest first (`?mine=1`, the work list `mine`): read in the list's order, no sort of all of them.
+            models.Index(fields=["assigned_to", "-created_at", "-id"], name="protection_case_mine_recent"),
+            # Their open cases by next visit (work lists `overdue` and `week`): a range, then the page sorted.
+            models.Index(
+                fields=["assigned_to", "next_follow_up_on"],
+                condition=Q(status__in=["active", "follow_up"], next_follow_up_on__isnull=False),
+                name="protection_case_mine_due",
+            ),
+            # Their open cases not screened yet, newest first (work list `unscreened`): few once screening is done,
+            # so the list reads them without walking every case of the caseworker.
+            models.Index(
+                fields=["assigned_to", "-created_at", "-id"],
+                condition=Q(status__in=["active", "follow_up"], identification="not_screened"),
+                name="protection_case_unscreened",
+            ),
+            # The search by the start of a case number (LIKE 'CCPCR-P-2026-001%'): the unique constraint's index
+            # has the default operator class, which PostgreSQL cannot use for LIKE outside the C collation.
+            models.Index(fields=["organisation", "number"], name="protection_case_org_number", opclasses=PREFIX_OPS),
+            # Counts by arrival date (monitoring's indicators and exports count cases arrived in a period).
+            models.Index(fields=["organisation", "arrived_on"], name="protection_case_org_arrived"),
         ]
 
     def __str__(self) -> str:

@@ -412,6 +412,9 @@ def case_file(*, user: User, case: ProtectionCase) -> dict[str, Any]:
         "show_follow_ups": SECTION_FOLLOW_UPS in sections,
         "deliveries": list(deliveries(user=user, case=case)) if SECTION_PLAN in sections else [],
         "visits": follow_ups(user=user, case=case) if SECTION_FOLLOW_UPS in sections else [],
+        # What happened (HTCDS victim context) and the steps of the trafficking belong to the screening section.
+        "victim_context": victim_context(user=user, case=case) if SECTION_SCREENING in sections else None,
+        "trafficking_events": trafficking_events(user=user, case=case) if SECTION_SCREENING in sections else [],
         "sections": sections,
     }
 

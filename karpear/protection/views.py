@@ -67,6 +67,8 @@ from karpear.protection.models import (
     RecruitmentMethod,
     Stage,
     Strength,
+    TraffickingEvent,
+    VictimContext,
 )
 
 ROW_KEY = re.compile(r"^row-(\d+)-(\w+)$")
@@ -558,6 +560,34 @@ def _place_shown(event: Any, prefix: str) -> str:
     return ", ".join(parts)
 
 
+def _context_facts(saved: VictimContext | None) -> list[tuple[str, str]]:
+    """The victim context as (label, value) lines in the reader's language (the page and the case file)."""
+    if saved is None:
+        return []
+    return [
+        (_("How they were recruited"), ", ".join(_labels(RecruitmentMethod, saved.recruitment_methods))),
+        (_("Who recruited them: relationship to the trafficker"), saved.get_relationship_to_trafficker_display()),
+        (_("How they were controlled"), ", ".join(_labels(ControlMethod, saved.control_methods))),
+        (_("Kinds of exploitation"), ", ".join(_labels(ExploitationType, saved.exploitation_types))),
+        (_("Industry"), saved.get_industry_display()),
+        (
+            _("Destination"),
+            ", ".join(
+                part
+                for part in (saved.destination_place, countries.name(saved.destination_country))
+                if part and saved.destination_country
+            ),
+        ),
+        (_("How long it lasted, in months"), "" if saved.duration_months is None else str(saved.duration_months)),
+        (_("Note"), saved.note),
+    ]
+
+
+def _events_shown(events: list[TraffickingEvent]) -> list[tuple[TraffickingEvent, str, str]]:
+    """Each trafficking step with its two places in the reader's language (the page and the case file)."""
+    return [(e, _place_shown(e, "origin"), _place_shown(e, "destination")) for e in events]
+
+
 def _context_page(
     request: HttpRequest,
     case: ProtectionCase,
@@ -583,29 +613,8 @@ def _context_page(
         "case": case,
         "section_shared": shared is None or SECTION_SCREENING in shared,
         "saved": saved,
-        "facts": [
-            (_("How they were recruited"), ", ".join(_labels(RecruitmentMethod, saved.recruitment_methods))),
-            (_("Who recruited them: relationship to the trafficker"), saved.get_relationship_to_trafficker_display()),
-            (_("How they were controlled"), ", ".join(_labels(ControlMethod, saved.control_methods))),
-            (_("Kinds of exploitation"), ", ".join(_labels(ExploitationType, saved.exploitation_types))),
-            (_("Industry"), saved.get_industry_display()),
-            (
-                _("Destination"),
-                ", ".join(
-                    part
-                    for part in (saved.destination_place, countries.name(saved.destination_country))
-                    if part and saved.destination_country
-                ),
-            ),
-            (
-                _("How long it lasted, in months"),
-                "" if saved.duration_months is None else str(saved.duration_months),
-            ),
-            (_("Note"), saved.note),
-        ]
-        if saved is not None
-        else [],
-        "events": [(e, _place_shown(e, "origin"), _place_shown(e, "destination")) for e in events],
+        "facts": _context_facts(saved),
+        "events": _events_shown(events),
         "context_form": context_form,
         "event_form": event_form
         or TraffickingEventForm(initial={"origin_country": "KH", "destination_country": case.origin_country}),
@@ -1084,6 +1093,19 @@ def stage_next(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- the printable case file (item 8)
+def case_file_context(user: Any, case: ProtectionCase) -> dict[str, Any]:
+    """What the case file's template is given for this reader (selectors.case_file, in the reader's words)."""
+    context = selectors.case_file(user=user, case=case)
+    return {
+        **context,
+        "context_facts": _context_facts(context["victim_context"]),
+        "steps": _events_shown(context["trafficking_events"]),
+        "stage_label": Stage(case.stage).label if case.stage in Stage.values else case.stage,
+        "reader": user,
+        "printed": timezone.localdate(),
+    }
+
+
 @login_required
 @require_GET
 def case_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
@@ -1091,16 +1113,8 @@ def case_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
     role that reads it, the sections a referral shares to a partner), its download written to the audit log."""
     user = user_of(request)
     case = selectors.case_for_user(user=user, uuid=uuid)
-    context = selectors.case_file(user=user, case=case)
-    content = pdf.render(
-        "protection/case_file_pdf.html",
-        {
-            **context,
-            "stage_label": Stage(case.stage).label if case.stage in Stage.values else case.stage,
-            "reader": user,
-            "printed": timezone.localdate(),
-        },
-    )
+    context = case_file_context(user, case)
+    content = pdf.render("protection/case_file_pdf.html", context)
     services.case_file_downloaded(actor=user, case=case, sections=context["sections"])
     answer = HttpResponse(content, content_type="application/pdf")
     answer["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'

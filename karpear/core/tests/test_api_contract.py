@@ -88,6 +88,8 @@ def test_every_request_body_is_declared_once_as_json(schema):
         "matching_pairs_decision_create": ["application/json"],
         "people_create": ["application/json"],
         "people_update": ["application/json"],
+        "protection_cases_context_create": ["application/json"],
+        "protection_cases_context_steps_create": ["application/json"],
         "protection_cases_create": ["application/json"],
         "protection_services_create": ["application/json"],
         "safe_migration_activities_create": ["application/json"],

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from conftest import make_user
-from karpear.core.models import AuditEvent, Consent, Identity, Person
+from karpear.core.models import AuditEvent, Consent, Identity, Person, PossibleDuplicate
 from karpear.core.roles import Role
 from karpear.core.tests.factories import person_input
 from karpear.protection import services
@@ -189,3 +189,93 @@ def test_another_organisation_cannot_change_a_case(users, orgs):
     assert type(excinfo.value).__name__ == "Http404"
     case.refresh_from_db()
     assert case.rights_acknowledged_on is None
+
+
+# ---------------------------------------------------------------- a group's cost does not grow with its size
+GROUP_OF_50_QUERIES = 31  # SQLite: 31 for the first group of a year (the number sequences made), 25 after; 1,413 before
+
+
+def _group_queries(actor, size: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    data = services.GroupInput(f.intake(), f.rows(size), submission=uuid.uuid4())
+    with CaptureQueriesContext(connection) as captured:
+        services.group_arrival_register(actor=actor, data=data)
+    return len(captured)
+
+
+def test_a_group_of_fifty_arrivals_is_saved_with_a_fixed_number_of_queries(users, django_assert_max_num_queries):
+    data = services.GroupInput(f.intake(), f.rows(50), submission=uuid.uuid4())
+
+    with django_assert_max_num_queries(GROUP_OF_50_QUERIES):
+        result = services.group_arrival_register(actor=users["caseworker"], data=data)
+
+    assert len(result.cases) == 50 and ProtectionCase.objects.filter(group=result.group).count() == 50
+    assert Person.objects.filter(protection_cases__group=result.group).count() == 50
+
+
+def test_a_group_costs_the_same_queries_whatever_its_size(users):
+    caseworker = users["caseworker"]
+    _group_queries(caseworker, 2)  # the sequences' rows of the year exist from here on
+
+    assert _group_queries(caseworker, 5) == _group_queries(caseworker, 50)
+
+
+def test_a_group_is_audited_and_timed_per_record_and_numbered_past_taken_numbers(users):
+    caseworker = users["caseworker"]
+    year = timezone.localdate().year
+    services.case_open(actor=caseworker, person=f.case(caseworker).person, intake=f.intake())  # 00001, 00002
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True)[0]
+
+    result = services.group_arrival_register(
+        actor=caseworker, data=services.GroupInput(f.intake(), f.rows(4), submission=uuid.uuid4())
+    )
+
+    assert [c.number for c in result.cases] == [f"ALPHA-P-{year}-{n:05d}" for n in (3, 4, 5, 6)]
+    people = [c.person for c in result.cases]
+    assert len({p.case_number for p in people}) == 4
+    created = AuditEvent.objects.filter(action="create", id__gt=before)
+    assert sorted(created.values_list("object_type", flat=True)) == sorted(
+        ["core.person"] * 4 + ["protection.grouparrival"] + ["protection.protectioncase"] * 4
+    )
+    for case in result.cases:
+        assert list(case.events.values_list("kind", flat=True)) == ["opened"]
+        assert case.person.history.get().history_user == caseworker
+        assert case.person.identity.history.get().name_latin == case.person.identity.name_latin
+        assert (case.assigned_to, case.team, case.person.assigned_to) == (
+            caseworker,
+            caseworker.memberships.get().team,
+            caseworker,
+        )
+
+
+def test_a_group_flags_arrivals_already_registered_and_twins_within_it(users):
+    caseworker = users["caseworker"]
+    earlier = f.case(caseworker, name_latin="Returnee 0", birth_year=f.arrived().year - 20).person
+    rows = f.rows(3)
+    rows[2].name, rows[2].age = "Returnee 1", rows[1].age  # the same name, age and village as row 1
+
+    result = services.group_arrival_register(
+        actor=caseworker, data=services.GroupInput(f.intake(), rows, submission=uuid.uuid4())
+    )
+
+    first, second, third = (c.person for c in result.cases)
+    flags = {(d.person_id, d.other_id) for d in PossibleDuplicate.objects.all()}
+    assert flags == {(first.pk, earlier.pk), (third.pk, second.pk)}  # never the earlier row against a later one
+    audited = AuditEvent.objects.get(object_type="core.person", object_id=str(first.uuid))
+    assert audited.details == {"possible_duplicates": [str(earlier.uuid)]}
+
+
+def test_a_row_core_refuses_names_its_row_and_saves_nothing(users):
+    before = counts()
+    rows = f.rows(3)
+    rows[2].name = "N" * 151
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.group_arrival_register(actor=users["caseworker"], data=services.GroupInput(f.intake(), rows))
+
+    assert "row-2-name_latin" in excinfo.value.message_dict  # (and its search key, as person_create says)
+    assert all(key.startswith("row-2-") for key in excinfo.value.message_dict)
+    assert counts() == before
+    assert GroupArrival.objects.count() == 0

@@ -322,3 +322,136 @@ def test_the_statistics_rows_give_codes_and_the_exploitation_country_never_a_typ
     assert row.control_methods == ["DebtBondage", "WithholdsDocuments"]
     assert (row.exploitation_country, row.exploitation_province, row.first_event_year) == ("MY", "", _day(400).year)
     assert "Johor" not in repr(row) and "Rayong" not in repr(row)
+
+
+# ---------------------------------------------------------------- the API and the printable case file
+API = "/api/v1/protection/cases"
+
+
+def test_the_api_reads_the_context_and_its_steps_in_htcds_values_and_audits_the_reading(users):
+    worker = users["caseworker"]
+    case = f.case(worker)
+    services.victim_context_save(actor=worker, case=case, data=_context())
+    services.trafficking_event_add(actor=worker, case=case, data=_event())
+    browser = login(Client(), users["case_supervisor"])
+
+    answer = browser.get(f"{API}/{case.uuid}/context/").json()
+
+    assert answer["case"] == str(case.uuid)
+    assert answer["context"]["control_methods"] == ["DebtBondage", "WithholdsDocuments"]
+    assert (answer["context"]["destination_country"], answer["context"]["duration_months"]) == ("TH", 14)
+    [step] = answer["steps"]
+    assert (step["kind"], step["origin_country"], step["origin_commune"], step["origin_village"]) == (
+        "Recruitment",
+        "KH",
+        COMMUNE,
+        first_village(COMMUNE).pk,
+    )
+    assert (step["destination_country"], step["destination_province"], step["destination_place"]) == (
+        "TH",
+        None,
+        "Rayong",
+    )
+    read = AuditEvent.objects.filter(action="view", object_id=str(case.uuid), details__fields="victim_context")
+    assert read.get().details["channel"] == "api"
+
+
+def test_the_api_context_is_empty_until_recorded(users):
+    case = f.case(users["caseworker"])
+
+    answer = login(Client(), users["caseworker"]).get(f"{API}/{case.uuid}/context/").json()
+
+    assert answer == {"case": str(case.uuid), "context": None, "steps": []}
+
+
+def test_the_api_records_the_context_and_a_step_through_the_services(users):
+    worker = users["caseworker"]
+    case = f.case(worker)
+    browser = login(Client(), worker)
+    body = {"control_methods": ["WithholdsDocuments", "DebtBondage"], "destination_country": "MY", "industry": "C"}
+
+    saved = browser.post(f"{API}/{case.uuid}/context/", body, content_type="application/json")
+    step = browser.post(
+        f"{API}/{case.uuid}/context/steps/",
+        {
+            "kind": "Exploitation",
+            "happened_on": _day(100).isoformat(),
+            "origin_country": "KH",
+            "origin_village": first_village(COMMUNE).pk,
+            "destination_country": "MY",
+            "destination_place": "Johor",
+        },
+        content_type="application/json",
+    )
+
+    assert saved.status_code == 200
+    assert saved.json()["context"]["control_methods"] == ["DebtBondage", "WithholdsDocuments"]  # the list's order
+    assert step.status_code == 201
+    assert (step.json()["origin_province"], step.json()["origin_commune"]) == (PROVINCE, COMMUNE)
+    event = TraffickingEvent.objects.get(case=case)
+    assert (event.origin_district_id, event.destination_place) == (DISTRICT, "Johor")
+    assert AuditEvent.objects.filter(action="create", object_id=str(event.uuid)).exists()
+    assert VictimContext.objects.get(case=case).history.count() == 1
+
+
+def test_the_api_refuses_bad_steps_and_writes_by_roles_without_screening(users):
+    worker = users["caseworker"]
+    case = f.case(worker)
+    browser = login(Client(), worker)
+
+    future = browser.post(
+        f"{API}/{case.uuid}/context/steps/",
+        {"kind": "Transit", "happened_on": _day(-2).isoformat(), "origin_country": "KH", "destination_country": "TH"},
+        content_type="application/json",
+    )
+    unknown = browser.post(
+        f"{API}/{case.uuid}/context/steps/",
+        {
+            "kind": "Transit",
+            "happened_on": _day(5).isoformat(),
+            "origin_country": "KH",
+            "origin_commune": "999999",
+            "destination_country": "TH",
+        },
+        content_type="application/json",
+    )
+    officer = users["field_officer"]
+    ProtectionCase.objects.filter(pk=case.pk).update(assigned_to=officer)
+    refused = login(Client(), officer).post(
+        f"{API}/{case.uuid}/context/", {"industry": "C"}, content_type="application/json"
+    )
+
+    assert (future.status_code, list(future.json()["fields"])) == (400, ["happened_on"])
+    assert (unknown.status_code, list(unknown.json()["fields"])) == (400, ["origin_commune"])
+    assert refused.status_code == 403
+    assert not TraffickingEvent.objects.exists() and not VictimContext.objects.exists()
+
+
+def test_a_partner_reads_the_context_through_the_api_only_when_the_screening_is_shared(referred):
+    case, lawyer = referred(["protection_case_summary", "protection_screening"])
+    browser = login(Client(), lawyer)
+    assert browser.get(f"{API}/{case.uuid}/context/").json()["context"]["industry"] == "A"
+    assert browser.post(f"{API}/{case.uuid}/context/", {}, content_type="application/json").status_code == 403
+
+    other, other_lawyer = referred(["protection_case_summary"])
+    assert login(Client(), other_lawyer).get(f"{API}/{other.uuid}/context/").status_code == 404
+
+
+def test_the_case_file_prints_what_happened_in_the_readers_language_only_when_the_screening_is_seen(referred):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from karpear.protection.views import case_file_context
+
+    case, lawyer = referred(["protection_case_summary", "protection_screening"])
+    with translation.override("km"):
+        khmer = render_to_string("protection/case_file_pdf.html", case_file_context(lawyer, case))
+    english = render_to_string("protection/case_file_pdf.html", case_file_context(lawyer, case))
+    other, other_lawyer = referred(["protection_case_summary"])
+    hidden = render_to_string("protection/case_file_pdf.html", case_file_context(other_lawyer, other))
+
+    assert "Debt bondage" in english and "Rayong" in english and "Steps of the trafficking" in english
+    with translation.override("km"):
+        assert str(ControlMethod("DebtBondage").label) in khmer
+    assert "Debt bondage" not in khmer and "Rayong" in khmer
+    assert "Debt bondage" not in hidden and "Steps of the trafficking" not in hidden

@@ -171,3 +171,22 @@ def test_more_rows_keeps_what_was_typed_and_saves_nothing(users):
     assert response.status_code == 200
     assert 'name="row-19-name"' in page and 'value="Sok Dara"' in page
     assert Person.objects.count() == 0
+
+
+def test_the_group_screen_costs_the_same_queries_for_three_people_or_thirty(users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = login(Client(), users["caseworker"])
+    counted = []
+    for size in (3, 3, 30):  # the first post makes the year's number sequences
+        people = [(f"Returnee {n}", "female", str(20 + n)) for n in range(size)]
+        screen = browser.get("/protection/arrivals/new/").content.decode()
+        data = {**f.group_post(people), "_idempotency_key": _key(screen)}
+        with CaptureQueriesContext(connection) as captured:
+            response = browser.post("/protection/arrivals/new/", data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        counted.append(len(captured))
+
+    assert counted[1] == counted[2]  # the villages read once for every row, the people and cases in bulk
+    assert ProtectionCase.objects.count() == 36
