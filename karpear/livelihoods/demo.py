@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from karpear.core import services as core_services
-from karpear.core.models import User, Village
+from karpear.core.models import SubGrant, User, Village
 from karpear.core.registry import DemoContext
 from karpear.livelihoods import bank_demo, cascade_demo, services
 from karpear.livelihoods.models import Group
@@ -35,6 +35,8 @@ def load(context: DemoContext) -> None:
     today = timezone.localdate()
     start = today - dt.timedelta(weeks=10)
     first_start = start - dt.timedelta(weeks=52)
+    # Sovann forms its savings groups under CTIP's sub-grant, whose targets count them (monitoring).
+    subgrant = SubGrant.objects.filter(reference="CTIP-SG-03").select_related("programme").first()
     group = services.group_create(
         actor=officer,
         data=services.GroupInput(
@@ -42,6 +44,8 @@ def load(context: DemoContext) -> None:
             kind=Group.Kind.SAVINGS,
             place=place,
             formed_on=first_start - dt.timedelta(days=30),
+            programme=subgrant.programme if subgrant is not None else None,
+            subgrant=subgrant,
         ),
     )
     for index in range(12):

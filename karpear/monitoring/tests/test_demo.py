@@ -62,6 +62,11 @@ def test_progress_against_the_seeds_targets_for_a_sub_grantee_and_the_donor() ->
     ctip = Programme.objects.get(code="ctip")
     ctip_rows = selectors.progress(donor, selectors.reach(donor, ctip), selectors.parse_period(""))
     assert {row.target.indicator for row in ctip_rows} >= {"savings_groups_formed", "savings_group_members"}
+    # Sovann's savings group of twelve is formed under CTIP-SG-03, so that sub-grant's savings targets count it
+    # (they showed 0 % when the demo formed it outside any programme); the other sub-grantees' stay at 0.
+    sovann = {row.target.indicator: row for row in ctip_rows if row.target.subgrant.reference == "CTIP-SG-03"}
+    assert sovann["savings_groups_formed"].achieved == 1
+    assert sovann["savings_group_members"].achieved == 12
 
 
 def test_the_demo_dashboards_render_for_the_donor_and_the_me_officer(client: Any) -> None:
