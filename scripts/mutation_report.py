@@ -25,6 +25,18 @@ def explained() -> set[str]:
     return set(re.findall(r"`(karpear\.core\.\w+\.x\w+__mutmut_\d+)`", text))
 
 
+def not_mutated(path: str) -> list[str]:
+    """The lines of `path` marked `# pragma: no mutate` one by one (not the start-up blocks): lines whose mutants
+    are all equivalent, each listed with its reason in docs/testing.md. mutmut makes no mutant of them."""
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+    marked = [
+        f"  {number}: {line.strip()}"
+        for number, line in enumerate(lines, 1)
+        if "pragma: no mutate" in line and "no mutate block" not in line
+    ]
+    return marked
+
+
 def main() -> int:
     equivalent = explained()
     unexplained: list[str] = []
@@ -52,6 +64,10 @@ def main() -> int:
             f"\n{path}: {counts['killed']} of {tested} mutants killed ({score:.1f} %); "
             + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s != "killed")
         )
+        marked = not_mutated(path)
+        if marked:
+            print(f"{len(marked)} line(s) not mutated, their mutants equivalent (docs/testing.md):")
+            print("\n".join(marked))
         for name, status in survivors:
             mark = "equivalent (docs/testing.md)" if name in equivalent else "UNEXPLAINED"
             if name not in equivalent:

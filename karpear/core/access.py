@@ -306,10 +306,8 @@ def _place_filter(membership: Membership, prefix: str, places: tuple[str, str] |
     if places is None or (not provinces and not communes):
         return Q(pk__in=[])
     province_field, commune_field = places
-    condition = Q(**{f"{prefix}{province_field}_id__in": provinces}) if provinces else Q(pk__in=[])
-    if communes:
-        condition |= Q(**{f"{prefix}{commune_field}_id__in": communes})
-    return condition
+    # An empty list matches nothing, and OR-ed with the other adds nothing: no test of either list is needed.
+    return Q(**{f"{prefix}{province_field}_id__in": provinces}) | Q(**{f"{prefix}{commune_field}_id__in": communes})
 
 
 def _shared_person_ids(ctx: Context, section: str) -> list[int]:
