@@ -406,6 +406,47 @@ def _check_place_limit(membership: Membership, place: PlaceChoice) -> None:
         )
 
 
+def _new_person(
+    actor: User, membership: Membership, data: PersonInput, case_number: str, name_km: str, name_latin: str
+) -> Person:
+    """A person as registered by `actor` (unsaved): one registration or one of a group's."""
+    return Person(
+        organisation=membership.organisation,
+        case_number=case_number,
+        initials=initials(name_latin) or initials(name_km),
+        sex=data.sex,
+        nationality=data.nationality or "KH",
+        birth_year=data.birth_year or (data.date_of_birth.year if data.date_of_birth else None),
+        birth_year_estimated=data.birth_year_estimated and not data.date_of_birth,
+        province=data.place.province,
+        district=data.place.district,
+        commune=data.place.commune,
+        village=data.place.village,
+        household=data.household,
+        relationship_to_head=data.relationship_to_head,
+        created_by=actor,
+        assigned_to=actor,
+        team=membership.team,
+    )
+
+
+def _new_identity(person: Person, data: PersonInput, name_km: str, name_latin: str, phone: str) -> Identity:
+    """The identifying details of a new person (unsaved), with the keys that find them again."""
+    return Identity(
+        person=person,
+        organisation=person.organisation,
+        name_km=name_km,
+        name_latin=name_latin,
+        date_of_birth=data.date_of_birth,
+        phone=phone,
+        national_id=clean_text(data.national_id).upper(),
+        passport_number=clean_text(data.passport_number).upper(),
+        mother_name=clean_name(data.mother_name),
+        address_details=data.address_details.strip(),
+        **identity_keys(name_km, name_latin),
+    )
+
+
 @transaction.atomic
 def person_create(*, actor: User, data: PersonInput) -> Person:
     """Register a person in the actor's organisation. Needs add_person; audited."""
@@ -418,40 +459,11 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
     data.household, household_created = _household_for(organisation, data)
     phone, _warning = normalise_phone(data.phone)
     name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
-    birth_year = data.birth_year or (data.date_of_birth.year if data.date_of_birth else None)
-    person = Person(
-        organisation=organisation,
-        case_number=data.case_number or _next_case_number(organisation, sequence),
-        initials=initials(name_latin) or initials(name_km),
-        sex=data.sex,
-        nationality=data.nationality or "KH",
-        birth_year=birth_year,
-        birth_year_estimated=data.birth_year_estimated and not data.date_of_birth,
-        province=data.place.province,
-        district=data.place.district,
-        commune=data.place.commune,
-        village=data.place.village,
-        household=data.household,
-        relationship_to_head=data.relationship_to_head,
-        created_by=actor,
-        assigned_to=actor,
-        team=membership.team,
-    )
+    case_number = data.case_number or _next_case_number(organisation, sequence)
+    person = _new_person(actor, membership, data, case_number, name_km, name_latin)
     person.full_clean(validate_constraints=False)  # the case number: _validate_person and _save_person
     _save_person(person)
-    identity = Identity(
-        person=person,
-        organisation=organisation,
-        name_km=name_km,
-        name_latin=name_latin,
-        date_of_birth=data.date_of_birth,
-        phone=phone,
-        national_id=clean_text(data.national_id).upper(),
-        passport_number=clean_text(data.passport_number).upper(),
-        mother_name=clean_name(data.mother_name),
-        address_details=data.address_details.strip(),
-        **identity_keys(name_km, name_latin),
-    )
+    identity = _new_identity(person, data, name_km, name_latin, phone)
     identity.full_clean(exclude=["person"])
     identity.save()
     if data.other_names:
@@ -606,37 +618,8 @@ def people_create_many(*, actor: User, people: Sequence[PersonInput], prefixes: 
     for prefix, data, number in zip(prefixes, people, numbers, strict=True):
         name_km, name_latin = clean_name(data.name_km), clean_name(data.name_latin)
         phone, _warning = normalise_phone(data.phone)
-        person = Person(
-            organisation=organisation,
-            case_number=number,
-            initials=initials(name_latin) or initials(name_km),
-            sex=data.sex,
-            nationality=data.nationality or "KH",
-            birth_year=data.birth_year or (data.date_of_birth.year if data.date_of_birth else None),
-            birth_year_estimated=data.birth_year_estimated and not data.date_of_birth,
-            province=data.place.province,
-            district=data.place.district,
-            commune=data.place.commune,
-            village=data.place.village,
-            household=data.household,
-            relationship_to_head=data.relationship_to_head,
-            created_by=actor,
-            assigned_to=actor,
-            team=membership.team,
-        )
-        identity = Identity(
-            person=person,
-            organisation=organisation,
-            name_km=name_km,
-            name_latin=name_latin,
-            date_of_birth=data.date_of_birth,
-            phone=phone,
-            national_id=clean_text(data.national_id).upper(),
-            passport_number=clean_text(data.passport_number).upper(),
-            mother_name=clean_name(data.mother_name),
-            address_details=data.address_details.strip(),
-            **identity_keys(name_km, name_latin),
-        )
+        person = _new_person(actor, membership, data, number, name_km, name_latin)
+        identity = _new_identity(person, data, name_km, name_latin, phone)
         try:
             # The case number was taken under the lock and the uuid is new: no unique check to repeat.
             person.full_clean(exclude=_PERSON_RELATED, validate_unique=False, validate_constraints=False)
