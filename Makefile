@@ -22,7 +22,7 @@ help:
 	@echo "make bench-portal  the public portal under 200 requests at once on one gunicorn worker (bench/README.md)"
 	@echo "make bench-monitoring  dashboards, indicators, CTDC export and donor reports at 1M cases (bench/README.md)"
 	@echo "make bench-protection  1M protection cases, 10M services and visits: lists, work lists, case page (bench/README.md)"
-	@echo "make mutation  mutation testing of the access policy and the audit log (docs/testing.md), ~30 min"
+	@echo "make mutation  mutation testing of the access policy and the audit log (docs/testing.md), about 20 min on two idle cores"
 
 $(BIN)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Karpear needs Python 3.12 or newer (python3.12 not found). Install it, e.g. with pyenv." >&2; exit 1; fi
