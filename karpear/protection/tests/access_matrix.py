@@ -172,6 +172,10 @@ ROUTES = {
     "protection:case_file": RouteSpec("prot_case"),
     "protection_api:case-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "protection_api:case-detail": RouteSpec("prot_case", api=True),
+    "protection_api:case-context": RouteSpec("prot_case", C.VIEW_CASE, api=True, capability_first=True),
+    "protection_api:case-context-steps": RouteSpec(
+        "prot_case", C.SCREEN, write=C.CHANGE_CASE, method="post", api=True, capability_first=True
+    ),
     "protection_api:screening-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "protection_api:screening-detail": RouteSpec("prot_screening", api=True),
     "protection_api:service-list": RouteSpec("list", C.VIEW_CASE, api=True),
