@@ -31,6 +31,7 @@ from karpear.protection import selectors, services
 from karpear.protection.declarations import SECTION_SCREENING
 from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
+    CONTEXT_FIELDS,
     ControlMethod,
     EmployerType,
     ExploitationType,
@@ -200,19 +201,7 @@ class ProtectionVictimContextSerializer(AnswerSerializer[VictimContext]):
 
     class Meta:
         model = VictimContext
-        fields = [
-            "recruitment_methods",
-            "relationship_to_trafficker",
-            "control_methods",
-            "exploitation_types",
-            "industry",
-            "destination_country",
-            "destination_place",
-            "duration_months",
-            "note",
-            "recorded_by",
-            "updated_at",
-        ]
+        fields = [*CONTEXT_FIELDS, "recorded_by", "updated_at"]
 
 
 class ProtectionTraffickingStepSerializer(AnswerSerializer[TraffickingEvent]):

@@ -996,3 +996,17 @@ class FlagMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flag_id} ~ {self.earlier_id}"
+
+
+# The victim context's own fields, as the page's form and the API read and write them.
+CONTEXT_FIELDS = (
+    "recruitment_methods",
+    "relationship_to_trafficker",
+    "control_methods",
+    "exploitation_types",
+    "industry",
+    "destination_country",
+    "destination_place",
+    "duration_months",
+    "note",
+)

@@ -56,6 +56,7 @@ from karpear.protection.forms import (
 )
 from karpear.protection.models import (
     CHILD_LISTS,
+    CONTEXT_FIELDS,
     NEED_DOMAINS,
     SCREENING_LISTS,
     ClosureReason,
@@ -526,17 +527,6 @@ def case_determination(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- victim context (HTCDS) and trafficking events
-CONTEXT_FIELDS = (
-    "recruitment_methods",
-    "relationship_to_trafficker",
-    "control_methods",
-    "exploitation_types",
-    "industry",
-    "destination_country",
-    "destination_place",
-    "duration_months",
-    "note",
-)
 
 
 def _labels(choices: Any, values: list[str]) -> list[str]:
