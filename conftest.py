@@ -69,6 +69,46 @@ def users(orgs: dict[str, Organisation]) -> dict[str, User]:
     return {role.value: make_user(orgs["own"], role.value, team=team) for role in Role}
 
 
+# ---------------------------------------------------------------- the test database without migrations
+# The suite runs with --no-migrations (pyproject.toml): the test database's tables come straight from the
+# models, in seconds, instead of replaying every migration (over a minute per process, most of it Django
+# rendering model states). What the migrations load besides tables (the gazetteer, the screening indicators,
+# the service catalogue, the portal's content, ...) is loaded here by running their data functions in the
+# migrations' order. That the migrations build exactly the tables the models declare is checked against a
+# real `migrate` in test_backup_restore.py, on SQLite and on PostgreSQL; `pytest --migrations` migrates.
+
+
+def load_migrations_data() -> None:
+    """Run the forward function of every RunPython operation in Karpear's migrations, in the migrations' order,
+    against the current models (on a new database the functions that rewrite existing rows find none)."""
+    from django.apps import apps as current_apps
+    from django.db import migrations
+    from django.db.migrations.loader import MigrationLoader
+    from django.test.utils import override_settings
+
+    with override_settings(MIGRATION_MODULES={}):  # pytest-django's --no-migrations hides them from the loader
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+    ours = {config.label for config in current_apps.get_app_configs() if config.name.startswith("karpear.")}
+    plan: list[tuple[str, str]] = []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        plan.extend(key for key in loader.graph.forwards_plan(leaf) if key not in plan)
+    for key in plan:
+        if key[0] not in ours:
+            continue
+        for operation in loader.graph.nodes[key].operations:
+            if isinstance(operation, migrations.RunPython):
+                with connection.schema_editor(atomic=operation.atomic) as editor:
+                    operation.code(current_apps, editor)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any, request: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():
+        # Not when the database was migrated after all (`--migrations`, or the mutation runs' migrated copy).
+        if request.config.option.nomigrations and not Village.objects.exists():
+            load_migrations_data()
+
+
 # ---------------------------------------------------------------- the gazetteer across flushes
 # The gazetteer is loaded by a data migration; a transactional test (threads, processes, a live server) ends
 # with a flush that empties the place tables too, which would leave every later test of that worker without
