@@ -10,8 +10,9 @@
 # partner asks: POST /api/v1/auth/token/ with the demo case supervisor's password (printed by loaddemo) and a
 # current second-factor code (printed by `karpear democode`).
 #
-# KARPEAR_FUZZ_PORT (default 8765) and KARPEAR_FUZZ_EXAMPLES (cases per operation and phase, default 15: at 30
-# the fuzz took 19 of CI's 36 minutes on two cores; raise it for a deeper run by hand).
+# KARPEAR_FUZZ_PORT (default 8765; a second server takes the next port) and KARPEAR_FUZZ_EXAMPLES (cases per
+# operation and phase, default 15: at 30 the fuzz took 19 of CI's 36 minutes on two cores; raise it for a
+# deeper run by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -79,9 +80,27 @@ for t in "$token" "$officer_token" "$hotline_token" "$care_token" "$lawyer_token
   [ -n "$t" ] || { echo "the token endpoint gave no token" >&2; exit 1; }
 done
 
-fuzz() {  # token, then the options that select the operations
-  local auth=$1; shift
-  $BIN/schemathesis --config-file "$work/schemathesis.toml" run "$base/api/v1/schema/" \
+# Two servers, each on its own copy of the database (tokens included), so the two CPUs each run half of the
+# fuzz: one schemathesis client and one server wait on each other, and a second client and server on a
+# second copy use the other CPU (SQLite would refuse two writers on one file).
+port2=$((port + 1))
+base2="http://127.0.0.1:$port2"
+$BIN/python - "$work/fuzz.sqlite3" "$work/fuzz2.sqlite3" <<'PY'
+import sqlite3, sys
+source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+source.backup(target)
+target.close(); source.close()
+PY
+DATABASE_URL="sqlite:///$work/fuzz2.sqlite3" $BIN/python manage.py runserver "127.0.0.1:$port2" --noreload \
+  >"$work/server2.log" 2>&1 &
+server2=$!
+trap 'kill $server $server2 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 60); do curl -fs "$base2/api/v1/schema/" >/dev/null && break; sleep 0.5; done
+
+fuzz() {  # base URL, token, then the options that select the operations
+  local url=$1 auth=$2; shift 2
+  local started=$SECONDS
+  $BIN/schemathesis --config-file "$work/schemathesis.toml" run "$url/api/v1/schema/" \
     --header "Authorization: Token $auth" \
     --checks all \
     --phases examples,coverage,fuzzing,stateful \
@@ -89,23 +108,43 @@ fuzz() {  # token, then the options that select the operations
     --seed 2026 \
     --workers 1 \
     --request-timeout 20 \
-    --no-color "$@"
+    --no-color "$@" || { echo "(failed after $((SECONDS - started)) s)"; return 1; }
+  echo "(took $((SECONDS - started)) s)"
+}
+# Two halves of about equal length (each about 5 min on a quiet machine): the case supervisor's run (core,
+# protection, matching and the portal's other operations) and the lawyer's, and the six others. Each half
+# writes its own log, printed whole when both are done.
+first() {
+  local status=0
+  fuzz "$base" "$token" --exclude-path-regex '^/api/v1/(livelihoods|safe-migration|justice|monitoring)/' || status=1
+  # Giving a case to another lawyer needs the case supervisor's capability, checked before the case is looked
+  # up: the lawyer's token gets only 403 there, which schemathesis warns of as failed authentication (the
+  # access matrix and justice's API tests check that route for every role).
+  fuzz "$base" "$lawyer_token" --include-path-regex '^/api/v1/justice/' \
+    --exclude-path-regex '^/api/v1/justice/cases/[^/]+/lawyer/$' || status=1
+  return $status
+}
+second() {
+  local status=0
+  fuzz "$base2" "$officer_token" --include-path-regex '^/api/v1/livelihoods/' \
+    --exclude-path-regex '^/api/v1/livelihoods/(trainings|farmers|sales|grants|grant-follow-ups)/' || status=1
+  fuzz "$base2" "$cedac_token" --include-path-regex '^/api/v1/livelihoods/(trainings|farmers|sales)/' || status=1
+  fuzz "$base2" "$grants_token" --include-path-regex '^/api/v1/livelihoods/(grants|grant-follow-ups)/' || status=1
+  fuzz "$base2" "$monitoring_token" --include-path-regex '^/api/v1/monitoring/' || status=1
+  fuzz "$base2" "$hotline_token" --include-path-regex '^/api/v1/safe-migration/(help-requests|grievances)/' || status=1
+  fuzz "$base2" "$care_token" --include-path-regex '^/api/v1/safe-migration/(activities|volunteers)/' || status=1
+  return $status
 }
 status=0
-fuzz "$token" --exclude-path-regex '^/api/v1/(livelihoods|safe-migration|justice|monitoring)/' || status=$?
-fuzz "$officer_token" --include-path-regex '^/api/v1/livelihoods/' \
-  --exclude-path-regex '^/api/v1/livelihoods/(trainings|farmers|sales|grants|grant-follow-ups)/' || status=$?
-fuzz "$cedac_token" --include-path-regex '^/api/v1/livelihoods/(trainings|farmers|sales)/' || status=$?
-fuzz "$grants_token" --include-path-regex '^/api/v1/livelihoods/(grants|grant-follow-ups)/' || status=$?
-# Giving a case to another lawyer needs the case supervisor's capability, checked before the case is looked up:
-# the lawyer's token gets only 403 there, which schemathesis warns of as failed authentication (the access
-# matrix and justice's API tests check that route for every role).
-fuzz "$lawyer_token" --include-path-regex '^/api/v1/justice/' --exclude-path-regex '^/api/v1/justice/cases/[^/]+/lawyer/$' || status=$?
-fuzz "$monitoring_token" --include-path-regex '^/api/v1/monitoring/' || status=$?
-fuzz "$hotline_token" --include-path-regex '^/api/v1/safe-migration/(help-requests|grievances)/' || status=$?
-fuzz "$care_token" --include-path-regex '^/api/v1/safe-migration/(activities|volunteers)/' || status=$?
+first >"$work/first.log" 2>&1 &
+first_pid=$!
+second >"$work/second.log" 2>&1 || status=$?
+wait $first_pid || status=$?
+cat "$work/first.log" "$work/second.log"
 
-if grep -q "Traceback" "$work/server.log"; then
-  echo "The server logged a traceback:"; grep -B2 -A20 "Traceback" "$work/server.log" | head -60; exit 1
-fi
+for log in "$work/server.log" "$work/server2.log"; do
+  if grep -q "Traceback" "$log"; then
+    echo "The server logged a traceback:"; grep -B2 -A20 "Traceback" "$log" | head -60; exit 1
+  fi
+done
 exit $status
