@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from karpear.core import access, audit, countries, referrals
@@ -200,25 +200,31 @@ class Client:
 def case_clients(*, user: User, case: LegalCase) -> list[Client]:
     """The case's clients the user may see (a referred client only while the referral shares them), with
     their identifying details for a role that reads them, every read audited (one event per person, one insert).
-    Three queries: the people (the further clients by a subquery: their rows reach as far as the case, which
-    the user sees), their identities, the audit events."""
+    Two queries: the people (the further clients by a subquery: their rows reach as far as the case, which
+    the user sees) with the identities the user may read joined to them, and the audit events. The join is
+    a filtered relation: an identity the user may not read (a referral that shares the person, not their
+    identity) is never fetched, the same rows as reading `access.visible(user, Identity...)` on its own."""
     further = CaseClient.objects.filter(case=case)
     relation = Subquery(further.filter(person=OuterRef("pk")).values("relation")[:1])
-    people = list(
-        access.visible(user, Person.objects.filter(pk__in=_client_ids(case))).annotate(relation=relation).order_by("id")
-    )
+    people = access.visible(user, Person.objects.filter(pk__in=_client_ids(case))).annotate(relation=relation)
+    reads_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
+    if reads_identity:
+        readable = access.visible(user, Identity.objects.filter(person_id__in=_client_ids(case))).values("person_id")
+        people = people.annotate(
+            # (a queryset itself is refused inside a FilteredRelation's condition; as a Subquery it is the same SQL)
+            readable_identity=FilteredRelation("identity", condition=Q(identity__person_id__in=Subquery(readable)))
+        ).select_related("readable_identity")
+    rows = list(people.order_by("id"))
     identities: dict[int, Identity] = {}
-    if access.has_capability(user, Capability.VIEW_IDENTITY) and people:
-        identities = {
-            i.person_id: i for i in access.visible(user, Identity.objects.filter(person_id__in=[p.pk for p in people]))
-        }
-        read = [p for p in people if p.pk in identities]
+    if reads_identity:
+        # Django sets the attribute only where the join found a row.
+        found = ((p.pk, getattr(p, "readable_identity", None)) for p in rows)
+        identities = {pk: identity for pk, identity in found if identity is not None}
+        read = [p for p in rows if p.pk in identities]
         if read:
             audit.record_many(actor=user, action="view", objects=read, fields="identity", reason="justice")
-    people.sort(key=lambda p: p.pk != case.client_id)
-    return [
-        Client(p, str(ClientRelation(p.relation).label) if p.relation else "", identities.get(p.pk)) for p in people
-    ]
+    rows.sort(key=lambda p: p.pk != case.client_id)
+    return [Client(p, str(ClientRelation(p.relation).label) if p.relation else "", identities.get(p.pk)) for p in rows]
 
 
 def witnesses(*, user: User, case: LegalCase) -> list[Witness]:
