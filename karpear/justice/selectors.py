@@ -242,7 +242,7 @@ def case_clients(*, user: User, case: LegalCase) -> list[Client]:
         people = people.annotate(
             # (a queryset itself is refused inside a FilteredRelation's condition; as a Subquery it is the same SQL)
             readable_identity=FilteredRelation("identity", condition=Q(identity__person_id__in=Subquery(readable)))
-        ).select_related("readable_identity")
+        ).select_related("readable_identity")  # type: ignore[misc]  # the stubs know no FilteredRelation alias
     rows = list(people.order_by("id"))
     identities: dict[int, Identity] = {}
     if reads_identity:
