@@ -527,28 +527,16 @@ class Bench:
                 ),
                 "home (work-list counts)": (
                     "/",
+                    # As the page counts: the letters read once for "awaiting" and "overdue" (COUNT ... FILTER).
                     rows(
                         f"SELECT (SELECT COUNT(*) {cases} AND c.lawyer_id = %s AND c.status <> 'closed'), "
                         f"(SELECT COUNT(*) FROM justice_hearing h JOIN justice_legalcase c ON c.id = h.case_id "
                         f"WHERE h.organisation_id = %s AND {scope} AND h.held_on BETWEEN %s AND %s), "
-                        f"(SELECT COUNT(*) FROM justice_submission s JOIN justice_legalcase c ON c.id = s.case_id "
-                        f"WHERE s.organisation_id = %s AND {scope} AND s.reply_on IS NULL), "
-                        f"(SELECT COUNT(*) FROM justice_submission s JOIN justice_legalcase c ON c.id = s.case_id "
-                        f"WHERE s.organisation_id = %s AND {scope} AND s.reply_on IS NULL AND s.deadline < %s)",
-                        [
-                            org,
-                            *scope_args,
-                            user.pk,
-                            org,
-                            *scope_args,
-                            today,
-                            week,
-                            org,
-                            *scope_args,
-                            org,
-                            *scope_args,
-                            today,
-                        ],
+                        f"l.awaiting, l.overdue FROM (SELECT COUNT(*) AS awaiting, "
+                        f"COUNT(s.deadline) FILTER (WHERE s.deadline < %s) AS overdue "
+                        f"FROM justice_submission s JOIN justice_legalcase c ON c.id = s.case_id "
+                        f"WHERE s.organisation_id = %s AND {scope} AND s.reply_on IS NULL) l",
+                        [org, *scope_args, user.pk, org, *scope_args, today, week, today, org, *scope_args],
                     ),
                 ),
             }

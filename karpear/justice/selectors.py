@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from karpear.core import access, audit, countries, referrals
@@ -86,27 +98,44 @@ def work_counts(*, user: User) -> dict[str, int]:
     overdue) in one query, kept on the user object for the rest of the request."""
     cached: dict[str, int] | None = user.__dict__.get("_justice_work_counts")
     if cached is None:
-        row = work_counts_query(user=user).first()
-        cached = {name: int((row or {}).get(name) or 0) for name in WORK_COUNTS}
+        rows = {row["kind"]: row for row in work_counts_query(user=user)}
+        cached = {
+            "mine": rows["mine"]["rows"],
+            "hearings": rows["hearings"]["rows"],
+            "awaiting": rows["letters"]["rows"],
+            "overdue": rows["letters"]["overdue"],
+        }
         user.__dict__["_justice_work_counts"] = cached
     return cached
 
 
-WORK_COUNTS = ("mine", "hearings", "awaiting", "overdue")
+def work_counts_query(*, user: User, today: dt.date | None = None) -> QuerySet[Any]:
+    """The one query behind work_counts: one aggregate row per work list, joined by UNION ALL. The unanswered
+    letters are read once for two figures, "awaiting" (all of them) and "overdue" (`COUNT(deadline) FILTER (WHERE
+    deadline < today)`): each used to be a count of its own, two passes over the team's letters (at 100k cases
+    the slower half of the home counts, docs/justice.md "Scale"). Each part is the work list's own selector, so a
+    count is always the length of the list it links to."""
+    today = today or timezone.localdate()
 
+    def counted(rows: QuerySet[Any], kind: str, overdue: Count | None = None) -> QuerySet[Any]:
+        return (
+            rows.order_by()
+            .values(kind=Value(kind, output_field=CharField()))
+            .annotate(rows=Count("*"), overdue=Value(0, output_field=IntegerField()) if overdue is None else overdue)
+        )
 
-def work_counts_query(*, user: User) -> QuerySet[Any]:
-    """The one query behind work_counts: the user's row with each work list's count as a scalar subquery."""
-    parts = {
-        "mine": case_list(user=user, mine=True, open_only=True),
-        "hearings": hearings_this_week(user=user),
-        "awaiting": submissions_awaiting(user=user),
-        "overdue": submissions_awaiting(user=user, overdue=True),
-    }
+    # COUNT(*) and the count of deadlines (an overdue letter has one): columns of both partial indexes on the
+    # unanswered letters, which PostgreSQL then reads alone (a count of the ids made it read the table).
+    overdue = Count("deadline", filter=Q(deadline__lt=today))
+
     return (
-        User.objects.filter(pk=user.pk)
-        .annotate(**{name: _Count(parts[name].order_by().values("pk")) for name in WORK_COUNTS})
-        .values(*WORK_COUNTS)
+        counted(case_list(user=user, mine=True, open_only=True), "mine")
+        .union(
+            counted(hearings_this_week(user=user, today=today), "hearings"),
+            counted(submissions_awaiting(user=user, today=today), "letters", overdue),
+            all=True,
+        )
+        .order_by()
     )
 
 
@@ -200,25 +229,31 @@ class Client:
 def case_clients(*, user: User, case: LegalCase) -> list[Client]:
     """The case's clients the user may see (a referred client only while the referral shares them), with
     their identifying details for a role that reads them, every read audited (one event per person, one insert).
-    Three queries: the people (the further clients by a subquery: their rows reach as far as the case, which
-    the user sees), their identities, the audit events."""
+    Two queries: the people (the further clients by a subquery: their rows reach as far as the case, which
+    the user sees) with the identities the user may read joined to them, and the audit events. The join is
+    a filtered relation: an identity the user may not read (a referral that shares the person, not their
+    identity) is never fetched, the same rows as reading `access.visible(user, Identity...)` on its own."""
     further = CaseClient.objects.filter(case=case)
     relation = Subquery(further.filter(person=OuterRef("pk")).values("relation")[:1])
-    people = list(
-        access.visible(user, Person.objects.filter(pk__in=_client_ids(case))).annotate(relation=relation).order_by("id")
-    )
+    people = access.visible(user, Person.objects.filter(pk__in=_client_ids(case))).annotate(relation=relation)
+    reads_identity = access.has_capability(user, Capability.VIEW_IDENTITY)
+    if reads_identity:
+        readable = access.visible(user, Identity.objects.filter(person_id__in=_client_ids(case))).values("person_id")
+        people = people.annotate(
+            # (a queryset itself is refused inside a FilteredRelation's condition; as a Subquery it is the same SQL)
+            readable_identity=FilteredRelation("identity", condition=Q(identity__person_id__in=Subquery(readable)))
+        ).select_related("readable_identity")  # type: ignore[misc]  # the stubs know no FilteredRelation alias
+    rows = list(people.order_by("id"))
     identities: dict[int, Identity] = {}
-    if access.has_capability(user, Capability.VIEW_IDENTITY) and people:
-        identities = {
-            i.person_id: i for i in access.visible(user, Identity.objects.filter(person_id__in=[p.pk for p in people]))
-        }
-        read = [p for p in people if p.pk in identities]
+    if reads_identity:
+        # Django sets the attribute only where the join found a row.
+        found = ((p.pk, getattr(p, "readable_identity", None)) for p in rows)
+        identities = {pk: identity for pk, identity in found if identity is not None}
+        read = [p for p in rows if p.pk in identities]
         if read:
             audit.record_many(actor=user, action="view", objects=read, fields="identity", reason="justice")
-    people.sort(key=lambda p: p.pk != case.client_id)
-    return [
-        Client(p, str(ClientRelation(p.relation).label) if p.relation else "", identities.get(p.pk)) for p in people
-    ]
+    rows.sort(key=lambda p: p.pk != case.client_id)
+    return [Client(p, str(ClientRelation(p.relation).label) if p.relation else "", identities.get(p.pk)) for p in rows]
 
 
 def witnesses(*, user: User, case: LegalCase) -> list[Witness]:

@@ -15,7 +15,7 @@ from karpear.core.models import AuditEvent, Consent, Identity, Person
 from karpear.core.roles import Role
 from karpear.core.tests.factories import person_input
 from karpear.justice import selectors, services
-from karpear.justice.models import Article, CaseClient, LegalCase, Offence, Party
+from karpear.justice.models import Article, CaseClient, ClientRelation, LegalCase, Offence, Party
 from karpear.justice.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,63 @@ def test_another_organisations_legal_officer_cannot_see_or_change_the_case(orgs,
 def test_the_seeded_articles_are_the_ones_domain_names_and_unchecked(articles):
     assert list(Article.objects.values_list("number", flat=True)) == [8, 10, 12, 15, 17, 19]
     assert not Article.objects.filter(verified=True).exists()
+
+
+def _clients_read_apart(user, case) -> list[tuple[int, str, int | None]]:
+    """The case's clients as they were read before (the people, then their identities in a query of their own,
+    each through core.access): the reference the one-query reading must equal."""
+    from karpear.core import access
+    from karpear.core.roles import Capability
+
+    ids = [case.client_id, *CaseClient.objects.filter(case=case).values_list("person_id", flat=True)]
+    people = list(access.visible(user, Person.objects.filter(pk__in=ids)))
+    readable: set[int] = set()
+    if access.has_capability(user, Capability.VIEW_IDENTITY):
+        found = access.visible(user, Identity.objects.filter(person_id__in=[p.pk for p in people]))
+        readable = set(found.values_list("person_id", flat=True))
+    relations = dict(CaseClient.objects.filter(case=case).values_list("person_id", "relation"))
+    labels = {pk: str(ClientRelation(code).label) for pk, code in relations.items() if code}
+    rows = [(p.pk, labels.get(p.pk, ""), p.pk if p.pk in readable else None) for p in people]
+    return sorted(rows, key=lambda row: (row[0] != case.client_id, row[0]))
+
+
+@pytest.mark.parametrize("role", ["legal_officer", "case_supervisor"])
+def test_the_clients_and_the_identities_they_may_read_come_in_one_query_as_before(
+    orgs, users, role, django_assert_num_queries
+):
+    """The overview's clients: the people and the identities the user may read in one query (the audit events in
+    a second), the same rows as reading them apart; a client referred without their identity shows none."""
+    from karpear.core import access
+
+    lawyer = users["legal_officer"]
+    sender = make_user(orgs["other"], Role.CASE_SUPERVISOR, username="sender")
+    person = core_services.person_create(actor=sender, data=person_input(name_latin="Chea Pisey"))
+    core_services.consent_record(
+        actor=sender,
+        person=person,
+        purpose=Consent.Purpose.REFERRAL,
+        given=True,
+        given_by="self",
+        recipient=orgs["own"],
+    )
+    referral = referrals.referral_create(
+        actor=sender, person=person, receiver=orgs["own"], sections=["justice_case"], reason="Legal aid"
+    )
+    referral = referrals.referral_accept(actor=users["case_supervisor"], referral=referral, assign_to=lawyer)
+    referred = services.case_open_from_referral(actor=lawyer, referral=referral, data=services.CaseInput(title="Wages"))
+    services.client_add(actor=lawyer, case=referred, client=person_input(name_latin="Chea Sister"), relation="family")
+    own = f.case(lawyer, name_latin="Sok Dara")
+    services.client_add(actor=lawyer, case=own, client=person_input(name_latin="Sok Mother"), relation="family")
+
+    user = type(lawyer).objects.get(pk=users[role].pk)
+    access.membership_for(user)
+    access.visible(user, Person.objects.none())  # core.access's per-request reads (the membership, the referrals)
+    for case in (own, referred):
+        expected = _clients_read_apart(user, case)
+        before = AuditEvent.objects.filter(action="view").count()
+        with django_assert_num_queries(2):  # the people with their readable identities; the audit events
+            clients = selectors.case_clients(user=user, case=case)
+        assert [(c.person.pk, c.relation, c.identity.person_id if c.identity else None) for c in clients] == expected
+        assert AuditEvent.objects.filter(action="view").count() - before == sum(1 for row in expected if row[2])
+    names = [c.identity.name_latin if c.identity else None for c in selectors.case_clients(user=user, case=referred)]
+    assert names == [None, "Chea Sister"]  # the referral shares the case, not the referred client's identity

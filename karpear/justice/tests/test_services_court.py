@@ -152,6 +152,50 @@ def test_the_work_counts_are_one_query(users, django_assert_num_queries):
         selectors.work_counts(user=lawyer)
 
 
+def test_the_work_counts_in_one_pass_equal_the_lengths_of_the_lists_they_link_to(orgs, users):
+    """The home counts come from one query (the unanswered letters read once for "awaiting" and "overdue"): the
+    same figures as counting each work list on its own, the way they were counted before, for a lawyer (their
+    team's cases, not another team's) and the supervisor (the organisation's)."""
+    lawyer, supervisor = users["legal_officer"], users["case_supervisor"]
+    from karpear.core.models import Team
+
+    elsewhere = make_user(
+        orgs["own"],
+        Role.LEGAL_OFFICER,
+        username="elsewhere",
+        team=Team.objects.create(organisation=orgs["own"], name="Team B"),
+    )
+    for actor, clients in ((lawyer, 3), (elsewhere, 2)):
+        for n in range(clients):
+            case = f.case(actor, opened=90, name_latin=f"{actor.username} client {n}")
+            services.submission_add(actor=actor, case=case, data=submission())  # overdue
+            services.submission_add(actor=actor, case=case, data=submission(deadline=f.days_ago(-10 - n)))
+            services.submission_add(actor=actor, case=case, data=submission(deadline=None))  # awaiting, no deadline
+            services.submission_add(actor=actor, case=case, data=submission(deadline=f.days_ago(0)))  # due today
+            answered = services.submission_add(actor=actor, case=case, data=submission())
+            services.submission_reply(actor=actor, submission=answered, reply_on=f.days_ago(1), reply="Noted")
+            for days in (-n, -6, -7, 1):  # today or later this week; a week ahead and yesterday are not
+                services.hearing_add(
+                    actor=actor, case=case, data=services.HearingInput(level="provincial", held_on=f.days_ago(days))
+                )
+            if n == 0:
+                services.case_status_set(actor=actor, case=case, status="closed")
+    services.case_reassign(
+        actor=supervisor, case=LegalCase.objects.filter(lawyer=elsewhere).order_by("-id").first(), lawyer=lawyer
+    )
+
+    for user in (lawyer, elsewhere, supervisor):
+        user = type(user).objects.get(pk=user.pk)
+        counted_apart = {
+            "mine": selectors.case_list(user=user, mine=True, open_only=True).count(),
+            "hearings": selectors.hearings_this_week(user=user).count(),
+            "awaiting": selectors.submissions_awaiting(user=user).count(),
+            "overdue": selectors.submissions_awaiting(user=user, overdue=True).count(),
+        }
+        assert selectors.work_counts(user=user) == counted_apart
+    assert counted_apart["awaiting"] == 5 * 4 and counted_apart["overdue"] == 5  # the supervisor sees all five cases
+
+
 def test_a_submission_before_the_case_opened_or_with_a_deadline_before_it_was_sent_is_refused(users):
     lawyer = users["legal_officer"]
     case = f.case(lawyer, opened=10)
