@@ -1,5 +1,6 @@
-"""What monitoring may count of savings groups (docs/writing-a-module.md): the groups and their members, counted
-from the records, and the SAVIX-style ratios of `savix`, computed from one set of facts of the groups under way."""
+"""What monitoring may count of savings groups (docs/writing-a-module.md): the groups, their members, the
+households of those members and the groups supported (that met) in a period, counted from the records, and the
+SAVIX-style ratios of `savix`, computed from one set of facts of the groups under way."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.core.indicators import Indicator, Records, Scope, declare, shared
 from karpear.core.models import User
 from karpear.livelihoods import savix, selectors
-from karpear.livelihoods.models import Cycle, Group, GroupMember
+from karpear.livelihoods.models import Cycle, Group, GroupMember, Meeting
 
 SAVINGS_GROUPS_FORMED = declare(
     Indicator(
@@ -45,6 +46,51 @@ SAVINGS_GROUP_MEMBERS = declare(
             province="group__province",
             person="person",
         ),
+    )
+)
+
+
+SAVINGS_GROUP_HOUSEHOLDS = declare(
+    Indicator(
+        code="savings_group_households",
+        name=_("Households in savings groups"),
+        definition=_(
+            "Households with a member who joined a savings group in the period (each household once, whatever its "
+            "members and groups; a member with no household recorded is not counted)."
+        ),
+        unit="households",
+        app_label="livelihoods",
+        records=Records(
+            queryset=lambda: GroupMember.objects.filter(
+                group__kind=Group.Kind.SAVINGS, person__household__isnull=False
+            ),
+            date="joined_on",
+            distinct="person__household",
+            programme="group__programme",
+            province="group__province",
+        ),
+        drilldown="livelihoods:member_detail",
+    )
+)
+
+SAVINGS_GROUPS_SUPPORTED = declare(
+    Indicator(
+        code="savings_groups_supported",
+        name=_("Savings groups supported"),
+        definition=_(
+            "Savings groups that held a meeting recorded in the period (each group once): the groups the programme "
+            "follows while their cycles run."
+        ),
+        unit="groups",
+        app_label="livelihoods",
+        records=Records(
+            queryset=lambda: Meeting.objects.filter(group__kind=Group.Kind.SAVINGS),
+            date="held_on",
+            distinct="group",
+            programme="group__programme",
+            province="group__province",
+        ),
+        drilldown="livelihoods:meeting_detail",
     )
 )
 

@@ -1,6 +1,6 @@
 """What livelihoods declares to monitoring (indicators.py), counted golden: savings groups and their members by
-sex and period, each person once, and the SAVIX ratios computed from the totals, from one set of facts within one
-computation."""
+sex and period, each person once; the households of the members, each once; the groups supported (that met) in a
+period; and the SAVIX ratios computed from the totals, from one set of facts within one computation."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from karpear.core import indicators as declared
 from karpear.core.indicators import Dimension, Scope
 from karpear.core.models import User
 from karpear.core.roles import Role
+from karpear.core.tests.factories import register
 from karpear.livelihoods.models import Group, GroupMember
 from karpear.livelihoods.tests import factories as f
 
@@ -63,6 +64,57 @@ def test_a_savix_ratio_is_computed_from_the_totals_the_viewer_may_read() -> None
     women = declared.indicator_for("savix_women_pct")
     assert women is not None and women.compute is not None and women.kind == "computed"
     assert women.compute(me, Scope(None, None, None, None)) == Decimal("66.7")
+
+
+def _member(officer: User, group: Group, joined_on: dt.date = dt.date(2025, 12, 1), **person: Any) -> GroupMember:
+    from karpear.livelihoods import services
+
+    made = register(officer, **person)
+    return services.member_add(actor=officer, group=group, person=made, joined_on=joined_on)
+
+
+def test_households_in_savings_groups_are_counted_once_each() -> None:
+    officer = f.officer()
+    first, second = f.group(officer), f.group(officer, name="Second savings group")
+    rice = f.group(officer, name="Rice producers", kind=Group.Kind.RICE_PRODUCERS)
+    head = _member(officer, first, name_latin="Head A", new_household_code="H-A", relationship_to_head="head")
+    household = head.person.household
+    assert household is not None
+    _member(officer, first, name_latin="Spouse A", household=household, relationship_to_head="spouse")
+    _member(officer, second, name_latin="Son A", household=household, relationship_to_head="child")  # A again
+    _member(officer, second, name_latin="Head B", new_household_code="H-B", relationship_to_head="head")
+    _member(officer, first, name_latin="No household recorded")  # no household: not counted
+    _member(officer, rice, name_latin="Head C", new_household_code="H-C", relationship_to_head="head")  # not savings
+    _member(  # joined in another year
+        officer,
+        second,
+        dt.date(2026, 2, 1),
+        name_latin="Head D",
+        new_household_code="H-D",
+        relationship_to_head="head",
+    )
+    organisation = str(officer.memberships.get().organisation_id)
+    assert _count("savings_group_households", YEAR, Dimension.ORGANISATION) == {organisation: 2}  # A and B
+    assert _count("savings_group_households", YEAR, Dimension.PROVINCE) == {first.province_id: 2}
+
+
+def test_savings_groups_supported_are_those_that_met_in_the_period() -> None:
+    officer = f.officer()
+    formed = dt.date(2023, 12, 1)
+    met_twice, met_last_year, never_met = (
+        f.group(officer, name=f"Savings group {n}", formed_on=formed) for n in (1, 2, 3)
+    )
+    for group in (met_twice, met_last_year, never_met):
+        f.members(officer, group, 3, joined_on=formed)
+    this_cycle = f.cycle(officer, met_twice, started_on=dt.date(2025, 1, 6), planned_end_on=dt.date(2025, 12, 29))
+    f.meet(officer, this_cycle, 1, dt.date(2025, 1, 6), [1, 2, 3], shares={1: 1})
+    f.meet(officer, this_cycle, 2, dt.date(2025, 2, 3), [1, 2, 3], shares={2: 1})
+    old_cycle = f.cycle(officer, met_last_year, started_on=dt.date(2024, 1, 8), planned_end_on=dt.date(2024, 12, 30))
+    f.meet(officer, old_cycle, 1, dt.date(2024, 1, 8), [1, 2, 3], shares={1: 1})
+    f.cycle(officer, never_met, started_on=dt.date(2025, 3, 3), planned_end_on=dt.date(2025, 12, 29))
+    organisation = str(officer.memberships.get().organisation_id)
+    assert _count("savings_groups_supported", YEAR, Dimension.ORGANISATION) == {organisation: 1}
+    assert _count("savings_groups_supported", YEAR, Dimension.PERIOD) == {"2025-01-06": 1, "2025-02-03": 1}
 
 
 @pytest.fixture
