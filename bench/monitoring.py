@@ -574,16 +574,26 @@ def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
         return len(answer.content)
 
     # The first visit counts every figure in the request (and keeps them); later visits read the figures kept.
-    Summary.objects.all().delete()
-    connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count nothing
-    with CaptureQueriesContext(connection) as cold_queries:
-        cold, _ = best(page, 1)
+    # Each of --repeat first visits starts with no figure kept; the first of them is also the process's first
+    # request (templates compiled, catalogues loaded) on cold caches, so it is printed apart and the best taken.
+    colds = []
+    for _ in range(max(1, args.repeat)):
+        Summary.objects.all().delete()
+        connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count nothing
+        with CaptureQueriesContext(connection) as cold_queries:
+            colds.append(best(page, 1)[0])
+    cold = min(colds)
     results["dashboard_cold"] = {
         "seconds": cold,
         "baseline": baseline,
+        "runs": colds,
         "what": f"GET the programme dashboard, first visit: every figure counted ({len(cold_queries)} queries)",
     }
-    print(f"  dashboard, first visit {cold:.2f} s, {len(cold_queries)} queries (raw SQL {baseline:.3f} s)", flush=True)
+    shown = ", ".join(f"{each:.2f}" for each in colds)
+    print(
+        f"  dashboard, first visit {cold:.2f} s (runs {shown}), {len(cold_queries)} queries (raw SQL {baseline:.3f} s)",
+        flush=True,
+    )
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as warm_queries:
         page()
