@@ -12,7 +12,8 @@ INSERT … SELECT over generate_series and the people already there, the rows mo
   answer "given" for *Data sharing for statistics* for nine people in ten (the CTDC export reads those);
 - --groups savings groups in a bench programme that BENCH1 manages and BENCH2..6 hold sub-grants of, 20 members
   each (bench people of the group's organisation), an open cycle each, and --ledger ledger entries (shares and
-  social-fund contributions of the members), plus the programme's targets.
+  social-fund contributions of the members), plus the programme's targets; then the figures livelihoods keeps
+  beside those rows as its services write (cycle totals, `figures.fill`), which the SAVIX indicators read.
 
 Columns are filled from the models' own fields (a field this script does not name takes its default, NULL or
 ""), so the generator follows the models as they change. Then it measures, as BENCH1's M&E officer (the
@@ -109,6 +110,7 @@ def parent(args: argparse.Namespace, argv: list[str]) -> int:
             # bench/generate.py replaces the bench people: the rows of this bench that point at them go first.
             for table in (
                 "livelihoods_ledgerentry",
+                "livelihoods_cycletotal",
                 "livelihoods_cycle",
                 "livelihoods_groupmember",
                 "livelihoods_group",
@@ -297,7 +299,8 @@ def generate(args: argparse.Namespace, programme: Any, officer: Any) -> dict[str
     from django.db import connection, transaction
 
     from karpear.core.models import Consent, Organisation
-    from karpear.livelihoods.models import Cycle, Group, GroupMember, LedgerEntry
+    from karpear.livelihoods import figures
+    from karpear.livelihoods.models import Cycle, CycleTotal, Group, GroupMember, LedgerEntry
     from karpear.protection.models import ProtectionCase
 
     orgs = list(Organisation.objects.filter(short_name__in=list(ORG_SHARES)).values_list("id", flat=True))
@@ -314,7 +317,7 @@ def generate(args: argparse.Namespace, programme: Any, officer: Any) -> dict[str
     # No statement below takes parameters, so % is SQL's modulo; the ids are integers from the database.
     in_orgs = "ARRAY[" + ", ".join(str(int(pk)) for pk in orgs) + "]::bigint[]"
     with transaction.atomic():
-        for model in (LedgerEntry, Cycle, GroupMember, Group, ProtectionCase):
+        for model in (LedgerEntry, CycleTotal, Cycle, GroupMember, Group, ProtectionCase):
             execute(f"DELETE FROM {model._meta.db_table} WHERE organisation_id = ANY({in_orgs})")
         execute(
             f"DELETE FROM {Consent._meta.db_table} WHERE organisation_id = ANY({in_orgs}) AND purpose = 'statistics'"
@@ -485,8 +488,25 @@ def generate(args: argparse.Namespace, programme: Any, officer: Any) -> dict[str
             execute(statement)
         execute("SET CONSTRAINTS ALL DEFERRED")
         lap("foreign keys made again", t, len(recreate))
+
+        # The figures livelihoods' services keep beside the records as they write (each cycle's ledger totals,
+        # then the cycles', groups' and loans' figures): what the SAVIX indicators of today read. Made here as
+        # migrations 0006 and 0007 made them for rows written before they were kept.
+        t = time.perf_counter()
+        rows = execute(
+            f"INSERT INTO {CycleTotal._meta.db_table} (created_at, updated_at, uuid, organisation_id, cycle_id, "
+            "group_id, kind, fund, amount, principal, shares, entries, last_on) "
+            "SELECT now(), now(), gen_random_uuid(), organisation_id, cycle_id, group_id, kind, fund, SUM(amount), "
+            'SUM(principal), SUM(shares), count(*), MAX("on") '
+            f"FROM {LedgerEntry._meta.db_table} WHERE organisation_id = ANY({in_orgs}) "
+            "GROUP BY cycle_id, group_id, organisation_id, kind, fund"
+        )
+        lap("cycle totals beside the ledger", t, rows)
+        t = time.perf_counter()
+        figures.fill()
+        lap("figures beside the records (figures.fill)", t, 0)
     t = time.perf_counter()
-    for model in (ProtectionCase, Consent, Group, GroupMember, Cycle, LedgerEntry):
+    for model in (ProtectionCase, Consent, Group, GroupMember, Cycle, CycleTotal, LedgerEntry):
         execute(f"ANALYZE {model._meta.db_table}")
     lap("analyze", t, 0)
     return timings
@@ -554,16 +574,26 @@ def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
         return len(answer.content)
 
     # The first visit counts every figure in the request (and keeps them); later visits read the figures kept.
-    Summary.objects.all().delete()
-    connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count nothing
-    with CaptureQueriesContext(connection) as cold_queries:
-        cold, _ = best(page, 1)
+    # Each of --repeat first visits starts with no figure kept; the first of them is also the process's first
+    # request (templates compiled, catalogues loaded) on cold caches, so it is printed apart and the best taken.
+    colds = []
+    for _ in range(max(1, args.repeat)):
+        Summary.objects.all().delete()
+        connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count nothing
+        with CaptureQueriesContext(connection) as cold_queries:
+            colds.append(best(page, 1)[0])
+    cold = min(colds)
     results["dashboard_cold"] = {
         "seconds": cold,
         "baseline": baseline,
+        "runs": colds,
         "what": f"GET the programme dashboard, first visit: every figure counted ({len(cold_queries)} queries)",
     }
-    print(f"  dashboard, first visit {cold:.2f} s, {len(cold_queries)} queries (raw SQL {baseline:.3f} s)", flush=True)
+    shown = ", ".join(f"{each:.2f}" for each in colds)
+    print(
+        f"  dashboard, first visit {cold:.2f} s (runs {shown}), {len(cold_queries)} queries (raw SQL {baseline:.3f} s)",
+        flush=True,
+    )
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as warm_queries:
         page()

@@ -13,7 +13,9 @@ An indicator is one of three kinds:
   With `summed="field"` it adds up a whole-number field of the rows instead (people at events recorded as a
   head count per event), with the same disaggregations.
 - **computed** (`compute=`): a figure the engine cannot count row by row (a ratio, an amount), computed by the
-  app from the records as `compute(user, scope)`; not disaggregated.
+  app from the records as `compute(user, scope)`; not disaggregated. Several computed indicators that start from
+  the same sums (the SAVIX ratios of a ledger) get them through `shared(key, ...)`: the engine opens
+  `computing()` around one page, report or API answer, and within it each key is computed once.
 - **manual** (`manual=True`): what no record holds (people at an event); a person enters the figure, and it is
   shown marked as entered by hand.
 """
@@ -21,11 +23,13 @@ An indicator is one of three kinds:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
@@ -177,6 +181,37 @@ def indicator_for(code: str) -> Indicator | None:
 def discover() -> None:
     """Import every installed app's `indicators` module (what monitoring's ready() calls)."""
     autodiscover_modules("indicators")
+
+
+# ---------------------------------------------------------------- what computed indicators share
+_SHARED: ContextVar[dict[Hashable, Any] | None] = ContextVar("indicators_shared", default=None)
+
+
+@contextmanager
+def computing() -> Iterator[None]:
+    """One computation of figures (the engine opens it around a dashboard page, a report, an API answer, a run of
+    the worker): within it `shared` computes each key once. Nothing outlives the block, so no figure is read
+    stale from it; a nested block uses the outer one's."""
+    if _SHARED.get() is not None:
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared[T](key: Hashable, compute: Callable[[], T]) -> T:
+    """What several computed indicators start from (the sums a set of ratios divide), computed once within the
+    engine's `computing()` block and kept under `key` — which must name everything the result depends on: the
+    app's name for it, the viewer and the scope. Outside a block, computed at each call."""
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return cast(T, memo[key])  # stored by the call that computed it under this key
 
 
 def forget(code: str) -> None:  # pragma: no cover (tests that declare throw-away indicators)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from karpear.core import services as core_services
-from karpear.core.models import Membership, Organisation, Team, User, Village
+from karpear.core.models import Membership, Organisation, SubGrant, Team, User, Village
 from karpear.core.registry import DemoContext, DemoLogin
 from karpear.core.roles import Role
 from karpear.livelihoods import bank_services, services
@@ -67,9 +67,18 @@ def load(context: DemoContext) -> None:
         return start + dt.timedelta(days=days)
 
     place = core_services.resolve_place(village=village.pk)
+    # Formed under CCPCR's CTIP sub-grant, whose targets count its households (monitoring).
+    subgrant = SubGrant.objects.filter(reference="CTIP-SG-01").select_related("programme").first()
     group = services.group_create(
         actor=officer,
-        data=services.GroupInput(name="ក្រុមសន្សំប្រាក់ ស្វាយរៀង ១", kind=Group.Kind.SAVINGS, place=place, formed_on=start),
+        data=services.GroupInput(
+            name="ក្រុមសន្សំប្រាក់ ស្វាយរៀង ១",
+            kind=Group.Kind.SAVINGS,
+            place=place,
+            formed_on=start,
+            programme=subgrant.programme if subgrant is not None else None,
+            subgrant=subgrant,
+        ),
     )
     members: dict[int, GroupMember] = {}
     for index, (name_km, name_latin) in enumerate(HOUSEHOLDS, start=1):

@@ -193,7 +193,48 @@ def _load_cedac(context: DemoContext) -> None:
         started_on=harvest,
         monthly_wage=D(210),
     )
+    _savings_group(officer, rice_members[:8], subgrant, today)
     context.created["livelihoods_cascade_groups"] = 3
+
+
+def _savings_group(officer: User, members: list[GroupMember], subgrant: SubGrant | None, today: dt.date) -> None:
+    """Rice growers who started saving together, a group CEDAC supports to run itself (CTIP's target of groups
+    supported counts it): a cycle of monthly meetings under way, three held so far."""
+    first = members[0]
+    group = services.group_create(
+        actor=officer,
+        data=services.GroupInput(
+            name="ក្រុមសន្សំប្រាក់ ព្រៃវែង ១",
+            kind=Group.Kind.SAVINGS,
+            place=core_services.resolve_place(commune=first.group.commune_id, village=first.group.village_id),
+            formed_on=today - dt.timedelta(days=120),
+            programme=subgrant.programme if subgrant else None,
+            subgrant=subgrant,
+        ),
+    )
+    for member in members:
+        services.member_add(actor=officer, group=group, person=member.person, joined_on=group.formed_on)
+    start = today - dt.timedelta(days=90)
+    cycle = services.cycle_open(
+        actor=officer,
+        group=group,
+        data=services.ConstitutionInput(
+            started_on=start,
+            planned_end_on=start + dt.timedelta(weeks=48),
+            share_price=D(5000),
+            charge_rate=D(5),
+            social_fund_contribution=D(500),
+            meeting_every_days=28,
+        ),
+    )
+    numbers = list(range(1, len(members) + 1))
+    for month in range(3):
+        rows = [services.MemberRow(number=n, shares=1 + (n + month) % 3, social=D(500)) for n in numbers]
+        services.meeting_record(
+            actor=officer,
+            cycle=cycle,
+            data=services.MeetingInput(number=month + 1, held_on=start + dt.timedelta(weeks=4 * month), rows=rows),
+        )
 
 
 def _load_ccpcr_grants(context: DemoContext) -> None:

@@ -201,15 +201,18 @@ _KEPT, _AS_OF, _STALE, _ROWS = "_kept", "_as_of", "_stale", "_rows"
 def request_memo(kept: str | None = None) -> Iterator[None]:
     """Within this block (one dashboard page, one report, one API answer) each figure is computed once: an
     indicator's total, its disaggregations and a computed indicator's value are kept by indicator and scope, and
-    asked again they are read from here. Nothing of it outlives the block. With `kept` (ANY or FRESH) the counted
-    figures are also read from and written to the figures kept between requests (models.Summary)."""
+    asked again they are read from here; what several computed indicators start from (an app's `shared` sums:
+    livelihoods' SAVIX facts) is computed once for all of them (core's `indicators.computing`). Nothing of it
+    outlives the block. With `kept` (ANY or FRESH) the counted figures are also read from and written to the
+    figures kept between requests (models.Summary)."""
     if _MEMO.get() is not None:  # nested: the outer block's memo serves
         yield
         return
     memo: dict[Any, Any] = {_KEPT: kept, _STALE: set()}
     token = _MEMO.set(memo)
     try:
-        yield
+        with declared.computing():
+            yield
     finally:
         _MEMO.reset(token)
         if memo[_STALE]:
@@ -489,25 +492,31 @@ def refresh_summaries(ids: Iterable[int] | None = None) -> int:
         else Summary.objects.filter(computed_at__lt=now - dt.timedelta(seconds=max_age()))
     )
     counted = 0
-    for row in qs.select_related("viewer").iterator():
-        indicator = declared.indicator_for(row.indicator)
-        scope = _scope_from(row.scope)
-        viewer = row.viewer
-        if (
-            indicator is None
-            or (indicator.records if viewer is None else indicator.compute) is None
-            or _summary_key(indicator, scope, None if viewer is None else viewer.pk) != row.key
-        ):
-            row.delete()
-            continue
-        if viewer is not None:
-            assert indicator.compute is not None
-            _keep(row.key, indicator, scope, timezone.now(), viewer=viewer, value=indicator.compute(viewer, scope))
-        else:
-            found = _compute_breakdown(indicator, scope, tuple(row.dimensions))
-            _keep(row.key, indicator, scope, timezone.now(), total=found.total, counts=found.counts)
-        counted += 1
+    with declared.computing():  # a viewer's SAVIX ratios of one scope from one set of facts
+        for row in qs.select_related("viewer").iterator():
+            counted += _refresh(row)
     return counted
+
+
+def _refresh(row: Summary) -> int:
+    """Count one kept figure again (1), or drop it (0), as `refresh_summaries` says."""
+    indicator = declared.indicator_for(row.indicator)
+    scope = _scope_from(row.scope)
+    viewer = row.viewer
+    if (
+        indicator is None
+        or (indicator.records if viewer is None else indicator.compute) is None
+        or _summary_key(indicator, scope, None if viewer is None else viewer.pk) != row.key
+    ):
+        row.delete()
+        return 0
+    if viewer is not None:
+        assert indicator.compute is not None
+        _keep(row.key, indicator, scope, timezone.now(), viewer=viewer, value=indicator.compute(viewer, scope))
+    else:
+        found = _compute_breakdown(indicator, scope, tuple(row.dimensions))
+        _keep(row.key, indicator, scope, timezone.now(), total=found.total, counts=found.counts)
+    return 1
 
 
 def total(indicator: Indicator, scope: Scope) -> int:

@@ -63,10 +63,16 @@ def test_progress_against_the_seeds_targets_for_a_sub_grantee_and_the_donor() ->
     ctip_rows = selectors.progress(donor, selectors.reach(donor, ctip), selectors.parse_period(""))
     assert {row.target.indicator for row in ctip_rows} >= {"savings_groups_formed", "savings_group_members"}
     # Sovann's savings group of twelve is formed under CTIP-SG-03, so that sub-grant's savings targets count it
-    # (they showed 0 % when the demo formed it outside any programme); the other sub-grantees' stay at 0.
+    # (they showed 0 % when the demo formed it outside any programme).
     sovann = {row.target.indicator: row for row in ctip_rows if row.target.subgrant.reference == "CTIP-SG-03"}
     assert sovann["savings_groups_formed"].achieved == 1
     assert sovann["savings_group_members"].achieved == 12
+    # CCPCR's savings group in Svay Rieng (CTIP-SG-01): its ten members head ten households. CEDAC's rice growers'
+    # savings group (CTIP-SG-04): eight members, monthly meetings under way, so one group supported.
+    by_subgrant = {(row.target.subgrant.reference, row.target.indicator): row for row in ctip_rows}
+    assert by_subgrant["CTIP-SG-01", "savings_group_households"].achieved == 10
+    assert by_subgrant["CTIP-SG-04", "savings_groups_supported"].achieved == 1
+    assert by_subgrant["CTIP-SG-04", "savings_group_members"].achieved == 8
 
 
 def test_the_demo_dashboards_render_for_the_donor_and_the_me_officer(client: Any) -> None:
