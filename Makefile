@@ -61,10 +61,10 @@ lint: $(BIN)/.installed
 
 # pytest's framed summary line ("=== N passed ... ===") closes each run, so a reader of the log sees the counts.
 pytest: install
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 pytest-pg: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 e2e: install browser
 	KARPEAR_WITHOUT_SAMPLE_MODULE=true $(BIN)/pytest -p no:xdist e2e

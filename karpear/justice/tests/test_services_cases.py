@@ -70,9 +70,9 @@ def test_other_roles_cannot_open_a_legal_case(orgs, role):
     assert counts() == before
 
 
-def _accepted_referral(orgs, users, lawyer):
-    """A person of the other organisation (CCPCR), referred to the own one (ADHOC) with consent, accepted and
-    assigned to `lawyer`."""
+def _accepted_referral(orgs, users, lawyer, sections=("identity",)):
+    """A person of the other organisation (CCPCR), referred to the own one (ADHOC) with consent, sharing
+    `sections`, accepted and assigned to `lawyer`."""
     sender = make_user(orgs["other"], Role.CASE_SUPERVISOR, username="sender")
     person = core_services.person_create(actor=sender, data=person_input(name_latin="Chea Pisey"))
     core_services.consent_record(
@@ -84,7 +84,7 @@ def _accepted_referral(orgs, users, lawyer):
         recipient=orgs["own"],
     )
     referral = referrals.referral_create(
-        actor=sender, person=person, receiver=orgs["own"], sections=["identity"], reason="Legal aid"
+        actor=sender, person=person, receiver=orgs["own"], sections=list(sections), reason="Legal aid"
     )
     return referrals.referral_accept(actor=users["case_supervisor"], referral=referral, assign_to=lawyer)
 
@@ -198,20 +198,7 @@ def test_the_clients_and_the_identities_they_may_read_come_in_one_query_as_befor
     from karpear.core import access
 
     lawyer = users["legal_officer"]
-    sender = make_user(orgs["other"], Role.CASE_SUPERVISOR, username="sender")
-    person = core_services.person_create(actor=sender, data=person_input(name_latin="Chea Pisey"))
-    core_services.consent_record(
-        actor=sender,
-        person=person,
-        purpose=Consent.Purpose.REFERRAL,
-        given=True,
-        given_by="self",
-        recipient=orgs["own"],
-    )
-    referral = referrals.referral_create(
-        actor=sender, person=person, receiver=orgs["own"], sections=["justice_case"], reason="Legal aid"
-    )
-    referral = referrals.referral_accept(actor=users["case_supervisor"], referral=referral, assign_to=lawyer)
+    referral = _accepted_referral(orgs, users, lawyer, sections=["justice_case"])
     referred = services.case_open_from_referral(actor=lawyer, referral=referral, data=services.CaseInput(title="Wages"))
     services.client_add(actor=lawyer, case=referred, client=person_input(name_latin="Chea Sister"), relation="family")
     own = f.case(lawyer, name_latin="Sok Dara")
