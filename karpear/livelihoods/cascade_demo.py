@@ -23,6 +23,7 @@ from karpear.core.models import Membership, Organisation, SubGrant, Team, User, 
 from karpear.core.registry import DemoContext, DemoLogin
 from karpear.core.roles import Role
 from karpear.livelihoods import grant_services, market_services, services, training_services
+from karpear.livelihoods.demo_common import monthly_constitution
 from karpear.livelihoods.models import FarmerRole, Group, GroupMember, Training
 
 D = Decimal
@@ -215,18 +216,7 @@ def _savings_group(officer: User, members: list[GroupMember], subgrant: SubGrant
     for member in members:
         services.member_add(actor=officer, group=group, person=member.person, joined_on=group.formed_on)
     start = today - dt.timedelta(days=90)
-    cycle = services.cycle_open(
-        actor=officer,
-        group=group,
-        data=services.ConstitutionInput(
-            started_on=start,
-            planned_end_on=start + dt.timedelta(weeks=48),
-            share_price=D(5000),
-            charge_rate=D(5),
-            social_fund_contribution=D(500),
-            meeting_every_days=28,
-        ),
-    )
+    cycle = services.cycle_open(actor=officer, group=group, data=monthly_constitution(start))
     numbers = list(range(1, len(members) + 1))
     for month in range(3):
         rows = [services.MemberRow(number=n, shares=1 + (n + month) % 3, social=D(500)) for n in numbers]

@@ -16,6 +16,7 @@ from karpear.core import services as core_services
 from karpear.core.models import SubGrant, User, Village
 from karpear.core.registry import DemoContext
 from karpear.livelihoods import bank_demo, cascade_demo, services
+from karpear.livelihoods.demo_common import monthly_constitution
 from karpear.livelihoods.models import Group
 
 NAMES = [("សុខ ស្រីមុំ", "Sok Sreymom"), ("ចាន់ ដារ៉ា", "Chan Dara"), ("កែវ សុភា", "Keo Sophea"), ("ហេង សុវណ្ណ", "Heng Sovann")]
@@ -68,18 +69,7 @@ def load(context: DemoContext) -> None:
     numbers = list(range(1, 13))
 
     # Last year's cycle: twelve monthly meetings, a loan half repaid, then the share-out nets the rest.
-    first = services.cycle_open(
-        actor=officer,
-        group=group,
-        data=services.ConstitutionInput(
-            started_on=first_start,
-            planned_end_on=first_start + dt.timedelta(weeks=48),
-            share_price=Decimal(5000),
-            charge_rate=Decimal(5),
-            social_fund_contribution=Decimal(500),
-            meeting_every_days=28,
-        ),
-    )
+    first = services.cycle_open(actor=officer, group=group, data=monthly_constitution(first_start))
     for month in range(12):
         rows = [services.MemberRow(number=n, shares=rng.randint(1, 3), social=Decimal(500)) for n in numbers]
         if month == 1:
