@@ -58,6 +58,7 @@ MEMBERS = 20
 TARGETS = {
     "dashboard": 1.0,
     "dashboard_cold": 1.0,
+    "dashboard_after_round": 1.0,
     "indicator": 2.0,
     "ctdc": 60.0,
     "xlsx": 30.0,
@@ -604,6 +605,31 @@ def measure(args: argparse.Namespace, made: dict[str, Any]) -> dict[str, Any]:
         "what": f"GET the programme dashboard, figures kept ({len(warm_queries)} queries)",
     }
     print(f"  dashboard {seconds:.2f} s, {len(warm_queries)} queries (raw SQL {baseline:.3f} s)", flush=True)
+    # The worker's round (selectors.keep_standing_figures, a periodic job): every counted indicator with all its
+    # breakdowns in each standing scope, counted before anyone opens a dashboard; then a first visit after it.
+    Summary.objects.all().delete()
+    started = time.perf_counter()
+    kept_count = selectors.keep_standing_figures(budget=float("inf"))
+    round_seconds = time.perf_counter() - started
+    scopes = len(selectors.standing_scopes())
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as after_queries:
+        after_round = best(page, 1)[0]
+    results["keep_round"] = {
+        "seconds": round_seconds,
+        "baseline": baseline,
+        "what": f"the worker's round: {kept_count} figures with all their breakdowns in {scopes} standing scopes",
+    }
+    results["dashboard_after_round"] = {
+        "seconds": after_round,
+        "baseline": baseline,
+        "what": f"GET the programme dashboard, first visit after the worker's round ({len(after_queries)} queries)",
+    }
+    print(
+        f"  worker's round {round_seconds:.1f} s ({kept_count} figures, {scopes} scopes); first visit after it "
+        f"{after_round:.2f} s, {len(after_queries)} queries",
+        flush=True,
+    )
     # Where the time of a first visit goes: each indicator's figure with all its breakdowns, counted live once.
     reach = selectors.reach(officer, programme)
     everything = selectors.parse_period("")
@@ -762,12 +788,12 @@ def child(args: argparse.Namespace) -> int:
     print(f"\nData: {counts}; load average before {load}, after {after}")
     print(f"{'measure':10} {'seconds':>9} {'target':>7} {'raw SQL':>9} {'ratio':>8}  what")
     for name, row in results.items():
-        target = TARGETS[name]
+        target = TARGETS.get(name)  # the worker's round has none: it runs in the background
         ratio = row["seconds"] / row["baseline"] if row["baseline"] else None
-        row |= {"target": target, "met": row["seconds"] < target, "ratio": ratio}
+        row |= {"target": target, "met": target is None or row["seconds"] < target, "ratio": ratio}
         mark = "" if row["met"] else "  MISSED"
         print(
-            f"{name:10} {row['seconds']:9.2f} {target:7.0f} {row['baseline']:9.3f} "
+            f"{name:10} {row['seconds']:9.2f} {target or 0:7.0f} {row['baseline']:9.3f} "
             f"{ratio if ratio is not None else 0:8.1f}  {row['what']}{mark}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

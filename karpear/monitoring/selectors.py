@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -495,6 +496,71 @@ def refresh_summaries(ids: Iterable[int] | None = None) -> int:
     with declared.computing():  # a viewer's SAVIX ratios of one scope from one set of facts
         for row in qs.select_related("viewer").iterator():
             counted += _refresh(row)
+    return counted
+
+
+def standing_scopes(today: dt.date | None = None) -> list[Scope]:
+    """The scopes whose dashboards the worker keeps counted before anyone opens them (`keep_standing_figures`):
+    each programme running or ended within a year, for its whole consortium (the lead's and the donor's
+    dashboard) and for each organisation taking part alone (a sub-grantee's); and each active organisation's own
+    records (its dashboard) — each over all periods (the page's default), the current year and the current
+    quarter."""
+    today = today or timezone.localdate()
+    periods = [parse_period(""), parse_period(str(today.year)), parse_period(quarter_of(today))]
+    groups: list[tuple[frozenset[int], frozenset[int] | None]] = []
+    running = Programme.objects.filter(start_date__lte=today, end_date__gte=today - dt.timedelta(days=365))
+    for programme in running.order_by("pk"):
+        everyone = participants(programme)
+        groups += [
+            (organisations, frozenset({programme.pk})) for organisations in (everyone, *map(_alone, sorted(everyone)))
+        ]
+    for organisation in Organisation.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True):
+        groups.append((_alone(organisation), None))
+    return [Scope(organisations, programmes, p.start, p.end) for organisations, programmes in groups for p in periods]
+
+
+def _alone(organisation: int) -> frozenset[int]:
+    return frozenset({organisation})
+
+
+def keep_standing_figures(*, budget: float | None = None, today: dt.date | None = None) -> int:
+    """Count, ahead of any visit, every counted indicator with all its disaggregations in each standing scope
+    (so that whichever breakdown a dashboard, its map, its targets or a report asks for is read from the figure
+    kept): those never counted first, then the oldest; a figure younger than the maximum age is left alone. Stops
+    starting new counts once `budget` seconds are spent (`MONITORING_KEEP_BUDGET`, default 20), so that the
+    worker's other periodic jobs are not held up for long; the next round goes on where this one stopped.
+    Returns how many figures were counted."""
+    budget = float(getattr(settings, "MONITORING_KEEP_BUDGET", 20)) if budget is None else budget
+    counted_indicators = [indicator for indicator in declared.indicators() if indicator.records is not None]
+    wanted = {
+        _summary_key(indicator, scope): (indicator, scope)
+        for scope in standing_scopes(today)
+        for indicator in counted_indicators
+    }
+    kept = {
+        key: (computed_at, set(dimensions))
+        for key, computed_at, dimensions in Summary.objects.filter(key__in=list(wanted)).values_list(
+            "key", "computed_at", "dimensions"
+        )
+    }
+    fresh_from = timezone.now() - dt.timedelta(seconds=max_age())
+    due: list[tuple[float, str]] = []
+    for key, (indicator, _scope) in wanted.items():
+        when, has = kept.get(key, (None, set()))
+        if when is not None and when >= fresh_from and set(indicator.disaggregations) <= has:
+            continue
+        due.append((when.timestamp() if when is not None else float("-inf"), key))
+    started, counted = time.monotonic(), 0
+    for _when, key in sorted(due):
+        if time.monotonic() - started >= budget:
+            break
+        indicator, scope = wanted[key]
+        dimensions = tuple(indicator.disaggregations)
+        found = _compute_breakdown(indicator, scope, dimensions)
+        _keep(
+            key, indicator, scope, timezone.now(), dimensions=list(dimensions), total=found.total, counts=found.counts
+        )
+        counted += 1
     return counted
 
 

@@ -241,3 +241,42 @@ def test_a_computed_figure_is_kept_for_its_viewer_only(c: Consortium) -> None:
         assert sorted(calls) == sorted([c.manager.pk, c.me.pk] * 2)
     finally:
         declared.forget("test_ratio")
+
+
+def test_the_worker_counts_the_standing_dashboards_before_anyone_opens_them(
+    client: Client, c: Consortium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead's and a sub-grantee's programme dashboard and an organisation's own, over all periods, the year and
+    the quarter, read every counted figure from what the worker kept: the first visit counts nothing."""
+    target(c, "people_registered", 40)
+    assert selectors.keep_standing_figures(budget=0) == 0  # the budget spent before the first count
+    counted = selectors.keep_standing_figures(budget=600)
+    scopes = selectors.standing_scopes()
+    # The programme's consortium and each of its three organisations alone, then each of the four active
+    # organisations' own records, each over three periods.
+    assert len(scopes) == (1 + 2 + 4) * 3
+    counting = [i for i in declared.indicators() if i.records is not None]
+    assert counted == len(scopes) * len(counting)
+    assert selectors.keep_standing_figures(budget=600) == 0  # all fresh: nothing to count again
+    kept = Summary.objects.get(key=selectors._summary_key(PEOPLE, _scope(c)))  # type: ignore[arg-type]
+    assert kept.total == 10 and set(kept.dimensions) == set(PEOPLE.disaggregations)  # type: ignore[union-attr]
+
+    def no_counting(*args: Any) -> None:
+        raise AssertionError("a dashboard counted a figure the worker keeps")
+
+    monkeypatch.setattr(selectors, "_compute_breakdown", no_counting)
+    programme = reverse("monitoring:programme", args=[c.programme.uuid])
+    quarter = selectors.quarter_of(timezone.localdate())
+    for user, url in [(c.manager, programme), (c.partner_me, programme), (c.me, reverse("monitoring:organisation"))]:
+        login(client, user)
+        for period in ["", str(this_year()), quarter]:
+            assert client.get(url, {"period": period}).status_code == 200
+    login(client, c.manager)
+    assert "25%" in client.get(programme, {"period": str(this_year())}).content.decode()  # 10 of 40
+    monkeypatch.undo()
+    # Older than the maximum age: the next round counts them again, the figures never counted before first.
+    Summary.objects.update(computed_at=timezone.now() - dt.timedelta(seconds=selectors.max_age() + 60))
+    people(c.caseworker, [("female", 1990)] * 10)
+    assert selectors.keep_standing_figures(budget=600) == counted
+    kept.refresh_from_db()
+    assert kept.total == 20
