@@ -173,7 +173,7 @@ def donor_report(job: ExportJob, progress: Callable[[int, int], None]) -> Export
 
 def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> ExportOutput:
     """The same report as a PDF (WeasyPrint): the targets with progress bars, then each module's indicators with
-    their breakdowns. Khmer is shaped by Pango/HarfBuzz with the TrueType Khmer fonts installed on the machine
+    their breakdowns and, as on the dashboard, their trend by quarter and province map. Khmer is shaped by Pango/HarfBuzz with the TrueType Khmer fonts installed on the machine
     (fonts-khmeros, fonts-noto-core: `make system-deps`); WeasyPrint cannot read the woff2 fonts the web pages use."""
     from django.template.loader import render_to_string
     from weasyprint import HTML  # imported here: WeasyPrint loads Pango when imported
@@ -189,9 +189,10 @@ def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> Ex
         figures, lines = _figures(user, reach, period, progress, len(indicators) + 1)
         sections = selectors.narrative(user, programme, period)
         studies = selectors.case_studies(user, reach, period)
-        modules: dict[str, list[selectors.Figure]] = {}
+        modules: dict[str, list[tuple[selectors.Figure, list[Any]]]] = {}
+        names = selectors.province_names()
         for figure in figures:
-            modules.setdefault(_module_title(figure.indicator.app_label), []).append(figure)
+            modules.setdefault(_module_title(figure.indicator.app_label), []).append((figure, _charts(figure, names)))
         html = render_to_string(
             "monitoring/report_pdf.html",
             {
@@ -213,6 +214,24 @@ def donor_report_pdf(job: ExportJob, progress: Callable[[int, int], None]) -> Ex
         progress(len(indicators) + 1, len(indicators) + 1)
     suffix = period.key or "all"
     return ExportOutput(content, f"report-{programme.code}-{suffix}.pdf", rows=len(lines) + len(indicators))
+
+
+def _charts(figure: selectors.Figure, names: dict[str, str]) -> list[Any]:
+    """A figure's charts in the PDF, as on the dashboard: its trend by quarter and its province map (when
+    anything was counted there); small cells stay hidden as in the tables. No links: paper."""
+    from karpear.core.indicators import Dimension
+    from karpear.monitoring import charts
+
+    if not figure.value or figure.mark:
+        return []
+    shown = []
+    by = {table.dimension: table for table in figure.tables if table.cells}
+    if Dimension.PERIOD in by:
+        shown.append(charts.trend(by[Dimension.PERIOD], lambda cell: None))
+    if Dimension.PROVINCE in by:
+        title = _("%(name)s by province") % {"name": figure.indicator.name}
+        shown.append(charts.province_map(by[Dimension.PROVINCE], lambda cell: None, title, names))
+    return shown
 
 
 def _nothing_fetched(url: str, *args: Any, **kwargs: Any) -> Any:

@@ -76,3 +76,43 @@ def test_the_report_as_pdf_in_khmer(c: Consortium, django_capture_on_commit_call
     unpacked = b"".join(zlib.decompress(stream) for stream in streams if stream[:1] == b"x")
     assert b"Khmer" in unpacked
     assert AuditEvent.objects.filter(action="export", actor=c.manager, details__format="pdf").exists()
+
+
+def test_the_pdf_draws_each_figures_trend_and_province_map_as_the_dashboard_does(
+    c: Consortium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTML WeasyPrint lays out: the people registered (8, in one province and one quarter) with their bars by
+    quarter and their map, without links (paper); a figure that counted nothing has no chart."""
+    import weasyprint
+
+    from karpear.monitoring import reports
+
+    laid_out: list[str] = []
+    real = weasyprint.HTML
+
+    def capture(*args: Any, string: str, **kwargs: Any) -> Any:
+        laid_out.append(string)
+        return real(*args, string=string, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", capture)
+    job = ExportJob.objects.create(
+        organisation=c.manager.memberships.get().organisation,
+        requested_by=c.manager,
+        kind=reports.KIND,
+        format="pdf",
+        params={"programme": str(c.programme.uuid), "period": str(this_year())},
+    )
+    output = reports.donor_report(job, lambda done, steps: None)
+    assert output.content.startswith(b"%PDF")
+    [html] = laid_out
+    from karpear.core import indicators as declared
+
+    people_registered = declared.indicator_for("people_registered")
+    assert people_registered is not None
+    sections = html.split("<h3>")[1:]
+    [people_section] = [part for part in sections if part.startswith(str(people_registered.name))]
+    assert 'class="chart"' in people_section and 'class="map"' in people_section
+    charts = re.findall(r'<div class="charts">(.*?)</div>', html, re.DOTALL)
+    assert "<a href" not in "".join(charts)  # paper: no links
+    # A figure that counted nothing has no chart: fewer chart blocks than figures (most count nothing here).
+    assert 1 <= len(charts) < len(sections)
