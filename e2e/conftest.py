@@ -124,8 +124,10 @@ class Watcher:
     """What went wrong in a page: failed requests, error responses, console and script errors."""
 
     problems: list[str] = field(default_factory=list)
+    downloads: set[str] = field(default_factory=set)
 
     def attach(self, page: Page) -> None:
+        page.on("download", lambda download: self.downloads.add(download.url))
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"script error on {page.url}: {error}"))
         page.on("requestfailed", self._failed)
@@ -148,8 +150,14 @@ class Watcher:
         if response.status >= 400 and not response.url.endswith(IGNORED_FAILURES):
             self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
+    def remaining(self) -> list[str]:
+        """The problems, but for the navigations Chromium turned into downloads, which it reports as aborted:
+        those are the downloads, not faults."""
+        aborted = {f"request failed: GET {url}: net::ERR_ABORTED" for url in self.downloads}
+        return [problem for problem in self.problems if problem not in aborted]
+
     def assert_clean(self, where: str = "") -> None:
-        problems, self.problems = self.problems, []
+        problems, self.problems = self.remaining(), []
         assert not problems, f"{where}: " + "\n".join(problems)
 
 
@@ -211,7 +219,7 @@ def new_page(new_context: Callable[..., BrowserContext]) -> Iterator[Callable[..
     leftovers = []
     for page in pages:
         watcher = _WATCHERS.pop(id(page))
-        leftovers.extend(watcher.problems)
+        leftovers.extend(watcher.remaining())
     assert not leftovers, "\n".join(leftovers)
 
 

@@ -656,6 +656,11 @@ def _labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
     return {}
 
 
+def cell_label(dimension: str, key: str) -> str:
+    """The name a cell's key stands for (a province's name, an organisation's, a quarter's), else the key."""
+    return _labels(dimension, [key]).get(key, key) if dimension else ""
+
+
 def province_names() -> dict[str, str]:
     """Every province's name in the reader's script (for the map's provinces with nothing counted)."""
     return _labels(Dimension.PROVINCE, Province.objects.values_list("code", flat=True))

@@ -274,6 +274,7 @@ def records(request: HttpRequest, code: str) -> HttpResponse:
             "period": period,
             "dimension_label": declared.DIMENSION_LABELS.get(dimension, ""),
             "key": key,
+            "key_label": selectors.cell_label(dimension, key),
             "back": reverse("monitoring:indicator", args=[indicator.code]) + "?" + _query(programme, period),
         },
     )
