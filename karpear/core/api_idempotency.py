@@ -9,9 +9,11 @@ stored); with another body it answers 409. A write that failed (4xx) frees the k
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -43,9 +45,23 @@ class _Replay(Exception):
         self.record = record
 
 
+class _Encoder(JSONEncoder):
+    """An uploaded file (a multipart body) stands in the body's form as its name, size and SHA-256, read in
+    chunks: the same file sent again is the same body, and no file is held whole in memory."""
+
+    def default(self, obj: Any) -> Any:
+        if isinstance(obj, UploadedFile):
+            digest = hashlib.sha256()
+            for chunk in obj.chunks():
+                digest.update(chunk)
+            obj.seek(0)
+            return {"name": obj.name, "size": obj.size, "sha256": digest.hexdigest()}
+        return super().default(obj)
+
+
 def _content(request: Request) -> str:
     """The body as parsed, in a stable form: the same JSON with other spacing or key order is the same body."""
-    return json.dumps(request.data, cls=JSONEncoder, sort_keys=True, ensure_ascii=False)
+    return json.dumps(request.data, cls=_Encoder, sort_keys=True, ensure_ascii=False)
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(

@@ -510,7 +510,11 @@ def part_list(*, user: User, model: type[Any], case: LegalCase | None = None) ->
     cases, newest first as the model orders them (the API's lists)."""
     rows = access.visible(user, model._default_manager.select_related("case"))
     if model is Cost:
-        rows = rows.select_related("budget_line")
+        rows = rows.select_related("budget_line__subgrant")
+    elif model is Offence:
+        rows = rows.select_related("article")
+    elif model in (Statement, CustodyEntry):
+        rows = rows.select_related("witness" if model is Statement else "evidence")
     return rows.filter(case=case) if case is not None else rows
 
 

@@ -406,6 +406,8 @@ def step_add(
     locked = _case_for_write(actor, case)
     errors: dict[str, str] = {}
     _not_future(done_on, "done_on", errors)
+    if done_on < locked.opened_on:
+        errors["done_on"] = _("The date is before the case was opened (%(date)s).") % {"date": locked.opened_on}
     if not action.strip():
         errors["action"] = _("Say what was done.")
     if errors:
@@ -621,6 +623,8 @@ def statement_add(*, actor: User, witness: Witness, taken_on: dt.date, summary: 
     locked = _case_for_write(actor, witness.case)
     errors: dict[str, str] = {}
     _not_future(taken_on, "taken_on", errors)
+    if taken_on < locked.opened_on:
+        errors["taken_on"] = _("The date is before the case was opened (%(date)s).") % {"date": locked.opened_on}
     if not summary.strip():
         errors["summary"] = _("Write the statement.")
     if errors:

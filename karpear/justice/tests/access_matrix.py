@@ -16,14 +16,19 @@ from karpear.core.tests.matrix import ObjectKind, RouteSpec, World, sees_scoped
 from karpear.justice.declarations import JusticeCapability
 from karpear.justice.models import (
     AdvocacyAction,
+    Article,
     CaseStudy,
     Cost,
+    CustodyEntry,
     Escalation,
     Evidence,
     Hearing,
     InvestigationStep,
     LegalCase,
+    Offence,
+    Party,
     Repatriation,
+    Statement,
     Submission,
     Verdict,
     Witness,
@@ -77,6 +82,49 @@ def _witness(world: World, user: User, actor: str) -> Witness:
     return Witness.objects.create(
         organisation=case.organisation, case=case, person=person, description="Co-worker", recorded_by=case.created_by
     )
+
+
+def _statement(world: World, user: User, actor: str) -> Statement:
+    witness = _witness(world, user, actor)
+    return Statement.objects.create(
+        organisation=witness.organisation,
+        case=witness.case,
+        witness=witness,
+        taken_on=dt.date(2026, 1, 8),
+        summary="Saw it",
+        recorded_by=witness.recorded_by,
+    )
+
+
+def _custody(world: World, user: User, actor: str) -> CustodyEntry:
+    evidence = _evidence(world, user, actor)
+    return CustodyEntry.objects.create(
+        organisation=evidence.organisation,
+        evidence=evidence,
+        case=evidence.case,
+        at=dt.date(2026, 1, 7),
+        action="stored",
+        holder="Office",
+        recorded_by=evidence.recorded_by,
+    )
+
+
+def _party(world: World, user: User, actor: str) -> Party:
+    case = _case(world, user, actor)
+    return Party.objects.create(
+        organisation=case.organisation, case=case, kind="broker", name="Broker", recorded_by=case.created_by
+    )
+
+
+def _offence(world: World, user: User, actor: str) -> Offence:
+    case = _case(world, user, actor)
+    article, _ = Article.objects.get_or_create(
+        number=999, defaults={"title_en": "Matrix", "title_km": "Matrix", "source": "matrix"}
+    )
+    offence, _ = Offence.objects.get_or_create(  # one per case and article: the case is shared across roles
+        case=case, article=article, defaults={"organisation": case.organisation, "recorded_by": case.created_by}
+    )
+    return offence
 
 
 def _submission(world: World, user: User, actor: str) -> Submission:
@@ -259,6 +307,16 @@ KINDS = {
         lambda world, user, actor, name: {"uuid": _judgment(world, user, actor).uuid}, _sees_case
     ),
     "legal_cost": ObjectKind(lambda world, user, actor, name: {"uuid": _cost(world, user, actor).uuid}, _sees_case),
+    "legal_party": ObjectKind(lambda world, user, actor, name: {"uuid": _party(world, user, actor).uuid}, _sees_case),
+    "legal_offence": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _offence(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_statement": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _statement(world, user, actor).uuid}, _sees_case
+    ),
+    "legal_custody": ObjectKind(
+        lambda world, user, actor, name: {"uuid": _custody(world, user, actor).uuid}, _sees_case
+    ),
     "legal_referral": ObjectKind(
         lambda world, user, actor, name: {"uuid": _referral(world, user, actor).uuid}, _sees_referral
     ),
@@ -266,6 +324,10 @@ KINDS = {
 
 
 API_PARTS = (
+    "party",
+    "offence",
+    "custody",
+    "statement",
     "step",
     "evidence",
     "witness",
@@ -338,6 +400,12 @@ ROUTES = {
     "justice_api:cost-detail": RouteSpec("legal_cost", api=True),
     "justice_api:advocacy-detail": RouteSpec("legal_advocacy", api=True),
     "justice_api:case-study-detail": RouteSpec("legal_study", api=True),
+    "justice_api:party-detail": RouteSpec("legal_party", api=True),
+    "justice_api:offence-detail": RouteSpec("legal_offence", api=True),
+    "justice_api:statement-detail": RouteSpec("legal_statement", api=True),
+    "justice_api:custody-detail": RouteSpec("legal_custody", api=True),
+    "justice_api:submission-reply": RouteSpec("legal_submission", write=C.CHANGE_CASE, method="post", api=True),
+    "justice_api:judgment-compensation": RouteSpec("legal_judgment", write=C.CHANGE_CASE, method="post", api=True),
     "justice_api:case-lawyer": RouteSpec("legal_case", C.ASSIGN_LAWYER, method="post", api=True, capability_first=True),
     "justice_api:repatriation-status": RouteSpec("legal_repatriation", write=C.CHANGE_CASE, method="post", api=True),
     "justice_api:repatriation-handover": RouteSpec("legal_repatriation", write=C.CHANGE_CASE, method="post", api=True),
