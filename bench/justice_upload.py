@@ -3,8 +3,8 @@ hashed chunk by chunk, never read whole into memory. Run once, explicitly (not p
 
     .venv/bin/pytest -q -p no:xdist -s bench/justice_upload.py
 
-It uploads a 20 MB PDF-headed file through the service alone, and through the evidence page with the
-multipart body read from a file on disk as a server reads it from its socket (the test client would build the
+It uploads a 20 MB PDF-headed file through the service alone, through the evidence page and through the API
+(with an Idempotency-Key) with the multipart body read from a file on disk as a server reads it from its socket (the test client would build the
 20 MB body in memory first): the whole middleware stack, Django's multipart parser (it writes an upload over 2.5
 MB to a temporary file) and the service. It prints the peak of Python allocations (tracemalloc) during each, and
 asserts both stay small: the file is never held whole in memory."""
@@ -87,15 +87,47 @@ def test_a_20_mb_evidence_upload_is_streamed(users, settings):
         tracemalloc.stop()
     assert response.status_code == 302, response.content[:500]
     assert Evidence.objects.filter(size=SIZE).count() == 2
+
+    # Through the API (multipart/form-data) with an Idempotency-Key, whose fingerprint reads the file again to
+    # hash it: the same parser, then the key's hash and the service, still a chunk at a time.
+    api_fields = {
+        "case": str(case.uuid),
+        "kind": "document",
+        "description": "Scan",
+        "source": "Client",
+        "obtained_on": str(f.days_ago(1)),
+    }
+    with tempfile.TemporaryFile() as body:
+        length = _multipart_body(body, api_fields, "file", "big.pdf")
+        body.seek(0)
+        environ = client._base_environ(
+            REQUEST_METHOD="POST",
+            PATH_INFO="/api/v1/justice/evidence/",
+            CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
+            CONTENT_LENGTH=str(length),
+            HTTP_ACCEPT="application/json",
+            HTTP_IDEMPOTENCY_KEY="bench-upload-0001",
+            **{"wsgi.input": body},
+        )
+        tracemalloc.start()
+        started = time.perf_counter()
+        answer = handler(environ)
+        api_seconds = time.perf_counter() - started
+        _current, api_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert answer.status_code == 201, answer.content[:500]
+    assert Evidence.objects.filter(size=SIZE).count() == 3
     high_water = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(
         f"\n20 MB evidence upload: service peak {service_peak / 2**20:.2f} MiB in {seconds:.2f} s; "
         f"page (body read from disk, parser, service) peak {page_peak / 2**20:.2f} MiB in {page_seconds:.2f} s; "
+        f"API with an Idempotency-Key peak {api_peak / 2**20:.2f} MiB in {api_seconds:.2f} s; "
         f"the test process's resident high-water mark {high_water:.0f} MiB (Django, the test run and the 20 MB "
         f"payload the test itself builds for the service)"
     )
     assert service_peak < 2 * 2**20  # the service holds a chunk (64 KiB) at a time, not the file
     assert page_peak < 8 * 2**20  # the page neither: the parser's chunks, the page's own objects
+    assert api_peak < 8 * 2**20  # nor the API, the key's hash included
 
 
 def _multipart_body(out: Any, fields: dict[str, str], name: str, filename: str) -> int:

@@ -33,8 +33,8 @@ Then, on that database, each run:
   of the whole ledger.
 
 Targets (issue 12, "Scale"): meeting save < 300 ms, share-out < 50 ms, indicators < 2 s, list and search p95 <
-200 ms, <= 10 queries per page, the meeting screen <= 30 KB on a later visit. A missed target is marked; the
-script exits 0. The load average is printed with the figures (the machine may be shared).
+200 ms, <= 10 queries per page (a page read: the save, a write of a whole meeting's rows, prints its count
+without that mark), the meeting screen <= 30 KB on a later visit. A missed target is marked; the script exits 0. The load average is printed with the figures (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -708,7 +708,8 @@ def main(argv: list[str] | None = None) -> int:
         target = row.get("target_ms") or row.get("target_p95_ms")
         measured = row["p95_ms"] if "target_p95_ms" in row or row.get("judged") == "p95" else row["p50_ms"]
         queries = row.get("queries", "")
-        missed = (target is not None and measured > target) or (queries != "" and int(queries) > 10)
+        page_read = name != "meeting_save"  # the save writes a meeting: its queries are printed, not judged
+        missed = (target is not None and measured > target) or (page_read and queries != "" and int(queries) > 10)
         print(
             f"{name:<16} {row['p50_ms']:>9} {row['p95_ms']:>9} {row.get('raw_p50_ms', ''):>12} {ratio:>8.1f} "
             f"{queries!s:>8}  {target}{'  MISSED' if missed else ''}"
