@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
+from hypothesis import settings as hypothesis_settings
 
 from karpear.core.models import Commune, District, Membership, Organisation, Province, Team, User, Village
 from karpear.core.roles import Role, spec_for
@@ -25,6 +26,62 @@ def _english(settings: Any) -> None:
 def _private_media(settings: Any, tmp_path_factory: Any) -> None:
     """Private files (photos) of each test go to a directory of their own, never the checkout's private/."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private")
+
+
+# ---------------------------------------------------------------- hypothesis without a deadline
+# Property tests check what holds, not how fast: hypothesis's default 200 ms an example fails them on a CI machine
+# running two suites and a fuzz at once (a pure-Python example once took longer there). Benchmarks are in bench/.
+hypothesis_settings.register_profile("karpear", deadline=None)
+hypothesis_settings.load_profile("karpear")
+
+
+# ---------------------------------------------------------------- static files scanned once per process
+# Each test client builds its own request handler, and WhiteNoise's middleware scans every static file as it is
+# built (the finders' too, in tests: the admin's, DRF's, the Swagger and ReDoc distributions): 0.2 s a client,
+# a third of a short view test's time. The files do not change during a run, so each scan's result is kept per
+# process and handed to the next middleware (its StaticFile objects are read-only and may be shared).
+_SCANS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_HEADER_SETTINGS = ("WHITENOISE_MIMETYPES", "WHITENOISE_ADD_HEADERS_FUNCTION", "WHITENOISE_IMMUTABLE_FILE_TEST")
+
+
+def _scanned_once(method: Any) -> Any:
+    def scan(self: Any, *args: Any) -> None:
+        from django.conf import settings
+
+        key = (  # what the scan reads, and what the files' headers are made of
+            method.__name__,
+            *args,
+            getattr(self, "static_prefix", None),
+            str(settings.STATIC_ROOT),
+            tuple(map(str, settings.STATICFILES_DIRS)),
+            tuple(settings.INSTALLED_APPS),
+            repr(settings.STORAGES),
+            settings.DEBUG,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            *(repr(getattr(settings, name, None)) for name in _HEADER_SETTINGS),
+        )
+        if key not in _SCANS:
+            before = dict(self.files)
+            method(self, *args)
+            _SCANS[key] = {url: found for url, found in self.files.items() if before.get(url) is not found}
+        self.files.update(_SCANS[key])
+
+    return scan
+
+
+def _scan_static_files_once() -> None:
+    from whitenoise.base import WhiteNoise
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    if not getattr(WhiteNoise, "_karpear_scanned_once", False):
+        WhiteNoise.update_files_dictionary = _scanned_once(WhiteNoise.update_files_dictionary)  # type: ignore[method-assign]
+        WhiteNoiseMiddleware.add_files_from_finders = _scanned_once(WhiteNoiseMiddleware.add_files_from_finders)  # type: ignore[method-assign]
+        WhiteNoise._karpear_scanned_once = True  # type: ignore[attr-defined]
+
+
+_scan_static_files_once()
 
 
 def make_org(short: str, kind: str = Organisation.Kind.NGO) -> Organisation:
