@@ -390,6 +390,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "karpear.core.models.Organisation.Kind",
         "GroupKindEnum": "karpear.livelihoods.models.groups.Group.Kind",
+        "ExitReasonEnum": "karpear.livelihoods.models.groups.GroupMember.Exit",
         "LedgerEntryKindEnum": "karpear.livelihoods.models.savings.LedgerEntry.Kind",
         "BankKindEnum": "karpear.livelihoods.models.banks.Bank.Kind",
         "StockMovementKindEnum": "karpear.livelihoods.models.banks.StockMovement.Kind",

@@ -450,6 +450,12 @@ def recent_meetings(*, user: User, group: Group, limit: int = 10) -> list[Meetin
 
 
 # ---------------------------------------------------------------- API lists
+def cycle_list(*, user: User, group: Group | None = None) -> QuerySet[Cycle]:
+    """The savings cycles the user may see, of one group or of all (the API's list)."""
+    rows = access.visible(user, Cycle.objects.select_related("group"))
+    return (rows.filter(group=group) if group is not None else rows).order_by("-started_on", "-id")
+
+
 def member_list(*, user: User, group: Group | None = None) -> QuerySet[GroupMember]:
     members = access.visible(user, GroupMember.objects.all())
     if group is not None:
