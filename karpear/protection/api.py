@@ -8,6 +8,7 @@ case read through the API is audited too.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,6 +26,7 @@ from karpear.core import selectors as core_selectors
 from karpear.core import services as core_services
 from karpear.core.api import AnswerSerializer
 from karpear.core.api_fields import Text
+from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.api_schema import UUID_PATTERN
 from karpear.core.models import Person, Referral, User
 from karpear.protection import selectors, services
@@ -33,10 +35,13 @@ from karpear.protection.declarations import ProtectionCapability as C
 from karpear.protection.models import (
     CONTEXT_FIELDS,
     ControlMethod,
+    DecidingBody,
     EmployerType,
     ExploitationType,
     FollowUp,
     HandedOverBy,
+    IdentificationStatus,
+    IndicatorList,
     Industry,
     ProtectionCase,
     RecruitmentMethod,
@@ -115,7 +120,13 @@ class ProtectionScreeningSerializer(AnswerSerializer[Screening]):
 
     class Meta:
         model = Screening
-        fields = ["uuid", "case", "list", "forced_criminality", "recruited", "screened_on", "suggestion"]
+        fields = ["uuid", "case", "list", "forced_criminality", "recruited", "screened_on", "suggestion", "evidence"]
+        extra_kwargs = {
+            "evidence": {
+                "help_text": "What led to the suggestion (the indicators and dimensions found), or the indicators "
+                "left unanswered when there is none"
+            }
+        }
 
 
 class ProtectionDeliverySerializer(AnswerSerializer[ServiceDelivery]):
@@ -360,6 +371,60 @@ CASE_FILTERS = [
 CASE_PARAMETER = [OpenApiParameter("case", str, description="Only this protection case's (its uuid)")]
 
 
+class ProtectionScreeningWriteSerializer(serializers.Serializer[Any]):
+    """A screening interview: each indicator's answer by its code (true: present); a code left out is
+    unanswered, and then the engine suggests nothing and names what is missing."""
+
+    case = serializers.UUIDField()
+    list = serializers.ChoiceField(choices=IndicatorList.choices)
+    answers = serializers.DictField(child=serializers.BooleanField(), help_text="Indicator code: present or not")
+    forced_criminality = serializers.BooleanField(required=False, default=False)
+    recruited = serializers.BooleanField(required=False, allow_null=True, default=None)
+    screened_on = serializers.DateField(required=False, allow_null=True, help_text="Today when left out")
+
+
+class ProtectionDeterminationWriteSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=[c for c in IdentificationStatus.choices if c[0] != "not_screened"])
+    deciding_body = serializers.ChoiceField(choices=DecidingBody.choices)
+    decided_on = serializers.DateField()
+    deciding_body_name = Text(max_length=200, required=False, allow_blank=True, default="")
+    note = Text(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when the decision differs from the latest screening's suggestion",
+    )
+
+
+class ProtectionReturnWriteSerializer(serializers.Serializer[Any]):
+    returned_on = serializers.DateField()
+
+
+class ProtectionFollowUpWriteSerializer(serializers.Serializer[Any]):
+    """A follow-up visit: the earliest visit due not made yet (or an extra one), with the reintegration
+    sustainability survey's answers (every active indicator, 1 to 5)."""
+
+    case = serializers.UUIDField()
+    visited_on = serializers.DateField()
+    answers = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=5), help_text="Sustainability indicator code: 1 to 5"
+    )
+    feels_safe = serializers.BooleanField(required=False, allow_null=True, default=None)
+    discrimination = serializers.BooleanField(required=False, allow_null=True, default=None)
+    in_school = serializers.BooleanField(required=False, allow_null=True, default=None)
+    monthly_income = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=0,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The household's monthly income, in whole riel",
+    )
+    note = Text(max_length=2000, required=False, allow_blank=True, default="")
+
+
 def _case_filter(request: Request) -> ProtectionCase | None:
     key = request.query_params.get("case", "")
     return selectors.case_for_user(user=_user(request), uuid=key) if key else None
@@ -527,9 +592,52 @@ class CaseViewSet(
         )
         return Response(ProtectionTraffickingStepSerializer(step).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=ProtectionDeterminationWriteSerializer,
+        responses={200: ProtectionCaseSerializer},
+        description="Record the human decision on the case's identification, with the deciding body and date (the "
+        "screening capability); it becomes the case's status and the change is kept. Audited.",
+    )
+    @action(detail=True, methods=["post"], url_path="determination", url_name="determination")
+    def determination(self, request: Request, uuid: str | None = None) -> Response:
+        user = _user(request)
+        access.require(user, C.SCREEN)
+        case = selectors.case_for_user(user=user, uuid=self.kwargs["uuid"], write=True)
+        serializer = ProtectionDeterminationWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.determination_record(
+            actor=user, case=case, data=services.DeterminationInput(**serializer.validated_data)
+        )
+        return Response(self._answer([selectors.case_for_user(user=user, uuid=case.uuid)])[0])
+
+    @extend_schema(
+        request=ProtectionReturnWriteSerializer,
+        responses={200: ProtectionCaseSerializer},
+        description="Record the survivor's return home (once): the follow-up visits are scheduled at the "
+        "configured months after it (1, 3, 6, 12 and 24 by default; listed under follow-ups/). Audited.",
+    )
+    @action(detail=True, methods=["post"], url_path="return-home", url_name="return-home")
+    def return_home(self, request: Request, uuid: str | None = None) -> Response:
+        user = _user(request)
+        access.require(user, C.FOLLOW_UP)
+        case = selectors.case_for_user(user=user, uuid=self.kwargs["uuid"], write=True)
+        serializer = ProtectionReturnWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.return_home(actor=user, case=case, returned_on=serializer.validated_data["returned_on"])
+        return Response(self._answer([selectors.case_for_user(user=user, uuid=case.uuid)])[0])
+
 
 @extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))
-class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Screening]):
+@extend_schema_view(
+    create=extend_schema(request=ProtectionScreeningWriteSerializer, responses={201: ProtectionScreeningSerializer})
+)
+class ScreeningViewSet(
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Screening],
+):
     serializer_class = ProtectionScreeningSerializer
     lookup_field = "uuid"
     lookup_value_regex = UUID_PATTERN
@@ -542,6 +650,18 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_object(self) -> Screening:
         return selectors.screening_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Record a screening interview; the answer carries the engine's suggestion and what led to it (or the
+        indicators still unanswered)."""
+        user = _user(request)
+        access.require(user, C.SCREEN)
+        serializer = ProtectionScreeningWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        case = _case_in_body(user, data.pop("case"))
+        screening = services.screening_record(actor=user, case=case, data=services.ScreeningInput(**data))
+        return Response(ProtectionScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
 
 
 def _case_in_body(user: User, key: Any) -> ProtectionCase:
@@ -603,8 +723,17 @@ FOLLOW_UP_FILTERS = [
 ]
 
 
-@extend_schema_view(list=extend_schema(parameters=FOLLOW_UP_FILTERS))
-class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[FollowUp]):
+@extend_schema_view(
+    list=extend_schema(parameters=FOLLOW_UP_FILTERS),
+    create=extend_schema(request=ProtectionFollowUpWriteSerializer, responses={201: ProtectionFollowUpSerializer}),
+)
+class FollowUpViewSet(
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[FollowUp],
+):
     serializer_class = ProtectionFollowUpSerializer
     lookup_field = "uuid"
     lookup_value_regex = UUID_PATTERN
@@ -620,6 +749,18 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_object(self) -> FollowUp:
         return selectors.follow_up_for_user(user=_user(self.request), uuid=self.kwargs["uuid"])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Record a follow-up visit after the return home, with the sustainability survey's answers; the answer
+        is the visit with its economic, social, psychosocial and composite scores."""
+        user = _user(request)
+        access.require(user, C.FOLLOW_UP)
+        serializer = ProtectionFollowUpWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        case = _case_in_body(user, data.pop("case"))
+        visit = services.follow_up_record(actor=user, case=case, data=services.VisitInput(**data))
+        return Response(ProtectionFollowUpSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))

@@ -176,6 +176,12 @@ ROUTES = {
     "protection_api:case-context-steps": RouteSpec(
         "prot_case", C.SCREEN, write=C.CHANGE_CASE, method="post", api=True, capability_first=True
     ),
+    "protection_api:case-determination": RouteSpec(
+        "prot_case", C.SCREEN, write=C.CHANGE_CASE, method="post", api=True, capability_first=True
+    ),
+    "protection_api:case-return-home": RouteSpec(
+        "prot_case", C.FOLLOW_UP, write=C.CHANGE_CASE, method="post", api=True, capability_first=True
+    ),
     "protection_api:screening-list": RouteSpec("list", C.VIEW_CASE, api=True),
     "protection_api:screening-detail": RouteSpec("prot_screening", api=True),
     "protection_api:service-list": RouteSpec("list", C.VIEW_CASE, api=True),
