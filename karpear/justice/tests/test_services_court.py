@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from conftest import make_user
-from karpear.core.models import AuditEvent, BudgetLine, Programme, SubGrant
+from karpear.core.models import AuditEvent
 from karpear.core.roles import Role
 from karpear.justice import selectors, services
 from karpear.justice.models import Cost, Hearing, LegalCase, Submission, Verdict
@@ -205,22 +204,6 @@ def test_a_submission_before_the_case_opened_or_with_a_deadline_before_it_was_se
         )
     assert set(error.value.message_dict) == {"sent_on", "deadline"}
     assert Submission.objects.count() == 0
-
-
-@pytest.fixture
-def budget_line(orgs):
-    donor = make_user(orgs["other"], Role.PROGRAMME_MANAGER, username="donor").memberships.get().organisation
-    programme = Programme.objects.create(
-        organisation=donor, donor=donor, code="ctip", name="CTIP", start_date="2026-01-01", end_date="2027-12-31"
-    )
-    grant = SubGrant.objects.create(
-        organisation=orgs["own"],
-        programme=programme,
-        reference="CTIP-SG-02",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2027, 12, 31),
-    )
-    return BudgetLine.objects.create(subgrant=grant, code="1", description="Legal aid", amount=Decimal(120000))
 
 
 def test_a_cost_is_charged_to_a_budget_line_of_the_organisation(users, budget_line):
