@@ -473,9 +473,16 @@ def _screening_page(
         ],
         "determinations": selectors.determinations(user=user, case=case),
         "determination_form": determination_form or DeterminationForm(),
+        "section_shared": _shares(user, case, SECTION_SCREENING),
         **selectors.context_flags(user, case),
     }
     return render_page(request, "protection/case_screening.html", context, status=status)
+
+
+def _shares(user: Any, case: ProtectionCase, section: str) -> bool:
+    """The reader sees this section of the case: their own organisation's case, or a referral shares it."""
+    shared = selectors.shared_sections(user=user, case=case)
+    return shared is None or section in shared
 
 
 @login_required

@@ -73,6 +73,8 @@ def test_the_receiver_sees_exactly_the_sections_shared(shared):
     browser = login(Client(), lawyer)
     page = browser.get(f"/protection/cases/{case.uuid}/reintegration/").content.decode()
     assert "This part of the case is not shared with your organisation." in page
+    screening = browser.get(f"/protection/cases/{case.uuid}/screening/").content.decode()
+    assert "This part of the case is not shared with your organisation." in screening  # not "not screened yet"
     plan_page = browser.get(f"/protection/cases/{case.uuid}/plan/").content.decode()
     assert "Services delivered" in plan_page and "Meals" in plan_page
 

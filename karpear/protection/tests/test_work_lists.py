@@ -71,6 +71,7 @@ def test_the_case_page_shows_the_timeline_newest_first_within_10_queries_whateve
         page = browser.get(f"/protection/cases/{case.uuid}/").content.decode()
     assert len(long) == len(short) <= 10, [q["sql"][:80] for q in long]
     assert page.index("Returned home; follow-up visits scheduled") < page.index("Service delivered: Meals (X)")
+    assert page.count('id="timeline-h"') == 1  # once on the page (a merge had left it twice)
 
 
 def test_the_daily_reminder_mails_each_caseworker_once_a_day_with_case_numbers_only(
