@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,13 +23,14 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from karpear.core import access, audit, countries
+from karpear.core import referrals as core_referrals
 from karpear.core import selectors as core_selectors
 from karpear.core import services as core_services
 from karpear.core.api import AnswerSerializer
 from karpear.core.api_fields import Text
 from karpear.core.api_idempotency import IdempotentMixin
 from karpear.core.api_schema import UUID_PATTERN
-from karpear.core.models import Person, Referral, User
+from karpear.core.models import Organisation, Person, Referral, User
 from karpear.protection import selectors, services
 from karpear.protection.declarations import SECTION_SCREENING
 from karpear.protection.declarations import ProtectionCapability as C
@@ -425,6 +427,28 @@ class ProtectionFollowUpWriteSerializer(serializers.Serializer[Any]):
     note = Text(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class ProtectionReferralWriteSerializer(serializers.Serializer[Any]):
+    """Refer the person of a protection case to a partner organisation, sharing the sections chosen."""
+
+    case = serializers.UUIDField()
+    receiver = serializers.UUIDField(help_text="The partner organisation's uuid (/api/v1/organisations/)")
+    sections = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        min_length=1,
+        max_length=10,
+        help_text="What the referral shares: protection_case_summary, protection_screening, protection_service_plan, "
+        "protection_follow_ups, and identity (for a role that reads identifying details)",
+    )
+    reason = Text(max_length=1000)
+    override_reason = Text(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Without the person's consent to this organisation: why (a role that may override consent)",
+    )
+
+
 def _case_filter(request: Request) -> ProtectionCase | None:
     key = request.query_params.get("case", "")
     return selectors.case_for_user(user=_user(request), uuid=key) if key else None
@@ -763,9 +787,19 @@ class FollowUpViewSet(
         return Response(ProtectionFollowUpSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(list=extend_schema(parameters=CASE_PARAMETER))
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Referral]):
-    """Core's referrals of the people of the protection cases the caller sees (sent or received)."""
+@extend_schema_view(
+    list=extend_schema(parameters=CASE_PARAMETER),
+    create=extend_schema(request=ProtectionReferralWriteSerializer, responses={201: ProtectionReferralSerializer}),
+)
+class ReferralViewSet(
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Referral],
+):
+    """Core's referrals of the people of the protection cases the caller sees (sent or received); a case's person
+    is referred through core's mechanism (the receiver accepts or declines on core's referral pages)."""
 
     serializer_class = ProtectionReferralSerializer
     lookup_field = "uuid"
@@ -781,6 +815,21 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         user = _user(self.request)
         access.require(user, C.VIEW_CASE)
         return selectors.case_referral_for_user(user=user, uuid=self.kwargs["uuid"])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Refer the case's person to a partner: consent for referral to that organisation is needed (or the
+        override with a reason), and the receiver sees exactly the sections shared once it accepts."""
+        user = _user(request)
+        access.require(user, C.VIEW_CASE)
+        serializer = ProtectionReferralWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        case = _case_in_body(user, data.pop("case"))
+        receiver = Organisation.objects.filter(uuid=data.pop("receiver")).first()
+        if receiver is None:
+            raise serializers.ValidationError({"receiver": [_("No organisation with this key.")]})
+        referral = core_referrals.referral_create(actor=user, person=case.person, receiver=receiver, **data)
+        return Response(ProtectionReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 
 app_name = "protection_api"

@@ -111,6 +111,7 @@ def test_every_request_body_is_declared_once_as_json(schema):
         "protection_cases_determination_create": ["application/json"],
         "protection_cases_return_home_create": ["application/json"],
         "protection_follow_ups_create": ["application/json"],
+        "protection_referrals_create": ["application/json"],
         "protection_screenings_create": ["application/json"],
         "protection_services_create": ["application/json"],
         "safe_migration_activities_create": ["application/json"],

@@ -134,3 +134,38 @@ def test_a_visit_sent_again_with_its_idempotency_key_is_recorded_once(users: Any
     assert (first.status_code, again.status_code) == (201, 201), (first.content, again.content)
     assert again.json()["uuid"] == first.json()["uuid"]
     assert FollowUp.objects.filter(case=case, visited_on__isnull=False).count() == 1
+
+
+def test_a_caseworker_refers_the_case_through_the_api_with_the_persons_consent(users: Any, orgs: Any) -> None:
+    from karpear.core import services as core_services
+    from karpear.core.models import Consent, Referral
+
+    worker = users["caseworker"]
+    case = _case(worker)
+    partner = orgs["other"]
+    client = login(Client(), worker)
+    body = {
+        "case": str(case.uuid),
+        "receiver": str(partner.uuid),
+        "sections": ["protection_case_summary", "protection_service_plan"],
+        "reason": "Legal aid against the broker.",
+    }
+    no_consent = _post(client, "referrals", body)
+    assert no_consent.status_code == 400 and not Referral.objects.exists(), no_consent.content
+    own = _post(client, "referrals", {**body, "receiver": str(case.organisation.uuid)})
+    assert own.status_code == 400 and "receiver" in own.json()["fields"]
+    core_services.consent_record(
+        actor=worker,
+        person=case.person,
+        purpose=Consent.Purpose.REFERRAL,
+        given=True,
+        given_by="self",
+        recipient=partner,
+    )
+    sent = _post(client, "referrals", body)
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["receiver"] == partner.short_name
+    assert sorted(sent.json()["sections"]) == ["protection_case_summary", "protection_service_plan"]
+    assert Referral.objects.get().status == Referral.Status.PENDING
+    # The M&E officer, who may not refer, is refused.
+    assert _post(login(Client(), users["me_officer"]), "referrals", body).status_code == 403
