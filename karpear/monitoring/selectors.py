@@ -537,12 +537,11 @@ def keep_standing_figures(*, budget: float | None = None, today: dt.date | None 
         for scope in standing_scopes(today)
         for indicator in counted_indicators
     }
-    kept = {
-        key: (computed_at, set(dimensions))
-        for key, computed_at, dimensions in Summary.objects.filter(key__in=list(wanted)).values_list(
-            "key", "computed_at", "dimensions"
-        )
-    }
+    keys = list(wanted)
+    kept: dict[str, tuple[dt.datetime, set[str]]] = {}
+    for start in range(0, len(keys), 500):  # a consortium's thousands of keys, within SQLite's parameter limit
+        rows = Summary.objects.filter(key__in=keys[start : start + 500]).values_list("key", "computed_at", "dimensions")
+        kept.update({key: (computed_at, set(dimensions)) for key, computed_at, dimensions in rows})
     fresh_from = timezone.now() - dt.timedelta(seconds=max_age())
     due: list[tuple[float, str]] = []
     for key, (indicator, _scope) in wanted.items():
