@@ -140,6 +140,14 @@ def _zero_width(rng: random.Random, text: str) -> str:
     return text[:i] + rng.choice(ZERO_WIDTH) + text[i:]
 
 
+# The set's versions. 1 (until 28 November 2026): names drawn from bench/names.py's lists of common names
+# alone, so that namesakes were about fifteen times as common as in Cambodia, and a registered sibling could
+# bear their sibling's given name. 2: names drawn as Cambodians are named (NamePicker's `population`: surnames
+# from fathers' given names, compound given names), and siblings bear different given names, as `relatives()`
+# already assumed for the household. The corruptions of second registrations are the same in both.
+VERSIONS = (1, 2)
+VERSION = 2
+
 MOTHER_SHARE = 0.4  # registrations that carry the mother's name
 HOUSEHOLD_SHARE = 0.35  # registrations that list the household's other members
 MEMBER_LISTED = 0.7  # each member of the family is listed (when the household is)
@@ -155,13 +163,15 @@ class Family:
 
 
 class Generator:
-    def __init__(self, seed: int = 16) -> None:
+    def __init__(self, seed: int = 16, *, version: int = VERSION) -> None:
         self.rng = random.Random(seed)
-        self.names = NamePicker(self.rng)
+        self.version = version
+        population = version >= 2
+        self.names = NamePicker(self.rng, population=population)
         self.count = 0
         # the family evidence has its own stream: the other fields stay those of the set without it
         self.family_rng = random.Random(f"family-{seed}")
-        self.family_names = NamePicker(self.family_rng)
+        self.family_names = NamePicker(self.family_rng, population=population)
         self.families = 0
 
     def family(self, family_name: Name) -> Family:
@@ -202,11 +212,24 @@ class Generator:
         self.count += 1
         return f"r{self.count:07d}"
 
-    def person(self, identity: int, family: Name | None = None, village: str = "", phone: str = "") -> Person:
+    def person(
+        self,
+        identity: int,
+        family: Name | None = None,
+        village: str = "",
+        phone: str = "",
+        taken: frozenset[str] = frozenset(),
+    ) -> Person:
+        """A person; `taken`: the Khmer given names of the family's children (a sibling gets another, from the
+        set's version 2 on)."""
         rng = self.rng
         sex = rng.choice(("female", "male"))
         family = family or self.names.family()
         given = self.names.given(sex)
+        for _ in range(20 if self.version >= 2 else 0):
+            if given[0] not in taken:
+                break
+            given = self.names.given(sex)
         roll = rng.random()
         script = "both" if roll < 0.5 else ("km" if roll < 0.8 else "latin")
         name_km = self.names.khmer_name(family, given) if script != "latin" else ""
@@ -287,9 +310,17 @@ class Generator:
         )
 
 
-def generate(size: int, *, duplicate_share: float = 0.2, cross_script_share: float = 0.3, seed: int = 16) -> EvalSet:
-    """`size` records in all; of the people, `duplicate_share` are registered twice."""
-    gen = Generator(seed)
+def generate(
+    size: int,
+    *,
+    duplicate_share: float = 0.2,
+    cross_script_share: float = 0.3,
+    seed: int = 16,
+    version: int = VERSION,
+) -> EvalSet:
+    """`size` records in all; of the people, `duplicate_share` are registered twice. `version` (VERSIONS)
+    chooses how names are drawn; 1 gives the earlier set exactly."""
+    gen = Generator(seed, version=version)
     rng = gen.rng
     people = round(size / (1 + duplicate_share))
     records: list[Person] = []
@@ -300,7 +331,8 @@ def generate(size: int, *, duplicate_share: float = 0.2, cross_script_share: flo
             index = rng.randrange(max(0, len(records) - 50), len(records))
             sibling, family = records[index], names[index][0]
             phone = sibling.phone if rng.random() < 0.5 else ""
-            person = gen.person(identity, family=family, village=sibling.village, phone=phone)
+            taken = frozenset(name[1][0] for _who, name in families[index].children)
+            person = gen.person(identity, family=family, village=sibling.village, phone=phone, taken=taken)
             if person.birth_year is not None and sibling.birth_year is not None:
                 gap = rng.choice((-6, -5, -4, -3, -2, 2, 3, 4, 5, 6))
                 person = replace(person, birth_year=sibling.birth_year + gap)

@@ -137,24 +137,59 @@ UNISEX: list[Name] = [
 ]
 
 
-class NamePicker:
-    """Weighted picks of family and given names, and the typing variation around them."""
+# How Cambodians are named, for the matching benchmark's people (`NamePicker(..., population=True)`). The
+# lists above are the common names; drawn alone, they make namesakes far commoner than in Cambodia (ឈឹម
+# "Chhim" would be 3% of people, where about 21,000 of 16 million bear it, 0.13%; surnam.es). Two practices
+# widen the pool, each taken at half the draws:
+# - a surname is traditionally the father's (or grandfather's) given name (Khmer name, cryer.org.uk/Khmer_name;
+#   ethnomed.org "Naming in Cambodian culture"), so the surname pool holds the given names too;
+# - many given names join a name element to a name (សុខ + ហេង = សុខហេង "Sokheng", ប៊ុន + ធឿន = ប៊ុនធឿន
+#   "Bunthoeun", both in the lists above), written as one word in Khmer and as one or two in Latin letters.
+SURNAME_FROM_GIVEN = 0.5
+COMPOUND_GIVEN = 0.5
 
-    def __init__(self, rng: random.Random) -> None:
+
+def compound(element: Name, given: Name) -> Name:
+    """A given name made of a name element (a one-syllable name of FAMILY) and a listed given name: one word in
+    Khmer; in Latin letters run together in each pair of the parts' spellings, or the usual ones with a space."""
+    (km1, latin1, _w1), (km2, latin2, _w2) = element, given
+    first = latin1[0] + latin2[0].lower()
+    others = [f"{latin1[0]} {latin2[0]}"]
+    others += [a + b.lower() for a in latin1 for b in latin2 if (a, b) != (latin1[0], latin2[0])]
+    return (km1 + km2, (first, *others), 1)
+
+
+class NamePicker:
+    """Weighted picks of family and given names, and the typing variation around them. With `population`,
+    names are drawn as Cambodians are named (SURNAME_FROM_GIVEN, COMPOUND_GIVEN): the lists' names and, as
+    often, names built from them, so that a name is about as rare as in the country's population."""
+
+    def __init__(self, rng: random.Random, *, population: bool = False) -> None:
         self.rng = rng
+        self.population = population
         self._family = _table(FAMILY)
         self._female = _table(FEMALE + UNISEX)
         self._male = _table(MALE + UNISEX)
+        # the given names an element may start (not those already built on one: ស្រី..., សុខហេង, ប៊ុនធឿន)
+        self._joinable = {
+            sex: _table([n for n in names if not n[0].startswith("ស្រី") and n[0] not in ("សុខហេង", "ប៊ុនធឿន")])
+            for sex, names in (("female", FEMALE + UNISEX), ("male", MALE + UNISEX))
+        }
 
     def family(self) -> Name:
+        if self.population and self.rng.random() < SURNAME_FROM_GIVEN:
+            return self.given("male")  # the father's given name
         return self._pick(self._family)
 
     def given(self, sex: str) -> Name:
-        if sex == "female":
-            return self._pick(self._female)
-        if sex == "male":
-            return self._pick(self._male)
-        return self._pick(self._female if self.rng.random() < 0.5 else self._male)
+        if sex not in ("female", "male"):
+            sex = "female" if self.rng.random() < 0.5 else "male"
+        if self.population and self.rng.random() < COMPOUND_GIVEN:
+            element = self._pick(self._family)
+            given = self._pick(self._joinable[sex])
+            if not given[0].startswith(element[0]):
+                return compound(element, given)
+        return self._pick(self._female if sex == "female" else self._male)
 
     def _pick(self, table: tuple[list[Name], list[int]]) -> Name:
         names, cumulative = table
