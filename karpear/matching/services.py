@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -173,17 +174,20 @@ def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResu
     tf = engine.pair_name_tf(prep, a, b)
     probability = fitted.probability(levels, tf)
     progress(total * 3 // 4, total)
-    chosen = ((probability >= fitted.threshold) & engine.plausible(levels)).nonzero()[0]
     rejected = set(
         MatchPair.objects.filter(
             organisation__in=people.values("organisation"), status=MatchPair.Status.DIFFERENT
         ).values_list("person_id", "other_id")
     )
+    keys = [int(key) for key in prep.keys]
+    # a pair people said are two is not proposed, nor does it outweigh another candidate of its records
+    said_different = np.array(
+        [_ordered(keys[x], keys[y]) in rejected for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool
+    ).reshape(len(a))
+    chosen = engine.choose(np.where(said_different, 0.0, probability), levels, a, b, fitted.threshold)
     found = []
     for i in chosen:
-        x, y = int(prep.keys[a[i]]), int(prep.keys[b[i]])
-        if _ordered(x, y) in rejected:
-            continue
+        x, y = keys[a[i]], keys[b[i]]
         evidence = fitted.explain(levels[i].tolist(), float(tf[i]))
         found.append((x, y, round(float(probability[i]), 4), _evidence_json(tuple(evidence))))
     progress(total, total)

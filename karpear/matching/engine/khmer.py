@@ -391,9 +391,24 @@ def folded_words(name: str) -> list[str]:
     return list(_folded_words(name))
 
 
+# An invisible character between two Latin letters: no Latin typist breaks words with one, so it is a stray
+# (pasted from Khmer text), not the word boundary it is between Khmer words ("T\u200bhea" is "Thea").
+_STRAY_IN_LATIN = re.compile("(?<=[A-Za-z])[\u200b\u200c\u200d\u2060\ufeff\u00ad]+(?=[A-Za-z])")
+
+# ... and one before a Khmer vowel sign, subscript (COENG) or other mark: no Khmer word starts with a mark, so
+# it sits inside a syllable ("វិប\u200bុល" is "វិបុល"), not between two words.
+_STRAY_IN_KHMER = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+(?=[\u17b6-\u17d3\u17dd])")
+
+
 @lru_cache(maxsize=1_000_000)
 def _folded_words(name: str) -> tuple[str, ...]:
     # names repeat (a few hundred family and given names make most of a population): romanise each once
+    if not name.isascii():
+        # a stray goes, unless it parts "SokChantha" where a capital starts a word
+        name = _STRAY_IN_LATIN.sub(
+            lambda m: " " if m.string[m.end()].isupper() and m.string[m.start() - 1].islower() else "", name
+        )
+        name = _STRAY_IN_KHMER.sub("", name)
     if name.isascii():  # Latin letters only: what latin_words() gives, without Khmer's normalisation
         return tuple(folded for token in name.split() if (folded := _fold_ascii_token(token)))
     return tuple(folded for word in latin_words(name) if (folded := fold_word(word)))

@@ -125,13 +125,9 @@ class Prepared:
     """The records as arrays, built once."""
 
     keys: list[str]
-    # per record, per script (0 Khmer, 1 Latin): folded words sorted and space-joined; joined as typed; reversed
+    # per record, per script (0 Khmer, 1 Latin): folded words sorted and space-joined
     sorted_: list[np.ndarray]
-    joined: list[np.ndarray]
-    reversed_: list[np.ndarray]
     name_tf: np.ndarray  # how often the record's name (folded, words sorted) occurs among the records, 0..1
-    first: list[np.ndarray]  # of a name of exactly two words, each word; "" otherwise
-    last: list[np.ndarray]
     year: np.ndarray  # int, -9999 for unknown
     place: np.ndarray  # str village code or commune code (what is known), "" unknown
     place_codes: np.ndarray  # records × 4 (province, district, commune, village) as ints, 0 unknown
@@ -280,10 +276,6 @@ def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) 
         return [table[name_id[0]], table[name_id[1]]]
 
     sorted_ = per_name(lambda t: " ".join(sorted(t)))
-    joined = per_name("".join)
-    reversed_ = per_name(lambda t: "".join(reversed(t)))
-    first = per_name(lambda t: t[0] if len(t) == 2 else "")
-    last = per_name(lambda t: t[1] if len(t) == 2 else "")
     # how often each name (folded, words sorted) occurs, each record counted once even when both of its
     # scripts give the same form
     sorted_index: dict[str, int] = {}
@@ -324,11 +316,7 @@ def prepare(records: Sequence[Record], spellings: dict[str, str] | None = None) 
     return Prepared(
         [r.key for r in records],
         sorted_,
-        joined,
-        reversed_,
         name_tf,
-        first,
-        last,
         year,
         place,
         place_codes,
@@ -354,24 +342,34 @@ def _jw(x: list[str], y: list[str]) -> np.ndarray:
 
 
 def _names_similarity(left: Sequence[tuple[str, ...]], right: Sequence[tuple[str, ...]]) -> np.ndarray:
-    """Jaro–Winkler of pairs of folded names (tuples of words), the best arrangement: each alignment of the
-    words (as typed, or one side's order swapped) read from both ends, since a shared family name makes the
-    start of two siblings' names agree, not their ends; for two names of two words each, word against word,
-    the weaker pair of words deciding (the given names of two sisters differ even where "Srey" and the family
-    name agree)."""
+    """Jaro–Winkler of pairs of folded names (tuples of words), the best arrangement. The words are run
+    together, one side's in each rotation of their order (the family name first or last, whether the given
+    name is one word or two: "Ouk Chansophea", "Chan Sophea Ouk"), and read from both ends (the strings
+    reversed letter by letter), the weaker reading deciding, since a shared family name makes the start of
+    two siblings' names agree, not their ends. For two names of two words each, word against word, the weaker
+    pair of words deciding (the given names of two sisters differ even where "Srey" and the family name
+    agree)."""
     if not left:
         return np.empty(0)
-    lj, rj = ["".join(t) for t in left], ["".join(t) for t in right]
-    lr, rr = ["".join(reversed(t)) for t in left], ["".join(reversed(t)) for t in right]
-    same_order = np.minimum(_jw(lj, rj), _jw(lr, rr))
-    swapped = np.minimum(_jw(lj, rr), _jw(lr, rj))
-    value = np.maximum(same_order, swapped)
+    value = np.zeros(len(left))
     two = np.array([len(x) == 2 and len(y) == 2 for x, y in zip(left, right, strict=True)], dtype=bool)
     if two.any():
         at = np.nonzero(two)[0]
         f1, l1 = [left[i][0] for i in at], [left[i][1] for i in at]
         f2, l2 = [right[i][0] for i in at], [right[i][1] for i in at]
         value[at] = np.maximum(np.minimum(_jw(f1, f2), _jw(l1, l2)), np.minimum(_jw(f1, l2), _jw(l1, f2)))
+    rest = np.nonzero(~two)[0]
+    if len(rest):
+        ours, theirs = [left[i] for i in rest], [right[i] for i in rest]
+        best = np.zeros(len(rest))
+        # either side's words rotated against the other's as typed: the same whichever side is which
+        for fixed, turning in ((ours, theirs), (theirs, ours)):
+            joined = ["".join(t) for t in fixed]
+            back = [s[::-1] for s in joined]
+            for turn in range(max(len(t) for t in turning)):
+                rotated = ["".join(t[turn % len(t) :] + t[: turn % len(t)]) for t in turning]
+                best = np.maximum(best, np.minimum(_jw(joined, rotated), _jw(back, [s[::-1] for s in rotated])))
+        value[rest] = best
     result: np.ndarray = value
     return result
 
@@ -410,41 +408,19 @@ def _similarity_of_ids(prep: Prepared, left: list[np.ndarray], right: list[np.nd
 
 
 def name_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray, prep_b: Prepared | None = None) -> np.ndarray:
-    """The best Jaro–Winkler similarity of the pairs' names over scripts and arrangements; -1 where a side
-    has no name."""
+    """The best Jaro–Winkler similarity of the pairs' names over scripts and arrangements (`_names_similarity`);
+    -1 where a side has no name. With `prep_b`, b indexes that other set of records."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    if prep_b is None and prep.name_id:
+    if prep_b is None:
         return _interned_similarity(prep, a, b)
-    other = prep_b or prep
     best = np.full(len(a), -1.0)
     for sa in (0, 1):
         for sb in (0, 1):
-            left_sorted, right_sorted = prep.sorted_[sa][a], other.sorted_[sb][b]
-            present = (left_sorted != "") & (right_sorted != "")
-            if not present.any():
-                continue
-            idx = np.nonzero(present)[0]
-            left_join, right_join = list(prep.joined[sa][a][idx]), list(other.joined[sb][b][idx])
-            left_rev, right_rev = list(prep.reversed_[sa][a][idx]), list(other.reversed_[sb][b][idx])
-
-            def jw(x: list[str], y: list[str]) -> np.ndarray:
-                return np.asarray(cpdist(x, y, scorer=JaroWinkler.normalized_similarity, workers=1))
-
-            # each alignment of the words (as typed, or one side's order swapped) read from both ends: a
-            # shared family name makes the start of two siblings' names agree, not their ends
-            same_order = np.minimum(jw(left_join, right_join), jw(left_rev, right_rev))
-            swapped = np.minimum(jw(left_join, right_rev), jw(left_rev, right_join))
-            value = np.maximum(same_order, swapped)
-            # two names of two words each: word against word, the weaker pair of words decides (the given
-            # names of two sisters differ even where "Srey" and the family name agree)
-            two = (prep.first[sa][a][idx] != "") & (other.first[sb][b][idx] != "")
-            if two.any():
-                at = idx[two]
-                f1, l1 = list(prep.first[sa][a][at]), list(prep.last[sa][a][at])
-                f2, l2 = list(other.first[sb][b][at]), list(other.last[sb][b][at])
-                words_value = np.maximum(np.minimum(jw(f1, f2), jw(l1, l2)), np.minimum(jw(f1, l2), jw(l1, f2)))
-                value[two] = words_value
-            best[idx] = np.maximum(best[idx], value)
+            ia, ib = prep.name_id[sa][a], prep_b.name_id[sb][b]
+            idx = np.nonzero((ia >= 0) & (ib >= 0))[0]
+            if len(idx):
+                value = _names_similarity([prep.names[i] for i in ia[idx]], [prep_b.names[i] for i in ib[idx]])
+                best[idx] = np.maximum(best[idx], value)
     return best
 
 
@@ -591,6 +567,16 @@ def block_codes(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
                 rows_record.append(records[has][k])
             rows_key.append(_KIND * 1 + end[~k] + 8191)
             rows_record.append(records[has][~k])
+    # the name's ends with the province, whatever the birth years: a person who moved commune and whose age
+    # was only estimated on one registration still meets the other
+    provinces, province = np.unique(prep.place_codes[:, 0], return_inverse=True)
+    province = province.reshape(n)
+    for script in (0, 1):
+        nid = prep.name_id[script]
+        at = np.nonzero((nid >= 0) & (prep.place_codes[:, 0] != 0))[0]
+        for table in (forward, backward):
+            rows_key.append(_KIND * 6 + table[nid[at]] * len(provinces) + province[at])
+            rows_record.append(at)
     # each word of either script's name with the commune
     words: dict[str, int] = {}
     word_ids = [_intern(t, words) for t in prep.names]
@@ -856,6 +842,22 @@ def estimate_prior(levels: np.ndarray, records: int) -> float:
     return min(max(float(sure.sum()) / DETERMINISTIC_RECALL / all_pairs, 1e-9), 0.5)
 
 
+def refine_prior(model: Model, levels: np.ndarray, name_tf: np.ndarray, records: int, iterations: int = 30) -> float:
+    """The prior estimated from the candidate pairs themselves, with m and u fixed: the expected number of
+    true pairs among them (the sum of their match probabilities) over all pairs of records, repeated until it
+    settles (EM on the prior alone). Blocking keeps nearly every true pair, so the candidates' expected matches
+    are the set's; the deterministic rules' figure (estimate_prior, with its assumed recall) is the start."""
+    all_pairs = max(records * (records - 1) / 2, 1)
+    prior = model.prior
+    for _ in range(iterations):
+        expected = float(Model(model.m, model.u, prior).probability(levels, name_tf).sum())
+        new = min(max(expected / all_pairs, 1e-12), 0.5)
+        if abs(new - prior) <= 1e-4 * prior:
+            return new
+        prior = new
+    return prior
+
+
 def pairs_on(prep: Prepared, rule: str, *, cap: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     """Pairs sharing a training block: "name" (the folded name, words sorted, in either script),
     "contact" (phone or ID number) or "year_commune" (birth year and commune both)."""
@@ -958,7 +960,10 @@ def estimate(
         by_id = _em_session(compare(prep, *id_pairs), u, fitted, {"id_number"}, iterations)
         fitted = {**by_id, "id_number": fitted["id_number"]}
     # `levels`: the candidate pairs' levels when the caller has them already (they are compared once)
-    prior = estimate_prior(compare(prep, *pairs) if levels is None else levels, len(prep))
+    if levels is None:
+        levels = compare(prep, *pairs)
+    prior = estimate_prior(levels, len(prep))
+    prior = refine_prior(Model(fitted, u, prior), levels, pair_name_tf(prep, *pairs), len(prep))
     trained_on = {"records": len(prep), "candidate_pairs": len(pairs[0])}
     return Model(fitted, u, prior, trained_on=trained_on, spellings=dict(prep.spellings))
 
@@ -984,7 +989,7 @@ class Match:
 def link(
     records: Sequence[Record], model: Model | None = None, *, threshold: float | None = None
 ) -> tuple[list[Match], Prepared]:
-    """Every likely pair among the records (probability >= threshold), best first."""
+    """Every likely pair among the records (probability >= threshold, `choose`), best first."""
     model = model or default_model()
     threshold = model.threshold if threshold is None else threshold
     prep = prepare(records, model.spellings)
@@ -993,8 +998,7 @@ def link(
     tf = pair_name_tf(prep, a, b)
     probability = model.probability(levels, tf)
     weight = model.match_weight(levels, tf)
-    chosen = np.nonzero((probability >= threshold) & plausible(levels))[0]
-    chosen = chosen[np.argsort(-probability[chosen], kind="stable")]
+    chosen = choose(probability, levels, a, b, threshold)
     return [
         Match(
             prep.keys[a[i]],
@@ -1103,6 +1107,44 @@ def plausible(levels: np.ndarray) -> np.ndarray:
     person; the weights, which assume the comparisons independent, would otherwise propose siblings."""
     name = levels[:, 0]
     result: np.ndarray = ((name >= 0) & (name <= 3)) | (name == NULL) | (levels[:, 4] == 0)
+    return result
+
+
+SURE = 0.95  # from this match probability a pair is proposed whatever else its records' candidates say
+
+
+def choose(probability: np.ndarray, levels: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
+    """The candidate pairs to propose in a check of many people, best first: those at least `threshold` likely
+    and `plausible`, except that a pair below SURE gives way to a likelier candidate of either of its records.
+    When x's likeliest candidate is w, not y, the pair (x, y) is kept only if w and y are themselves a likely
+    pair: the three records hang together (one person registered three times); otherwise y is more likely
+    x's namesake than x's own registration. The check of one person (`match_one`) lists every likely
+    candidate. Competition happens among the pairs given: leave out (probability 0) a pair people have said
+    are two."""
+    p = np.where(plausible(levels), probability, 0.0)
+    if len(p) == 0:
+        return np.empty(0, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    # per record, its likeliest candidate
+    ends, others, both = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([p, p])
+    order = np.lexsort((-both, ends))
+    first = order[np.r_[True, ends[order][1:] != ends[order][:-1]]]
+    size = int(ends.max()) + 1
+    best, best_of = np.zeros(size), np.full(size, -1, dtype=np.int64)
+    best[ends[first]], best_of[ends[first]] = both[first], others[first]
+    chosen = np.nonzero(p >= threshold)[0]
+    likely = {(min(x, y), max(x, y)) for x, y in zip(a[chosen].tolist(), b[chosen].tolist(), strict=True)}
+    keep = [
+        i
+        for i, x, y in zip(chosen.tolist(), a[chosen].tolist(), b[chosen].tolist(), strict=True)
+        if p[i] >= SURE
+        or all(
+            p[i] >= best[u] or (min(w, v), max(w, v)) in likely
+            for u, v, w in ((x, y, int(best_of[x])), (y, x, int(best_of[y])))
+        )
+    ]
+    kept = np.asarray(keep, dtype=np.int64)
+    result: np.ndarray = kept[np.argsort(-p[kept], kind="stable")]
     return result
 
 

@@ -173,8 +173,8 @@ def test_names_compared_once_per_distinct_pair_give_what_comparing_each_pair_giv
     rng = np.random.default_rng(4)
     a, b = rng.integers(0, len(prep), 3000), rng.integers(0, len(prep), 3000)
     interned = engine.name_similarity(prep, a, b)
-    prep.name_id = []  # the pair-by-pair path
-    assert np.allclose(interned, engine.name_similarity(prep, a, b))
+    # the path of two sets of records (one registration against its candidates) compares pair by pair
+    assert np.allclose(interned, engine.name_similarity(prep, a, b, prep))
 
 
 def test_the_household_and_the_mothers_name_are_compared_across_scripts():
@@ -281,3 +281,89 @@ def test_the_synthetic_set_carries_family_evidence_and_siblings_share_their_pare
     assert [(p.key, p.name_km, p.name_latin, p.birth_year, p.phone) for p in records[:50]] == [
         (p.key, p.name_km, p.name_latin, p.birth_year, p.phone) for p in generate(3000, seed=5).records[:50]
     ]
+
+
+def _similarity(x: engine.Record, y: engine.Record) -> float:
+    prep = engine.prepare([x, y])
+    return float(engine.name_similarity(prep, np.array([0]), np.array([1]))[0])
+
+
+def test_a_name_typed_as_one_word_or_with_the_family_name_last_meets_its_words():
+    run_together = engine.Record("a", name_km="ឈឹមពិសាល")  # Khmer typed without the space
+    spaced = engine.Record("b", name_latin="Chhim Pisal")
+    compound = engine.Record("c", name_latin="Ouk Chansophea")
+    split_and_moved = engine.Record("d", name_latin="Chan Sophea Ouk")  # the given name in two words, family last
+    other = engine.Record("e", name_latin="Ouk Chanthy")
+    assert _similarity(run_together, spaced) == 1.0
+    assert _similarity(compound, split_and_moved) == 1.0
+    assert _similarity(compound, other) < 0.95
+    # the measure is symmetric, whichever record comes first
+    assert _similarity(split_and_moved, compound) == _similarity(compound, split_and_moved)
+
+
+def test_a_stray_invisible_character_inside_a_word_is_not_a_word_boundary():
+    from karpear.matching.engine.khmer import folded_words
+
+    assert folded_words("Mom T\u200bhea") == folded_words("Mom Thea")  # pasted into a Latin word
+    assert folded_words("MOM T\ufeffHEA") == folded_words("MOM THEA")
+    assert folded_words("Sok\u200bChantha") == folded_words("Sok Chantha")  # a capital starts the next word
+    assert folded_words("វិប\u200bុល") == folded_words("វិបុល")  # before a vowel sign, inside a syllable
+    assert folded_words("បញ\u200b្ញា") == folded_words("បញ្ញា")  # before a subscript
+    assert len(folded_words("សុខ\u200bចាន់ធា")) == 2  # between two Khmer words it still parts them
+
+
+def test_a_person_who_moved_commune_with_an_unknown_birth_year_still_meets_the_other_registration():
+    earlier = engine.Record("a", name_km="ញឹម សុខវណ្ណា", birth_year=1990, village="16030303")
+    later = engine.Record("b", name_latin="Sokvana Nhim", village="16070507")  # other district, no year, no phone
+    pairs = engine.candidate_pairs(engine.prepare([earlier, later]))
+    assert list(zip(*(x.tolist() for x in pairs), strict=True)) == [(0, 1)]
+
+
+def test_a_likely_pair_gives_way_to_a_likelier_candidate_of_its_records_unless_it_is_sure():
+    levels = np.zeros((4, len(engine.COMPARISONS)), dtype=np.int8)  # names alike: every pair plausible
+    levels[:, list(engine.COMPARISONS).index("id_number")] = engine.NULL  # no ID number
+    a = np.array([0, 0, 3, 5])
+    b = np.array([1, 2, 4, 4])
+    probability = np.array([0.9, 0.6, 0.97, 0.99])
+    # record 0: its pair with 1 (0.9) is likelier than with 2 (0.6), a namesake's; record 4's two pairs are
+    # both sure (a person registered three times)
+    chosen = engine.choose(probability, levels, a, b, 0.5)
+    assert [(int(a[i]), int(b[i])) for i in chosen] == [(5, 4), (3, 4), (0, 1)]
+    # a pair people said are two (probability 0) does not outweigh the others
+    probability[0] = 0.0
+    chosen = engine.choose(probability, levels, a, b, 0.5)
+    assert [(int(a[i]), int(b[i])) for i in chosen] == [(5, 4), (3, 4), (0, 2)]
+    # a pair whose names are not alike is never proposed, however likely
+    levels[3, 0] = 4
+    assert (5, 4) not in [(int(a[i]), int(b[i])) for i in engine.choose(probability, levels, a, b, 0.5)]
+
+
+def test_the_prior_is_the_candidates_expected_matches_over_all_pairs():
+    model = engine.default_model()
+    levels = np.zeros((50, len(engine.COMPARISONS)), dtype=np.int8)  # 50 pairs agreeing on everything
+    levels[25:] = [4, 3, 4, 1, 1, 1, 2, 2]  # and 25 disagreeing on everything
+    prior = engine.refine_prior(model, levels, np.zeros(50), records=1000)
+    settled = engine.Model(model.m, model.u, prior).probability(levels).sum()
+    assert math.isclose(prior, settled / (1000 * 999 / 2), rel_tol=1e-3)
+    assert 24 < settled < 26  # the agreeing pairs are matches, the others not
+
+
+def test_the_synthetic_set_names_people_as_cambodians_are_named_and_siblings_differently():
+    from collections import Counter
+
+    def top_share(version: int) -> float:
+        names = Counter((p.name_km or p.name_latin.lower()) for p in generate(6000, seed=2, version=version).records)
+        return names.most_common(1)[0][1] / sum(names.values())
+
+    # version 1 drew only the lists' common names; version 2 also surnames from fathers' given names and
+    # compound given names: the commonest full name is several times rarer
+    assert top_share(2) < top_share(1) / 2
+    data = generate(6000, seed=2)
+    by_family: dict[int, list[str]] = {}
+    originals = {min(pair) for pair in data.true_pairs} | {
+        p.key for p in data.records if all(p.key not in pair for pair in data.true_pairs)
+    }
+    for p in data.records:
+        if p.key in originals and p.name_km:
+            by_family.setdefault(p.family, []).append(p.name_km.replace("\u200b", " ").split()[-1])
+    assert all(len(given) == len(set(given)) for given in by_family.values())
