@@ -1,18 +1,25 @@
-"""The ceiling of what the matching engine's comparisons can tell at a size (issue 16): a classifier fitted on
-the *truth* of a training set (seed 7) — the match rate of each combination of comparison levels and name
-frequency (half powers of two) among its candidate pairs, a pair proposed from 0.5 — applied to the
-evaluation set (seed 16). Supervised, so not a method Karpear may use; it says how far any model over the same
-comparisons can go. Not a test; prints one line.
+"""A supervised reference for the matching engine (issue 16): what a classifier that has seen the *truth* of
+another set does with the engine's candidate pairs and comparisons. Not a method Karpear may use (it needs
+labelled pairs), and not a bound (a better model or more evidence could do better); it says whether the
+unsupervised engine leaves much on the table. Not a test; prints a few lines.
 
-    .venv/bin/python bench/matching_ceiling.py 100000               # every comparison
-    .venv/bin/python bench/matching_ceiling.py 100000 --no-family   # without the mother's name and household
+A gradient-boosted classifier (scikit-learn's HistGradientBoostingClassifier) is fitted on seed 7's candidate
+pairs, labelled with the truth, and applied to seed 16's (the evaluation set), over:
+- the comparisons: each level, the name's and the mother's Jaro–Winkler as numbers, the birth years'
+  difference, the name's frequency (both records'), which scripts each record's name is in;
+- with `context`, also what the engine's match probabilities say around the pair: each record's likeliest
+  candidate, whether this pair is it, and how many likely candidates each record has.
+
+    .venv/bin/python bench/matching_ceiling.py 100000
+    .venv/bin/python bench/matching_ceiling.py 100000 --version 1
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.matching import records_of  # noqa: E402
-from bench.matching_data import generate  # noqa: E402
+from bench.matching_data import VERSION, VERSIONS, generate  # noqa: E402
 from karpear.matching.engine import model as engine  # noqa: E402
 
 
@@ -29,36 +36,77 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def features(seed: int, size: int) -> tuple[list[tuple[int, ...]], np.ndarray, int]:
-    data = generate(size, seed=seed)
-    records = records_of(data, family=FAMILY)
+def features(seed: int, size: int, version: int) -> dict[str, Any]:
+    data = generate(size, seed=seed, version=version)
+    records = records_of(data)
     prep = engine.prepare(records, engine.learn_spellings(records))
     a, b = engine.candidate_pairs(prep)
     levels = engine.compare(prep, a, b)
-    bucket = np.round(np.log2(np.maximum(engine.pair_name_tf(prep, a, b), 1e-9)) * 2).astype(int)
+    fitted = engine.estimate(prep, (a, b), levels=levels)
+    tf = engine.pair_name_tf(prep, a, b)
+    probability = fitted.probability(levels, tf) * engine.plausible(levels)
+    year_a, year_b = prep.year[a], prep.year[b]
+    years = np.where((year_a == -9999) | (year_b == -9999), -1, np.abs(year_a - year_b))
+
+    def scripts(i: np.ndarray) -> np.ndarray:
+        result: np.ndarray = (prep.name_id[0][i] >= 0) + 2 * (prep.name_id[1][i] >= 0)
+        return result
+
+    comparisons = np.column_stack(
+        [
+            levels,
+            engine.name_similarity(prep, a, b),
+            engine.mother_similarity(prep, a, b),
+            years,
+            tf,
+            np.minimum(prep.name_tf[a], prep.name_tf[b]),
+            scripts(a),
+            scripts(b),
+        ]
+    )
+    best = np.zeros(len(prep))
+    np.maximum.at(best, a, probability)
+    np.maximum.at(best, b, probability)
+    likely = np.bincount(np.r_[a[probability >= 0.1], b[probability >= 0.1]], minlength=len(prep))
+    context = np.column_stack(
+        [probability, best[a], best[b], probability >= best[a], probability >= best[b], likely[a], likely[b]]
+    )
     truth = {_pair(x, y) for x, y in data.true_pairs}
+    cross = {_pair(x, y) for x, y in data.cross_script_pairs}
     keys = prep.keys
-    label = np.array([_pair(keys[x], keys[y]) in truth for x, y in zip(a.tolist(), b.tolist(), strict=True)])
-    return [(*row, t) for row, t in zip(levels.tolist(), bucket.tolist(), strict=True)], label, len(truth)
+    pairs = [_pair(keys[x], keys[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    return {
+        "comparisons": comparisons,
+        "context": np.column_stack([comparisons, context]),
+        "label": np.array([p in truth for p in pairs]),
+        "cross": np.array([p in cross for p in pairs]),
+        "true": len(truth),
+        "cross_true": len(cross),
+    }
 
 
-FAMILY = "--no-family" not in sys.argv  # the mother's name and household members compared, or not
-
-
-def main(size: int) -> None:
-    train, train_label, _ = features(7, size)
-    counts: dict[tuple[int, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for row, label in zip(train, train_label.tolist(), strict=True):
-        counts[row][0] += int(label)
-        counts[row][1] += 1
-    test, test_label, true = features(16, size)
-    proposed = np.array([counts[row][1] > 0 and counts[row][0] / counts[row][1] >= 0.5 for row in test])
-    hits = int((proposed & test_label).sum())
-    precision, recall = hits / max(int(proposed.sum()), 1), hits / true
+def _score(chosen: np.ndarray, test: dict[str, Any]) -> str:
+    hits = int((chosen & test["label"]).sum())
+    precision, recall = hits / max(int(chosen.sum()), 1), hits / test["true"]
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    print(f"ceiling at {size:,}: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
+    cross = int((chosen & test["cross"]).sum()) / max(test["cross_true"], 1)
+    return f"precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} Khmer↔Latin recall {cross:.3f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("size", type=int, nargs="?", default=100_000)
+    parser.add_argument("--version", type=int, default=VERSION, choices=VERSIONS)
+    args = parser.parse_args(argv)
+    train, test = features(7, args.size, args.version), features(16, args.size, args.version)
+    for name in ("comparisons", "context"):
+        classifier = HistGradientBoostingClassifier(max_iter=300, max_leaf_nodes=63, random_state=0)
+        classifier.fit(train[name], train["label"])
+        chosen = classifier.predict_proba(test[name])[:, 1] >= 0.5
+        print(f"supervised, {name}, {args.size:,} (set version {args.version}): {_score(chosen, test)}")
 
 
 if __name__ == "__main__":
-    sizes = [a for a in sys.argv[1:] if a.isdigit()]
-    main(int(sizes[0]) if sizes else 100_000)
+    main()
