@@ -1,13 +1,16 @@
 """Finding the same person again, in a real browser, in Khmer and in English (issue 16's "done when"): CCPCR's
 supervisor registers a returnee in Latin letters whom CCPCR registered a year before in Khmer only, and the
 form lists the earlier record as a likely match before anything is saved; the supervisor checks a later record,
-links the true pair and rejects a namesake, both audited, and the namesake is not proposed again; another
-organisation's supervisor registering the same returnee learns only that a likely match exists elsewhere.
+links the true pair and rejects a namesake, both audited, and the namesake is not proposed again; a list of
+returnees checked against CCPCR's people names her earlier record; another organisation's supervisor registering the same returnee learns only that a likely match exists elsewhere.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,7 +19,7 @@ from conftest import make_org, make_user
 from e2e.conftest import SCREENSHOTS, assert_clean, visit
 from e2e.test_journeys import _chantrea, picker_update, submit, t
 from karpear.core import services
-from karpear.core.models import AuditEvent, Person
+from karpear.core.models import AuditEvent, ExportJob, Person
 from karpear.core.roles import Role
 from karpear.matching.models import MatchPair
 
@@ -44,7 +47,7 @@ def _type_returnee(page: Page, language: str, name_latin: str, birth_year: str) 
 
 @pytest.mark.parametrize("language", ["en", "km"])
 def test_a_returnee_registered_before_is_found_decided_on_and_signalled_across_organisations(
-    language: str, new_page: Callable[..., Page], session_login: Callable[..., None]
+    language: str, new_page: Callable[..., Page], session_login: Callable[..., None], tmp_path: Path
 ) -> None:
     ccpcr, other = make_org("ccpcr"), make_org("adhoc")
     caseworker = make_user(ccpcr, Role.CASEWORKER, username="cw")
@@ -133,7 +136,26 @@ def test_a_returnee_registered_before_is_found_decided_on_and_signalled_across_o
         )
     )
 
-    # 3. another organisation's supervisor registers her too: only the existence of a match crosses
+    # 3. a list of returnees handed over at the border, checked against CCPCR's people: the report names her
+    # earlier record by case number, and the list itself is not kept
+    listed = tmp_path / "returnees.csv"
+    listed.write_text(
+        "reference,name_latin,sex,birth_year\nTH-0412,Chantha Sok,female,1997\nTH-0413,Keo Sophal,male,1980\n"
+    )
+    visit(page, "/matching/")
+    page.set_input_files("#id_list", str(listed))
+    page.select_option("#id_list_format", "csv")
+    page.screenshot(path=str(SCREENSHOTS / f"matching-list-{language}.png"), full_page=True)
+    submit(page, "#check-list button")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=t("Download", language)).click()
+    report = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert {(line["reference"], line["match"]) for line in report} >= {("TH-0412", earlier.case_number)}
+    assert "TH-0413" not in {line["reference"] for line in report}
+    assert ExportJob.objects.get(kind="matching_list").params == {"rows": 2}
+    assert_clean(page)
+
+    # 4. another organisation's supervisor registers her too: only the existence of a match crosses
     outside = new_page(language=language)
     session_login(outside.context, elsewhere)
     _type_returnee(outside, language, "Sok Chanthea", "1997")

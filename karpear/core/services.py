@@ -1647,7 +1647,8 @@ def export_people_run(*, job_id: int) -> None:
 
 def export_retention(*, now: dt.datetime | None = None) -> int:
     """Delete the files of exports finished more than EXPORT_RETENTION_DAYS ago (a periodic job); each
-    deletion is audited. The job's row stays, so its page and the audit log still say what was exported."""
+    deletion is audited. The job's row stays, so its page and the audit log still say what was exported. The
+    parameters of failed exports that old are cleared."""
     from django.conf import settings as django_settings
 
     now = now or timezone.now()
@@ -1661,6 +1662,11 @@ def export_retention(*, now: dt.datetime | None = None) -> int:
             ):
                 audit.record(actor=None, action="delete", obj=job, reason="retention", filename=job.filename)
                 deleted += 1
+    # A failed export keeps its parameters for "Try again" until then; they may hold what a user gave it (a list
+    # of people to check for likely matches), so they go with the retention period too.
+    ExportJob.objects.filter(status=ExportJob.Status.FAILED, finished_at__lt=cutoff).exclude(params={}).update(
+        params={}
+    )
     return deleted
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core import access, registry
-from karpear.core.models import ExportJob, Person
+from karpear.core.models import ExportJob, Person, User
 from karpear.core.roles import Capability
 
 
@@ -27,6 +28,23 @@ def _run_batch(job: ExportJob, progress: Callable[[int, int], None]) -> registry
     from karpear.matching import exports
 
     return exports.clusters(job, progress)
+
+
+def _run_list(job: ExportJob, progress: Callable[[int, int], None]) -> registry.ExportOutput:
+    from karpear.matching import exports
+
+    return exports.list_matches(job, progress)
+
+
+def _list_again(actor: User, job: ExportJob) -> ExportJob:
+    """ "Try again" on a failed list check: its rows are still in the job (they leave it only with the report)."""
+    from karpear.core import services
+
+    if not job.params.get("rows") or not isinstance(job.params["rows"], list):
+        raise ValidationError(_("The list is no longer kept. Upload it again."))
+    return services.export_request(
+        actor=actor, kind=job.kind, fmt=job.format, params=job.params, retry_of=job, rows=len(job.params["rows"])
+    )
 
 
 def _load_demo(context: registry.DemoContext) -> None:
@@ -57,5 +75,14 @@ def declare() -> None:
         capability=C.REVIEW_DUPLICATES,
         formats=["xlsx", "csv", "json"],
         run=_run_batch,
+    )
+    registry.export_kind(
+        "matching",
+        "matching_list",
+        _("Likely matches of a list of people"),
+        capability=C.REVIEW_DUPLICATES,
+        formats=["xlsx", "csv", "json"],
+        run=_run_list,
+        again=_list_again,
     )
     registry.demo_loader("matching", "matching", _load_demo, after=["core"])

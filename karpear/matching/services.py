@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from karpear.core import access, audit
-from karpear.core.models import Person, User
+from karpear.core import services as core_services
+from karpear.core.models import ExportJob, Person, User
 from karpear.core.roles import Capability
-from karpear.matching import selectors
+from karpear.matching import lists, selectors
 from karpear.matching.engine import model as engine
 from karpear.matching.models import MatchInquiry, MatchPair
 
@@ -150,13 +151,18 @@ class BatchResult:
     found: list[tuple[int, int, float, list[list[Any]]]]
 
 
+def _people(user: User) -> list[dict[str, Any]]:
+    people = access.visible(user, Person.objects.filter(identity__isnull=False)).order_by("id")
+    return list(people.values(*selectors._FIELDS))
+
+
 def batch_find(*, user: User, progress: Callable[[int, int], None]) -> BatchResult:
     """Every likely pair among the people of the user's scope (their organisation), with progress. Reads
     only; `batch_store` stores the pairs. The weights are the default model's (estimated on the synthetic
     evaluation set); with more than `REFIT_FROM` people they are estimated again on the organisation's own."""
     access.require(user, Capability.REVIEW_DUPLICATES)
     people = access.visible(user, Person.objects.filter(identity__isnull=False)).order_by("id")
-    rows = list(people.values(*selectors._FIELDS))
+    rows = _people(user)
     total = len(rows)
     progress(0, total)
     records = selectors._records(rows)
@@ -221,3 +227,77 @@ def batch_store(*, user: User, result: BatchResult) -> int:
         pairs=len(stored),
     )
     return len(stored)
+
+
+# ---------------------------------------------------------------- a list of people checked against the organisation
+@dataclass(frozen=True)
+class ListResult:
+    people: int
+    rows: list[lists.Row]
+    # (key, key, score, evidence): a key is a list row's ("row:<number>") or a person's pk as a string; at
+    # least one of the two is a row
+    found: list[tuple[str, str, float, list[list[Any]]]]
+
+
+def list_check_request(*, actor: User, name: str, content: bytes, fmt: str) -> ExportJob:
+    """Read an uploaded list of people (lists.read) and start its check against the people of the actor's
+    scope, as a background job of core's exports (its page shows the progress). The rows ride in the job's
+    parameters until the report is made, then are cleared; the upload itself is not kept. Audited with the
+    number of rows, never their values."""
+    access.require(actor, Capability.REVIEW_DUPLICATES)
+    rows = lists.read(name, content)
+    return core_services.export_request(
+        actor=actor,
+        kind="matching_list",
+        fmt=fmt,
+        params={"rows": [row.as_params() for row in rows]},
+        rows=len(rows),
+    )
+
+
+def list_find(*, user: User, rows: list[lists.Row], progress: Callable[[int, int], None]) -> ListResult:
+    """The likely matches of each row of a list among the people of the user's scope, and among the list's
+    own rows (a person listed twice), chosen as the organisation-wide check chooses them (`engine.choose`).
+    Reads only; the rows are compared with the default model, its prior rescaled to the people and rows."""
+    access.require(user, Capability.REVIEW_DUPLICATES)
+    people = _people(user)
+    total = len(people) + len(rows)
+    progress(0, total)
+    checked = [row.record for row in rows if row.record is not None]
+    records = [*selectors._records(people), *checked]
+    fitted = selectors.model().for_population(max(len(records), 2))
+    prep = engine.prepare(records, {**fitted.spellings, **engine.learn_spellings(records)})
+    progress(total // 4, total)
+    a, b = engine.candidate_pairs(prep)
+    is_row = np.array([key.startswith("row:") for key in prep.keys], dtype=bool).reshape(len(prep))
+    keep = is_row[a] | is_row[b] if len(a) else np.zeros(0, dtype=bool)
+    a, b = a[keep], b[keep]
+    progress(total // 2, total)
+    levels = engine.compare(prep, a, b)
+    tf = engine.pair_name_tf(prep, a, b)
+    probability = fitted.probability(levels, tf)
+    progress(total * 3 // 4, total)
+    found = []
+    for i in engine.choose(probability, levels, a, b, fitted.threshold):
+        evidence = fitted.explain(levels[i].tolist(), float(tf[i]))
+        x, y = prep.keys[a[i]], prep.keys[b[i]]
+        found.append((x, y, round(float(probability[i]), 4), _evidence_json(tuple(evidence))))
+    progress(total, total)
+    return ListResult(len(people), rows, found)
+
+
+def list_done(*, user: User, job: ExportJob, result: ListResult) -> None:
+    """In the transaction that stores the report: the list's rows leave the job's parameters (only their number
+    stays), and the check is audited with its counts."""
+    ExportJob.objects.filter(pk=job.pk).update(params={"rows": len(result.rows)})
+    membership = access.membership_for(user)
+    audit.record(
+        actor=user,
+        action="search",
+        obj=job,
+        organisation=membership.organisation if membership else None,
+        kind="match_list",
+        rows=len(result.rows),
+        people=result.people,
+        pairs=len(result.found),
+    )

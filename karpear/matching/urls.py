@@ -11,4 +11,6 @@ urlpatterns = [
     path("people/<uuid:uuid>/ask/", views.person_ask, name="person_ask"),
     path("inquiries/<uuid:uuid>/done/", views.inquiry_done, name="inquiry_done"),
     path("check-all/", views.batch_start, name="batch_start"),
+    path("check-list/", views.list_start, name="list_start"),
+    path("check-list/template.csv", views.list_template, name="list_template"),
 ]

@@ -4,6 +4,7 @@ call services or selectors, and render."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -16,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from karpear.core import access
 from karpear.core import services as core_services
-from karpear.core.models import Person
+from karpear.core.models import Person, User
 from karpear.core.roles import Capability
 from karpear.core.web import page_of, redirect_after_post, render_page, user_of
-from karpear.matching import selectors, services
+from karpear.matching import lists, selectors, services
 from karpear.matching.models import MatchInquiry, MatchPair
 
 
@@ -29,12 +30,17 @@ def review_list(request: HttpRequest) -> HttpResponse:
     """The likely matches waiting for a decision, best first, grouped into clusters; and the inquiries."""
     user = user_of(request)
     access.require(user, Capability.REVIEW_DUPLICATES)
-    context = {
+    return render_page(request, "matching/review_list.html", _review_context(request, user))
+
+
+def _review_context(request: HttpRequest, user: User, **extra: Any) -> dict[str, Any]:
+    return {
         "clusters": selectors.clusters(user=user),
         "decided": page_of(request, selectors.pairs_to_review(user=user, status=MatchPair.Status.SAME), size=10),
         "inquiries": selectors.inquiries(user=user)[:50],
+        "list_formats": (("xlsx", "Excel (XLSX)"), ("csv", "CSV"), ("json", "JSON")),
+        **extra,
     }
-    return render_page(request, "matching/review_list.html", context)
 
 
 @login_required
@@ -120,3 +126,34 @@ def batch_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect_after_post(request, reverse("matching:review_list"))
     return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
+
+
+@login_required
+@require_POST
+def list_start(request: HttpRequest) -> HttpResponse:
+    """Start the check of an uploaded list of people (a background job; its page shows the progress). A file
+    that cannot be read is refused with a message on the review page; nothing is kept of it."""
+    user = user_of(request)
+    access.require(user, Capability.REVIEW_DUPLICATES)
+    upload = request.FILES.get("list")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose the file of the list."))
+        content = upload.read(lists.MAX_BYTES + 1)
+        job = services.list_check_request(
+            actor=user, name=upload.name or "", content=content, fmt=request.POST.get("format", "xlsx")
+        )
+    except ValidationError as exc:
+        context = _review_context(request, user, list_error=" ".join(exc.messages))
+        return render_page(request, "matching/review_list.html", context, status=400)
+    return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
+
+
+@login_required
+@require_GET
+def list_template(request: HttpRequest) -> HttpResponse:
+    """A CSV with the columns a list of people may have, and one example row."""
+    access.require(user_of(request), Capability.REVIEW_DUPLICATES)
+    response = HttpResponse(lists.template(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="karpear-list-of-people.csv"'
+    return response

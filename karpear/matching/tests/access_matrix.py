@@ -67,6 +67,8 @@ KINDS = {
 ROUTES = {
     "matching:review_list": RouteSpec("list", C.REVIEW_DUPLICATES),
     "matching:batch_start": RouteSpec("list", C.REVIEW_DUPLICATES, method="post"),
+    "matching:list_start": RouteSpec("list", C.REVIEW_DUPLICATES, method="post"),
+    "matching:list_template": RouteSpec("list", C.REVIEW_DUPLICATES),
     "matching:pair_detail": RouteSpec("match_pair", C.REVIEW_DUPLICATES),
     "matching:person_check": RouteSpec("person", C.REVIEW_DUPLICATES, capability_first=True),
     "matching:person_ask": RouteSpec("person", C.REVIEW_DUPLICATES, capability_first=True, method="post"),
