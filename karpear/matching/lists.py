@@ -134,7 +134,7 @@ def read(name: str, content: bytes) -> list[Row]:
         raise ValidationError(
             _("No column of names was found. The first row must name the columns, e.g. name_km, name_latin.")
         )
-    rows = []
+    rows: list[Row] = []
     for number, cells in enumerate(table, start=2):
         if not any(str(cell or "").strip() for cell in cells):
             continue  # an empty line
