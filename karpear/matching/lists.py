@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,8 @@ from karpear.matching.engine import model as engine
 
 MAX_BYTES = 5 * 1024 * 1024  # an uploaded list of at most 5 MB
 MAX_ROWS = 20_000
+MAX_LINES = 2 * MAX_ROWS  # lines read at most, empty ones included
+MAX_COLUMNS = 60  # columns read at most
 
 # column -> the header names it is known by (compared in lower case, spaces and "_" alike)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -136,7 +138,11 @@ def read(name: str, content: bytes) -> list[Row]:
         )
     rows: list[Row] = []
     for number, cells in enumerate(table, start=2):
-        if not any(str(cell or "").strip() for cell in cells):
+        if number > MAX_LINES:  # empty lines count too: a sheet of a million empty rows is no list
+            raise ValidationError(
+                _("The list has more than %(limit)s people. Split it and check each part.") % {"limit": f"{MAX_ROWS:,}"}
+            )
+        if not any(str(cell or "").strip() for cell in cells[:MAX_COLUMNS]):
             continue  # an empty line
         if len(rows) >= MAX_ROWS:
             raise ValidationError(
@@ -164,30 +170,37 @@ def _csv_rows(content: bytes) -> Iterator[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+    for cells in csv.reader(io.StringIO(text, newline=""), dialect):
+        yield cells[:MAX_COLUMNS]
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+    """The first sheet's rows. openpyxl parses through defusedxml (a dependency), so a workbook carrying an XML
+    bomb is refused like any unreadable one."""
+    from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
 
+    # defusedxml's refusals are ValueErrors; malformed XML is a ParseError
+    unreadable = (BadZipFile, KeyError, IndexError, OSError, ValueError, ParseError)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+    except unreadable as exc:
         raise ValidationError(_("The file could not be read as an Excel (XLSX) workbook.")) from exc
     try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        for values in book.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True):
             yield list(values)
+    except unreadable as exc:
+        raise ValidationError(_("The file could not be read as an Excel (XLSX) workbook.")) from exc
     finally:
         book.close()
 
 
-def _columns(header: Iterable[Any]) -> dict[int, str]:
+def _columns(header: list[Any]) -> dict[int, str]:
     known = {_header_key(alias): column for column, aliases in COLUMNS.items() for alias in (column, *aliases)}
     found: dict[int, str] = {}
-    for index, cell in enumerate(header):
+    for index, cell in enumerate(header[:MAX_COLUMNS]):
         column = known.get(_header_key(str(cell or "")))
         if column is not None and column not in found.values():
             found[index] = column

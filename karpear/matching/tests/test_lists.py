@@ -87,6 +87,41 @@ def test_a_file_that_is_not_a_list_of_people_is_refused_with_a_message(name, con
     assert message in " ".join(refused.value.messages)
 
 
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    return content.getvalue()
+
+
+def test_a_workbook_carrying_an_xml_bomb_is_refused_not_expanded():
+    import zipfile
+
+    # "billion laughs": nine levels of ten references each, a billion "lol"s once expanded
+    entities = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([["name_latin"], ["Sok Dara"]])))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                sheet = data.decode().replace("Sok Dara", "&lol9;")
+                data = f"<!DOCTYPE worksheet [{entities}]>{sheet}".encode()
+            target.writestr(item, data)
+    with pytest.raises(ValidationError, match="could not be read as an Excel"):
+        lists.read("bomb.xlsx", bomb.getvalue())
+
+
+def test_a_sheet_of_empty_rows_is_refused_once_past_the_limit(monkeypatch):
+    monkeypatch.setattr(lists, "MAX_LINES", 50)
+    with pytest.raises(ValidationError, match="more than"):
+        lists.read("wide.xlsx", _xlsx([["name_latin"], *([None] for _ in range(60)), ["Sok Dara"]]))
+    rows = lists.read("wide.xlsx", _xlsx([["name_latin", *[f"c{i}" for i in range(100)]], ["Sok Dara", *range(100)]]))
+    assert rows[0].record is not None and rows[0].record.name_latin == "Sok Dara"
+
+
 def test_a_list_over_the_limit_is_refused(monkeypatch):
     monkeypatch.setattr(lists, "MAX_ROWS", 3)
     with pytest.raises(ValidationError, match="more than 3"):
