@@ -306,6 +306,9 @@ class DuplicateKeys:
     phone: str = ""
     national_id: str = ""
     passport_number: str = ""
+    # not keys, but evidence the apps' duplicate finders weigh (registry.duplicate_finder)
+    sex: str = ""
+    mother_name: str = ""
 
     @classmethod
     def of(cls, person: Person, identity: Identity) -> DuplicateKeys:
@@ -317,6 +320,8 @@ class DuplicateKeys:
             phone=identity.phone,
             national_id=identity.national_id,
             passport_number=identity.passport_number,
+            sex=person.sex or "",
+            mother_name=identity.mother_name,
         )
 
     def condition(self) -> Q | None:
@@ -353,6 +358,7 @@ class DuplicateKeys:
                 ("phone", self.phone),
                 ("national_id", self.national_id),
                 ("passport", self.passport_number),
+                ("mother_name", self.mother_name),
             )
             if value
         ]
@@ -388,6 +394,8 @@ def person_likely_duplicates(
     phone: str = "",
     national_id: str = "",
     passport_number: str = "",
+    sex: str = "",
+    mother_name: str = "",
     exclude: Person | None = None,
     elsewhere: bool = False,
 ) -> list[DuplicateCandidate]:
@@ -398,9 +406,12 @@ def person_likely_duplicates(
     those identifying details is audited (which kinds of details, how many candidates; never the values). A
     role without view_identity gets at most one anonymous candidate: "someone like this exists, ask your
     supervisor". With `elsewhere`, the list ends with an item marked `elsewhere` when a finder reports a
-    likely match at another organisation (the page says only that it exists).
+    likely match at another organisation (the page says only that it exists). `sex` and `mother_name` are no
+    keys: the finders weigh them as evidence.
     """
-    keys = DuplicateKeys(name_km, name_latin, birth_year, commune_code, phone, national_id, passport_number)
+    keys = DuplicateKeys(
+        name_km, name_latin, birth_year, commune_code, phone, national_id, passport_number, sex, mother_name
+    )
     condition = keys.condition()
     found: list[DuplicateCandidate] = []
     for find in registry.duplicate_finders():

@@ -209,6 +209,8 @@ def _person_form(request: HttpRequest, user: User, person: Person | None) -> Htt
                     phone=data.get("phone", ""),
                     national_id=data.get("national_id", ""),
                     passport_number=data.get("passport_number", ""),
+                    sex=data.get("sex", ""),
+                    mother_name=data.get("mother_name", ""),
                     exclude=person,
                     elsewhere=True,
                 )

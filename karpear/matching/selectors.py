@@ -191,11 +191,12 @@ def record_of_keys(keys: DuplicateKeys, *, village: str = "", sex: str = "") -> 
         name_km=keys.name_km,
         name_latin=keys.name_latin,
         birth_year=keys.birth_year,
-        sex=sex,
+        sex=sex or keys.sex,
         village=village,
         commune=keys.commune_code,
         phone=keys.phone,
         ids=tuple(v for v in (keys.national_id, keys.passport_number) if v),
+        mother_name=keys.mother_name,
     )
 
 

@@ -129,6 +129,8 @@ def case_register(request: HttpRequest) -> HttpResponse:
                     phone=data.get("phone", ""),
                     national_id=data.get("national_id", ""),
                     passport_number=data.get("passport_number", ""),
+                    sex=data.get("sex", ""),
+                    mother_name=data.get("mother_name", ""),
                     elsewhere=True,
                 )
                 if duplicates:

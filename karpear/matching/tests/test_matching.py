@@ -47,6 +47,25 @@ def test_registering_a_returnee_registered_before_shows_the_earlier_record_with_
     assert "A likely match exists at another organisation" not in page
 
 
+def test_the_sex_and_mothers_name_typed_in_the_registration_form_are_evidence_too(users):
+    earlier = _earlier(users["caseworker"], mother_name="ជា សុភា")  # a woman ("female" by default)
+    client = login(Client(), users["case_supervisor"])
+
+    response = client.post(
+        reverse("person_create"),
+        form_data(name_latin="Chanthea Sok", birth_year=1998, phone="+85597111222", mother_name="Chea Sophea"),
+    )
+
+    page = response.content.decode()
+    assert earlier.case_number in page and "same mother&#x27;s name" in page
+    # the sex typed is compared too (its weight is small: the page names the four strongest pieces of evidence)
+    keys = core_selectors.DuplicateKeys(name_latin="Chanthea Sok", sex="female", mother_name="Chea Sophea")
+    query = selectors.record_of_keys(keys)
+    assert (query.sex, query.mother_name) == ("female", "Chea Sophea")
+    event = AuditEvent.objects.filter(details__kind="duplicate_check").latest("id")
+    assert "mother_name" in event.details["fields"] and "Sophea" not in str(event.details)
+
+
 def test_the_check_is_audited_without_the_details(users):
     _earlier(users["caseworker"])
     found = core_selectors.person_likely_duplicates(
