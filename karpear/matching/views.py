@@ -144,7 +144,9 @@ def list_start(request: HttpRequest) -> HttpResponse:
             actor=user, name=upload.name or "", content=content, fmt=request.POST.get("format", "xlsx")
         )
     except ValidationError as exc:
-        context = _review_context(request, user, list_error=" ".join(exc.messages))
+        context = _review_context(
+            request, user, list_error=" ".join(exc.messages), list_format=request.POST.get("format", "xlsx")
+        )
         return render_page(request, "matching/review_list.html", context, status=400)
     return redirect_after_post(request, reverse("job_detail", args=[job.uuid]))
 

@@ -194,6 +194,7 @@ def test_the_page_starts_the_check_or_says_what_is_wrong_with_the_file():
 
     refused = client.post(reverse("matching:list_start"), {"list": _file("list.csv", b"sex\nf\n"), "format": "csv"})
     assert refused.status_code == 400 and "No column of names was found." in refused.content.decode()
+    assert '<option value="csv" selected>' in refused.content.decode()  # the format chosen stays chosen
     assert not ExportJob.objects.exists()
 
     started = client.post(
